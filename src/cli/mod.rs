@@ -1,0 +1,72 @@
+//! The command line: one file per subcommand; each parses its arguments, calls the library and
+//! prints. Errors are printed with their whole chain of causes and exit non-zero.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod pack;
+pub mod serve;
+
+/// An open implementation of Apple's Background Assets for desktop apps.
+#[derive(Debug, Parser)]
+#[command(name = "bgassets", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `bgassets`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Package asset packs: a manifest template, a pack archive, the server manifest.
+    #[command(subcommand)]
+    Pack(pack::PackCommand),
+    /// Serve packs and their manifest locally, with Range/ETag, optional TLS and fault injection.
+    Serve(serve::ServeArgs),
+}
+
+/// Runs the command line and turns any error into a message on stderr and a failing exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Pack(command) => pack::run(command),
+        Command::Serve(args) => serve::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            print_error(&error);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints `error: …` followed by one `caused by: …` line per source in the chain.
+pub fn print_error(error: &anyhow::Error) {
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` chooses the level (info by default).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

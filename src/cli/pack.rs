@@ -1,0 +1,143 @@
+//! `bgassets pack template|build|index`: the packager's command line.
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::model::size::format_bytes;
+use crate::model::{PackId, pack_manifest};
+use crate::pack::{build, index};
+
+/// `bgassets pack …`
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// Write a pack manifest template (like `ba-package template`).
+    Template(TemplateArgs),
+    /// Build a reproducible pack archive from a pack manifest's file selectors.
+    Build(BuildArgs),
+    /// Write the server manifest for built pack archives.
+    Index(IndexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The pack's id (ASCII letters, digits, `.`, `_`, `-`, `/`).
+    pub id: String,
+    /// Where to write the template; standard output when absent.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The pack manifest (JSON; comments and trailing commas allowed).
+    pub manifest: PathBuf,
+    /// The folder the file selectors are relative to.
+    #[arg(long)]
+    pub root: PathBuf,
+    /// The archive to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The pack's version, overriding the manifest's `version` (default 1).
+    #[arg(long)]
+    pub version: Option<u64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Pack archives made by `bgassets pack build`.
+    #[arg(required = true)]
+    pub archives: Vec<PathBuf>,
+    /// The URL the archives are served under (absolute, or relative to the manifest). Without
+    /// it, each pack's URL is its path relative to the manifest's folder.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// The server manifest to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+/// Runs a `pack` subcommand.
+pub fn run(command: PackCommand) -> anyhow::Result<()> {
+    match command {
+        PackCommand::Template(args) => template(args),
+        PackCommand::Build(args) => build_pack(args),
+        PackCommand::Index(args) => index_packs(args),
+    }
+}
+
+fn template(args: TemplateArgs) -> anyhow::Result<()> {
+    let id = PackId::parse(&args.id).map_err(|problem| anyhow::anyhow!("pack id: {problem}"))?;
+    let text = pack_manifest::template(&id);
+    match args.output {
+        Some(path) => {
+            fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn build_pack(args: BuildArgs) -> anyhow::Result<()> {
+    let report = build::build(&args.manifest, &args.root, &args.output, args.version)
+        .with_context(|| format!("cannot build a pack from {}", args.manifest.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}: pack `{}` version {}, {} files, {} ({} installed), sha256 {}",
+            report.output.display(),
+            report.id,
+            report.version,
+            report.files,
+            format_bytes(report.download_size),
+            format_bytes(report.install_size),
+            report.sha256
+        );
+    }
+    Ok(())
+}
+
+fn index_packs(args: IndexArgs) -> anyhow::Result<()> {
+    let bar = progress_bar();
+    let manifest = index::index(
+        &args.archives,
+        args.base_url.as_deref(),
+        &args.output,
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
+    .with_context(|| format!("cannot write the server manifest {}", args.output.display()))?;
+    bar.finish_and_clear();
+    println!(
+        "{}: {} packs, {} in all",
+        args.output.display(),
+        manifest.asset_packs.len(),
+        format_bytes(manifest.asset_packs.iter().map(|p| p.download_size).sum())
+    );
+    Ok(())
+}
+
+/// A byte progress bar on stderr when it is a terminal; hidden otherwise.
+pub fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

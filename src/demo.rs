@@ -1,0 +1,291 @@
+//! The demo app and its asset packs, so bgassets shows real behaviour with nothing configured.
+//!
+//! `assets/demo/` holds the app's `Info.plist`, one pack manifest per pack (in the shape of
+//! `ba-package template` output, comments and trailing commas included) and `content.txt`, the
+//! recipe for the packs' files. [`build_site`] generates those files deterministically (their
+//! bytes depend only on their paths), builds every pack with the real packager and indexes them
+//! into a folder `bgassets serve` can serve. The result is cached: a folder already built from the
+//! same recipe is reused.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::model::size::parse_size;
+use crate::pack::{PackError, build, index};
+
+/// The demo app's Info.plist; its manifest URL points at `http://127.0.0.1:8420/`.
+pub const INFO_PLIST: &str = include_str!("../assets/demo/Info.plist");
+/// The manifest URL written in [`INFO_PLIST`].
+pub const DEFAULT_MANIFEST_URL: &str = "http://127.0.0.1:8420/manifest.json";
+const CONTENT: &str = include_str!("../assets/demo/content.txt");
+const PACKS: [(&str, &str); 11] = [
+    (
+        "tutorial",
+        include_str!("../assets/demo/packs/tutorial.json"),
+    ),
+    (
+        "core-levels",
+        include_str!("../assets/demo/packs/core-levels.json"),
+    ),
+    ("fonts", include_str!("../assets/demo/packs/fonts.json")),
+    (
+        "soundtrack",
+        include_str!("../assets/demo/packs/soundtrack.json"),
+    ),
+    (
+        "hd-textures",
+        include_str!("../assets/demo/packs/hd-textures.json"),
+    ),
+    (
+        "voices-en",
+        include_str!("../assets/demo/packs/voices-en.json"),
+    ),
+    (
+        "voices-fr",
+        include_str!("../assets/demo/packs/voices-fr.json"),
+    ),
+    (
+        "bonus-levels",
+        include_str!("../assets/demo/packs/bonus-levels.json"),
+    ),
+    (
+        "achievements",
+        include_str!("../assets/demo/packs/achievements.json"),
+    ),
+    (
+        "upscaler",
+        include_str!("../assets/demo/packs/upscaler.json"),
+    ),
+    ("credits", include_str!("../assets/demo/packs/credits.json")),
+];
+
+/// A built demo: the folder to serve and the app's Info.plist.
+#[derive(Debug, Clone)]
+pub struct DemoSite {
+    /// Holds `manifest.json` and `packs/*.zip`: pass it to `bgassets serve`.
+    pub site: PathBuf,
+    /// The demo app's Info.plist (manifest URL on port 8420).
+    pub info_plist: PathBuf,
+}
+
+/// The default folder for the demo: `bgassets-demo-VERSION` in the temporary directory.
+pub fn default_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("bgassets-demo-{}", env!("CARGO_PKG_VERSION")))
+}
+
+/// The demo app's Info.plist with its manifest URL replaced by `manifest_url`.
+pub fn info_plist_for(manifest_url: &str) -> String {
+    INFO_PLIST.replace(DEFAULT_MANIFEST_URL, manifest_url)
+}
+
+/// Builds the demo into `dir` (sources, packs, manifest), or reuses an identical earlier build.
+pub fn build_site(dir: &Path) -> Result<DemoSite, PackError> {
+    let site = dir.join("site");
+    let result = DemoSite {
+        site: site.clone(),
+        info_plist: dir.join("Info.plist"),
+    };
+    let stamp_path = dir.join("complete.stamp");
+    let stamp = fingerprint();
+    if fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
+        return Ok(result);
+    }
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(PackError::write(dir))?;
+    }
+    let sources = dir.join("sources");
+    let packs_dir = site.join("packs");
+    fs::create_dir_all(&packs_dir).map_err(PackError::write(&packs_dir))?;
+    generate_sources(&sources)?;
+    let mut archives = Vec::new();
+    for (name, text) in PACKS {
+        let manifest = dir.join("manifests").join(format!("{name}.json"));
+        write_file(&manifest, text.as_bytes())?;
+        let archive = packs_dir.join(format!("{name}.zip"));
+        build::build(&manifest, &sources.join(name), &archive, None)?;
+        archives.push(archive);
+    }
+    index::index(&archives, None, &site.join("manifest.json"), |_, _| {})?;
+    write_file(&result.info_plist, INFO_PLIST.as_bytes())?;
+    write_file(&stamp_path, stamp.as_bytes())?;
+    Ok(result)
+}
+
+/// Changes whenever the recipe or the manifests change, so a stale cache is rebuilt.
+fn fingerprint() -> String {
+    let mut all = String::from(CONTENT);
+    for (name, text) in PACKS {
+        all.push_str(name);
+        all.push_str(text);
+    }
+    format!(
+        "{} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::model::Sha256Digest::of(all.as_bytes())
+    )
+}
+
+/// One line of `content.txt`, its `{a..b}` range expanded.
+struct FileRecipe {
+    pack: String,
+    path: String,
+    size: u64,
+    style: String,
+}
+
+fn recipes() -> Result<Vec<FileRecipe>, PackError> {
+    let mut recipes = Vec::new();
+    for (number, line) in CONTENT.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |problem: &str| {
+            PackError::Index(format!(
+                "assets/demo/content.txt line {}: {problem}",
+                number + 1
+            ))
+        };
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [pack, path, size, style] = fields[..] else {
+            return Err(bad("expected PACK PATH SIZE STYLE"));
+        };
+        let size = parse_size(size).map_err(|e| bad(&e.to_string()))?;
+        for path in expand(path).map_err(|p| bad(&p))? {
+            recipes.push(FileRecipe {
+                pack: pack.to_string(),
+                path,
+                size,
+                style: style.to_string(),
+            });
+        }
+    }
+    Ok(recipes)
+}
+
+/// `level-{1..3}.map` → `level-1.map`, `level-2.map`, `level-3.map`.
+fn expand(path: &str) -> Result<Vec<String>, String> {
+    let (Some(open), Some(close)) = (path.find('{'), path.find('}')) else {
+        return Ok(vec![path.to_string()]);
+    };
+    let range = &path[open + 1..close];
+    let (from, to) = range
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .ok_or_else(|| format!("`{range}` is not a range like 1..24"))?;
+    Ok((from..=to)
+        .map(|n| format!("{}{n}{}", &path[..open], &path[close + 1..]))
+        .collect())
+}
+
+fn generate_sources(sources: &Path) -> Result<(), PackError> {
+    for recipe in recipes()? {
+        let path = sources.join(&recipe.pack).join(&recipe.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(PackError::write(parent))?;
+        }
+        let file = fs::File::create(&path).map_err(PackError::write(&path))?;
+        let mut writer = BufWriter::with_capacity(1 << 20, file);
+        let mut generator = Generator::new(&recipe.path, &recipe.style);
+        let mut left = recipe.size;
+        let mut chunk = vec![0u8; 64 * 1024];
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            generator.fill(&mut chunk[..n]);
+            writer
+                .write_all(&chunk[..n])
+                .map_err(PackError::write(&path))?;
+            left -= n as u64;
+        }
+        writer.flush().map_err(PackError::write(&path))?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(PackError::write(parent))?;
+    }
+    fs::write(path, bytes).map_err(PackError::write(path))
+}
+
+/// Deterministic bytes: xorshift64* seeded from the file's path.
+struct Generator {
+    state: u64,
+    style: Style,
+    position: u64,
+}
+
+enum Style {
+    Random,
+    Text,
+    Binary,
+}
+
+const WORDS: [&str; 16] = [
+    "star", "field", "explorer", "nebula", "orbit", "comet", "signal", "drift", "beacon", "quiet",
+    "engine", "light", "years", "harbor", "dust", "map",
+];
+
+impl Generator {
+    fn new(path: &str, style: &str) -> Self {
+        // FNV-1a of the path: stable across platforms and releases.
+        let mut state = 0xcbf2_9ce4_8422_2325u64;
+        for byte in path.bytes() {
+            state = (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let style = match style {
+            "text" => Style::Text,
+            "binary" => Style::Binary,
+            _ => Style::Random,
+        };
+        Self {
+            state: state | 1,
+            style,
+            position: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn fill(&mut self, out: &mut [u8]) {
+        match self.style {
+            Style::Random => {
+                for chunk in out.chunks_mut(8) {
+                    let bytes = self.next().to_le_bytes();
+                    chunk.copy_from_slice(&bytes[..chunk.len()]);
+                }
+            }
+            Style::Text => {
+                let mut i = 0;
+                while i < out.len() {
+                    let word = WORDS[(self.next() % WORDS.len() as u64) as usize];
+                    let separator: &[u8] = if self.next().is_multiple_of(12) { b".\n" } else { b" " };
+                    for &byte in word.as_bytes().iter().chain(separator) {
+                        if i < out.len() {
+                            out[i] = byte;
+                            i += 1;
+                        }
+                    }
+                }
+            }
+            Style::Binary => {
+                for byte in out.iter_mut() {
+                    // Runs of tile ids with some noise: compresses about by half.
+                    *byte = if self.position.is_multiple_of(4) {
+                        self.next() as u8
+                    } else {
+                        (self.position / 64 % 16) as u8
+                    };
+                    self.position += 1;
+                }
+            }
+        }
+    }
+}

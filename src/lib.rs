@@ -1,0 +1,22 @@
+//! bgassets: an open, cross-platform implementation of Apple's Background Assets for desktop apps.
+//!
+//! Apps declare downloadable content as asset packs in a manifest; bgassets downloads, verifies,
+//! installs, updates and removes them according to each pack's download policy.
+//!
+//! # Layout
+//!
+//! - [`model`]: pure data and parsing: Info.plist apps, pack manifests, the server manifest,
+//!   download policies, statuses and their Apple flags, error kinds, sizes. No I/O beyond the
+//!   bytes handed to it.
+//! - [`pack`]: the packager behind `bgassets pack`: manifest templates, reproducible pack
+//!   archives, and the server manifest index built from them.
+//! - [`server`]: the mock server behind `bgassets serve`: files with Range/ETag semantics,
+//!   optional TLS, and fault injection changeable while running.
+//! - [`demo`]: the demo app and its packs, generated deterministically from `assets/demo/`.
+//! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
+
+pub mod cli;
+pub mod demo;
+pub mod model;
+pub mod pack;
+pub mod server;

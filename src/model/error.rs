@@ -1,0 +1,109 @@
+//! The error kinds of Background Assets, as data: carried in pack states, status updates, socket
+//! replies and reports. Names are Apple's where Apple has one (camelCase in JSON), plus the
+//! download failures a desktop manager meets (`checksumMismatch`, `diskFull`, `httpStatus`…).
+
+use serde::{Deserialize, Serialize};
+
+use super::PackId;
+
+/// Why something failed, as a stable machine-readable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    // Managed (`ManagedBackgroundAssetsError`).
+    AssetPackNotFound,
+    FileNotFound,
+    // Unmanaged (`BAErrorCode`).
+    DownloadInvalid,
+    DownloadAlreadyScheduled,
+    DownloadNotScheduled,
+    DownloadFailedToStart,
+    DownloadAlreadyFailed,
+    DownloadEssentialDownloadNotPermitted,
+    DownloadWouldExceedAllowance,
+    DownloadDoesNotExist,
+    SessionDownloadDisallowedByDomain,
+    SessionDownloadDisallowedByAllowance,
+    SessionDownloadAllowanceExceeded,
+    SessionDownloadNotPermittedBeforeAppLaunch,
+    CallerConnectionNotAccepted,
+    CallFromInactiveProcessNotAllowed,
+    // bgassets: what goes wrong on the way from a server to a container.
+    /// The server could not be reached or the connection broke.
+    Network,
+    /// No byte arrived for too long, or the server took too long to answer.
+    Timeout,
+    /// The server answered an HTTP error status.
+    HttpStatus,
+    /// The download's SHA-256 differs from the manifest's.
+    ChecksumMismatch,
+    /// The download's size differs from the manifest's.
+    SizeMismatch,
+    /// No space left on the disk holding partial files or containers.
+    DiskFull,
+    /// An installed size would exceed `BAMaxInstallSize` or `BAEssentialMaxInstallSize`.
+    InstallSizeExceeded,
+    /// The archive is not a valid pack (hostile paths, bad compression, too large…).
+    InvalidArchive,
+    /// A manifest or Info.plist could not be read.
+    InvalidManifest,
+    /// The download was cancelled.
+    Cancelled,
+    /// A file system operation failed for another reason.
+    Io,
+}
+
+/// An error attached to a pack: a code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{message}")]
+pub struct PackError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl PackError {
+    /// An error of `kind` explained by `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Whether trying again later may succeed (network trouble, timeouts, a full disk).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Network | ErrorKind::Timeout | ErrorKind::DiskFull
+        )
+    }
+}
+
+/// The errors of the managed API (`ManagedBackgroundAssetsError`), with the pack id Apple carries
+/// under `BAAssetPackIdentifierErrorKey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ManagedError {
+    #[error("asset pack `{id}` not found")]
+    #[serde(rename_all = "camelCase")]
+    AssetPackNotFound { id: String },
+    #[error("file `{path}` not found in asset pack `{id}`")]
+    #[serde(rename_all = "camelCase")]
+    FileNotFound { id: String, path: String },
+}
+
+impl ManagedError {
+    /// `assetPackNotFound` for `id`.
+    pub fn pack_not_found(id: &PackId) -> Self {
+        Self::AssetPackNotFound { id: id.to_string() }
+    }
+
+    /// The error's code.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::AssetPackNotFound { .. } => ErrorKind::AssetPackNotFound,
+            Self::FileNotFound { .. } => ErrorKind::FileNotFound,
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The server manifest a client fetches from `BAManifestURL`: every pack with its version,
+//! policy, download URL, sizes and SHA-256 (documented field by field in `docs/manifest.md`).
+//!
+//! Unknown fields are ignored so newer servers keep working with older managers; wrong types and
+//! invalid values are refused with the field named.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::input_error::{InputError, from_json};
+use super::pack_manifest::check_localization;
+use super::{DownloadPolicy, PackId, PackKind, Sha256Digest};
+
+/// The manifest format this version of bgassets writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A validated server manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerManifest {
+    pub format_version: u32,
+    pub asset_packs: Vec<ManifestPack>,
+}
+
+/// One pack as the server lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestPack {
+    #[serde(rename = "assetPackID")]
+    pub id: PackId,
+    pub version: u64,
+    pub download_policy: DownloadPolicy,
+    /// The archive's URL: absolute (`https://…`) or relative to the manifest's own URL.
+    pub url: String,
+    /// The archive's exact size in bytes.
+    pub download_size: u64,
+    /// The total size of the extracted files in bytes.
+    pub install_size: u64,
+    pub sha256: Sha256Digest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: PackKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localization_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_info: Option<serde_json::Value>,
+}
+
+impl ServerManifest {
+    /// An empty manifest of the current format.
+    pub fn new(asset_packs: Vec<ManifestPack>) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            asset_packs,
+        }
+    }
+
+    /// Parses and validates a manifest; `input` (its URL or path) names it in errors.
+    pub fn parse(input: &str, text: &str) -> Result<Self, InputError> {
+        let manifest: Self = from_json(input, text)?;
+        manifest.validate(input)?;
+        Ok(manifest)
+    }
+
+    /// Checks what types alone cannot: the format, unique ids, URLs, sizes, languages.
+    pub fn validate(&self, input: &str) -> Result<(), InputError> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(InputError::field(
+                input,
+                "formatVersion",
+                format!(
+                    "is {}, but this bgassets reads format {FORMAT_VERSION}",
+                    self.format_version
+                ),
+            ));
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, pack) in self.asset_packs.iter().enumerate() {
+            let field = |name: &str, problem: String| {
+                InputError::field(input, format!("assetPacks[{i}].{name}"), problem)
+            };
+            if let Some(first) = seen.insert(pack.id.case_folded(), i) {
+                return Err(field(
+                    "assetPackID",
+                    format!(
+                        "`{}` is listed twice (also at assetPacks[{first}]; ids are compared ignoring case)",
+                        pack.id
+                    ),
+                ));
+            }
+            if pack.version == 0 {
+                return Err(field("version", "must be 1 or more".into()));
+            }
+            if pack.download_size == 0 {
+                return Err(field("downloadSize", "must be more than 0".into()));
+            }
+            check_url(&pack.url).map_err(|problem| field("url", problem))?;
+            check_localization(&pack.languages, pack.localization_group.as_deref())
+                .map_err(|(name, problem)| field(&name, problem))?;
+        }
+        Ok(())
+    }
+
+    /// The pack with `id`, if listed.
+    pub fn pack(&self, id: &str) -> Option<&ManifestPack> {
+        self.asset_packs.iter().find(|pack| pack.id.as_str() == id)
+    }
+
+    /// The manifest as pretty JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+impl ManifestPack {
+    /// The archive's absolute URL, resolving a relative `url` against the manifest's URL.
+    pub fn resolve_url(&self, manifest_url: &Url) -> Result<Url, String> {
+        manifest_url.join(&self.url).map_err(|e| {
+            format!(
+                "pack `{}`: url `{}` is not a valid URL: {e}",
+                self.id, self.url
+            )
+        })
+    }
+}
+
+/// A pack URL is absolute http(s), or relative (resolved against the manifest's URL).
+fn check_url(url: &str) -> Result<(), String> {
+    if url.trim().is_empty() {
+        return Err("is empty".into());
+    }
+    match Url::parse(url) {
+        Ok(absolute) if matches!(absolute.scheme(), "http" | "https") => Ok(()),
+        Ok(absolute) => Err(format!(
+            "`{url}` uses `{}:`; pack URLs must be http(s) or relative to the manifest",
+            absolute.scheme()
+        )),
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            let base =
+                Url::parse("http://base.invalid/manifest.json").map_err(|e| e.to_string())?;
+            base.join(url)
+                .map(|_| ())
+                .map_err(|e| format!("`{url}` is not a valid relative URL: {e}"))
+        }
+        Err(e) => Err(format!("`{url}` is not a valid URL: {e}")),
+    }
+}

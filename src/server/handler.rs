@@ -1,0 +1,233 @@
+//! One request in, one response out: routes the control prefix to [`super::control`] and
+//! answers every other path from the served directory, applying the request-level faults
+//! (`latency`, `fail_rate`, `ignore_range`, `change_etag`, `corrupt`) and the conditional and
+//! range headers, then logs the response.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::body::{FileSlice, ServeBody, stream_file};
+use super::control;
+use super::faults::Faults;
+use super::files::{self, FileInfo};
+use super::log::{Outcome, RequestRecord, trace};
+use super::range::{self, RangeRequest};
+use super::state::Shared;
+
+/// Every request of every connection comes through here.
+pub async fn handle(
+    request: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<Response<ServeBody>, Infallible> {
+    if control::is_control_path(request.uri().path()) {
+        return Ok(control::handle(request, &shared).await);
+    }
+    Ok(serve(&request, shared).await)
+}
+
+/// What to answer, before it becomes a response and a log record.
+struct Reply {
+    status: StatusCode,
+    headers: Vec<(header::HeaderName, String)>,
+    body: ReplyBody,
+    faults: Vec<&'static str>,
+}
+
+enum ReplyBody {
+    Empty,
+    Text(String),
+    File(FileSlice),
+}
+
+impl Reply {
+    fn text(status: StatusCode, message: &str) -> Self {
+        Reply {
+            status,
+            headers: vec![(header::CONTENT_TYPE, "text/plain; charset=utf-8".into())],
+            body: ReplyBody::Text(format!("{message}\n")),
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Answers a file request and records it in the log.
+async fn serve(request: &Request<Incoming>, shared: Arc<Shared>) -> Response<ServeBody> {
+    let faults = shared.faults();
+    let mut applied = Vec::new();
+    if let Some(latency) = faults.latency.filter(|latency| !latency.is_zero()) {
+        tokio::time::sleep(latency).await;
+        applied.push("latency");
+    }
+    let mut reply = if shared.roll_failure(faults.fail_rate) {
+        applied.push("fail");
+        let mut reply = Reply::text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "injected failure (fail_rate)",
+        );
+        reply
+            .headers
+            .push((header::RETRY_AFTER, faults.retry_after.to_string()));
+        reply
+    } else if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut reply = Reply::text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only GET and HEAD are served",
+        );
+        reply.headers.push((header::ALLOW, "GET, HEAD".into()));
+        reply
+    } else {
+        match files::resolve(&shared.root, request.uri().path()).await {
+            Ok(file) => file_reply(request.headers(), &file, &faults, &shared),
+            Err(refusal) => Reply::text(refusal.status(), refusal.message()),
+        }
+    };
+    applied.append(&mut reply.faults);
+    respond(request, reply, applied, shared)
+}
+
+/// The reply for an existing file: validators, conditionals, ranges, and the slice to stream.
+fn file_reply(headers: &HeaderMap, file: &FileInfo, faults: &Faults, shared: &Shared) -> Reply {
+    let mut applied = Vec::new();
+    let etag = if faults.change_etag {
+        applied.push("change_etag");
+        let serial = shared.next_etag_serial();
+        format!("{}-{serial:x}\"", file.etag.trim_end_matches('"'))
+    } else {
+        file.etag.clone()
+    };
+    let mut out = vec![
+        (header::ETAG, etag.clone()),
+        (
+            header::LAST_MODIFIED,
+            httpdate::fmt_http_date(file.modified),
+        ),
+        (header::ACCEPT_RANGES, "bytes".to_string()),
+    ];
+    let text = |name: header::HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
+    let not_modified = match text(header::IF_NONE_MATCH) {
+        Some(tags) => range::if_none_match_matches(tags, &etag),
+        None => text(header::IF_MODIFIED_SINCE).is_some_and(|date| {
+            !faults.change_etag && range::not_modified_since(date, file.modified)
+        }),
+    };
+    if not_modified {
+        return Reply {
+            status: StatusCode::NOT_MODIFIED,
+            headers: out,
+            body: ReplyBody::Empty,
+            faults: applied,
+        };
+    }
+    let mut wanted = match text(header::RANGE) {
+        Some(value) => range::parse_range(value, file.len),
+        None => RangeRequest::Full,
+    };
+    if wanted != RangeRequest::Full {
+        if faults.ignore_range {
+            applied.push("ignore_range");
+            wanted = RangeRequest::Full;
+        } else if let Some(validator) = text(header::IF_RANGE)
+            && (faults.change_etag || !range::if_range_matches(validator, &etag, file.modified))
+        {
+            wanted = RangeRequest::Full;
+        }
+    }
+    let (status, start, len) = match wanted {
+        RangeRequest::Full => (StatusCode::OK, 0, file.len),
+        RangeRequest::Partial { start, end } => {
+            out.push((
+                header::CONTENT_RANGE,
+                RangeRequest::content_range(start, end, file.len),
+            ));
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        RangeRequest::Unsatisfiable => {
+            out.push((header::CONTENT_RANGE, format!("bytes */{}", file.len)));
+            return Reply {
+                status: StatusCode::RANGE_NOT_SATISFIABLE,
+                headers: out,
+                body: ReplyBody::Empty,
+                faults: applied,
+            };
+        }
+    };
+    let corrupt_at = (faults.corrupt && file.len > 0)
+        .then_some(file.len / 2)
+        .filter(|at| (start..start + len).contains(at));
+    if corrupt_at.is_some() {
+        applied.push("corrupt");
+    }
+    out.push((header::CONTENT_TYPE, file.content_type.to_string()));
+    out.push((header::CONTENT_LENGTH, len.to_string()));
+    Reply {
+        status,
+        headers: out,
+        body: ReplyBody::File(FileSlice {
+            path: file.path.clone(),
+            start,
+            len,
+            corrupt_at,
+            record: 0,
+        }),
+        faults: applied,
+    }
+}
+
+/// Turns a reply into a response, logs it, and starts streaming its file if it has one.
+fn respond(
+    request: &Request<Incoming>,
+    reply: Reply,
+    faults: Vec<&'static str>,
+    shared: Arc<Shared>,
+) -> Response<ServeBody> {
+    let header_text = |name| {
+        request
+            .headers()
+            .get(name)
+            .map(|value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    };
+    let is_head = request.method() == Method::HEAD;
+    let mut record = RequestRecord {
+        id: 0,
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+        range: header_text(header::RANGE),
+        if_range: header_text(header::IF_RANGE),
+        status: reply.status.as_u16(),
+        bytes_sent: 0,
+        faults: faults.iter().map(|fault| fault.to_string()).collect(),
+        outcome: Outcome::Complete,
+    };
+    let streams = matches!(reply.body, ReplyBody::File(ref slice) if !is_head && slice.len > 0);
+    if streams {
+        record.outcome = Outcome::InProgress;
+    } else if let ReplyBody::Text(ref text) = reply.body
+        && !is_head
+    {
+        record.bytes_sent = text.len() as u64;
+    }
+    let id = shared.log.push(record);
+    let body = match reply.body {
+        ReplyBody::File(mut slice) if streams => {
+            slice.record = id;
+            stream_file(slice, shared.clone())
+        }
+        ReplyBody::Text(text) if !is_head => ServeBody::full(text),
+        _ => ServeBody::empty(),
+    };
+    if !streams && let Some(record) = shared.log.get(id) {
+        trace(&record);
+    }
+    let mut response = Response::new(body);
+    *response.status_mut() = reply.status;
+    for (name, value) in reply.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
