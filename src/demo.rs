@@ -266,7 +266,11 @@ impl Generator {
                 let mut i = 0;
                 while i < out.len() {
                     let word = WORDS[(self.next() % WORDS.len() as u64) as usize];
-                    let separator: &[u8] = if self.next().is_multiple_of(12) { b".\n" } else { b" " };
+                    let separator: &[u8] = if self.next().is_multiple_of(12) {
+                        b".\n"
+                    } else {
+                        b" "
+                    };
                     for &byte in word.as_bytes().iter().chain(separator) {
                         if i < out.len() {
                             out[i] = byte;

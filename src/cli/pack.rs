@@ -87,8 +87,19 @@ fn template(args: TemplateArgs) -> anyhow::Result<()> {
 }
 
 fn build_pack(args: BuildArgs) -> anyhow::Result<()> {
-    let report = build::build(&args.manifest, &args.root, &args.output, args.version)
-        .with_context(|| format!("cannot build a pack from {}", args.manifest.display()))?;
+    let bar = progress_bar();
+    let report = build::build_with_progress(
+        &args.manifest,
+        &args.root,
+        &args.output,
+        args.version,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
+    .with_context(|| format!("cannot build a pack from {}", args.manifest.display()))?;
+    bar.finish_and_clear();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -45,6 +45,17 @@ pub fn build(
     output: &Path,
     version: Option<u64>,
 ) -> Result<BuildReport, PackError> {
+    build_with_progress(manifest_path, root, output, version, &mut |_, _| {})
+}
+
+/// [`build`], calling `progress` with the bytes archived so far and the total to archive.
+pub fn build_with_progress(
+    manifest_path: &Path,
+    root: &Path,
+    output: &Path,
+    version: Option<u64>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<BuildReport, PackError> {
     let text = fs::read_to_string(manifest_path).map_err(PackError::read(manifest_path))?;
     let mut manifest = PackManifest::parse(&manifest_path.display().to_string(), &text)?;
     if let Some(version) = version {
@@ -56,7 +67,7 @@ pub fn build(
     let files = collect(root, &manifest.selectors)?;
     let kind = manifest.kind.unwrap_or_else(|| guess_kind(&files));
     manifest.kind = Some(kind);
-    write_archive(&manifest.to_json(), &files, output)?;
+    write_archive(&manifest.to_json(), &files, output, progress)?;
     let (sha256, download_size) = sha256_file(output, |_| {})?;
     Ok(BuildReport {
         id: manifest.id,
@@ -93,12 +104,13 @@ fn write_archive(
     manifest_json: &str,
     files: &[SourceFile],
     output: &Path,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(), PackError> {
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(PackError::write(parent))?;
     }
     let partial = partial_path(output);
-    let result = write_zip(manifest_json, files, &partial);
+    let result = write_zip(manifest_json, files, &partial, progress);
     if let Err(error) = result {
         let _ = fs::remove_file(&partial);
         return Err(error);
@@ -106,7 +118,14 @@ fn write_archive(
     fs::rename(&partial, output).map_err(PackError::write(output))
 }
 
-fn write_zip(manifest_json: &str, files: &[SourceFile], path: &Path) -> Result<(), PackError> {
+fn write_zip(
+    manifest_json: &str,
+    files: &[SourceFile],
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(), PackError> {
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    let mut done = 0u64;
     let zip_error = |source| PackError::Zip {
         path: path.to_path_buf(),
         source,
@@ -120,8 +139,16 @@ fn write_zip(manifest_json: &str, files: &[SourceFile], path: &Path) -> Result<(
     for source in files {
         zip.start_file(source.name.as_str(), options_for(&source.name, source.size))
             .map_err(zip_error)?;
-        let mut input = File::open(&source.path).map_err(PackError::read(&source.path))?;
-        let copied = io::copy(&mut input, &mut zip).map_err(PackError::read(&source.path))?;
+        let file = File::open(&source.path).map_err(PackError::read(&source.path))?;
+        let mut input = Counting {
+            inner: file,
+            done: &mut done,
+            total,
+            progress: &mut *progress,
+        };
+        let before = *input.done;
+        io::copy(&mut input, &mut zip).map_err(PackError::read(&source.path))?;
+        let copied = done - before;
         if copied != source.size {
             return Err(PackError::Archive {
                 path: source.path.clone(),
@@ -194,4 +221,21 @@ pub fn partial_path(output: &Path) -> PathBuf {
     let mut name = output.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     output.with_file_name(name)
+}
+
+/// A reader that reports the bytes read through it.
+struct Counting<'a, R> {
+    inner: R,
+    done: &'a mut u64,
+    total: u64,
+    progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl<R: io::Read> io::Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        *self.done += read as u64;
+        (self.progress)(*self.done, self.total);
+        Ok(read)
+    }
 }

@@ -86,9 +86,10 @@ fn pack_url(
         };
         return Ok(format!("{base}{separator}{}", encode_segment(name)));
     }
+    // A manifest folder that does not exist yet holds no archive: the check below says so.
     let dir = manifest_dir
         .canonicalize()
-        .map_err(PackError::read(manifest_dir))?;
+        .unwrap_or_else(|_| manifest_dir.to_path_buf());
     let file = archive.canonicalize().map_err(PackError::read(archive))?;
     let relative = file.strip_prefix(&dir).map_err(|_| {
         PackError::Index(format!(

@@ -1,0 +1,88 @@
+//! The demo app: its packs cover every policy, both installation events, a localized pair and
+//! sizes from a few KB to tens of MB; they are built by the real packager and the result is
+//! deterministic.
+
+use std::collections::BTreeSet;
+
+use bgassets::demo;
+use bgassets::model::{App, DownloadPolicy, InstallationEvent, ServerManifest};
+
+#[test]
+fn the_demo_site_covers_every_policy_event_language_and_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let built = demo::build_site(dir.path()).unwrap();
+    eprintln!("demo built in {:?}", started.elapsed());
+
+    let text = std::fs::read_to_string(built.site.join("manifest.json")).unwrap();
+    let manifest = ServerManifest::parse("demo manifest", &text).unwrap();
+    let packs = &manifest.asset_packs;
+    assert!(packs.len() >= 8, "{} packs", packs.len());
+
+    let policies: BTreeSet<_> = packs.iter().map(|p| p.download_policy.name()).collect();
+    assert_eq!(
+        policies,
+        BTreeSet::from(["essential", "onDemand", "prefetch"])
+    );
+    for event in [
+        InstallationEvent::FirstInstallation,
+        InstallationEvent::SubsequentUpdate,
+    ] {
+        assert!(packs.iter().any(|p| matches!(p.download_policy, DownloadPolicy::Essential(e) if e.contains(event) && !(e.first_installation && e.subsequent_update))
+            || matches!(p.download_policy, DownloadPolicy::Prefetch(e) if e.contains(event) && !(e.first_installation && e.subsequent_update))),
+            "a pack that downloads only at {event:?}");
+    }
+    let voices: Vec<_> = packs
+        .iter()
+        .filter(|p| p.localization_group.as_deref() == Some("Voices"))
+        .collect();
+    assert_eq!(voices.len(), 2);
+    assert_ne!(voices[0].languages, voices[1].languages);
+
+    let smallest = packs.iter().map(|p| p.download_size).min().unwrap();
+    let largest = packs.iter().map(|p| p.download_size).max().unwrap();
+    assert!(smallest < 10_000, "smallest pack {smallest} B");
+    assert!(largest > 10_000_000, "largest pack {largest} B");
+
+    for pack in packs {
+        let archive = built.site.join(&pack.url);
+        let bytes = std::fs::read(&archive).unwrap();
+        assert_eq!(bytes.len() as u64, pack.download_size, "{}", pack.id);
+        assert_eq!(
+            bgassets::model::Sha256Digest::of(&bytes),
+            pack.sha256,
+            "{}",
+            pack.id
+        );
+    }
+    assert!(
+        manifest.pack("ml/upscaler.onnx").is_some(),
+        "an id with a slash"
+    );
+
+    let plist = std::fs::read(&built.info_plist).unwrap();
+    let app = App::parse("demo Info.plist", &plist).unwrap();
+    assert_eq!(app.manifest_url.as_str(), demo::DEFAULT_MANIFEST_URL);
+    assert!(app.restrictions.allows_host("127.0.0.1"));
+
+    // A second call reuses the build; a fresh folder gives the same bytes.
+    let again = demo::build_site(dir.path()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(again.site.join("manifest.json")).unwrap(),
+        text
+    );
+    let other = tempfile::tempdir().unwrap();
+    let rebuilt = demo::build_site(other.path()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(rebuilt.site.join("manifest.json")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn the_demo_plist_can_point_at_any_server() {
+    let text = demo::info_plist_for("http://127.0.0.1:43210/manifest.json");
+    let app = App::parse("plist", text.as_bytes()).unwrap();
+    assert_eq!(app.manifest_url.port(), Some(43210));
+    assert_eq!(app.bundle_id, "org.bgassets.demo.starfield");
+}
