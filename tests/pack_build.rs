@@ -280,7 +280,7 @@ fn index_writes_a_manifest_that_matches_the_archives() {
     );
 
     let cdn = index(
-        &[tutorial.output.clone()],
+        std::slice::from_ref(&tutorial.output),
         Some("https://cdn.example.com/packs"),
         &dir.path().join("elsewhere/m.json"),
         |_, _| {},
@@ -316,7 +316,7 @@ fn index_refuses_duplicates_foreign_archives_and_archives_outside_the_manifest_f
         .unwrap();
     zip.finish().unwrap();
     let error = index(
-        &[plain.clone()],
+        std::slice::from_ref(&plain),
         None,
         &dir.path().join("site/m.json"),
         |_, _| {},
@@ -339,7 +339,7 @@ fn index_refuses_duplicates_foreign_archives_and_archives_outside_the_manifest_f
     );
 
     let error = index(
-        &[a.output.clone()],
+        std::slice::from_ref(&a.output),
         None,
         &dir.path().join("other/m.json"),
         |_, _| {},
