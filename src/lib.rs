@@ -12,11 +12,16 @@
 //!   archives, and the server manifest index built from them.
 //! - [`server`]: the mock server behind `bgassets serve`: files with Range/ETag semantics,
 //!   optional TLS, and fault injection changeable while running.
+//! - [`engine`]: the download engine: one actor owning every download's state, a bounded
+//!   worker pool with Range resume, streaming SHA-256, retries, bandwidth limit and a saved queue.
+//! - [`store`]: durable files: atomic replacement.
 //! - [`demo`]: the demo app and its packs, generated deterministically from `assets/demo/`.
 //! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
 
 pub mod cli;
 pub mod demo;
+pub mod engine;
 pub mod model;
 pub mod pack;
 pub mod server;
+pub mod store;

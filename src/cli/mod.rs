@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod download;
 pub mod pack;
 pub mod serve;
 
@@ -19,6 +20,8 @@ pub struct Cli {
 /// The subcommands of `bgassets`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Download one URL through the engine: resume, checksum, priority, bandwidth limit.
+    Download(download::DownloadArgs),
     /// Package asset packs: a manifest template, a pack archive, the server manifest.
     #[command(subcommand)]
     Pack(pack::PackCommand),
@@ -31,6 +34,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
+        Command::Download(args) => download::run(args),
         Command::Pack(command) => pack::run(command),
         Command::Serve(args) => serve::run(args),
     };

@@ -21,6 +21,7 @@ use super::collect::{SourceFile, collect};
 use super::hash::sha256_file;
 use crate::model::pack_manifest::ARCHIVE_MANIFEST_NAME;
 use crate::model::{PackId, PackKind, PackManifest, Sha256Digest};
+use crate::store::atomic::partial_path;
 
 /// What a build produced.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -214,13 +215,6 @@ fn options_for(name: &str, size: u64) -> SimpleFileOptions {
             .compression_method(CompressionMethod::Deflated)
             .compression_level(Some(6))
     }
-}
-
-/// `OUT.zip` → `OUT.zip.partial`, in the same folder so the rename is atomic.
-pub fn partial_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    output.with_file_name(name)
 }
 
 /// A reader that reports the bytes read through it.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::PackError;
 use super::archive::read_info;
-use super::build::partial_path;
 use super::hash::sha256_file;
 use crate::model::{ManifestPack, ServerManifest};
+use crate::store::write_atomically;
 
 /// Builds the server manifest for `archives` and writes it to `output`.
 ///
@@ -63,7 +63,7 @@ pub fn index(
     }
     let manifest = ServerManifest::new(packs);
     manifest.validate(&output.display().to_string())?;
-    write_atomically(output, manifest.to_json().as_bytes())?;
+    write_atomically(output, manifest.to_json().as_bytes()).map_err(PackError::write(output))?;
     Ok(manifest)
 }
 
@@ -122,20 +122,4 @@ pub fn encode_segment(segment: &str) -> String {
         }
     }
     out
-}
-
-/// Writes `bytes` to `path` through `path.partial`, synced, then renamed into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(PackError::write(parent))?;
-    }
-    let partial = partial_path(path);
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut file = fs::File::create(&partial)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    };
-    write().map_err(PackError::write(&partial))?;
-    fs::rename(&partial, path).map_err(PackError::write(path))
 }

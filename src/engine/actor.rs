@@ -1,0 +1,401 @@
+//! The engine's one owner of state: a task that applies commands and worker reports to the
+//! downloads, then starts what the scheduler says, then saves the queue. Nothing else mutates a
+//! download. The steps are small named functions: [`Actor::apply_command`],
+//! [`Actor::apply_report`] (in `lifecycle.rs`), [`Actor::schedule`], [`Actor::persist_if_dirty`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::command::{Command, Selection};
+use super::download::{Download, DownloadRequest, DownloadState, PauseReason, Priority};
+use super::event::{Event, EventKind};
+use super::persist::Persister;
+use super::worker::{Report, WorkerContext};
+use super::{EngineError, Limits, Snapshot};
+
+/// Sequence numbers of ordinary downloads start here; "move to top" counts down from it.
+const FIRST_SEQUENCE: u64 = 1 << 40;
+
+/// Why a running worker is being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stop {
+    Pause(PauseReason),
+    Cancel,
+    Shutdown,
+}
+
+/// A worker in flight.
+pub(super) struct Running {
+    pub cancel: CancellationToken,
+    pub stop: Option<Stop>,
+}
+
+/// The engine's state and the means to act on it.
+pub(super) struct Actor {
+    pub downloads: BTreeMap<String, Download>,
+    pub workers: HashMap<String, Running>,
+    pub retry_at: HashMap<String, Instant>,
+    pub waiting_for_space: HashSet<String>,
+    pub last_space_check: Instant,
+    pub speed: HashMap<String, super::lifecycle::SpeedMeter>,
+    pub limits: Limits,
+    pub next_sequence: u64,
+    pub top_sequence: u64,
+    pub context: Arc<WorkerContext>,
+    pub events: broadcast::Sender<Event>,
+    pub persister: Option<Persister>,
+    pub dirty: bool,
+}
+
+impl Actor {
+    /// An actor over `downloads` restored from disk.
+    pub fn new(
+        mut downloads: Vec<Download>,
+        resume_on_start: bool,
+        limits: Limits,
+        context: Arc<WorkerContext>,
+        events: broadcast::Sender<Event>,
+        persister: Option<Persister>,
+    ) -> Self {
+        if !resume_on_start {
+            for download in downloads.iter_mut().filter(|d| !d.state.is_terminal()) {
+                download.state = DownloadState::Paused {
+                    reason: PauseReason::Requested,
+                };
+            }
+        }
+        let next_sequence = downloads
+            .iter()
+            .map(|d| d.sequence + 1)
+            .max()
+            .unwrap_or(FIRST_SEQUENCE)
+            .max(FIRST_SEQUENCE);
+        let top_sequence = downloads
+            .iter()
+            .map(|d| d.sequence)
+            .min()
+            .unwrap_or(FIRST_SEQUENCE)
+            .min(FIRST_SEQUENCE);
+        Self {
+            downloads: downloads
+                .into_iter()
+                .map(|d| (d.request.id.clone(), d))
+                .collect(),
+            workers: HashMap::new(),
+            retry_at: HashMap::new(),
+            waiting_for_space: HashSet::new(),
+            last_space_check: Instant::now(),
+            speed: HashMap::new(),
+            limits,
+            next_sequence,
+            top_sequence,
+            context,
+            events,
+            persister,
+            dirty: false,
+        }
+    }
+
+    /// Runs until `shutdown`, then stops every worker and saves the queue.
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut reports: mpsc::Receiver<Report>,
+        shutdown: CancellationToken,
+    ) {
+        self.resume_waiting_for_space_on_start();
+        self.schedule();
+        self.persist_if_dirty();
+        loop {
+            let wakeup = self.next_wakeup();
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(command) = commands.recv() => self.apply_command(command),
+                Some(report) = reports.recv() => self.apply_report(report),
+                _ = tokio::time::sleep_until(wakeup) => self.wake_due(),
+            }
+            while let Ok(report) = reports.try_recv() {
+                self.apply_report(report);
+            }
+            self.schedule();
+            self.persist_if_dirty();
+        }
+        self.stop_all(&mut reports).await;
+        self.persist_if_dirty();
+        if let Some(persister) = self.persister.take() {
+            persister.finish().await;
+        }
+    }
+
+    /// Sends an event; nobody listening is fine.
+    pub fn emit(&self, id: &str, kind: EventKind) {
+        let _ = self.events.send(Event {
+            id: id.to_string(),
+            kind,
+        });
+    }
+
+    /// Applies one command and answers it.
+    pub fn apply_command(&mut self, command: Command) {
+        match command {
+            Command::Enqueue(request, reply) => {
+                let _ = reply.send(self.enqueue(*request));
+            }
+            Command::Pause(selection, reply) => {
+                let _ = reply.send(Ok(self.pause(&selection)));
+            }
+            Command::Resume(selection, reply) => {
+                let _ = reply.send(Ok(self.resume(&selection)));
+            }
+            Command::Cancel(selection, reply) => {
+                let _ = reply.send(Ok(self.cancel(&selection)));
+            }
+            Command::Forget(selection, reply) => {
+                let _ = reply.send(Ok(self.forget(&selection)));
+            }
+            Command::SetPriority(id, priority, reply) => {
+                let _ = reply.send(self.set_priority(&id, priority, None));
+            }
+            Command::MoveToTop(id, reply) => {
+                self.top_sequence = self.top_sequence.saturating_sub(1);
+                let sequence = self.top_sequence;
+                let _ = reply.send(self.set_priority(&id, Priority::MAX, Some(sequence)));
+            }
+            Command::SetLimits(limits, reply) => {
+                self.limits = limits;
+                self.context.limiter.set_rate(limits.bytes_per_second);
+                let _ = reply.send(Ok(()));
+            }
+            Command::Snapshot(reply) => {
+                let _ = reply.send(self.snapshot());
+            }
+        }
+    }
+
+    /// Schedules `request`. An existing download with this id that is not running takes the new
+    /// request and is queued again: it keeps its partial file when the URL is the same, and starts
+    /// over otherwise. A running one refuses any change (`downloadAlreadyScheduled`).
+    fn enqueue(&mut self, request: DownloadRequest) -> Result<(), EngineError> {
+        validate(&request)?;
+        let id = request.id.clone();
+        if let Some(existing) = self.downloads.get_mut(&id) {
+            let busy = existing.state.is_active()
+                || matches!(
+                    existing.state,
+                    DownloadState::Queued | DownloadState::Retrying { .. }
+                )
+                || self.workers.contains_key(&id);
+            if busy {
+                return Err(EngineError::AlreadyScheduled(id));
+            }
+            let unchanged = existing.request == request;
+            if unchanged
+                && existing.state == DownloadState::Finished
+                && request.destination.exists()
+            {
+                return Ok(());
+            }
+            if existing.request.url != request.url || existing.state == DownloadState::Finished {
+                existing.discard_partial = true;
+                existing.validator = Default::default();
+                existing.bytes_done = 0;
+            }
+            existing.bytes_total = request.expected_size.or(existing.bytes_total);
+            existing.request = request;
+            existing.state = DownloadState::Queued;
+            existing.attempts = 0;
+            existing.checksum_failures = 0;
+        } else {
+            let sequence = self.next_sequence;
+            self.next_sequence += 1;
+            self.downloads
+                .insert(id.clone(), Download::new(request, sequence));
+        }
+        self.emit(&id, EventKind::Queued);
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn selected(&self, selection: &Selection) -> Vec<String> {
+        self.downloads
+            .keys()
+            .filter(|id| selection.contains(id))
+            .cloned()
+            .collect()
+    }
+
+    fn pause(&mut self, selection: &Selection) -> usize {
+        let mut count = 0;
+        for id in self.selected(selection) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            if download.state.is_terminal()
+                || matches!(download.state, DownloadState::Paused { .. })
+            {
+                continue;
+            }
+            download.state = DownloadState::Paused {
+                reason: PauseReason::Requested,
+            };
+            self.retry_at.remove(&id);
+            if let Some(running) = self.workers.get_mut(&id) {
+                running.stop = Some(Stop::Pause(PauseReason::Requested));
+                running.cancel.cancel();
+            }
+            self.emit(
+                &id,
+                EventKind::Paused {
+                    reason: PauseReason::Requested,
+                },
+            );
+            count += 1;
+        }
+        self.dirty |= count > 0;
+        count
+    }
+
+    fn resume(&mut self, selection: &Selection) -> usize {
+        let mut count = 0;
+        for id in self.selected(selection) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            if !matches!(
+                download.state,
+                DownloadState::Paused { .. } | DownloadState::Failed { .. }
+            ) {
+                continue;
+            }
+            download.state = DownloadState::Queued;
+            download.attempts = 0;
+            self.waiting_for_space.remove(&id);
+            // A worker still stopping keeps its stop reason; the scheduler waits for it to end.
+            self.emit(&id, EventKind::Queued);
+            count += 1;
+        }
+        self.dirty |= count > 0;
+        count
+    }
+
+    fn cancel(&mut self, selection: &Selection) -> usize {
+        let mut count = 0;
+        for id in self.selected(selection) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            if matches!(
+                download.state,
+                DownloadState::Finished | DownloadState::Cancelled
+            ) {
+                continue;
+            }
+            download.state = DownloadState::Cancelled;
+            download.bytes_done = 0;
+            download.discard_partial = true;
+            self.retry_at.remove(&id);
+            self.waiting_for_space.remove(&id);
+            match self.workers.get_mut(&id) {
+                Some(running) => {
+                    running.stop = Some(Stop::Cancel);
+                    running.cancel.cancel();
+                }
+                None => {
+                    let _ = std::fs::remove_file(download.request.partial_path());
+                }
+            }
+            self.emit(&id, EventKind::Cancelled);
+            count += 1;
+        }
+        self.dirty |= count > 0;
+        count
+    }
+
+    fn forget(&mut self, selection: &Selection) -> usize {
+        let before = self.downloads.len();
+        let workers = &self.workers;
+        self.downloads.retain(|id, d| {
+            !(selection.contains(id) && d.state.is_terminal() && !workers.contains_key(id))
+        });
+        let count = before - self.downloads.len();
+        self.dirty |= count > 0;
+        count
+    }
+
+    fn set_priority(
+        &mut self,
+        id: &str,
+        priority: Priority,
+        sequence: Option<u64>,
+    ) -> Result<(), EngineError> {
+        let download = self
+            .downloads
+            .get_mut(id)
+            .ok_or_else(|| EngineError::UnknownDownload(id.to_string()))?;
+        download.request.priority = priority;
+        if let Some(sequence) = sequence {
+            download.sequence = sequence;
+        }
+        self.emit(id, EventKind::Reordered);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Every download, best ranked first.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut downloads: Vec<Download> = self.downloads.values().cloned().collect();
+        downloads.sort_by_key(super::scheduler::rank);
+        Snapshot {
+            downloads,
+            limits: self.limits,
+        }
+    }
+
+    /// Hands the queue to the persister when something changed.
+    pub fn persist_if_dirty(&mut self) {
+        if !std::mem::take(&mut self.dirty) {
+            return;
+        }
+        if let Some(persister) = &self.persister {
+            persister.save(self.downloads.values());
+        }
+    }
+
+    /// Stops every worker (their downloads are queued again, to resume at the next start).
+    async fn stop_all(&mut self, reports: &mut mpsc::Receiver<Report>) {
+        for running in self.workers.values_mut() {
+            running.stop.get_or_insert(Stop::Shutdown);
+            running.cancel.cancel();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.workers.is_empty() {
+            match tokio::time::timeout_at(deadline, reports.recv()).await {
+                Ok(Some(report)) => self.apply_report(report),
+                _ => break,
+            }
+        }
+    }
+}
+
+/// Refuses requests that can never succeed (`downloadInvalid`).
+fn validate(request: &DownloadRequest) -> Result<(), EngineError> {
+    let invalid = |problem: &str| EngineError::Invalid {
+        id: request.id.clone(),
+        problem: problem.to_string(),
+    };
+    if request.id.trim().is_empty() {
+        return Err(invalid("the identifier is empty"));
+    }
+    if !matches!(request.url.scheme(), "http" | "https") {
+        return Err(invalid("only http and https URLs can be downloaded"));
+    }
+    if request.destination.file_name().is_none() {
+        return Err(invalid("the destination has no file name"));
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The one command vocabulary: the CLI, the GUI, the socket server and tests all drive the engine
+//! with these, each verb aimed at a [`Selection`].
+
+use tokio::sync::oneshot;
+
+use super::download::{DownloadRequest, Priority};
+use super::{EngineError, Limits, Snapshot};
+
+/// Which downloads a command applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// These identifiers.
+    Ids(Vec<String>),
+    /// Every download.
+    All,
+}
+
+impl Selection {
+    /// One identifier.
+    pub fn one(id: impl Into<String>) -> Self {
+        Self::Ids(vec![id.into()])
+    }
+
+    /// Whether `id` is selected.
+    pub fn contains(&self, id: &str) -> bool {
+        match self {
+            Self::Ids(ids) => ids.iter().any(|i| i == id),
+            Self::All => true,
+        }
+    }
+}
+
+/// A reply channel: every command says whether it was accepted.
+pub type Reply<T> = oneshot::Sender<Result<T, EngineError>>;
+
+/// What the engine can be asked to do.
+#[derive(Debug)]
+pub enum Command {
+    /// Schedule a download (`scheduleDownload`). An identical request for a download that is
+    /// paused, failed or cancelled starts it again from its partial file.
+    Enqueue(Box<DownloadRequest>, Reply<()>),
+    /// Pause; partial files are kept.
+    Pause(Selection, Reply<usize>),
+    /// Resume paused or failed downloads.
+    Resume(Selection, Reply<usize>),
+    /// Cancel and delete partial files.
+    Cancel(Selection, Reply<usize>),
+    /// Forget finished, failed and cancelled downloads.
+    Forget(Selection, Reply<usize>),
+    /// Change one download's priority.
+    SetPriority(String, Priority, Reply<()>),
+    /// Put one download ahead of all others (it may pause a running one to start).
+    MoveToTop(String, Reply<()>),
+    /// Change the limits (concurrency, per host, bandwidth) live.
+    SetLimits(Limits, Reply<()>),
+    /// A copy of every download's state.
+    Snapshot(oneshot::Sender<Snapshot>),
+}

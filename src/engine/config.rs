@@ -1,0 +1,74 @@
+//! How an engine is set up: where it keeps its state, the limits it enforces (changeable live)
+//! and how patiently it retries.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Limits the scheduler and the workers honour; changeable while running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Downloads running at once.
+    pub max_concurrent: usize,
+    /// Downloads running at once from one host.
+    pub max_per_host: usize,
+    /// Bytes per second for all downloads together; `None` for no limit.
+    pub bytes_per_second: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 4,
+            max_per_host: 4,
+            bytes_per_second: None,
+        }
+    }
+}
+
+/// Timeouts and the retry schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts before a transient failure becomes final.
+    pub max_attempts: u32,
+    /// The first delay; each later one doubles, up to `max_delay`, with ±20% jitter.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured.
+    pub max_retry_after: Duration,
+    /// Time allowed to connect and receive response headers.
+    pub connect_timeout: Duration,
+    /// Time allowed without a byte arriving before the attempt counts as stalled.
+    pub stall_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(15),
+            stall_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything an engine needs to start.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    /// Where the queue is saved (written atomically); `None` keeps it in memory only.
+    pub state_file: Option<PathBuf>,
+    pub limits: Limits,
+    pub retry: RetryPolicy,
+    /// Extra certificates (PEM files) to trust, e.g. the mock server's self-signed one.
+    pub extra_root_certificates: Vec<PathBuf>,
+    /// Maximum redirects followed.
+    pub max_redirects: Option<usize>,
+    /// Restore saved downloads paused instead of resuming them at once (a client that is about
+    /// to re-enqueue them with fresh expectations uses this).
+    pub hold_restored: bool,
+}

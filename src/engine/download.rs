@@ -1,0 +1,213 @@
+//! What a download is (`BAURLDownload`): its request, its state, and the record the engine keeps
+//! of it. The state is an enum carrying its data; Apple's `BADownload` states (created, waiting,
+//! downloading, finished, failed) are derived from it.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::model::{PackError, Progress, Sha256Digest};
+
+/// A download's priority: higher downloads first. Apple's range is any integer, with
+/// [`Priority::DEFAULT`] in the middle; [`Priority::MAX`] is also what "move to top" sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Priority(pub i64);
+
+impl Priority {
+    pub const MIN: Self = Self(i64::MIN);
+    pub const DEFAULT: Self = Self(0);
+    pub const MAX: Self = Self(i64::MAX);
+}
+
+impl Default for Priority {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What to download and where (`BAURLDownload`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadRequest {
+    /// The identifier, unique among the engine's downloads.
+    pub id: String,
+    pub url: Url,
+    /// The finished file; bytes arrive first in `DESTINATION.partial`.
+    pub destination: PathBuf,
+    /// The exact size, when known: checked before install and used for the free-space check.
+    pub expected_size: Option<u64>,
+    /// The SHA-256 the file must have.
+    pub sha256: Option<Sha256Digest>,
+    #[serde(default)]
+    pub priority: Priority,
+    /// Essential downloads start before all others and may pause others to get a slot.
+    #[serde(default)]
+    pub essential: bool,
+}
+
+impl DownloadRequest {
+    /// A request with default priority and nothing known about the file.
+    pub fn new(id: impl Into<String>, url: Url, destination: impl Into<PathBuf>) -> Self {
+        Self {
+            id: id.into(),
+            url,
+            destination: destination.into(),
+            expected_size: None,
+            sha256: None,
+            priority: Priority::DEFAULT,
+            essential: false,
+        }
+    }
+
+    /// `DESTINATION.partial`, where bytes arrive.
+    pub fn partial_path(&self) -> PathBuf {
+        crate::store::atomic::partial_path(&self.destination)
+    }
+}
+
+/// Why a download is paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PauseReason {
+    /// A person or a client asked; only a resume restarts it.
+    Requested,
+    /// An essential or top-priority download needed the slot; it restarts by itself.
+    Preempted,
+}
+
+/// Where a download is in its life.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum DownloadState {
+    /// Waiting for a slot.
+    Queued,
+    /// Opening the connection.
+    Connecting,
+    /// Bytes are arriving.
+    Downloading,
+    /// Checking size and SHA-256, then moving into place.
+    Verifying,
+    /// Stopped, the partial file kept.
+    Paused { reason: PauseReason },
+    /// Waiting `delay_ms` before attempt `attempt` (unix ms `at`).
+    #[serde(rename_all = "camelCase")]
+    Retrying {
+        attempt: u32,
+        reason: PackError,
+        delay_ms: u64,
+    },
+    /// Complete and verified at the destination.
+    Finished,
+    /// Failed for good (or until space is freed, for `diskFull`).
+    Failed { error: PackError },
+    /// Cancelled; the partial file is removed.
+    Cancelled,
+}
+
+impl DownloadState {
+    /// Whether a worker is (or should be) running for it.
+    pub fn is_active(&self) -> bool {
+        matches!(self, Self::Connecting | Self::Downloading | Self::Verifying)
+    }
+
+    /// Whether nothing more will happen without a command.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Finished | Self::Failed { .. } | Self::Cancelled)
+    }
+
+    /// Apple's `BADownload` state name: created, waiting, downloading, finished or failed.
+    pub fn apple_state(&self) -> &'static str {
+        match self {
+            Self::Queued | Self::Paused { .. } | Self::Retrying { .. } => "waiting",
+            Self::Connecting | Self::Downloading | Self::Verifying => "downloading",
+            Self::Finished => "finished",
+            Self::Failed { .. } | Self::Cancelled => "failed",
+        }
+    }
+}
+
+/// What the server told us that lets a later request resume the same bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Validator {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validator {
+    /// The value for `If-Range`: the ETag when it is strong, else the date.
+    pub fn if_range(&self) -> Option<&str> {
+        match (&self.etag, &self.last_modified) {
+            (Some(etag), _) if !etag.starts_with("W/") => Some(etag),
+            (_, Some(date)) => Some(date),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the engine knows about one download.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Download {
+    pub request: DownloadRequest,
+    pub state: DownloadState,
+    /// Order of arrival: the tie-breaker after essential and priority.
+    pub sequence: u64,
+    /// Bytes in the partial file (or the whole file once finished).
+    pub bytes_done: u64,
+    /// The total, from the request or the server.
+    pub bytes_total: Option<u64>,
+    /// Attempts made since the last success or resume.
+    pub attempts: u32,
+    /// Times the SHA-256 did not match.
+    #[serde(default)]
+    pub checksum_failures: u32,
+    #[serde(default)]
+    pub validator: Validator,
+    /// The partial file cannot be trusted: the next attempt starts from byte 0.
+    #[serde(default)]
+    pub discard_partial: bool,
+    pub last_error: Option<PackError>,
+    /// The finished file's SHA-256, computed while it streamed.
+    #[serde(default)]
+    pub sha256: Option<Sha256Digest>,
+    /// Bytes per second over the last second or so; not persisted.
+    #[serde(skip)]
+    pub bytes_per_second: u64,
+}
+
+impl Download {
+    /// A new queued download.
+    pub fn new(request: DownloadRequest, sequence: u64) -> Self {
+        Self {
+            bytes_total: request.expected_size,
+            request,
+            state: DownloadState::Queued,
+            sequence,
+            bytes_done: 0,
+            attempts: 0,
+            checksum_failures: 0,
+            validator: Validator::default(),
+            discard_partial: false,
+            last_error: None,
+            sha256: None,
+            bytes_per_second: 0,
+        }
+    }
+
+    /// Progress for events and snapshots.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            bytes_done: self.bytes_done,
+            bytes_total: self.bytes_total.unwrap_or(0),
+            bytes_per_second: self.bytes_per_second,
+        }
+    }
+
+    /// The host the download connects to, for the per-host cap.
+    pub fn host(&self) -> String {
+        self.request.url.host_str().unwrap_or_default().to_string()
+    }
+}

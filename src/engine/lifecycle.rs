@@ -1,0 +1,349 @@
+//! How the engine moves downloads along: applying worker reports, starting what the scheduler
+//! picks, retrying after a delay, and waiting for disk space. Part of [`Actor`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::actor::{Actor, Running, Stop};
+use super::download::{DownloadState, PauseReason};
+use super::event::EventKind;
+use super::http::Failure;
+use super::scheduler;
+use super::worker::{self, Finished, Job, Report};
+use crate::model::ErrorKind;
+
+/// How often downloads that failed for lack of space look again.
+const SPACE_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// Bytes per second over a sliding window of about two seconds.
+#[derive(Debug, Default)]
+pub struct SpeedMeter {
+    samples: std::collections::VecDeque<(Instant, u64)>,
+}
+
+impl SpeedMeter {
+    /// Adds a sample and returns the current rate.
+    pub fn sample(&mut self, bytes: u64) -> u64 {
+        let now = Instant::now();
+        self.samples.push_back((now, bytes));
+        while self.samples.len() > 2
+            && now.duration_since(self.samples[0].0) > Duration::from_secs(2)
+        {
+            self.samples.pop_front();
+        }
+        let (first_time, first_bytes) = self.samples[0];
+        let seconds = now.duration_since(first_time).as_secs_f64();
+        if seconds < 0.05 {
+            return 0;
+        }
+        (bytes.saturating_sub(first_bytes) as f64 / seconds) as u64
+    }
+}
+
+impl Actor {
+    /// Applies what a worker reported.
+    pub fn apply_report(&mut self, report: Report) {
+        match report {
+            Report::Response {
+                id,
+                validator,
+                total,
+                from,
+            } => {
+                let Some(download) = self.downloads.get_mut(&id) else {
+                    return;
+                };
+                download.validator = validator;
+                download.bytes_total = total.or(download.bytes_total);
+                download.bytes_done = from;
+                download.discard_partial = false;
+                if download.state == DownloadState::Connecting {
+                    download.state = DownloadState::Downloading;
+                }
+                self.dirty = true;
+            }
+            Report::Progress { id, bytes_done } => {
+                let Some(download) = self.downloads.get_mut(&id) else {
+                    return;
+                };
+                download.bytes_done = bytes_done;
+                download.bytes_per_second =
+                    self.speed.entry(id.clone()).or_default().sample(bytes_done);
+                if download.state == DownloadState::Downloading {
+                    let progress = download.progress();
+                    self.emit(
+                        &id,
+                        EventKind::Progress {
+                            progress,
+                            eta_seconds: progress.eta_seconds(),
+                        },
+                    );
+                }
+            }
+            Report::Verifying { id } => {
+                let Some(download) = self.downloads.get_mut(&id) else {
+                    return;
+                };
+                if download.state.is_active() {
+                    download.state = DownloadState::Verifying;
+                    self.emit(&id, EventKind::Verifying);
+                }
+            }
+            Report::Done { id, result } => self.finish_attempt(&id, result),
+        }
+    }
+
+    fn finish_attempt(&mut self, id: &str, result: Result<Finished, Failure>) {
+        let stop = self.workers.remove(id).and_then(|running| running.stop);
+        self.speed.remove(id);
+        self.dirty = true;
+        let Some(download) = self.downloads.get_mut(id) else {
+            return;
+        };
+        download.bytes_per_second = 0;
+        match (result, stop) {
+            (Ok(finished), _) => {
+                download.state = DownloadState::Finished;
+                download.bytes_done = finished.size;
+                download.bytes_total = Some(finished.size);
+                download.last_error = None;
+                download.sha256 = Some(finished.sha256);
+                self.emit(
+                    id,
+                    EventKind::Finished {
+                        sha256: finished.sha256,
+                        size: finished.size,
+                    },
+                );
+            }
+            (Err(_), Some(stop)) => {
+                // Stopped on purpose: the command already set the state.
+                let partial = download.request.partial_path();
+                download.bytes_done = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+                if stop == Stop::Cancel && download.state == DownloadState::Cancelled {
+                    let _ = std::fs::remove_file(&partial);
+                    download.bytes_done = 0;
+                }
+                if stop == Stop::Shutdown && !download.state.is_terminal() {
+                    download.state = DownloadState::Queued;
+                }
+            }
+            (Err(failure), None) => self.handle_failure(id, failure),
+        }
+    }
+
+    fn handle_failure(&mut self, id: &str, failure: Failure) {
+        let max_attempts = self.context.policy.max_attempts;
+        let Some(download) = self.downloads.get_mut(id) else {
+            return;
+        };
+        download.last_error = Some(failure.error.clone());
+        download.discard_partial |= failure.restart_from_zero;
+        download.bytes_done = std::fs::metadata(download.request.partial_path())
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let kind = failure.error.kind;
+        let integrity = matches!(kind, ErrorKind::ChecksumMismatch | ErrorKind::SizeMismatch)
+            && failure.restart_from_zero;
+        if integrity {
+            download.checksum_failures += 1;
+        }
+        let retry = if integrity {
+            download.checksum_failures <= 1
+        } else {
+            failure.transient && download.attempts < max_attempts
+        };
+        if retry {
+            let attempt = download.attempts + 1;
+            let delay = if integrity {
+                Duration::ZERO
+            } else {
+                super::retry::delay(&self.context.policy, attempt, failure.retry_after)
+            };
+            download.state = DownloadState::Retrying {
+                attempt,
+                reason: failure.error.clone(),
+                delay_ms: delay.as_millis() as u64,
+            };
+            self.retry_at.insert(id.to_string(), Instant::now() + delay);
+            self.emit(
+                id,
+                EventKind::Retrying {
+                    attempt,
+                    reason: failure.error,
+                    delay_ms: delay.as_millis() as u64,
+                },
+            );
+            return;
+        }
+        if kind == ErrorKind::DiskFull {
+            self.waiting_for_space.insert(id.to_string());
+        }
+        download.state = DownloadState::Failed {
+            error: failure.error.clone(),
+        };
+        self.emit(
+            id,
+            EventKind::Failed {
+                error: failure.error,
+            },
+        );
+    }
+
+    /// Starts what the scheduler picks; pauses what it preempts, and what exceeds a lowered limit.
+    pub fn schedule(&mut self) {
+        let decision = scheduler::decide(self.downloads.values(), &self.limits);
+        for id in decision.preempt {
+            self.preempt(&id);
+        }
+        self.enforce_concurrency();
+        for id in decision.start {
+            if !self.workers.contains_key(&id) {
+                self.start(&id);
+            }
+        }
+    }
+
+    fn preempt(&mut self, id: &str) {
+        let Some(download) = self.downloads.get_mut(id) else {
+            return;
+        };
+        download.state = DownloadState::Queued;
+        if let Some(running) = self.workers.get_mut(id) {
+            running.stop = Some(Stop::Pause(PauseReason::Preempted));
+            running.cancel.cancel();
+        }
+        self.emit(
+            id,
+            EventKind::Paused {
+                reason: PauseReason::Preempted,
+            },
+        );
+        self.dirty = true;
+    }
+
+    /// After the limit is lowered, the lowest-ranked extra downloads go back to the queue.
+    fn enforce_concurrency(&mut self) {
+        let mut running: Vec<_> = self
+            .downloads
+            .values()
+            .filter(|d| d.state.is_active())
+            .map(|d| (scheduler::rank(d), d.request.id.clone()))
+            .collect();
+        running.sort();
+        let limit = self.limits.max_concurrent.max(1);
+        for (_, id) in running.into_iter().skip(limit) {
+            self.preempt(&id);
+        }
+    }
+
+    fn start(&mut self, id: &str) {
+        let Some(download) = self.downloads.get_mut(id) else {
+            return;
+        };
+        download.attempts += 1;
+        download.state = DownloadState::Connecting;
+        let job = Job {
+            request: download.request.clone(),
+            validator: download.validator.clone(),
+            restart: download.discard_partial,
+        };
+        let from_byte = if download.discard_partial {
+            0
+        } else {
+            download.bytes_done
+        };
+        let attempt = download.attempts;
+        let cancel = CancellationToken::new();
+        self.workers.insert(
+            id.to_string(),
+            Running {
+                cancel: cancel.clone(),
+                stop: None,
+            },
+        );
+        tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));
+        self.emit(id, EventKind::Started { attempt, from_byte });
+        self.dirty = true;
+    }
+
+    /// When the loop must wake without a command or report: the next retry or space check.
+    pub fn next_wakeup(&self) -> Instant {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let retry = self.retry_at.values().min().copied().unwrap_or(far);
+        let space = if self.waiting_for_space.is_empty() {
+            far
+        } else {
+            self.last_space_check + SPACE_CHECK_EVERY
+        };
+        retry.min(space)
+    }
+
+    /// Queues retries whose delay is over, and downloads whose disk has room again.
+    pub fn wake_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<String> = self
+            .retry_at
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in due {
+            self.retry_at.remove(&id);
+            if let Some(download) = self.downloads.get_mut(&id)
+                && matches!(download.state, DownloadState::Retrying { .. })
+            {
+                download.state = DownloadState::Queued;
+                self.dirty = true;
+            }
+        }
+        if !self.waiting_for_space.is_empty() && now >= self.last_space_check + SPACE_CHECK_EVERY {
+            self.last_space_check = now;
+            self.requeue_where_space_is_free();
+        }
+    }
+
+    fn requeue_where_space_is_free(&mut self) {
+        let ids: Vec<String> = self.waiting_for_space.iter().cloned().collect();
+        for id in ids {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                self.waiting_for_space.remove(&id);
+                continue;
+            };
+            if !matches!(&download.state, DownloadState::Failed { error } if error.kind == ErrorKind::DiskFull)
+            {
+                self.waiting_for_space.remove(&id);
+                continue;
+            }
+            let needed = download
+                .bytes_total
+                .map_or(1 << 20, |t| t.saturating_sub(download.bytes_done));
+            let dir = download
+                .request
+                .partial_path()
+                .parent()
+                .map(|p| p.to_path_buf())
+                .unwrap_or_default();
+            if fs4::available_space(&dir).is_ok_and(|free| free >= needed) {
+                self.waiting_for_space.remove(&id);
+                download.state = DownloadState::Queued;
+                download.attempts = 0;
+                self.emit(&id, EventKind::Queued);
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Downloads saved as failed for lack of space look again after a restart.
+    pub fn resume_waiting_for_space_on_start(&mut self) {
+        for (id, download) in &self.downloads {
+            if matches!(&download.state, DownloadState::Failed { error } if error.kind == ErrorKind::DiskFull)
+            {
+                self.waiting_for_space.insert(id.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! The download engine: a background worker pool that downloads, resumes, verifies and
+//! prioritises. It is also Background Assets' unmanaged API (`BADownloadManager` /
+//! `BAURLDownload`), and everything the managed layer, the GUI and `ctl` show comes from it.
+//!
+//! One task, the [`actor`], owns every download's state; everything else holds an
+//! [`EngineHandle`] and speaks the [`Command`] vocabulary, observing through [`Event`]s and
+//! [`Snapshot`]s.
+//!
+//! - [`download`]: requests, states, the record kept per download.
+//! - [`command`], [`event`]: what goes in and what comes out.
+//! - [`config`]: limits (live), retry policy, state file.
+//! - [`scheduler`]: who runs next: essential, priority, age; per-host cap; preemption.
+//! - [`worker`]: one HTTP attempt with Range resume; [`http`] reads the answer; [`sink`] hashes
+//!   and writes on another thread.
+//! - [`limiter`]: the global bandwidth limit; [`retry`]: backoff and `Retry-After`.
+//! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
+
+pub mod actor;
+pub mod command;
+pub mod config;
+pub mod download;
+pub mod event;
+pub mod http;
+mod lifecycle;
+pub mod limiter;
+pub mod persist;
+pub mod retry;
+pub mod scheduler;
+pub mod sink;
+pub mod worker;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+pub use command::{Command, Selection};
+pub use config::{EngineConfig, Limits, RetryPolicy};
+pub use download::{Download, DownloadRequest, DownloadState, PauseReason, Priority, Validator};
+pub use event::{Event, EventKind};
+
+use crate::model::ErrorKind;
+
+/// Why the engine refused a command or could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the download engine has stopped")]
+    Stopped,
+    #[error("no download `{0}`")]
+    UnknownDownload(String),
+    #[error("download `{0}` is already scheduled")]
+    AlreadyScheduled(String),
+    #[error("download `{id}` is invalid: {problem}")]
+    Invalid { id: String, problem: String },
+    #[error("cannot read the certificate {path}")]
+    Certificate {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot set up the HTTP client: {0}")]
+    Http(String),
+}
+
+impl EngineError {
+    /// The Background Assets error code for this refusal.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Stopped => ErrorKind::CallerConnectionNotAccepted,
+            Self::UnknownDownload(_) => ErrorKind::DownloadDoesNotExist,
+            Self::AlreadyScheduled(_) => ErrorKind::DownloadAlreadyScheduled,
+            Self::Invalid { .. } => ErrorKind::DownloadInvalid,
+            Self::Certificate { .. } | Self::Http(_) => ErrorKind::DownloadFailedToStart,
+        }
+    }
+}
+
+/// Every download's state at one moment, best ranked first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub downloads: Vec<Download>,
+    pub limits: Limits,
+}
+
+impl Snapshot {
+    /// The download `id`, if the engine has it.
+    pub fn get(&self, id: &str) -> Option<&Download> {
+        self.downloads.iter().find(|d| d.request.id == id)
+    }
+}
+
+/// A cloneable way to command the engine and watch it.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<Event>,
+}
+
+impl EngineHandle {
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, EngineError>>) -> Command,
+    ) -> Result<T, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Schedules a download (`scheduleDownload`).
+    pub async fn enqueue(&self, request: DownloadRequest) -> Result<(), EngineError> {
+        self.ask(|reply| Command::Enqueue(Box::new(request), reply))
+            .await
+    }
+
+    /// Pauses the selection; returns how many downloads changed.
+    pub async fn pause(&self, selection: Selection) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Pause(selection, reply)).await
+    }
+
+    /// Resumes paused or failed downloads.
+    pub async fn resume(&self, selection: Selection) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Resume(selection, reply)).await
+    }
+
+    /// Cancels and deletes partial files.
+    pub async fn cancel(&self, selection: Selection) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Cancel(selection, reply)).await
+    }
+
+    /// Forgets finished, failed and cancelled downloads.
+    pub async fn forget(&self, selection: Selection) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Forget(selection, reply)).await
+    }
+
+    /// Changes a download's priority.
+    pub async fn set_priority(&self, id: &str, priority: Priority) -> Result<(), EngineError> {
+        self.ask(|reply| Command::SetPriority(id.to_string(), priority, reply))
+            .await
+    }
+
+    /// Puts a download ahead of every other.
+    pub async fn move_to_top(&self, id: &str) -> Result<(), EngineError> {
+        self.ask(|reply| Command::MoveToTop(id.to_string(), reply))
+            .await
+    }
+
+    /// Changes the limits live.
+    pub async fn set_limits(&self, limits: Limits) -> Result<(), EngineError> {
+        self.ask(|reply| Command::SetLimits(limits, reply)).await
+    }
+
+    /// A copy of every download's state.
+    pub async fn snapshot(&self) -> Result<Snapshot, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Snapshot(reply))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        answer.await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Waits until download `id` is finished, failed or cancelled, and returns it.
+    pub async fn wait_until_done(&self, id: &str) -> Result<Download, EngineError> {
+        let mut events = self.subscribe();
+        loop {
+            let snapshot = self.snapshot().await?;
+            let download = snapshot
+                .get(id)
+                .ok_or_else(|| EngineError::UnknownDownload(id.to_string()))?;
+            if download.state.is_terminal() {
+                return Ok(download.clone());
+            }
+            // Wait for an event about it (or a lag, after which the snapshot tells).
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.id == id => break,
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(broadcast::error::RecvError::Closed) => return Err(EngineError::Stopped),
+                }
+            }
+        }
+    }
+}
+
+/// A running engine; dropping it without [`Engine::shutdown`] stops the actor abruptly.
+pub struct Engine {
+    handle: EngineHandle,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Engine {
+    /// Starts an engine on the current tokio runtime, restoring its saved queue.
+    pub fn start(config: EngineConfig) -> Result<Self, EngineError> {
+        let client = http_client(&config)?;
+        let (commands, command_receiver) = mpsc::channel(256);
+        let (reports, report_receiver) = mpsc::channel(1024);
+        let (events, _) = broadcast::channel(4096);
+        let context = Arc::new(worker::WorkerContext {
+            client,
+            limiter: Arc::new(limiter::RateLimiter::new(config.limits.bytes_per_second)),
+            reports,
+            policy: config.retry.clone(),
+        });
+        let downloads = config
+            .state_file
+            .as_deref()
+            .map(persist::load)
+            .unwrap_or_default();
+        let persister = config.state_file.clone().map(persist::Persister::start);
+        let actor = actor::Actor::new(
+            downloads,
+            !config.hold_restored,
+            config.limits,
+            context,
+            events.clone(),
+            persister,
+        );
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(actor.run(command_receiver, report_receiver, shutdown.clone()));
+        Ok(Self {
+            handle: EngineHandle { commands, events },
+            shutdown,
+            task,
+        })
+    }
+
+    /// A handle to command and watch the engine.
+    pub fn handle(&self) -> EngineHandle {
+        self.handle.clone()
+    }
+
+    /// Stops every worker (keeping partial files), saves the queue and waits for the actor.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+}
+
+fn http_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(config.retry.connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(
+            config.max_redirects.unwrap_or(10),
+        ));
+    for path in &config.extra_root_certificates {
+        let pem = std::fs::read(path).map_err(|source| EngineError::Certificate {
+            path: path.clone(),
+            source,
+        })?;
+        let certificate = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| EngineError::Http(format!("{}: {e}", path.display())))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build()
+        .map_err(|e| EngineError::Http(e.to_string()))
+}

@@ -1,0 +1,158 @@
+//! Which downloads run: essential first, then by priority, then by age; never more than the
+//! concurrency limit, nor more than the per-host limit from one host. When every slot is busy and
+//! an essential or top-priority download waits, the lowest-ranked running download that is
+//! neither is paused to make room (its partial file kept). Pure functions of the downloads.
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+use super::Limits;
+use super::download::{Download, DownloadState, Priority};
+
+/// The sort key: smaller runs first.
+pub fn rank(download: &Download) -> (Reverse<bool>, Reverse<Priority>, u64) {
+    (
+        Reverse(download.request.essential),
+        Reverse(download.request.priority),
+        download.sequence,
+    )
+}
+
+/// Whether `download` may take a running download's slot.
+fn is_urgent(download: &Download) -> bool {
+    download.request.essential || download.request.priority == Priority::MAX
+}
+
+/// What the scheduler decided.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// Queued downloads to start now, best first.
+    pub start: Vec<String>,
+    /// Running downloads to pause so urgent ones can start.
+    pub preempt: Vec<String>,
+}
+
+/// Decides what to start and what to preempt.
+pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Limits) -> Decision {
+    let mut queued = Vec::new();
+    let mut running = Vec::new();
+    for download in downloads {
+        match download.state {
+            DownloadState::Queued => queued.push(download),
+            ref state if state.is_active() => running.push(download),
+            _ => {}
+        }
+    }
+    queued.sort_by_key(|d| rank(d));
+    running.sort_by_key(|d| Reverse(rank(d)));
+
+    let max_total = limits.max_concurrent.max(1);
+    let max_host = limits.max_per_host.max(1);
+    let mut per_host: HashMap<String, usize> = HashMap::new();
+    for download in &running {
+        *per_host.entry(download.host()).or_default() += 1;
+    }
+    let mut active = running.len();
+    let mut victims = running.iter().filter(|d| !is_urgent(d)).peekable();
+    let mut decision = Decision::default();
+    for candidate in queued {
+        let host = candidate.host();
+        if per_host.get(&host).copied().unwrap_or(0) >= max_host {
+            continue;
+        }
+        if active >= max_total {
+            // Only an urgent download may take a slot, from a lower-ranked, non-urgent one.
+            let Some(victim) =
+                victims.next_if(|v| is_urgent(candidate) && rank(v) > rank(candidate))
+            else {
+                continue;
+            };
+            decision.preempt.push(victim.request.id.clone());
+            if let Some(count) = per_host.get_mut(&victim.host()) {
+                *count = count.saturating_sub(1);
+            }
+            active -= 1;
+        }
+        *per_host.entry(host).or_default() += 1;
+        active += 1;
+        decision.start.push(candidate.request.id.clone());
+    }
+    decision
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::download::DownloadRequest;
+
+    fn download(
+        id: &str,
+        host: &str,
+        priority: i64,
+        essential: bool,
+        state: DownloadState,
+    ) -> Download {
+        let url = url::Url::parse(&format!("http://{host}/{id}")).unwrap();
+        let mut request = DownloadRequest::new(id, url, format!("/tmp/{id}"));
+        request.priority = Priority(priority);
+        request.essential = essential;
+        let sequence = id.bytes().map(u64::from).sum();
+        let mut download = Download::new(request, sequence);
+        download.state = state;
+        download
+    }
+
+    fn limits(total: usize, host: usize) -> Limits {
+        Limits {
+            max_concurrent: total,
+            max_per_host: host,
+            bytes_per_second: None,
+        }
+    }
+
+    #[test]
+    fn essential_then_priority_then_age() {
+        let all = [
+            download("a", "h", 0, false, DownloadState::Queued),
+            download("b", "h", 5, false, DownloadState::Queued),
+            download("c", "h", -3, true, DownloadState::Queued),
+            download("d", "h", 5, false, DownloadState::Queued),
+        ];
+        let decision = decide(&all, &limits(3, 9));
+        assert_eq!(decision.start, ["c", "b", "d"]);
+        assert!(decision.preempt.is_empty());
+    }
+
+    #[test]
+    fn per_host_cap_lets_other_hosts_through() {
+        let all = [
+            download("a", "one", 0, false, DownloadState::Downloading),
+            download("b", "one", 0, false, DownloadState::Queued),
+            download("c", "two", 0, false, DownloadState::Queued),
+        ];
+        assert_eq!(decide(&all, &limits(4, 1)).start, ["c"]);
+    }
+
+    #[test]
+    fn urgent_downloads_preempt_the_lowest_ranked_running_one() {
+        let all = [
+            download("low", "h", -1, false, DownloadState::Downloading),
+            download("mid", "h", 3, false, DownloadState::Downloading),
+            download("ess", "h", 0, true, DownloadState::Queued),
+            download("top", "h", i64::MAX, false, DownloadState::Queued),
+            download("plain", "h", 9, false, DownloadState::Queued),
+        ];
+        let decision = decide(&all, &limits(2, 9));
+        assert_eq!(decision.start, ["ess", "top"]);
+        assert_eq!(decision.preempt, ["low", "mid"]);
+    }
+
+    #[test]
+    fn nothing_preempts_an_essential_download() {
+        let all = [
+            download("e1", "h", 0, true, DownloadState::Downloading),
+            download("e2", "h", 0, true, DownloadState::Queued),
+        ];
+        assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+    }
+}

@@ -1,0 +1,163 @@
+//! Where a download's bytes go: a thread that hashes each chunk and appends it to the partial
+//! file, so hashing and disk writes overlap the network on another core. The channel to it is
+//! bounded, so memory stays constant whatever the file's size.
+//!
+//! On resume the kept prefix of the partial file is hashed first, so the final SHA-256 covers
+//! every byte. Finishing flushes and `sync_data`s the file before reporting, so a crash after a
+//! reported byte count never loses those bytes.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use crate::model::{ErrorKind, Sha256Digest};
+
+use super::http::Failure;
+
+/// Chunks buffered between the network and the disk (reqwest chunks are 8–64 KiB).
+const QUEUE: usize = 64;
+const BUFFER: usize = 256 * 1024;
+
+/// What the sink wrote: the digest and length of the whole partial file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SinkDone {
+    pub sha256: Sha256Digest,
+    pub length: u64,
+}
+
+/// The writing end, used by a worker.
+pub struct FileSink {
+    sender: Option<mpsc::Sender<Bytes>>,
+    thread: tokio::task::JoinHandle<Result<SinkDone, Failure>>,
+}
+
+impl FileSink {
+    /// Opens `partial`, keeping (and hashing) its first `keep` bytes and dropping the rest.
+    pub fn open(partial: PathBuf, keep: u64) -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        let thread = tokio::task::spawn_blocking(move || {
+            write_all(&partial, keep, receiver).map_err(|e| io_failure(&partial, e))
+        });
+        Self {
+            sender: Some(sender),
+            thread,
+        }
+    }
+
+    /// Hands a chunk to the writer; `false` when the writer has stopped (its error comes from
+    /// [`FileSink::finish`]).
+    pub async fn write(&mut self, chunk: Bytes) -> bool {
+        match &self.sender {
+            Some(sender) => sender.send(chunk).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Waits for every chunk to be written and synced.
+    pub async fn finish(mut self) -> Result<SinkDone, Failure> {
+        self.sender.take();
+        match self.thread.await {
+            Ok(result) => result,
+            Err(join) => Err(Failure::fatal(
+                ErrorKind::Io,
+                format!("the writer thread stopped: {join}"),
+            )),
+        }
+    }
+}
+
+fn write_all(
+    path: &PathBuf,
+    keep: u64,
+    mut receiver: mpsc::Receiver<Bytes>,
+) -> io::Result<SinkDone> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    let existing = file.metadata()?.len();
+    let keep = keep.min(existing);
+    if existing != keep {
+        file.set_len(keep)?;
+    }
+    let mut hasher = Sha256::new();
+    hash_prefix(&mut file, keep, &mut hasher)?;
+    file.seek(SeekFrom::Start(keep))?;
+    let mut length = keep;
+    let mut writer = BufWriter::with_capacity(BUFFER, file);
+    while let Some(chunk) = receiver.blocking_recv() {
+        hasher.update(&chunk);
+        writer.write_all(&chunk)?;
+        length += chunk.len() as u64;
+    }
+    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    file.sync_data()?;
+    Ok(SinkDone {
+        sha256: Sha256Digest(hasher.finalize().into()),
+        length,
+    })
+}
+
+fn hash_prefix(file: &mut File, keep: u64, hasher: &mut Sha256) -> io::Result<()> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut buffer = vec![0u8; BUFFER];
+    let mut left = keep;
+    while left > 0 {
+        let want = left.min(BUFFER as u64) as usize;
+        let read = file.read(&mut buffer[..want])?;
+        if read == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the partial file is shorter than recorded",
+            ));
+        }
+        hasher.update(&buffer[..read]);
+        left -= read as u64;
+    }
+    Ok(())
+}
+
+/// `ENOSPC` (and quota errors) become `diskFull`; other errors are final I/O errors.
+pub fn io_failure(path: &std::path::Path, error: io::Error) -> Failure {
+    let full = matches!(
+        error.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    ) || error.raw_os_error() == Some(28);
+    let message = format!("writing {}: {error}", path.display());
+    if full {
+        Failure::fatal(ErrorKind::DiskFull, message)
+    } else {
+        Failure::fatal(ErrorKind::Io, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn resumed_files_hash_as_a_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.partial");
+        std::fs::write(&path, b"hello, wXXXXXXX").unwrap();
+        let mut sink = FileSink::open(path.clone(), 8);
+        assert!(sink.write(Bytes::from_static(b"orld")).await);
+        let done = sink.finish().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello, world");
+        assert_eq!(done.length, 12);
+        assert_eq!(done.sha256, Sha256Digest::of(b"hello, world"));
+    }
+
+    #[test]
+    fn no_space_is_disk_full() {
+        let failure = io_failure(std::path::Path::new("/x"), io::Error::from_raw_os_error(28));
+        assert_eq!(failure.error.kind, ErrorKind::DiskFull);
+        assert!(failure.error.message.contains("writing /x"));
+    }
+}

@@ -1,0 +1,320 @@
+//! One attempt at one download: ask for the bytes the partial file lacks, check what the server
+//! answered, stream the body through the bandwidth limiter into the [`FileSink`], verify size and
+//! SHA-256, and rename the partial file into place. The engine decides what a failure means.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{ACCEPT_ENCODING, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, timeout};
+use tokio_util::sync::CancellationToken;
+
+use super::RetryPolicy;
+use super::download::{DownloadRequest, Validator};
+use super::http::{self, Failure, Plan};
+use super::limiter::RateLimiter;
+use super::sink::{FileSink, io_failure};
+use crate::model::{ErrorKind, Sha256Digest};
+
+/// How often a worker reports progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// What a worker is asked to do.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub request: DownloadRequest,
+    pub validator: Validator,
+    /// Discard the partial file first.
+    pub restart: bool,
+}
+
+/// A finished, verified download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    pub sha256: Sha256Digest,
+    pub size: u64,
+}
+
+/// What workers tell the engine.
+#[derive(Debug)]
+pub enum Report {
+    /// The server answered: what to resume with next time, and the total size.
+    Response {
+        id: String,
+        validator: Validator,
+        total: Option<u64>,
+        from: u64,
+    },
+    Progress {
+        id: String,
+        bytes_done: u64,
+    },
+    Verifying {
+        id: String,
+    },
+    /// The attempt ended; the partial file is flushed and synced.
+    Done {
+        id: String,
+        result: Result<Finished, Failure>,
+    },
+}
+
+/// What every worker shares.
+#[derive(Debug)]
+pub struct WorkerContext {
+    pub client: reqwest::Client,
+    pub limiter: Arc<RateLimiter>,
+    pub reports: mpsc::Sender<Report>,
+    pub policy: RetryPolicy,
+}
+
+/// Runs one attempt and reports how it ended.
+pub async fn run(context: Arc<WorkerContext>, job: Job, cancel: CancellationToken) {
+    let id = job.request.id.clone();
+    let result = attempt(&context, &job, &cancel).await;
+    let _ = context.reports.send(Report::Done { id, result }).await;
+}
+
+fn cancelled(url: &str) -> Failure {
+    Failure::fatal(ErrorKind::Cancelled, format!("{url}: stopped"))
+}
+
+async fn attempt(
+    context: &WorkerContext,
+    job: &Job,
+    cancel: &CancellationToken,
+) -> Result<Finished, Failure> {
+    let request = &job.request;
+    let url = request.url.as_str();
+    let partial = request.partial_path();
+    if let Some(dir) = partial.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
+    }
+    let from = resume_offset(job);
+    check_space(
+        &partial,
+        request.expected_size.map(|e| e.saturating_sub(from)),
+    )?;
+
+    let mut builder = context
+        .client
+        .get(request.url.clone())
+        .header(ACCEPT_ENCODING, "identity");
+    if from > 0
+        && let Some(validator) = job.validator.if_range()
+    {
+        builder = builder
+            .header(RANGE, format!("bytes={from}-"))
+            .header(IF_RANGE, validator);
+    }
+    let response = tokio::select! {
+        _ = cancel.cancelled() => return Err(cancelled(url)),
+        response = timeout(context.policy.connect_timeout, builder.send()) => match response {
+            Err(_) => return Err(Failure::transient(ErrorKind::Timeout, format!("{url}: no answer within {:?}", context.policy.connect_timeout))),
+            Ok(Err(error)) => return Err(request_failure(url, &error)),
+            Ok(Ok(response)) => response,
+        },
+    };
+    let final_url = response.url().to_string();
+    let plan = http::plan(
+        &final_url,
+        response.status(),
+        response.headers(),
+        from,
+        request.expected_size,
+    )?;
+    let (start, total) = match plan {
+        Plan::Append { from, total } => (from, total),
+        Plan::FromStart { total } => (0, total),
+        Plan::Complete { total } => (total, Some(total)),
+    };
+    let report = Report::Response {
+        id: request.id.clone(),
+        validator: validator_of(response.headers()),
+        total,
+        from: start,
+    };
+    let _ = context.reports.send(report).await;
+    if request.expected_size.is_none() {
+        check_space(&partial, total.map(|t| t.saturating_sub(start)))?;
+    }
+
+    let mut sink = FileSink::open(partial.clone(), start);
+    let streamed = if matches!(plan, Plan::Complete { .. }) {
+        Ok(())
+    } else {
+        stream_body(context, job, response, &mut sink, start, cancel).await
+    };
+    let written = sink.finish().await;
+    let written = match (streamed, written) {
+        (_, Err(sink_failure)) => return Err(sink_failure),
+        (Err(failure), _) => return Err(failure),
+        (Ok(()), Ok(written)) => written,
+    };
+    if let Some(total) = total
+        && written.length != total
+    {
+        return Err(Failure::transient(
+            ErrorKind::Network,
+            format!(
+                "{final_url}: the connection closed after {} of {total} bytes",
+                written.length
+            ),
+        ));
+    }
+    let _ = context
+        .reports
+        .send(Report::Verifying {
+            id: request.id.clone(),
+        })
+        .await;
+    verify_and_install(job, written.sha256, written.length)
+}
+
+/// Where to resume: the partial file's length, unless it cannot be trusted.
+fn resume_offset(job: &Job) -> u64 {
+    let partial = job.request.partial_path();
+    if job.restart {
+        let _ = std::fs::remove_file(&partial);
+        return 0;
+    }
+    let length = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+    let too_long = job.request.expected_size.is_some_and(|e| length > e);
+    if too_long || job.validator.if_range().is_none() {
+        0 // without a validator the server cannot tell us whether the bytes still match
+    } else {
+        length
+    }
+}
+
+async fn stream_body(
+    context: &WorkerContext,
+    job: &Job,
+    response: reqwest::Response,
+    sink: &mut FileSink,
+    start: u64,
+    cancel: &CancellationToken,
+) -> Result<(), Failure> {
+    let url = response.url().to_string();
+    let id = &job.request.id;
+    let stall = context.policy.stall_timeout;
+    let mut stream = response.bytes_stream();
+    let mut done = start;
+    let mut last_report = Instant::now();
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(cancelled(&url)),
+            next = timeout(stall, stream.next()) => next,
+        };
+        let chunk = match next {
+            Err(_) => {
+                return Err(Failure::transient(
+                    ErrorKind::Timeout,
+                    format!(
+                        "{url}: no data for {} s after {done} bytes",
+                        stall.as_secs()
+                    ),
+                ));
+            }
+            Ok(None) => return Ok(()),
+            Ok(Some(Err(error))) => return Err(request_failure(&url, &error)),
+            Ok(Some(Ok(chunk))) => chunk,
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(cancelled(&url)),
+            _ = context.limiter.acquire(chunk.len() as u64) => {}
+        }
+        done += chunk.len() as u64;
+        if !sink.write(chunk).await {
+            return Ok(()); // the writer stopped; its error comes from finish()
+        }
+        if last_report.elapsed() >= PROGRESS_EVERY {
+            last_report = Instant::now();
+            let report = Report::Progress {
+                id: id.clone(),
+                bytes_done: done,
+            };
+            let _ = context.reports.send(report).await;
+        }
+    }
+}
+
+fn verify_and_install(job: &Job, sha256: Sha256Digest, size: u64) -> Result<Finished, Failure> {
+    let request = &job.request;
+    let partial = request.partial_path();
+    if let Some(expected) = request.expected_size
+        && expected != size
+    {
+        let _ = std::fs::remove_file(&partial);
+        return Err(Failure::fatal(
+            ErrorKind::SizeMismatch,
+            format!(
+                "{}: {size} bytes received, {expected} expected",
+                request.url
+            ),
+        )
+        .restarting());
+    }
+    if let Some(expected) = request.sha256
+        && expected != sha256
+    {
+        let _ = std::fs::remove_file(&partial);
+        return Err(Failure::fatal(
+            ErrorKind::ChecksumMismatch,
+            format!("{}: SHA-256 is {sha256}, {expected} expected", request.url),
+        )
+        .restarting());
+    }
+    std::fs::rename(&partial, &request.destination)
+        .map_err(|e| io_failure(&request.destination, e))?;
+    crate::store::atomic::sync_parent(&request.destination);
+    Ok(Finished { sha256, size })
+}
+
+/// Refuses to start when the disk holding `partial` has less than `needed` bytes free.
+fn check_space(partial: &std::path::Path, needed: Option<u64>) -> Result<(), Failure> {
+    let (Some(needed), Some(dir)) = (needed, partial.parent()) else {
+        return Ok(());
+    };
+    match fs4::available_space(dir) {
+        Ok(free) if free < needed => Err(Failure::fatal(
+            ErrorKind::DiskFull,
+            format!("{}: {needed} bytes needed, {free} free", dir.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn validator_of(headers: &HeaderMap) -> Validator {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Validator {
+        etag: text(ETAG),
+        last_modified: text(LAST_MODIFIED),
+    }
+}
+
+/// A reqwest error as a failure: timeouts and connection trouble are transient.
+fn request_failure(url: &str, error: &reqwest::Error) -> Failure {
+    let mut message = format!("{url}: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        Failure::transient(ErrorKind::Timeout, message)
+    } else if error.is_redirect() || error.is_builder() {
+        Failure::fatal(ErrorKind::DownloadInvalid, message)
+    } else {
+        Failure::transient(ErrorKind::Network, message)
+    }
+}
