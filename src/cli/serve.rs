@@ -19,8 +19,15 @@ use crate::server::{Faults, ServeConfig, Server};
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// The directory to serve.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    #[arg(
+        value_name = "DIR",
+        required_unless_present = "demo",
+        conflicts_with = "demo"
+    )]
+    pub dir: Option<PathBuf>,
+    /// Serve the embedded demo app's packs (built into the temp folder on first use).
+    #[arg(long)]
+    pub demo: bool,
     /// Address to listen on; port 0 lets the system choose.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "IP:PORT")]
     pub addr: SocketAddr,
@@ -73,10 +80,10 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// The server configuration these arguments describe.
-    pub fn config(&self) -> ServeConfig {
+    /// The server configuration these arguments describe, serving `root`.
+    pub fn config(&self, root: PathBuf) -> ServeConfig {
         ServeConfig {
-            root: self.dir.clone(),
+            root,
             addr: self.addr,
             tls: self.tls,
             cert_dir: self.cert_dir.clone(),
@@ -106,34 +113,57 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let server = Server::start(args.config())
+    // Listen for signals before announcing, so a signal sent right after the line is seen.
+    let stop = stop_signal()?;
+    let root = match (&args.dir, args.demo) {
+        (Some(dir), _) => dir.clone(),
+        (None, _) => {
+            let dir = crate::demo::default_dir();
+            tracing::info!("building the demo packs in {}", dir.display());
+            let site = tokio::task::spawn_blocking(move || crate::demo::build_site(&dir))
+                .await
+                .context("the demo build stopped")?
+                .context("cannot build the demo packs")?;
+            eprintln!(
+                "demo app: {} (its BAManifestURL is {})",
+                site.info_plist.display(),
+                crate::demo::DEFAULT_MANIFEST_URL
+            );
+            site.site
+        }
+    };
+    let server = Server::start(args.config(root.clone()))
         .await
-        .with_context(|| format!("cannot serve {}", args.dir.display()))?;
+        .with_context(|| format!("cannot serve {}", root.display()))?;
     let line = serde_json::to_string(&server.announcement())?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{line}").context("cannot write to stdout")?;
         stdout.flush().context("cannot write to stdout")?;
     }
-    wait_for_signal().await?;
+    stop.await?;
     tracing::info!("stopping");
     server.shutdown().await;
     Ok(())
 }
 
+/// A future that resolves on Ctrl-C or SIGTERM; the handlers are installed right away.
 #[cfg(unix)]
-async fn wait_for_signal() -> anyhow::Result<()> {
+fn stop_signal() -> anyhow::Result<impl Future<Output = anyhow::Result<()>>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C"),
-        _ = terminate.recv() => Ok(()),
-    }
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        Ok(())
+    })
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() -> anyhow::Result<()> {
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")
+fn stop_signal() -> anyhow::Result<impl Future<Output = anyhow::Result<()>>> {
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move { ctrl_c.await.context("cannot listen for Ctrl-C") })
 }

@@ -166,6 +166,10 @@ impl Keys<'_> {
         match self.dict.get(key) {
             None => Ok(None),
             Some(Value::String(text)) if text.trim().is_empty() => Err(self.error(key, "is empty")),
+            Some(Value::String(text)) if text.contains("$(") => Err(self.error(
+                key,
+                format!("`{text}` holds an unexpanded build setting: register the Info.plist of the built app, not the one in the project"),
+            )),
             Some(Value::String(text)) => Ok(Some(text.trim().to_string())),
             Some(other) => Err(self.error(key, expected("a string", other))),
         }
@@ -204,7 +208,7 @@ impl Keys<'_> {
         let url = Url::parse(&text)
             .map_err(|e| self.error(key, format!("`{text}` is not a URL: {e}")))?;
         if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-            return Err(self.error(key, format!("`{text}` is not an https:// URL with a host")));
+            return Err(self.error(key, format!("`{text}` is not an http(s) URL with a host")));
         }
         Ok(url)
     }
@@ -262,11 +266,15 @@ impl Keys<'_> {
 
 /// The documented default when `BAInitialDownloadRestrictions` is absent.
 fn default_restrictions(manifest_url: &Url) -> DownloadRestrictions {
-    let host = manifest_url.host_str().unwrap_or_default();
+    // The host of a parsed URL is already valid and lower-case; it may be an IP literal such as
+    // `[::1]`, which `DomainPattern::parse` (host names only) would refuse, leaving no host at all.
+    let host = manifest_url
+        .host_str()
+        .map(|host| DomainPattern(host.to_string()));
     DownloadRestrictions {
         download_allowance: None,
         essential_download_allowance: None,
-        domain_allow_list: DomainPattern::parse(host).into_iter().collect(),
+        domain_allow_list: host.into_iter().collect(),
         defaulted: true,
     }
 }

@@ -52,27 +52,87 @@ impl InputError {
 ///
 /// `input` names the document in errors. Comments and trailing commas are accepted (see
 /// [`crate::model::jsonc`]); wrong types, missing fields and bad syntax are reported precisely.
-pub fn from_json<T: serde::de::DeserializeOwned>(input: &str, text: &str) -> Result<T, InputError> {
+/// `objects` lists the places that must be JSON objects (`""` for the root, `"assetPacks[]"` for
+/// every element of an array): serde would otherwise accept an array in place of a struct.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    input: &str,
+    text: &str,
+    objects: &[&str],
+) -> Result<T, InputError> {
     let cleaned = super::jsonc::strip(text);
+    let value: serde_json::Value = serde_json::from_str(&cleaned)
+        .map_err(|error| InputError::syntax(input, format!("not valid JSON: {error}")))?;
+    for place in objects {
+        require_objects(input, &value, place)?;
+    }
     let mut deserializer = serde_json::Deserializer::from_str(&cleaned);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            InputError::syntax(input, format!("not valid JSON: {inner}"))
+        let message = inner.to_string();
+        if let Some(missing) = missing_field(&message) {
+            let field = if path == "." {
+                missing.to_string()
+            } else {
+                format!("{path}.{missing}")
+            };
+            InputError::field(input, field, "is missing")
         } else if path == "." {
-            InputError::syntax(input, describe_serde_problem(&inner))
+            InputError::syntax(input, message)
         } else {
-            InputError::field(input, path, describe_serde_problem(&inner))
+            InputError::field(input, path, message)
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|error| InputError::syntax(input, format!("not valid JSON: {error}")))?;
-    Ok(value)
+    })
 }
 
-/// serde_json appends " at line L column C" to data errors; keep it, it helps find the field.
-fn describe_serde_problem(error: &serde_json::Error) -> String {
-    error.to_string()
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// Checks that `place` (`""`, `"key"` or `"key[]"`) of `value` holds JSON objects.
+fn require_objects(input: &str, value: &serde_json::Value, place: &str) -> Result<(), InputError> {
+    let kind = |v: &serde_json::Value| match v {
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Null => "null",
+        serde_json::Value::Object(_) => "an object",
+    };
+    if place.is_empty() {
+        return match value {
+            serde_json::Value::Object(_) => Ok(()),
+            other => Err(InputError::syntax(
+                input,
+                format!("expected a JSON object, found {}", kind(other)),
+            )),
+        };
+    }
+    let (key, each) = match place.strip_suffix("[]") {
+        Some(key) => (key, true),
+        None => (place, false),
+    };
+    let Some(found) = value.get(key) else {
+        return Ok(()); // missing fields are reported by the typed parse
+    };
+    let items: Vec<(String, &serde_json::Value)> = match (each, found) {
+        (true, serde_json::Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("{key}[{i}]"), item))
+            .collect(),
+        (true, _) => return Ok(()), // not an array: the typed parse says so
+        (false, item) => vec![(key.to_string(), item)],
+    };
+    for (field, item) in items {
+        if !item.is_object() {
+            return Err(InputError::field(
+                input,
+                field,
+                format!("expected an object, found {}", kind(item)),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //!
 //! An id is 1 to 128 characters of ASCII letters, digits, `.`, `_`, `-` and `/`. A `/` separates
 //! segments (ids such as `onnx/x.onnx` exist in the wild); no segment may be empty, `.` or `..`,
-//! start with a `.`, or be a name Windows reserves for devices (`CON`, `NUL`, `COM1`…).
+//! start or end with a `.`, or be a name Windows reserves for devices (`CON`, `NUL`, `COM1`…).
 //! Two ids in one manifest may not differ only by case: containers may live on
 //! case-insensitive file systems.
 //!
@@ -70,6 +70,11 @@ fn check_segment(id: &str, segment: &str) -> Result<(), String> {
     if segment.starts_with('.') {
         return Err(format!(
             "`{id}` has a segment starting with `.`; `.`, `..` and hidden names are not allowed"
+        ));
+    }
+    if segment.ends_with('.') {
+        return Err(format!(
+            "`{id}` has a segment ending with `.`, which Windows drops from folder names"
         ));
     }
     let stem = segment.split('.').next().unwrap_or(segment);

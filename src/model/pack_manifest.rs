@@ -85,7 +85,8 @@ struct FileSelectorJson {
 impl PackManifest {
     /// Parses and validates a pack manifest; `input` names it in errors (a path, usually).
     pub fn parse(input: &str, text: &str) -> Result<Self, InputError> {
-        let json: PackManifestJson = from_json(input, text)?;
+        let json: PackManifestJson =
+            from_json(input, text, &["", "downloadPolicy", "fileSelectors[]"])?;
         let field = |name: &str, problem: String| InputError::field(input, name, problem);
         if json.file_selectors.is_empty() {
             return Err(field(

@@ -64,7 +64,24 @@ impl ServerManifest {
 
     /// Parses and validates a manifest; `input` (its URL or path) names it in errors.
     pub fn parse(input: &str, text: &str) -> Result<Self, InputError> {
-        let manifest: Self = from_json(input, text)?;
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Format {
+            format_version: u32,
+        }
+        // The format first: a newer format may not have this one's shape at all.
+        let format: Format = from_json(input, text, &[""])?;
+        if format.format_version != FORMAT_VERSION {
+            return Err(InputError::field(
+                input,
+                "formatVersion",
+                format!(
+                    "is {}, but this bgassets reads format {FORMAT_VERSION}",
+                    format.format_version
+                ),
+            ));
+        }
+        let manifest: Self = from_json(input, text, &["", "assetPacks[]"])?;
         manifest.validate(input)?;
         Ok(manifest)
     }

@@ -125,7 +125,7 @@ pub fn trace(record: &RequestRecord) {
         id = record.id,
         method = %record.method,
         path = %record.path,
-        range = record.range.as_deref().unwrap_or("-"),
+        range = %record.range.as_deref().unwrap_or("-"),
         status = record.status,
         bytes = record.bytes_sent,
         faults = %if record.faults.is_empty() { "-".to_string() } else { record.faults.join(",") },

@@ -6,7 +6,8 @@
 //! [`Server`]; `docs/serve.md` documents it for people.
 //!
 //! - [`config`]: [`ServeConfig`], the [`Announcement`] line, [`ServeError`].
-//! - [`faults`]: [`Faults`] and the partial updates the control endpoint accepts.
+//! - [`faults`]: [`Faults`] and their validation; `fault_json`: their JSON forms and the partial
+//!   updates the control endpoint accepts.
 //! - `conn`: the accept loop, TLS handshakes and HTTP/1.1 connections.
 //! - `handler`: one request to one response: routing, validators, ranges, request faults.
 //! - [`files`]: request paths to files, safely; `ETag` and `Content-Type`.
@@ -29,6 +30,7 @@ mod body;
 pub mod config;
 mod conn;
 pub mod control;
+mod fault_json;
 pub mod faults;
 pub mod files;
 mod handler;

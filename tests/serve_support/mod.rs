@@ -1,0 +1,116 @@
+//! Helpers shared by the mock-server tests: fixture directories with real files, an
+//! in-process server, a reqwest client that never uses a proxy, raw HTTP for requests that
+//! URL libraries would normalise, and polling with a timeout instead of fixed sleeps.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bgassets::server::{Faults, ServeConfig, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Sizes of the fixture files.
+pub const SMALL: usize = 100_000;
+pub const MEDIUM: usize = 1_000_000;
+
+/// A temporary directory laid out as `bgassets pack index` leaves it, plus odd entries:
+///
+/// - `manifest.json`, `packs/small.zip` (100 kB), `packs/medium.zip` (1 MB), `packs/data.bin`,
+///   `packs/empty.zip` (0 bytes), the folder `packs/sub/`;
+/// - `secret.txt` beside the served folder (must never be served) and, on Unix,
+///   `packs/escape.zip`, a symlink to it.
+pub struct Fixture {
+    /// Holds everything; the served root is `root()`.
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("packs/sub")).expect("mkdir");
+        std::fs::write(root.join("manifest.json"), br#"{"packs": []}"#).expect("manifest");
+        std::fs::write(root.join("packs/small.zip"), random_bytes(SMALL, 1)).expect("small");
+        std::fs::write(root.join("packs/medium.zip"), random_bytes(MEDIUM, 2)).expect("medium");
+        std::fs::write(root.join("packs/data.bin"), random_bytes(1000, 3)).expect("data");
+        std::fs::write(root.join("packs/empty.zip"), b"").expect("empty");
+        std::fs::write(dir.path().join("secret.txt"), b"top secret").expect("secret");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("packs/escape.zip"))
+            .expect("symlink");
+        Fixture { dir }
+    }
+
+    /// The served directory.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// The bytes of a file under the root.
+    pub fn read(&self, path: &str) -> Vec<u8> {
+        std::fs::read(self.root().join(path)).expect("fixture file")
+    }
+
+    /// Starts an in-process server of this fixture with `faults`.
+    pub async fn serve(&self, faults: Faults) -> Server {
+        let mut config = ServeConfig::new(self.root());
+        config.faults = faults;
+        Server::start(config).await.expect("server starts")
+    }
+}
+
+/// Reproducible pseudo-random bytes.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut bytes = vec![0; len];
+    rng.fill(&mut bytes);
+    bytes
+}
+
+/// A client that ignores proxy settings from the environment.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// Sends `request` as is over TCP and returns the whole answer as text (`Connection: close`).
+pub async fn raw_request(addr: SocketAddr, request: &str) -> String {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        Ok::<_, std::io::Error>(answer)
+    };
+    match tokio::time::timeout(Duration::from_secs(10), exchange).await {
+        Ok(Ok(answer)) => String::from_utf8_lossy(&answer).into_owned(),
+        Ok(Err(error)) => panic!("raw request to {addr} failed: {error}"),
+        Err(_) => panic!("raw request to {addr} timed out"),
+    }
+}
+
+/// The status code of a raw `GET path` (sent exactly as given).
+pub async fn raw_status(addr: SocketAddr, path: &str) -> u16 {
+    let answer = raw_request(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status for {path:?} in {answer:?}"))
+}
+
+/// Polls `condition` every 10 ms until it holds; panics with `what` after `timeout`.
+pub async fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
