@@ -1,7 +1,7 @@
 //! The global bandwidth limit: a token bucket shared by every worker, changeable live.
 //!
 //! Workers reserve the bytes of each chunk before passing it on; a reservation that overdraws the
-//! bucket sleeps until the debt is paid. The bucket holds at most 100 ms of tokens, so the rate
+//! bucket sleeps until the debt is paid. The bucket holds at most 20 ms of tokens, so the rate
 //! over any window of a second or more stays within a few percent of the limit.
 
 use std::sync::Mutex;
@@ -23,7 +23,7 @@ struct Bucket {
 }
 
 /// The burst allowed, as a fraction of a second of the rate.
-const BURST_SECONDS: f64 = 0.1;
+const BURST_SECONDS: f64 = 0.02;
 
 impl RateLimiter {
     /// A limiter at `rate` bytes per second.
@@ -92,9 +92,9 @@ mod tests {
         for _ in 0..100 {
             limiter.acquire(10_000).await;
         }
-        // 1 MB at 100 KB/s: 10 s, minus the 10 KB burst allowance.
+        // 1 MB at 100 KB/s: 10 s, minus the 2 KB burst allowance.
         let elapsed = start.elapsed().as_secs_f64();
-        assert!((9.8..=10.1).contains(&elapsed), "{elapsed}");
+        assert!((9.9..=10.1).contains(&elapsed), "{elapsed}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -53,20 +53,25 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         *per_host.entry(download.host()).or_default() += 1;
     }
     let mut active = running.len();
-    let mut victims = running.iter().filter(|d| !is_urgent(d)).peekable();
+    // Lowest ranked first: the downloads an urgent one may take a slot from.
+    let mut victims: Vec<&Download> = running.iter().copied().filter(|d| !is_urgent(d)).collect();
     let mut decision = Decision::default();
     for candidate in queued {
         let host = candidate.host();
-        if per_host.get(&host).copied().unwrap_or(0) >= max_host {
-            continue;
-        }
-        if active >= max_total {
-            // Only an urgent download may take a slot, from a lower-ranked, non-urgent one.
-            let Some(victim) =
-                victims.next_if(|v| is_urgent(candidate) && rank(v) > rank(candidate))
+        let host_full = per_host.get(&host).copied().unwrap_or(0) >= max_host;
+        if host_full || active >= max_total {
+            // Only an urgent download may take a slot, from a lower-ranked, non-urgent one (on
+            // the same host when that host is at its cap).
+            if !is_urgent(candidate) {
+                continue;
+            }
+            let Some(index) = victims
+                .iter()
+                .position(|v| rank(v) > rank(candidate) && (!host_full || v.host() == host))
             else {
                 continue;
             };
+            let victim = victims.remove(index);
             decision.preempt.push(victim.request.id.clone());
             if let Some(count) = per_host.get_mut(&victim.host()) {
                 *count = count.saturating_sub(1);
@@ -145,6 +150,18 @@ mod tests {
         let decision = decide(&all, &limits(2, 9));
         assert_eq!(decision.start, ["ess", "top"]);
         assert_eq!(decision.preempt, ["low", "mid"]);
+    }
+
+    #[test]
+    fn an_urgent_download_preempts_on_its_own_host_when_that_host_is_full() {
+        let all = [
+            download("other", "two", 0, false, DownloadState::Downloading),
+            download("same", "one", 0, false, DownloadState::Downloading),
+            download("ess", "one", 0, true, DownloadState::Queued),
+        ];
+        let decision = decide(&all, &limits(2, 1));
+        assert_eq!(decision.start, ["ess"]);
+        assert_eq!(decision.preempt, ["same"]);
     }
 
     #[test]

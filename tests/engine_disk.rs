@@ -1,0 +1,139 @@
+//! A full disk: a download too large for the free space is refused before it starts, and one
+//! that fills the disk mid-stream fails with `diskFull`, keeps its partial file and resumes by
+//! itself once space is freed. The small disk is a 4 MiB tmpfs mounted for the test (root, or
+//! CAP_SYS_ADMIN, is needed: `scripts/test` runs as root in CI).
+
+mod engine_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bgassets::engine::{DownloadState, EventKind};
+use bgassets::model::ErrorKind;
+use bgassets::server::Faults;
+use engine_support::*;
+
+/// A tmpfs of `size` mounted at a fresh folder, unmounted on drop.
+struct SmallDisk {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disk");
+        std::fs::create_dir(&path).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .expect("cannot run mount");
+        assert!(
+            status.success(),
+            "cannot mount a {size} tmpfs at {}: this test needs root (or CAP_SYS_ADMIN)",
+            path.display()
+        );
+        Self { _dir: dir, path }
+    }
+
+    fn free(&self) -> u64 {
+        fs4::available_space(&self.path).unwrap()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+    }
+}
+
+fn on(disk: &Path, site: &Site, name: &str) -> bgassets::engine::DownloadRequest {
+    let mut request = site.request(name);
+    request.destination = disk.join(name);
+    request
+}
+
+#[tokio::test]
+async fn a_download_larger_than_the_free_space_is_refused_before_it_starts() {
+    let disk = SmallDisk::mount("4m");
+    let site = Site::start(&[("big.bin", 6_000_000)], Faults::default()).await;
+    let engine = engine(&site.state_file(), limits(2, None));
+    let handle = engine.handle();
+    handle
+        .enqueue(on(&disk.path, &site, "big.bin"))
+        .await
+        .unwrap();
+    let download = done(&handle, "big.bin").await;
+    let DownloadState::Failed { error } = &download.state else {
+        panic!("{:?}", download.state)
+    };
+    assert_eq!(error.kind, ErrorKind::DiskFull);
+    assert!(error.message.contains("6000000 bytes needed"), "{error:?}");
+    assert!(site.ranges("big.bin").is_empty(), "nothing was requested");
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_disk_that_fills_mid_stream_keeps_the_partial_and_resumes_once_space_is_freed() {
+    let disk = SmallDisk::mount("4m");
+    let site = Site::start(
+        &[("a.bin", 2_000_000)],
+        Faults {
+            rate: Some(2_000_000),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let engine = engine(&site.state_file(), limits(2, None));
+    let handle = engine.handle();
+    let mut events = handle.subscribe();
+    handle
+        .enqueue(on(&disk.path, &site, "a.bin"))
+        .await
+        .unwrap();
+    progress_past(&mut events, "a.bin", 300_000).await;
+    // Something else takes all but 200 KB of the disk.
+    let filler = disk.path.join("filler");
+    let take = disk.free().saturating_sub(200_000) as usize;
+    std::fs::write(&filler, vec![0u8; take]).unwrap();
+
+    let failed = event(
+        &mut events,
+        "diskFull",
+        |e| matches!(&e.kind, EventKind::Failed { error } if error.kind == ErrorKind::DiskFull),
+    )
+    .await;
+    assert_eq!(failed.id, "a.bin");
+    let kept = std::fs::metadata(disk.path.join("a.bin.partial"))
+        .unwrap()
+        .len();
+    assert!(kept >= 300_000, "the partial file is kept: {kept} bytes");
+
+    let freed = Instant::now();
+    std::fs::remove_file(&filler).unwrap();
+    event(&mut events, "requeue once space is free", |e| {
+        e.id == "a.bin" && matches!(e.kind, EventKind::Queued)
+    })
+    .await;
+    let download = done(&handle, "a.bin").await;
+    assert_eq!(
+        download.state,
+        DownloadState::Finished,
+        "{:?}",
+        download.last_error
+    );
+    assert!(freed.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        std::fs::read(disk.path.join("a.bin")).unwrap(),
+        site.bytes("a.bin")
+    );
+    let ranges = site.ranges("a.bin");
+    assert_eq!(
+        ranges.last().unwrap().1,
+        206,
+        "resumed, not restarted: {ranges:?}"
+    );
+    engine.shutdown().await;
+}
