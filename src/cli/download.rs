@@ -129,6 +129,7 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         sha256: args.sha256,
         priority: Priority(args.priority),
         essential: false,
+        allowed_hosts: Vec::new(),
     };
     let started = Instant::now();
     let result = drive(&handle, request, args.json).await;
@@ -161,7 +162,11 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
             Ok(())
         }
         DownloadState::Failed { error } => {
-            bail!("cannot download {}: {error}", args.url)
+            // Nothing to resume: forget the saved queue too.
+            if !crate::store::atomic::partial_path(&destination).exists() {
+                let _ = std::fs::remove_file(&state_file);
+            }
+            bail!("cannot download: {error}")
         }
         _ => bail!(
             "stopped before {} was complete; run the same command again to resume",

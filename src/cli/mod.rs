@@ -13,6 +13,10 @@ pub mod serve;
 #[derive(Debug, Parser)]
 #[command(name = "bgassets", version, about)]
 pub struct Cli {
+    /// Keep the manager's config, state, containers and socket under this folder instead of the
+    /// platform's folders (also `BGASSETS_HOME`).
+    #[arg(long, global = true, env = "BGASSETS_HOME", value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

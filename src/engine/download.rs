@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::model::{PackError, Progress, Sha256Digest};
+use crate::model::{DomainPattern, PackError, Progress, Sha256Digest};
 
 /// A download's priority: higher downloads first. Apple's range is any integer, with
 /// [`Priority::DEFAULT`] in the middle; [`Priority::MAX`] is also what "move to top" sets.
@@ -45,6 +45,9 @@ pub struct DownloadRequest {
     /// Essential downloads start before all others and may pause others to get a slot.
     #[serde(default)]
     pub essential: bool,
+    /// The hosts the download (and every redirect on its way) may come from; empty allows any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_hosts: Vec<DomainPattern>,
 }
 
 impl DownloadRequest {
@@ -58,6 +61,7 @@ impl DownloadRequest {
             sha256: None,
             priority: Priority::DEFAULT,
             essential: false,
+            allowed_hosts: Vec::new(),
         }
     }
 

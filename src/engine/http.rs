@@ -112,7 +112,9 @@ pub fn plan(
         }
         status => return Err(status_failure(url, status, headers)),
     };
-    check_not_html(url, headers)?;
+    if !matches!(plan, Plan::Complete { .. }) {
+        check_not_html(url, headers)?;
+    }
     let total = match plan {
         Plan::Append { total, .. } | Plan::FromStart { total } => total,
         Plan::Complete { total } => Some(total),

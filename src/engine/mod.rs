@@ -213,6 +213,7 @@ impl Engine {
             limiter: Arc::new(limiter::RateLimiter::new(config.limits.bytes_per_second)),
             reports,
             policy: config.retry.clone(),
+            max_redirects: config.max_redirects.unwrap_or(10),
         });
         let downloads = config
             .state_file
@@ -253,9 +254,8 @@ fn http_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.retry.connect_timeout)
-        .redirect(reqwest::redirect::Policy::limited(
-            config.max_redirects.unwrap_or(10),
-        ));
+        // Workers follow redirects themselves, checking each host against the allow list.
+        .redirect(reqwest::redirect::Policy::none());
     for path in &config.extra_root_certificates {
         let pem = std::fs::read(path).map_err(|source| EngineError::Certificate {
             path: path.clone(),

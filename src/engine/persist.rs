@@ -1,15 +1,14 @@
-//! The engine's queue on disk: saved atomically after every change that matters, by a task of its
-//! own so the engine never waits for the disk (bursts of changes coalesce into one write), and
+//! The engine's queue on disk: saved atomically after every change that matters, by a
+//! [`Saver`] so the engine never waits for the disk (bursts of changes coalesce into one write), and
 //! restored forgivingly: a missing file is an empty queue, an unreadable one is set aside with a
 //! warning, and downloads that were running resume from their partial files.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
 use super::download::{Download, DownloadState};
-use crate::store::write_atomically;
+use crate::store::saver::Saver;
 
 /// The state file's format version.
 pub const STATE_VERSION: u32 = 1;
@@ -63,33 +62,17 @@ fn restore(mut download: Download) -> Download {
     download
 }
 
-/// Saves snapshots of the queue in the background; the latest one always wins.
+/// Saves the queue in the background; the latest state always wins.
 pub struct Persister {
-    latest: watch::Sender<Option<String>>,
-    task: tokio::task::JoinHandle<()>,
+    saver: Saver,
 }
 
 impl Persister {
     /// Starts saving to `path`.
     pub fn start(path: PathBuf) -> Self {
-        let (latest, mut receiver) = watch::channel::<Option<String>>(None);
-        let task = tokio::spawn(async move {
-            // `changed` fails only once the engine has dropped its end and every value is seen.
-            while receiver.changed().await.is_ok() {
-                let text = receiver.borrow_and_update().clone();
-                if let Some(text) = text {
-                    let path = path.clone();
-                    let written = tokio::task::spawn_blocking(move || {
-                        write_atomically(&path, text.as_bytes())
-                    })
-                    .await;
-                    if let Ok(Err(error)) = written {
-                        tracing::error!("cannot save the download queue: {error}");
-                    }
-                }
-            }
-        });
-        Self { latest, task }
+        Self {
+            saver: Saver::start(path),
+        }
     }
 
     /// Queues `downloads` to be saved.
@@ -99,16 +82,13 @@ impl Persister {
             downloads: downloads.into_iter().cloned().collect(),
         };
         match serde_json::to_string_pretty(&state) {
-            Ok(text) => {
-                let _ = self.latest.send(Some(text));
-            }
+            Ok(text) => self.saver.save(text),
             Err(error) => tracing::error!("cannot serialise the download queue: {error}"),
         }
     }
 
     /// Writes the last saved state and stops.
     pub async fn finish(self) {
-        drop(self.latest);
-        let _ = self.task.await;
+        self.saver.finish().await;
     }
 }

@@ -18,9 +18,33 @@ use crate::model::{ErrorKind, Sha256Digest};
 
 use super::http::Failure;
 
-/// Chunks buffered between the network and the disk (reqwest chunks are 8–64 KiB).
+/// Chunks buffered between the network and the disk, at most.
 const QUEUE: usize = 64;
+/// Bytes buffered between the network and the disk, at most: reqwest hands out chunks of up to
+/// 1 MiB on loopback, so the queue is bounded in bytes too (memory stays flat whatever the size).
+const QUEUE_BYTES: usize = 4 << 20;
+/// Written bytes are handed to the kernel's writeback every 8 MiB, so the final `sync_data`
+/// has little left to flush.
+const WRITEBACK_EVERY: u64 = 8 << 20;
 const BUFFER: usize = 256 * 1024;
+
+/// Starts writeback of `length` bytes from `offset` without waiting (Linux `sync_file_range`).
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, offset: u64, length: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain syscall on a file descriptor we own; no memory is passed.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset as libc::off64_t,
+            length as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _offset: u64, _length: u64) {}
 
 /// What the sink wrote: the digest and length of the whole partial file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +55,8 @@ pub struct SinkDone {
 
 /// The writing end, used by a worker.
 pub struct FileSink {
-    sender: Option<mpsc::Sender<Bytes>>,
+    sender: Option<mpsc::Sender<(Bytes, tokio::sync::OwnedSemaphorePermit)>>,
+    budget: std::sync::Arc<tokio::sync::Semaphore>,
     thread: tokio::task::JoinHandle<Result<SinkDone, Failure>>,
 }
 
@@ -44,6 +69,7 @@ impl FileSink {
         });
         Self {
             sender: Some(sender),
+            budget: std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUE_BYTES)),
             thread,
         }
     }
@@ -51,8 +77,12 @@ impl FileSink {
     /// Hands a chunk to the writer; `false` when the writer has stopped (its error comes from
     /// [`FileSink::finish`]).
     pub async fn write(&mut self, chunk: Bytes) -> bool {
+        let permits = chunk.len().clamp(1, QUEUE_BYTES) as u32;
+        let Ok(permit) = self.budget.clone().acquire_many_owned(permits).await else {
+            return false;
+        };
         match &self.sender {
-            Some(sender) => sender.send(chunk).await.is_ok(),
+            Some(sender) => sender.send((chunk, permit)).await.is_ok(),
             None => false,
         }
     }
@@ -73,7 +103,7 @@ impl FileSink {
 fn write_all(
     path: &PathBuf,
     keep: u64,
-    mut receiver: mpsc::Receiver<Bytes>,
+    mut receiver: mpsc::Receiver<(Bytes, tokio::sync::OwnedSemaphorePermit)>,
 ) -> io::Result<SinkDone> {
     let mut file = OpenOptions::new()
         .read(true)
@@ -91,10 +121,21 @@ fn write_all(
     file.seek(SeekFrom::Start(keep))?;
     let mut length = keep;
     let mut writer = BufWriter::with_capacity(BUFFER, file);
-    while let Some(chunk) = receiver.blocking_recv() {
+    let mut started_writeback = keep;
+    while let Some((chunk, permit)) = receiver.blocking_recv() {
         hasher.update(&chunk);
         writer.write_all(&chunk)?;
         length += chunk.len() as u64;
+        drop((chunk, permit));
+        let on_file = length - writer.buffer().len() as u64;
+        if on_file - started_writeback >= WRITEBACK_EVERY {
+            start_writeback(
+                writer.get_ref(),
+                started_writeback,
+                on_file - started_writeback,
+            );
+            started_writeback = on_file;
+        }
     }
     let file = writer.into_inner().map_err(|e| e.into_error())?;
     file.sync_data()?;

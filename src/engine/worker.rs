@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use reqwest::header::{ACCEPT_ENCODING, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
+use reqwest::header::{ACCEPT_ENCODING, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
@@ -68,6 +68,8 @@ pub struct WorkerContext {
     pub limiter: Arc<RateLimiter>,
     pub reports: mpsc::Sender<Report>,
     pub policy: RetryPolicy,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
 }
 
 /// Runs one attempt and reports how it ended.
@@ -98,24 +100,9 @@ async fn attempt(
         request.expected_size.map(|e| e.saturating_sub(from)),
     )?;
 
-    let mut builder = context
-        .client
-        .get(request.url.clone())
-        .header(ACCEPT_ENCODING, "identity");
-    if from > 0
-        && let Some(validator) = job.validator.if_range()
-    {
-        builder = builder
-            .header(RANGE, format!("bytes={from}-"))
-            .header(IF_RANGE, validator);
-    }
     let response = tokio::select! {
         _ = cancel.cancelled() => return Err(cancelled(url)),
-        response = timeout(context.policy.connect_timeout, builder.send()) => match response {
-            Err(_) => return Err(Failure::transient(ErrorKind::Timeout, format!("{url}: no answer within {:?}", context.policy.connect_timeout))),
-            Ok(Err(error)) => return Err(request_failure(url, &error)),
-            Ok(Ok(response)) => response,
-        },
+        response = follow_redirects(context, job, from) => response?,
     };
     let final_url = response.url().to_string();
     let plan = http::plan(
@@ -171,6 +158,84 @@ async fn attempt(
         })
         .await;
     verify_and_install(job, written.sha256, written.length)
+}
+
+/// Sends the GET (ranged from `from` when resuming), following redirects by hand so every hop's
+/// host is checked against the request's allow list.
+async fn follow_redirects(
+    context: &WorkerContext,
+    job: &Job,
+    from: u64,
+) -> Result<reqwest::Response, Failure> {
+    let request = &job.request;
+    let mut url = request.url.clone();
+    for _ in 0..=context.max_redirects {
+        check_host(&url, request)?;
+        let mut builder = context
+            .client
+            .get(url.clone())
+            .header(ACCEPT_ENCODING, "identity");
+        if from > 0
+            && let Some(validator) = job.validator.if_range()
+        {
+            builder = builder
+                .header(RANGE, format!("bytes={from}-"))
+                .header(IF_RANGE, validator);
+        }
+        let timeout_after = context.policy.connect_timeout;
+        let response = match timeout(timeout_after, builder.send()).await {
+            Err(_) => {
+                return Err(Failure::transient(
+                    ErrorKind::Timeout,
+                    format!("{url}: no answer within {timeout_after:?}"),
+                ));
+            }
+            Ok(Err(error)) => return Err(request_failure(url.as_str(), &error)),
+            Ok(Ok(response)) => response,
+        };
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok());
+        match (response.status().is_redirection(), location) {
+            (true, Some(location)) => {
+                url = url.join(location).map_err(|e| {
+                    Failure::fatal(
+                        ErrorKind::DownloadInvalid,
+                        format!("{url}: redirect to `{location}`, which is not a URL: {e}"),
+                    )
+                })?;
+            }
+            _ => return Ok(response),
+        }
+    }
+    Err(Failure::fatal(
+        ErrorKind::DownloadInvalid,
+        format!(
+            "{}: more than {} redirects",
+            request.url, context.max_redirects
+        ),
+    ))
+}
+
+/// Refuses a URL whose host the request's allow list does not cover.
+fn check_host(url: &url::Url, request: &DownloadRequest) -> Result<(), Failure> {
+    if request.allowed_hosts.is_empty() {
+        return Ok(());
+    }
+    let host = url.host_str().unwrap_or_default();
+    if request.allowed_hosts.iter().any(|p| p.matches(host)) {
+        return Ok(());
+    }
+    let via = if url == &request.url {
+        String::new()
+    } else {
+        format!(" (redirected from {})", request.url)
+    };
+    Err(Failure::fatal(
+        ErrorKind::SessionDownloadDisallowedByDomain,
+        format!("{url}{via}: host `{host}` is not in BADownloadDomainAllowList"),
+    ))
 }
 
 /// Where to resume: the partial file's length, unless it cannot be trusted.

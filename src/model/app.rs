@@ -9,13 +9,13 @@
 //! `BAUsesAppleHosting = true` is refused: bgassets serves packs from the app's own servers.
 
 use plist::{Dictionary, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::InputError;
 
 /// An app registered with the manager.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct App {
     /// `CFBundleIdentifier`.
@@ -41,7 +41,7 @@ pub struct App {
 }
 
 /// `BAInitialDownloadRestrictions`: allowances and the hosts downloads may come from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadRestrictions {
     /// `BADownloadAllowance`: bytes allowed right after install.
@@ -55,7 +55,7 @@ pub struct DownloadRestrictions {
 }
 
 /// A host name in an allow list: `cdn.example.com`, or `*.example.com` for its subdomains only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DomainPattern(String);
 

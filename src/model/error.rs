@@ -29,6 +29,11 @@ pub enum ErrorKind {
     CallerConnectionNotAccepted,
     CallFromInactiveProcessNotAllowed,
     // bgassets: what goes wrong on the way from a server to a container.
+    /// No registered app has this bundle id.
+    AppNotFound,
+    /// The manifest or pack URL's host is not in `BADownloadDomainAllowList`, or the URL is not
+    /// HTTPS where HTTPS is required.
+    HostNotAllowed,
     /// The server could not be reached or the connection broke.
     Network,
     /// No byte arrived for too long, or the server took too long to answer.

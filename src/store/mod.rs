@@ -2,7 +2,12 @@
 //! the new, never a mix.
 //!
 //! - [`atomic`]: write-then-rename with `sync_data`, and the `.partial` naming it uses.
+//! - [`saver`]: a background task that saves a state file atomically, coalescing bursts.
+//! - [`paths`]: every folder and file of a manager, under `--data-dir` or the platform's folders.
 
 pub mod atomic;
+pub mod paths;
+pub mod saver;
 
 pub use atomic::write_atomically;
+pub use paths::Paths;
