@@ -14,13 +14,24 @@
 //!   optional TLS, and fault injection changeable while running.
 //! - [`engine`]: the download engine: one actor owning every download's state, a bounded
 //!   worker pool with Range resume, streaming SHA-256, retries, bandwidth limit and a saved queue.
+//! - [`install`]: safe extraction of a verified pack into an app's container, swapped in
+//!   atomically (a symlink to a version folder).
+//! - [`manager`]: the managed layer (`AssetPackManager`): apps, manifests, policies, installs,
+//!   updates, removal; one actor owning apps and packs on top of the engine.
+//! - [`ipc`]: the local socket: newline-delimited JSON (`docs/protocol.md`), the server over a
+//!   `Service`, the client-side connection.
+//! - [`client`]: the app-facing Rust API shaped like Apple's `AssetPackManager`.
 //! - [`store`]: durable files: atomic replacement.
 //! - [`demo`]: the demo app and its packs, generated deterministically from `assets/demo/`.
 //! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
 
 pub mod cli;
+pub mod client;
 pub mod demo;
 pub mod engine;
+pub mod install;
+pub mod ipc;
+pub mod manager;
 pub mod model;
 pub mod pack;
 pub mod server;

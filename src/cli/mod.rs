@@ -5,9 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod ctl;
+pub mod daemon;
 pub mod download;
 pub mod pack;
 pub mod serve;
+pub mod sync;
 
 /// An open implementation of Apple's Background Assets for desktop apps.
 #[derive(Debug, Parser)]
@@ -24,11 +27,17 @@ pub struct Cli {
 /// The subcommands of `bgassets`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Talk to a running manager: status, events, register, ensure, pause, resume…
+    Ctl(ctl::CtlArgs),
+    /// Run the manager with no window, serving apps over the local socket.
+    Daemon(daemon::DaemonArgs),
     /// Download one URL through the engine: resume, checksum, priority, bandwidth limit.
     Download(download::DownloadArgs),
     /// Package asset packs: a manifest template, a pack archive, the server manifest.
     #[command(subcommand)]
     Pack(pack::PackCommand),
+    /// One-shot: register an app, install what its first installation asks for, report.
+    Sync(sync::SyncArgs),
     /// Serve packs and their manifest locally, with Range/ETag, optional TLS and fault injection.
     Serve(serve::ServeArgs),
 }
@@ -38,15 +47,18 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
+        Command::Ctl(args) => ctl::run(args, cli.data_dir.clone()),
+        Command::Daemon(args) => daemon::run(args, cli.data_dir.clone()),
         Command::Download(args) => download::run(args),
         Command::Pack(command) => pack::run(command),
         Command::Serve(args) => serve::run(args),
+        Command::Sync(args) => sync::run(args, cli.data_dir.clone()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             print_error(&error);
-            ExitCode::FAILURE
+            ExitCode::from(ctl::exit_code(&error))
         }
     }
 }

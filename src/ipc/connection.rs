@@ -1,0 +1,320 @@
+//! One client connection, server side: reads request lines (at most [`MAX_LINE`] bytes each),
+//! runs up to [`MAX_IN_FLIGHT`] requests at once, and writes their responses and, once
+//! subscribed, the manager's events. Every problem is answered or logged; none ends the server.
+
+use std::collections::HashMap;
+use std::io;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::task::JoinSet;
+
+use super::protocol::{
+    ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, Response, ServerMessage,
+};
+use super::server::Service;
+use crate::manager::api::ApiError;
+use crate::manager::event::ManagerEvent;
+use crate::model::ErrorKind;
+
+/// Requests of one connection running at once; the connection is not read further until one
+/// finishes.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Serves `stream` until the client leaves (or a write fails).
+pub async fn serve<S, T>(service: S, stream: T, connection: u64)
+where
+    S: Service,
+    T: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (reader, writer) = tokio::io::split(stream);
+    let mut session = Session {
+        service,
+        connection,
+        writer,
+        calls: JoinSet::new(),
+        call_ids: HashMap::new(),
+        events: None,
+    };
+    session.run(BufReader::new(reader)).await;
+    tracing::debug!(connection, "disconnected");
+}
+
+/// Events for a subscriber, for one app or all.
+struct Subscription {
+    receiver: broadcast::Receiver<ManagerEvent>,
+    app: Option<String>,
+}
+
+/// One step of the loop.
+enum Step {
+    Read(io::Result<LineRead>),
+    Answered(Response),
+    Event(Option<ServerMessage>),
+}
+
+struct Session<S, W> {
+    service: S,
+    connection: u64,
+    writer: W,
+    calls: JoinSet<Response>,
+    /// The request id of each running call, to answer even if it panics.
+    call_ids: HashMap<tokio::task::Id, serde_json::Value>,
+    events: Option<Subscription>,
+}
+
+impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
+    async fn run<R: AsyncBufRead + Unpin>(&mut self, mut reader: R) {
+        let mut line = Vec::new();
+        let mut reading = true;
+        while reading || !self.calls.is_empty() {
+            let step = tokio::select! {
+                read = read_line(&mut reader, &mut line, MAX_LINE),
+                    if reading && self.calls.len() < MAX_IN_FLIGHT => Step::Read(read),
+                Some(done) = self.calls.join_next_with_id() => Step::Answered(self.answered(done)),
+                event = next_event(&mut self.events) => Step::Event(event),
+            };
+            let outgoing = match step {
+                Step::Read(Ok(LineRead::Line)) => {
+                    let reply = self.handle_line(&line);
+                    line.clear();
+                    reply
+                }
+                Step::Read(Ok(LineRead::Eof)) => {
+                    // Answer what is running, then close.
+                    reading = false;
+                    self.events = None;
+                    None
+                }
+                Step::Read(Ok(LineRead::TooLong)) => {
+                    tracing::warn!(
+                        connection = self.connection,
+                        "closing the connection: a request line is longer than {MAX_LINE} bytes"
+                    );
+                    let error = ApiError::new(
+                        INVALID_REQUEST,
+                        format!(
+                            "request line longer than {MAX_LINE} bytes; closing the connection"
+                        ),
+                    );
+                    let reply =
+                        ServerMessage::Response(Response::failure(serde_json::Value::Null, error));
+                    let _ = self.write(&reply).await;
+                    return;
+                }
+                Step::Read(Err(error)) => {
+                    log_io_error(self.connection, "cannot read from the client", &error);
+                    return;
+                }
+                Step::Answered(response) => Some(ServerMessage::Response(response)),
+                Step::Event(message) => message,
+            };
+            if let Some(message) = outgoing
+                && let Err(error) = self.write(&message).await
+            {
+                log_io_error(self.connection, "cannot write to the client", &error);
+                return;
+            }
+        }
+    }
+
+    /// Starts a request, or answers at once (subscriptions, refusals). `None`: nothing to say yet.
+    fn handle_line(&mut self, line: &[u8]) -> Option<ServerMessage> {
+        let request = match RequestLine::parse(line) {
+            Ok(Some(request)) => request,
+            Ok(None) => return None,
+            Err(rejection) => {
+                tracing::warn!(
+                    connection = self.connection,
+                    "refusing a request: {}",
+                    rejection.error.message
+                );
+                return Some(ServerMessage::Response(rejection.into_response()));
+            }
+        };
+        let id = request.id;
+        match request.message {
+            ClientMessage::Subscribe { app } => {
+                self.events = Some(Subscription {
+                    receiver: self.service.subscribe(),
+                    app,
+                });
+                Some(ServerMessage::Response(Response::success(
+                    id,
+                    serde_json::Value::Null,
+                )))
+            }
+            ClientMessage::Unsubscribe => {
+                self.events = None;
+                Some(ServerMessage::Response(Response::success(
+                    id,
+                    serde_json::Value::Null,
+                )))
+            }
+            ClientMessage::Request(request) => {
+                let service = self.service.clone();
+                let call_id = id.clone();
+                let connection = self.connection;
+                let task = self.calls.spawn(async move {
+                    let result = service.call(request).await;
+                    if let Err(error) = &result {
+                        tracing::debug!(connection, "request {call_id} refused: {error}");
+                    }
+                    Response::from_result(call_id, result)
+                });
+                self.call_ids.insert(task.id(), id);
+                None
+            }
+        }
+    }
+
+    /// The response of a finished call, or an error if it panicked.
+    fn answered(
+        &mut self,
+        done: Result<(tokio::task::Id, Response), tokio::task::JoinError>,
+    ) -> Response {
+        match done {
+            Ok((task, response)) => {
+                self.call_ids.remove(&task);
+                response
+            }
+            Err(error) => {
+                let id = self.call_ids.remove(&error.id()).unwrap_or_default();
+                tracing::error!(connection = self.connection, "request {id} failed: {error}");
+                let error = ApiError::new(
+                    ErrorKind::Io,
+                    format!("the manager failed on this request: {error}"),
+                );
+                Response::failure(id, error)
+            }
+        }
+    }
+
+    async fn write(&mut self, message: &ServerMessage) -> io::Result<()> {
+        let mut line = message.to_line();
+        line.push('\n');
+        self.writer.write_all(line.as_bytes()).await?;
+        self.writer.flush().await
+    }
+}
+
+/// Logs a failed read or write: a client that left is routine (debug), anything else a warning.
+fn log_io_error(connection: u64, action: &str, error: &io::Error) {
+    use io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    if matches!(
+        error.kind(),
+        BrokenPipe | ConnectionReset | ConnectionAborted | UnexpectedEof
+    ) {
+        tracing::debug!(connection, "{action}: the client left ({error})");
+    } else {
+        tracing::warn!(connection, "{action}: {error}");
+    }
+}
+
+/// The next event for a subscriber (`None` when it is filtered out); pending without one.
+async fn next_event(events: &mut Option<Subscription>) -> Option<ServerMessage> {
+    let Some(subscription) = events else {
+        return std::future::pending().await;
+    };
+    match subscription.receiver.recv().await {
+        Ok(event) => subscription
+            .app
+            .as_ref()
+            .is_none_or(|app| *app == event.app)
+            .then_some(ServerMessage::Event(event)),
+        Err(RecvError::Lagged(missed)) => {
+            tracing::warn!("a subscriber reads too slowly: {missed} events dropped");
+            Some(ServerMessage::MissedEvents(missed))
+        }
+        Err(RecvError::Closed) => {
+            // The manager is stopping; requests still get their answers.
+            *events = None;
+            None
+        }
+    }
+}
+
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LineRead {
+    /// A line is in the buffer (its newline removed).
+    Line,
+    /// The client closed its side with nothing pending.
+    Eof,
+    /// More than the limit arrived without a newline; the rest is left unread.
+    TooLong,
+}
+
+/// Reads up to the next newline into `line`, never holding more than `max` bytes. Cancel-safe:
+/// it only awaits `fill_buf`, and bytes already taken stay in `line` for the next call.
+pub async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<LineRead> {
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            // A last line without its newline still counts.
+            return Ok(if line.is_empty() {
+                LineRead::Eof
+            } else {
+                LineRead::Line
+            });
+        }
+        let (chunk, found) = match available.iter().position(|&b| b == b'\n') {
+            Some(end) => (&available[..end], true),
+            None => (available, false),
+        };
+        if line.len() + chunk.len() > max {
+            return Ok(LineRead::TooLong);
+        }
+        line.extend_from_slice(chunk);
+        let used = chunk.len() + usize::from(found);
+        reader.consume(used);
+        if found {
+            return Ok(LineRead::Line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_split_and_capped() {
+        let input: &[u8] = b"one\ntwo\r\n0123456789\nlast";
+        let mut reader = BufReader::with_capacity(4, input);
+        let mut line = Vec::new();
+        let mut lines = Vec::new();
+        loop {
+            match read_line(&mut reader, &mut line, 8).await.unwrap() {
+                LineRead::Line => lines.push(String::from_utf8(std::mem::take(&mut line)).unwrap()),
+                LineRead::Eof => break,
+                LineRead::TooLong => {
+                    lines.push("<too long>".into());
+                    break;
+                }
+            }
+        }
+        assert_eq!(lines, ["one", "two\r", "<too long>"]);
+
+        let mut reader = BufReader::new(&b"a\nb"[..]);
+        assert_eq!(
+            read_line(&mut reader, &mut line, 8).await.unwrap(),
+            LineRead::Line
+        );
+        line.clear();
+        assert_eq!(
+            read_line(&mut reader, &mut line, 8).await.unwrap(),
+            LineRead::Line
+        );
+        assert_eq!(line, b"b");
+        line.clear();
+        assert_eq!(
+            read_line(&mut reader, &mut line, 8).await.unwrap(),
+            LineRead::Eof
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! The manager's one owner of state: a task that answers requests, follows the engine's events,
+//! takes the results of background work (manifest fetches, installs) and saves the state. What
+//! it does to packs is in `packs.rs`; how it shows them in `views.rs`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::api::{ApiError, Request};
+use super::event::{ManagerEvent, ManagerEventKind};
+use super::fetch::Fetched;
+use super::settings::Settings;
+use super::state::{self, ManagerState, now_ms};
+use super::{ManagerConfig, ManagerError};
+use crate::engine::{Engine, EngineHandle};
+use crate::model::{ErrorKind, PackError};
+use crate::store::Paths;
+use crate::store::saver::Saver;
+
+/// A reply channel for a request.
+pub(super) type Reply = oneshot::Sender<Result<serde_json::Value, ApiError>>;
+
+/// Work done off the actor that reports back to it.
+pub(super) enum Internal {
+    /// Manifests fetched; `reply` answers a `checkUpdates` that waits for them.
+    Manifests {
+        results: Vec<(String, Result<Fetched, PackError>)>,
+        reply: Option<Reply>,
+    },
+    /// An install finished.
+    Installed {
+        app: String,
+        pack: String,
+        version: u64,
+        archive: std::path::PathBuf,
+        result: Result<crate::install::Installed, PackError>,
+    },
+}
+
+/// The manager's state and the means to act on it.
+pub(super) struct Actor {
+    pub paths: Paths,
+    pub config: ManagerConfig,
+    pub state: ManagerState,
+    pub settings: Settings,
+    pub languages: Vec<String>,
+    pub engine: Option<Engine>,
+    pub downloads: EngineHandle,
+    pub client: reqwest::Client,
+    pub events: broadcast::Sender<ManagerEvent>,
+    pub internal: mpsc::Sender<Internal>,
+    internal_receiver: Option<mpsc::Receiver<Internal>>,
+    saver: Option<Saver>,
+    pub dirty: bool,
+}
+
+impl Actor {
+    pub fn new(
+        config: ManagerConfig,
+        settings: Settings,
+        engine: Engine,
+        events: broadcast::Sender<ManagerEvent>,
+    ) -> Result<Self, ManagerError> {
+        let paths = config.paths.clone();
+        let client = manifest_client(&config)?;
+        let languages = if settings.languages.is_empty() {
+            super::languages::from_environment()
+        } else {
+            settings.languages.clone()
+        };
+        let (internal, internal_receiver) = mpsc::channel(64);
+        Ok(Self {
+            state: state::load(&paths.state_file()),
+            saver: Some(Saver::start(paths.state_file())),
+            downloads: engine.handle(),
+            engine: Some(engine),
+            paths,
+            config,
+            settings,
+            languages,
+            client,
+            events,
+            internal,
+            internal_receiver: Some(internal_receiver),
+            dirty: false,
+        })
+    }
+
+    pub async fn run(
+        mut self,
+        mut calls: mpsc::Receiver<super::Call>,
+        shutdown: CancellationToken,
+    ) {
+        let Some(mut internal) = self.internal_receiver.take() else {
+            return;
+        };
+        let mut engine_events = self.downloads.subscribe();
+        self.restore().await;
+        self.scan_watched_folders().await;
+        self.start_update_check(None, None);
+        let update_every = self.config.update_interval.unwrap_or(Duration::from_secs(
+            self.settings.update_interval_seconds.max(60),
+        ));
+        let start = tokio::time::Instant::now();
+        let mut updates = tokio::time::interval_at(start + update_every, update_every);
+        let scan_every = self.config.watch_interval.max(Duration::from_millis(100));
+        let mut scans = tokio::time::interval_at(start + scan_every, scan_every);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some((request, reply)) = calls.recv() => self.answer(request, reply).await,
+                event = engine_events.recv() => match event {
+                    Ok(event) => self.on_download_event(event).await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.resync_activity().await,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                Some(work) = internal.recv() => self.on_internal(work).await,
+                _ = updates.tick() => self.start_update_check(None, None),
+                _ = scans.tick() => self.scan_watched_folders().await,
+            }
+            self.save_if_dirty();
+        }
+        self.save_if_dirty();
+        if let Some(saver) = self.saver.take() {
+            saver.finish().await;
+        }
+        if let Some(engine) = self.engine.take() {
+            engine.shutdown().await;
+        }
+    }
+
+    /// Sends an event to every observer.
+    pub fn emit(&self, app: &str, pack: Option<&str>, kind: ManagerEventKind) {
+        let _ = self.events.send(ManagerEvent {
+            at_ms: now_ms(),
+            app: app.to_string(),
+            pack: pack.map(str::to_string),
+            kind,
+        });
+    }
+
+    fn save_if_dirty(&mut self) {
+        if !std::mem::take(&mut self.dirty) {
+            return;
+        }
+        if let (Some(saver), Ok(text)) = (&self.saver, serde_json::to_string_pretty(&self.state)) {
+            saver.save(text);
+        }
+    }
+
+    async fn answer(&mut self, request: Request, reply: Reply) {
+        if let Request::CheckUpdates { app } = request {
+            if let Some(app) = &app
+                && !self.state.apps.contains_key(app)
+            {
+                let _ = reply.send(Err(ApiError::app_not_found(app)));
+                return;
+            }
+            self.start_update_check(app, Some(reply));
+            return;
+        }
+        let result = self.handle(request).await;
+        let _ = reply.send(result);
+    }
+
+    async fn handle(&mut self, request: Request) -> Result<serde_json::Value, ApiError> {
+        let json = |value: Result<serde_json::Value, serde_json::Error>| {
+            value.map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()))
+        };
+        match request {
+            Request::Status => json(serde_json::to_value(self.document().await)),
+            Request::AllAssetPacks { app } => {
+                let document = self.document().await;
+                let view = document
+                    .app(&app)
+                    .ok_or_else(|| ApiError::app_not_found(&app))?;
+                json(serde_json::to_value(&view.packs))
+            }
+            Request::AssetPack { app, pack } => {
+                let document = self.document().await;
+                let view = document
+                    .pack(&app, &pack)
+                    .ok_or_else(|| ApiError::pack_not_found(&app, &pack))?;
+                json(serde_json::to_value(view))
+            }
+            Request::Register { path } => {
+                let app = self.register(&path).await?;
+                let document = self.document().await;
+                json(serde_json::to_value(document.app(&app)))
+            }
+            Request::Unregister { app } => Ok(self.unregister(&app).await?.into()),
+            Request::Ensure {
+                app,
+                pack,
+                require_latest,
+            } => {
+                self.ensure(&app, &pack, require_latest).await?;
+                let document = self.document().await;
+                json(serde_json::to_value(document.pack(&app, &pack)))
+            }
+            Request::Pause { selection } => Ok(self.pause(&selection).await?.into()),
+            Request::Resume { selection } => Ok(self.resume(&selection).await?.into()),
+            Request::Prioritize { app, pack, to } => {
+                self.prioritize(&app, &pack, to).await?;
+                Ok(serde_json::Value::Null)
+            }
+            Request::Remove { app, pack } => Ok(self.remove(&app, &pack, true).await?.into()),
+            Request::SetLimits { limits } => {
+                self.settings.limits = limits.apply(self.settings.limits);
+                self.downloads
+                    .set_limits(self.settings.limits)
+                    .await
+                    .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
+                self.settings.save(&self.paths.settings_file());
+                self.emit("", None, ManagerEventKind::Changed);
+                json(serde_json::to_value(self.settings.limits))
+            }
+            Request::SetLanguages { languages } => {
+                self.settings.languages = languages.clone();
+                self.languages = if languages.is_empty() {
+                    super::languages::from_environment()
+                } else {
+                    languages
+                };
+                self.settings.save(&self.paths.settings_file());
+                let apps: Vec<String> = self.state.apps.keys().cloned().collect();
+                for app in apps {
+                    self.reconcile(&app).await;
+                }
+                self.emit("", None, ManagerEventKind::Changed);
+                json(serde_json::to_value(&self.languages))
+            }
+            Request::FilePath { app, pack, path } => {
+                let (container, folder) = self.pack_location(&app, &pack)?;
+                let resolved =
+                    crate::install::resolve(&container, &folder, &path).map_err(|e| {
+                        match e.kind() {
+                            ErrorKind::FileNotFound => ApiError::new(
+                                ErrorKind::FileNotFound,
+                                format!("file `{path}` not found in asset pack `{pack}`"),
+                            ),
+                            kind => ApiError::new(kind, e.to_string()),
+                        }
+                    })?;
+                Ok(resolved.display().to_string().into())
+            }
+            Request::CheckUpdates { .. } => Ok(serde_json::Value::Null),
+        }
+    }
+
+    /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
+    pub fn start_update_check(&mut self, app: Option<String>, reply: Option<Reply>) {
+        let targets: Vec<(String, crate::model::App, Option<String>)> = self
+            .state
+            .apps
+            .iter()
+            .filter(|(id, _)| app.as_ref().is_none_or(|a| a == *id))
+            .map(|(id, record)| (id.clone(), record.app.clone(), record.manifest_etag.clone()))
+            .collect();
+        let client = self.client.clone();
+        let internal = self.internal.clone();
+        let manifests = self.paths.manifests_dir();
+        let insecure = self.config.insecure_hosts.clone();
+        tokio::spawn(async move {
+            let mut results = Vec::new();
+            for (id, app, etag) in targets {
+                let cache = manifests.join(format!("{id}.json"));
+                let result =
+                    super::fetch::fetch(&client, &app, etag.as_deref(), &cache, &insecure).await;
+                results.push((id, result));
+            }
+            let _ = internal.send(Internal::Manifests { results, reply }).await;
+        });
+    }
+
+    async fn on_internal(&mut self, work: Internal) {
+        match work {
+            Internal::Manifests { results, reply } => {
+                let mut updating = Vec::new();
+                let mut removed = Vec::new();
+                for (app, result) in results {
+                    let (u, r) = self.apply_manifest(&app, result).await;
+                    updating.extend(u);
+                    removed.extend(r);
+                }
+                if let Some(reply) = reply {
+                    let result = serde_json::json!({ "updating": updating, "removed": removed });
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Internal::Installed {
+                app,
+                pack,
+                version,
+                archive,
+                result,
+            } => {
+                self.finish_install(&app, &pack, version, &archive, result)
+                    .await;
+            }
+        }
+    }
+
+    /// Registers apps found in watched folders (new ones, and ones whose version changed).
+    async fn scan_watched_folders(&mut self) {
+        let mut folders = vec![self.paths.apps_dir()];
+        folders.extend(self.settings.watched_folders.iter().cloned());
+        let known: BTreeMap<std::path::PathBuf, String> = self
+            .state
+            .apps
+            .values()
+            .map(|r| (r.source.clone(), r.app.bundle_version.clone()))
+            .collect();
+        for folder in folders {
+            for path in super::registry::scan(&folder) {
+                let Ok((app, plist, _)) = super::registry::read_app(&path) else {
+                    continue;
+                };
+                if known.get(&plist) == Some(&app.bundle_version) {
+                    continue;
+                }
+                if let Err(error) = self.register(&path).await {
+                    tracing::warn!(
+                        "cannot register {} from a watched folder: {error}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The HTTP client for manifests: redirects followed by hand (each host checked).
+fn manifest_client(config: &ManagerConfig) -> Result<reqwest::Client, ManagerError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.retry.connect_timeout);
+    for path in &config.extra_root_certificates {
+        let pem = std::fs::read(path).map_err(|source| ManagerError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| ManagerError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder.build().map_err(|e| ManagerError::Io {
+        path: config.paths.config_dir().to_path_buf(),
+        source: std::io::Error::other(e),
+    })
+}

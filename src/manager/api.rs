@@ -1,0 +1,189 @@
+//! The manager's one command vocabulary, as data: the desktop window, the tray, `bgassets ctl`,
+//! the local socket and the Rust client all send these [`Request`]s and get a JSON result or an
+//! [`ApiError`] back. The socket protocol (`docs/protocol.md`) is this enum in JSON:
+//! `{"method": "pause", "params": {"selection": {"app": "org.example.game"}}}`.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Limits;
+use crate::model::ErrorKind;
+
+/// One pack of one app.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackRef {
+    /// The app's bundle id.
+    pub app: String,
+    /// The pack's id.
+    pub pack: String,
+}
+
+impl PackRef {
+    pub fn new(app: impl Into<String>, pack: impl Into<String>) -> Self {
+        Self {
+            app: app.into(),
+            pack: pack.into(),
+        }
+    }
+}
+
+/// Which packs a command applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Selection {
+    /// Every pack of every app.
+    All,
+    /// Every pack of one app.
+    App(String),
+    /// These packs.
+    Packs(Vec<PackRef>),
+}
+
+impl Selection {
+    /// One pack.
+    pub fn pack(app: impl Into<String>, pack: impl Into<String>) -> Self {
+        Self::Packs(vec![PackRef::new(app, pack)])
+    }
+
+    /// Whether `pack` of `app` is selected.
+    pub fn contains(&self, app: &str, pack: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::App(a) => a == app,
+            Self::Packs(packs) => packs.iter().any(|p| p.app == app && p.pack == pack),
+        }
+    }
+}
+
+/// Where to move a pack in its app's download order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Move {
+    /// Ahead of everything (it may pause a running download to start).
+    Top,
+    /// One place earlier.
+    Up,
+    /// One place later.
+    Down,
+}
+
+/// Limits to change; absent fields keep their value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsPatch {
+    pub max_concurrent: Option<usize>,
+    pub max_per_host: Option<usize>,
+    /// Bytes per second; `0` removes the limit.
+    pub bytes_per_second: Option<u64>,
+}
+
+impl LimitsPatch {
+    /// `limits` with this patch applied.
+    pub fn apply(&self, mut limits: Limits) -> Limits {
+        if let Some(n) = self.max_concurrent {
+            limits.max_concurrent = n.max(1);
+        }
+        if let Some(n) = self.max_per_host {
+            limits.max_per_host = n.max(1);
+        }
+        if let Some(rate) = self.bytes_per_second {
+            limits.bytes_per_second = (rate > 0).then_some(rate);
+        }
+        limits
+    }
+}
+
+/// Everything the manager can be asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", content = "params", rename_all = "camelCase")]
+pub enum Request {
+    /// The whole state: every app and pack (`ctl status --json`). Result: a `StatusDocument`.
+    Status,
+    /// Every pack one app's manifest declares (`allAssetPacks`). Result: `[PackView]`.
+    #[serde(rename_all = "camelCase")]
+    AllAssetPacks { app: String },
+    /// One pack (`assetPack(withID:)`, `status(ofAssetPackWithID:)`). Result: a `PackView`.
+    #[serde(rename_all = "camelCase")]
+    AssetPack { app: String, pack: String },
+    /// Register an app from its Info.plist or a folder holding one. Result: an `AppView`.
+    #[serde(rename_all = "camelCase")]
+    Register { path: PathBuf },
+    /// Forget an app and remove its installed packs. Result: bytes freed.
+    #[serde(rename_all = "camelCase")]
+    Unregister { app: String },
+    /// Download (if needed) and install a pack (`ensureLocalAvailability`). Result: a `PackView`
+    /// at once; follow the events, or `waitUntilInstalled`, for the end.
+    #[serde(rename_all = "camelCase")]
+    Ensure {
+        app: String,
+        pack: String,
+        #[serde(default)]
+        require_latest: bool,
+    },
+    /// Pause downloads. Result: how many changed.
+    #[serde(rename_all = "camelCase")]
+    Pause { selection: Selection },
+    /// Resume paused downloads and retry failed ones. Result: how many changed.
+    #[serde(rename_all = "camelCase")]
+    Resume { selection: Selection },
+    /// Move a pack in the download order. Result: null.
+    #[serde(rename_all = "camelCase")]
+    Prioritize { app: String, pack: String, to: Move },
+    /// Remove an installed pack (`remove(assetPackWithID:)`), cancelling its download. Result:
+    /// bytes freed.
+    #[serde(rename_all = "camelCase")]
+    Remove { app: String, pack: String },
+    /// Re-read manifests (`checkForUpdates`). Result: `{"updating": [PackRef], "removed": [PackRef]}`.
+    #[serde(rename_all = "camelCase")]
+    CheckUpdates {
+        #[serde(default)]
+        app: Option<String>,
+    },
+    /// Change download limits live. Result: the new `Limits`.
+    #[serde(rename_all = "camelCase")]
+    SetLimits { limits: LimitsPatch },
+    /// Set the preferred languages (BCP 47 tags, best first); empty uses the environment's.
+    /// Result: the languages in force.
+    #[serde(rename_all = "camelCase")]
+    SetLanguages { languages: Vec<String> },
+    /// The absolute path of a file inside an installed pack (`url(for:)`). Result: a path.
+    #[serde(rename_all = "camelCase")]
+    FilePath {
+        app: String,
+        pack: String,
+        path: String,
+    },
+}
+
+/// A refusal: a stable code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{message}")]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// `assetPackNotFound` for `pack` of `app`.
+    pub fn pack_not_found(app: &str, pack: &str) -> Self {
+        Self::new(
+            ErrorKind::AssetPackNotFound,
+            format!("asset pack `{pack}` not found for app `{app}`"),
+        )
+    }
+
+    /// An unknown app.
+    pub fn app_not_found(app: &str) -> Self {
+        Self::new(ErrorKind::AppNotFound, format!("no registered app `{app}`"))
+    }
+}

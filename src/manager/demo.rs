@@ -1,0 +1,97 @@
+//! The embedded demo: the demo app's packs built by the real packager, served by the real mock
+//! server (bandwidth-capped so progress is visible), and a manager in a scratch data dir with
+//! the demo app registered. `bgassets --demo` and `bgassets daemon --demo` start it.
+
+use std::path::PathBuf;
+
+use super::api::{ApiError, Request};
+use super::{Manager, ManagerConfig, ManagerError};
+use crate::server::{Faults, ServeConfig, ServeError, Server};
+use crate::store::Paths;
+
+/// The demo server's bandwidth: the first installation (about 31 MB) takes some seconds.
+pub const DEMO_RATE: u64 = 4_000_000;
+
+/// Why the demo could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("cannot build the demo packs")]
+    Build(#[from] crate::pack::PackError),
+    #[error("cannot serve the demo packs")]
+    Serve(#[from] ServeError),
+    #[error("cannot start the demo's manager")]
+    Manager(#[from] ManagerError),
+    #[error("cannot prepare {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot register the demo app: {0}")]
+    Register(ApiError),
+}
+
+/// A running demo. Dropping it removes a scratch data dir.
+pub struct Demo {
+    pub manager: Manager,
+    pub server: Server,
+    pub data_dir: PathBuf,
+    /// The scratch data dir, removed when dropped (`None` when a data dir was given).
+    pub scratch: Option<tempfile::TempDir>,
+}
+
+impl Demo {
+    /// Stops the manager and the server.
+    pub async fn shutdown(self) {
+        self.manager.shutdown().await;
+        self.server.shutdown().await;
+    }
+}
+
+/// Starts the demo; `data_dir` defaults to a scratch folder removed when the demo ends.
+pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
+    let build_dir = crate::demo::default_dir();
+    let site = tokio::task::spawn_blocking(move || crate::demo::build_site(&build_dir))
+        .await
+        .map_err(|e| DemoError::Io {
+            path: crate::demo::default_dir(),
+            source: std::io::Error::other(e),
+        })??;
+    let mut config = ServeConfig::new(&site.site);
+    config.faults = Faults {
+        rate: Some(DEMO_RATE),
+        ..Faults::default()
+    };
+    let server = Server::start(config).await?;
+    let (data_dir, scratch) = match data_dir {
+        Some(dir) => (dir, None),
+        None => {
+            let scratch = tempfile::Builder::new()
+                .prefix("bgassets-demo-data-")
+                .tempdir()
+                .map_err(|source| DemoError::Io {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            (scratch.path().to_path_buf(), Some(scratch))
+        }
+    };
+    let plist = data_dir.join("demo-app/Info.plist");
+    let text = crate::demo::info_plist_for(&server.manifest_url());
+    crate::store::write_atomically(&plist, text.as_bytes()).map_err(|source| DemoError::Io {
+        path: plist.clone(),
+        source,
+    })?;
+    let manager = Manager::start(ManagerConfig::new(Paths::under(&data_dir))).await?;
+    manager
+        .handle()
+        .call(Request::Register { path: plist })
+        .await
+        .map_err(DemoError::Register)?;
+    Ok(Demo {
+        manager,
+        server,
+        data_dir,
+        scratch,
+    })
+}

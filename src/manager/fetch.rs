@@ -1,0 +1,158 @@
+//! Fetching an app's manifest from `BAManifestURL`: HTTPS required (loopback and hosts given with
+//! `--allow-insecure-host` excepted), every hop of a redirect checked against
+//! `BADownloadDomainAllowList` (the refusal names the host), `If-None-Match` with the cached ETag,
+//! and a cache on disk so a manager that restarts offline still knows its packs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_NONE_MATCH, LOCATION};
+use url::Url;
+
+use crate::model::{App, ErrorKind, PackError, ServerManifest};
+
+/// Redirects followed for a manifest.
+const MAX_REDIRECTS: usize = 10;
+
+/// A manifest as fetched.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub manifest: ServerManifest,
+    pub etag: Option<String>,
+    /// False when the server answered 304 and the cached manifest was used.
+    pub changed: bool,
+    /// The URL the manifest came from after redirects: pack URLs resolve against it.
+    pub url: Url,
+}
+
+/// Whether plain HTTP to `url` is acceptable: loopback, or a host explicitly allowed.
+pub fn insecure_allowed(url: &Url, insecure_hosts: &[String]) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || insecure_hosts.contains(&ip.to_string()),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || insecure_hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+        }
+        None => false,
+    }
+}
+
+/// Refuses a URL that is not HTTPS (unless allowed) or whose host the allow list does not cover.
+pub fn check_url(app: &App, url: &Url, insecure_hosts: &[String]) -> Result<(), PackError> {
+    let host = url.host_str().unwrap_or_default();
+    let allowed_http = url.scheme() == "http" && insecure_allowed(url, insecure_hosts);
+    if url.scheme() != "https" && !allowed_http {
+        return Err(PackError::new(
+            ErrorKind::HostNotAllowed,
+            format!(
+                "{url}: HTTPS is required (plain HTTP only for loopback or --allow-insecure-host {host})"
+            ),
+        ));
+    }
+    if !app.restrictions.allows_host(host) {
+        return Err(PackError::new(
+            ErrorKind::SessionDownloadDisallowedByDomain,
+            format!(
+                "{url}: host `{host}` is not in BADownloadDomainAllowList of {}",
+                app.bundle_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn parse(url: &Url, text: &str) -> Result<ServerManifest, PackError> {
+    ServerManifest::parse(url.as_str(), text)
+        .map_err(|e| PackError::new(ErrorKind::InvalidManifest, e.to_string()))
+}
+
+/// Fetches `app`'s manifest, using `cache` (the last manifest's text file) for 304s.
+pub async fn fetch(
+    client: &reqwest::Client,
+    app: &App,
+    etag: Option<&str>,
+    cache: &Path,
+    insecure_hosts: &[String],
+) -> Result<Fetched, PackError> {
+    let mut url = app.manifest_url.clone();
+    let network = |url: &Url, e: reqwest::Error| {
+        PackError::new(
+            ErrorKind::Network,
+            format!("{url}: cannot fetch the manifest: {e}"),
+        )
+    };
+    for _ in 0..=MAX_REDIRECTS {
+        check_url(app, &url, insecure_hosts)?;
+        let mut request = client.get(url.clone()).timeout(Duration::from_secs(30));
+        if let Some(etag) = etag.filter(|_| cache.exists()) {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        let response = request.send().await.map_err(|e| network(&url, e))?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if status.is_redirection()
+            && let Some(location) = location
+        {
+            url = url.join(&location).map_err(|e| {
+                PackError::new(
+                    ErrorKind::InvalidManifest,
+                    format!("{url}: bad redirect `{location}`: {e}"),
+                )
+            })?;
+            continue;
+        }
+        if status == StatusCode::NOT_MODIFIED {
+            let text = std::fs::read_to_string(cache).map_err(|e| {
+                PackError::new(
+                    ErrorKind::Io,
+                    format!("cannot read the cached manifest {}: {e}", cache.display()),
+                )
+            })?;
+            let manifest = parse(&url, &text)?;
+            return Ok(Fetched {
+                manifest,
+                etag: etag.map(str::to_string),
+                changed: false,
+                url,
+            });
+        }
+        if !status.is_success() {
+            return Err(PackError::new(
+                ErrorKind::HttpStatus,
+                format!("{url}: the server answered {status} for the manifest"),
+            ));
+        }
+        let new_etag = response
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = response.text().await.map_err(|e| network(&url, e))?;
+        let manifest = parse(&url, &text)?;
+        if let Err(error) = crate::store::write_atomically(cache, text.as_bytes()) {
+            tracing::warn!("cannot cache the manifest in {}: {error}", cache.display());
+        }
+        return Ok(Fetched {
+            manifest,
+            etag: new_etag,
+            changed: true,
+            url,
+        });
+    }
+    Err(PackError::new(
+        ErrorKind::Network,
+        format!("{}: more than {MAX_REDIRECTS} redirects", app.manifest_url),
+    ))
+}
+
+/// The cached manifest, for a manager that cannot reach the server.
+pub fn cached(app: &App, cache: &Path) -> Option<ServerManifest> {
+    let text = std::fs::read_to_string(cache).ok()?;
+    ServerManifest::parse(app.manifest_url.as_str(), &text).ok()
+}

@@ -1,0 +1,80 @@
+//! Finding and reading an app's Info.plist: a registration names an `Info.plist`, or a folder
+//! holding one (`Foo.app` with `Contents/Info.plist`, or a folder with `Info.plist` in it), as
+//! people and the watched folders hand them over.
+
+use std::path::{Path, PathBuf};
+
+use super::api::ApiError;
+use crate::model::{App, ErrorKind};
+
+/// The Info.plist `path` names, directly or as a folder holding one.
+pub fn find_info_plist(path: &Path) -> Result<PathBuf, ApiError> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if path.is_dir() {
+        for candidate in [path.join("Contents/Info.plist"), path.join("Info.plist")] {
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+        return Err(ApiError::new(
+            ErrorKind::InvalidManifest,
+            format!(
+                "{}: no Info.plist inside (looked for Contents/Info.plist and Info.plist)",
+                path.display()
+            ),
+        ));
+    }
+    Err(ApiError::new(
+        ErrorKind::InvalidManifest,
+        format!("{}: no such file or folder", path.display()),
+    ))
+}
+
+/// Reads the app at `path`: its parsed Info.plist, where that is, and an icon if it has one.
+pub fn read_app(path: &Path) -> Result<(App, PathBuf, Option<PathBuf>), ApiError> {
+    let plist = find_info_plist(path)?;
+    let plist = plist.canonicalize().unwrap_or(plist);
+    let bytes = std::fs::read(&plist).map_err(|e| {
+        ApiError::new(
+            ErrorKind::Io,
+            format!("cannot read {}: {e}", plist.display()),
+        )
+    })?;
+    let app = App::parse(&plist.display().to_string(), &bytes)
+        .map_err(|e| ApiError::new(ErrorKind::InvalidManifest, e.to_string()))?;
+    let icon = find_icon(&plist);
+    Ok((app, plist, icon))
+}
+
+/// `icon.png` or `AppIcon.png` beside the plist or in `Resources/`.
+fn find_icon(plist: &Path) -> Option<PathBuf> {
+    let dir = plist.parent()?;
+    [
+        "icon.png",
+        "AppIcon.png",
+        "Resources/icon.png",
+        "Resources/AppIcon.png",
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .find(|path| path.is_file())
+}
+
+/// The app folders and plists in a watched folder: `*.plist` files and folders holding one.
+pub fn scan(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            (path.is_file() && path.extension().is_some_and(|e| e == "plist"))
+                || (path.is_dir() && find_info_plist(path).is_ok())
+        })
+        .collect();
+    found.sort();
+    found
+}

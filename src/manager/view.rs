@@ -1,0 +1,128 @@
+//! What the manager shows: the `ctl status --json` document, also what the desktop window and
+//! the inspector render. A stable schema (`schema: 1`), camelCase, documented in
+//! `docs/protocol.md`; fields are only ever added.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Limits;
+use crate::model::{Activity, DownloadPolicy, PackError, PackKind, Progress, StatusFlags};
+
+/// The schema version of [`StatusDocument`].
+pub const STATUS_SCHEMA: u32 = 1;
+
+/// Every app and pack at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusDocument {
+    pub schema: u32,
+    /// Unix time in milliseconds.
+    pub generated_at_ms: u64,
+    pub limits: Limits,
+    /// The preferred languages in force, best first.
+    pub languages: Vec<String>,
+    pub apps: Vec<AppView>,
+}
+
+/// One registered app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppView {
+    pub bundle_id: String,
+    pub name: String,
+    pub short_version: Option<String>,
+    pub bundle_version: String,
+    /// The Info.plist it was registered from.
+    pub source: PathBuf,
+    /// An icon file, when the app has one.
+    pub icon: Option<PathBuf>,
+    pub manifest_url: String,
+    /// The manifest's ETag when it was last fetched.
+    pub manifest_etag: Option<String>,
+    pub last_checked_ms: Option<u64>,
+    /// Why the last manifest fetch failed, if it did.
+    pub manifest_error: Option<PackError>,
+    pub container: PathBuf,
+    /// Every essential pack for the current installation event is installed, or failed for
+    /// good: as on Apple's system, a failed essential download does not keep the app from
+    /// launching; the app must cope (and may ask for the pack again).
+    pub launch_ready: bool,
+    /// Essential packs still downloading or queued.
+    pub waiting_for: Vec<String>,
+    /// Essential packs whose download failed for good (the app launches without them).
+    pub essential_failed: Vec<String>,
+    /// `firstInstallation` or `subsequentUpdate`: the event the app's policies apply to.
+    pub installation_event: crate::model::InstallationEvent,
+    /// Bytes used by installed packs.
+    pub disk_used: u64,
+    pub packs: Vec<PackView>,
+}
+
+/// One pack of one app: everything the manager and the engine know about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackView {
+    pub app: String,
+    pub id: String,
+    pub name: String,
+    pub kind: PackKind,
+    pub policy: DownloadPolicy,
+    pub installed_version: Option<u64>,
+    pub listed_version: Option<u64>,
+    pub activity: Activity,
+    pub flags: StatusFlags,
+    /// Bytes of the current or last transfer.
+    pub progress: Progress,
+    pub eta_seconds: Option<u64>,
+    pub download_size: u64,
+    pub install_size: u64,
+    /// Bytes the installed version takes.
+    pub installed_bytes: u64,
+    /// The archive's URL as resolved against the manifest.
+    pub url: Option<String>,
+    pub etag: Option<String>,
+    /// The partial file, while one exists.
+    pub partial_path: Option<PathBuf>,
+    pub partial_bytes: u64,
+    /// Where the installed files are.
+    pub path: Option<PathBuf>,
+    pub attempts: u32,
+    pub last_error: Option<PackError>,
+    pub languages: Vec<String>,
+    pub localization_group: Option<String>,
+    /// For a language variant: whether it is the one chosen for the preferred languages.
+    pub chosen_variant: bool,
+    /// The manager means to have it installed (its policy, an app or a person asked for it).
+    pub wanted: bool,
+    /// Place in the app's download order (0 first).
+    pub order: usize,
+    pub user_info: Option<serde_json::Value>,
+    /// What happened to the pack, oldest first (bounded).
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One step in a pack's life.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    /// Unix time in milliseconds.
+    pub at_ms: u64,
+    /// A short name: `queued`, `began`, `paused`, `retrying`, `verifying`, `installing`,
+    /// `finished`, `failed`, `removed`, `updateAvailable`, `obsolete`…
+    pub what: String,
+    /// Details for people.
+    pub detail: String,
+}
+
+impl StatusDocument {
+    /// The app `bundle_id`.
+    pub fn app(&self, bundle_id: &str) -> Option<&AppView> {
+        self.apps.iter().find(|a| a.bundle_id == bundle_id)
+    }
+
+    /// The pack `pack` of `app`.
+    pub fn pack(&self, app: &str, pack: &str) -> Option<&PackView> {
+        self.app(app)?.packs.iter().find(|p| p.id == pack)
+    }
+}
