@@ -22,12 +22,20 @@ use crate::store::saver::Saver;
 /// A reply channel for a request.
 pub(super) type Reply = oneshot::Sender<Result<serde_json::Value, ApiError>>;
 
+/// Who waits for a manifest check, and what they are told.
+pub(super) enum AfterFetch {
+    /// A `checkUpdates`: the packs updating and removed.
+    Updates(Reply),
+    /// A `register`: the app's view, with its packs.
+    App(String, Reply),
+}
+
 /// Work done off the actor that reports back to it.
 pub(super) enum Internal {
-    /// Manifests fetched; `reply` answers a `checkUpdates` that waits for them.
+    /// Manifests fetched; `reply` answers whoever waits for them.
     Manifests {
         results: Vec<(String, Result<Fetched, PackError>)>,
-        reply: Option<Reply>,
+        reply: Option<AfterFetch>,
     },
     /// An install finished.
     Installed {
@@ -158,7 +166,19 @@ impl Actor {
                 let _ = reply.send(Err(ApiError::app_not_found(app)));
                 return;
             }
-            self.start_update_check(app, Some(reply));
+            self.start_update_check(app, Some(AfterFetch::Updates(reply)));
+            return;
+        }
+        if let Request::Register { path } = request {
+            // The answer waits for the manifest, so it lists the app's packs.
+            match self.register(&path).await {
+                Ok(app) => {
+                    self.start_update_check(Some(app.clone()), Some(AfterFetch::App(app, reply)))
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                }
+            }
             return;
         }
         let result = self.handle(request).await;
@@ -185,11 +205,7 @@ impl Actor {
                     .ok_or_else(|| ApiError::pack_not_found(&app, &pack))?;
                 json(serde_json::to_value(view))
             }
-            Request::Register { path } => {
-                let app = self.register(&path).await?;
-                let document = self.document().await;
-                json(serde_json::to_value(document.app(&app)))
-            }
+            Request::Register { .. } => Ok(serde_json::Value::Null),
             Request::Unregister { app } => Ok(self.unregister(&app).await?.into()),
             Request::Ensure {
                 app,
@@ -251,7 +267,7 @@ impl Actor {
     }
 
     /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
-    pub fn start_update_check(&mut self, app: Option<String>, reply: Option<Reply>) {
+    pub fn start_update_check(&mut self, app: Option<String>, reply: Option<AfterFetch>) {
         let targets: Vec<(String, crate::model::App, Option<String>)> = self
             .state
             .apps
@@ -285,9 +301,19 @@ impl Actor {
                     updating.extend(u);
                     removed.extend(r);
                 }
-                if let Some(reply) = reply {
-                    let result = serde_json::json!({ "updating": updating, "removed": removed });
-                    let _ = reply.send(Ok(result));
+                match reply {
+                    Some(AfterFetch::Updates(reply)) => {
+                        let result =
+                            serde_json::json!({ "updating": updating, "removed": removed });
+                        let _ = reply.send(Ok(result));
+                    }
+                    Some(AfterFetch::App(app, reply)) => {
+                        let document = self.document().await;
+                        let view = serde_json::to_value(document.app(&app))
+                            .map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()));
+                        let _ = reply.send(view);
+                    }
+                    None => {}
                 }
             }
             Internal::Installed {
@@ -321,11 +347,12 @@ impl Actor {
                 if known.get(&plist) == Some(&app.bundle_version) {
                     continue;
                 }
-                if let Err(error) = self.register(&path).await {
-                    tracing::warn!(
+                match self.register(&path).await {
+                    Ok(app) => self.start_update_check(Some(app), None),
+                    Err(error) => tracing::warn!(
                         "cannot register {} from a watched folder: {error}",
                         path.display()
-                    );
+                    ),
                 }
             }
         }

@@ -53,7 +53,7 @@ impl Actor {
     }
 
     /// Registers the app at `path`: a first installation, or a subsequent update when its
-    /// `CFBundleVersion` changed. Returns its bundle id.
+    /// `CFBundleVersion` changed. Returns its bundle id; the caller starts the manifest check.
     pub async fn register(&mut self, path: &Path) -> Result<String, ApiError> {
         let (app, plist, icon) = super::registry::read_app(path)?;
         let id = app.bundle_id.clone();
@@ -76,7 +76,6 @@ impl Actor {
                 self.dirty = true;
                 self.emit(&id, None, ManagerEventKind::Registered);
                 self.reconcile(&id).await;
-                self.start_update_check(Some(id.clone()), None);
             }
             None => {
                 self.state.apps.insert(
@@ -95,7 +94,6 @@ impl Actor {
                 );
                 self.dirty = true;
                 self.emit(&id, None, ManagerEventKind::Registered);
-                self.start_update_check(Some(id.clone()), None);
             }
         }
         Ok(id)
@@ -422,7 +420,19 @@ impl Actor {
             let _ = self.downloads.forget(engine::Selection::Ids(stale)).await;
         }
         match self.downloads.enqueue(request).await {
-            Ok(()) | Err(engine::EngineError::AlreadyScheduled(_)) => Ok(()),
+            Ok(()) | Err(engine::EngineError::AlreadyScheduled(_)) => {
+                // Show it queued at once (the engine's own event follows), not a stale failure.
+                if let Some(entry) = self
+                    .state
+                    .apps
+                    .get_mut(app)
+                    .and_then(|r| r.packs.get_mut(pack))
+                    && !entry.activity.is_in_progress()
+                {
+                    entry.activity = Activity::Queued;
+                }
+                Ok(())
+            }
             Err(error) => Err(engine_error(error)),
         }
     }
