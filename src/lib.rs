@@ -21,6 +21,8 @@
 //! - [`ipc`]: the local socket: newline-delimited JSON (`docs/protocol.md`), the server over a
 //!   `Service`, the client-side connection.
 //! - [`client`]: the app-facing Rust API shaped like Apple's `AssetPackManager`.
+//! - [`gui`]: the desktop window (egui): apps, packs with progress rings, inspector, event log;
+//!   it renders the manager's status document and sends requests, never doing I/O itself.
 //! - [`store`]: durable files: atomic replacement.
 //! - [`demo`]: the demo app and its packs, generated deterministically from `assets/demo/`.
 //! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
@@ -29,6 +31,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod engine;
+pub mod gui;
 pub mod install;
 pub mod ipc;
 pub mod manager;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod ctl;
 pub mod daemon;
 pub mod download;
+pub mod gui;
 pub mod pack;
 pub mod serve;
 pub mod sync;
@@ -20,8 +21,13 @@ pub struct Cli {
     /// platform's folders (also `BGASSETS_HOME`).
     #[arg(long, global = true, env = "BGASSETS_HOME", value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// With no subcommand: open the window on the embedded demo (a mock server, bandwidth-capped,
+    /// and a demo app in a scratch data dir).
+    #[arg(long)]
+    pub demo: bool,
+    /// Without one, `bgassets` opens the desktop window.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands of `bgassets`.
@@ -47,12 +53,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        Command::Ctl(args) => ctl::run(args, cli.data_dir.clone()),
-        Command::Daemon(args) => daemon::run(args, cli.data_dir.clone()),
-        Command::Download(args) => download::run(args),
-        Command::Pack(command) => pack::run(command),
-        Command::Serve(args) => serve::run(args),
-        Command::Sync(args) => sync::run(args, cli.data_dir.clone()),
+        None => gui::run(cli.demo, cli.data_dir.clone()),
+        Some(Command::Ctl(args)) => ctl::run(args, cli.data_dir.clone()),
+        Some(Command::Daemon(args)) => daemon::run(args, cli.data_dir.clone()),
+        Some(Command::Download(args)) => download::run(args),
+        Some(Command::Pack(command)) => pack::run(command),
+        Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Sync(args)) => sync::run(args, cli.data_dir.clone()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,78 @@
+//! The rows the pack list shows: the selected app's packs that match the filter, in download
+//! order. Recomputed only when the document, the app or the filter changes, so a frame with
+//! 10,000 packs costs the visible rows, not the whole list.
+
+use std::sync::Arc;
+
+use super::view;
+use crate::manager::view::{AppView, PackView, StatusDocument};
+
+/// The visible rows of the selected app, cached.
+#[derive(Default)]
+pub struct PackList {
+    source: Option<Arc<StatusDocument>>,
+    app: String,
+    needle: String,
+    /// The app's index in the document.
+    pub app_index: Option<usize>,
+    /// Indices into the app's packs, in download order.
+    pub rows: Vec<usize>,
+    /// The smallest and largest `order` of the app's packs: the first and last in line.
+    pub order_bounds: (usize, usize),
+}
+
+impl PackList {
+    /// Brings the rows up to date with `document`, the app `app` and the lower-case `needle`.
+    pub fn refresh(&mut self, document: &Arc<StatusDocument>, app: &str, needle: &str) {
+        let same_source = self
+            .source
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, document));
+        if same_source && self.app == app && self.needle == needle {
+            return;
+        }
+        self.source = Some(document.clone());
+        self.app = app.to_owned();
+        self.needle = needle.to_owned();
+        self.app_index = document.apps.iter().position(|a| a.bundle_id == app);
+        self.rows.clear();
+        let Some(app) = self.app_index.map(|i| &document.apps[i]) else {
+            return;
+        };
+        self.rows.extend(
+            app.packs
+                .iter()
+                .enumerate()
+                .filter(|(_, pack)| view::matches_filter(pack, needle))
+                .map(|(i, _)| i),
+        );
+        self.rows.sort_by_key(|&i| app.packs[i].order);
+        let orders = app.packs.iter().map(|p| p.order);
+        self.order_bounds = (orders.clone().min().unwrap_or(0), orders.max().unwrap_or(0));
+    }
+
+    /// The selected app in `document`.
+    pub fn app<'a>(&self, document: &'a StatusDocument) -> Option<&'a AppView> {
+        self.app_index.and_then(|i| document.apps.get(i))
+    }
+
+    /// The pack in row `row`.
+    pub fn pack<'a>(&self, document: &'a StatusDocument, row: usize) -> Option<&'a PackView> {
+        let app = self.app(document)?;
+        app.packs.get(*self.rows.get(row)?)
+    }
+
+    /// The row showing pack `id`, if it is shown.
+    pub fn row_of(&self, document: &StatusDocument, id: &str) -> Option<usize> {
+        let app = self.app(document)?;
+        self.rows.iter().position(|&i| app.packs[i].id == id)
+    }
+
+    /// Whether `pack` is first / last in its app's download order.
+    pub fn place(&self, pack: &PackView) -> (bool, bool) {
+        (
+            pack.order <= self.order_bounds.0,
+            pack.order >= self.order_bounds.1,
+        )
+    }
+}

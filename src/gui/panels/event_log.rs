@@ -1,0 +1,102 @@
+//! The bottom panel: the manager's recent events, newest first, with a filter (app, pack or
+//! what happened) and "Copy as JSON" for the events shown.
+
+use egui::{RichText, ScrollArea, TextStyle, Ui};
+
+use crate::gui::format;
+use crate::gui::panels::inspector::error_text;
+use crate::gui::state::UiState;
+use crate::manager::event::{ManagerEvent, ManagerEventKind};
+use crate::model::StatusUpdate;
+
+/// Shows `events` (oldest first, as the backend keeps them).
+pub fn show(ui: &mut Ui, events: &[ManagerEvent], state: &mut UiState) {
+    let needle = state.event_filter.trim().to_lowercase();
+    let shown: Vec<(&ManagerEvent, String)> = events
+        .iter()
+        .rev()
+        .map(|event| (event, line(event)))
+        .filter(|(_, text)| needle.is_empty() || text.to_lowercase().contains(&needle))
+        .collect();
+    ui.horizontal(|ui| {
+        ui.strong("Event log");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.event_filter)
+                .hint_text("Filter events")
+                .desired_width(200.0),
+        );
+        ui.weak(format!("{} of {} events", shown.len(), events.len()));
+        if ui.button("📋 Copy as JSON").clicked() {
+            let chosen: Vec<&ManagerEvent> = shown.iter().map(|(event, _)| *event).collect();
+            if let Ok(json) = serde_json::to_string_pretty(&chosen) {
+                ui.ctx().copy_text(json);
+            }
+        }
+    });
+    ui.separator();
+    if shown.is_empty() {
+        ui.weak("No events yet.");
+        return;
+    }
+    let height = ui.text_style_height(&TextStyle::Monospace);
+    ScrollArea::vertical()
+        .auto_shrink(false)
+        .id_salt("events")
+        .show_rows(ui, height, shown.len(), |ui, range| {
+            for (_, text) in &shown[range] {
+                ui.label(RichText::new(text).monospace());
+            }
+        });
+}
+
+/// `"12:00:01.500  org.example.game/voices  status: began"`.
+pub fn line(event: &ManagerEvent) -> String {
+    let subject = match &event.pack {
+        Some(pack) => format!("{}/{pack}", event.app),
+        None => event.app.clone(),
+    };
+    format!(
+        "{}  {subject}  {}",
+        format::time_of_day(event.at_ms),
+        describe(&event.kind)
+    )
+}
+
+/// What happened, in a few words.
+pub fn describe(kind: &ManagerEventKind) -> String {
+    match kind {
+        ManagerEventKind::Registered => "registered".into(),
+        ManagerEventKind::Unregistered => "unregistered".into(),
+        ManagerEventKind::ManifestFetched { changed, .. } => if *changed {
+            "manifest fetched (changed)"
+        } else {
+            "manifest fetched (unchanged)"
+        }
+        .into(),
+        ManagerEventKind::ManifestFailed { error } => {
+            format!("manifest failed: {}", error_text(error))
+        }
+        ManagerEventKind::Status { update } => match update {
+            StatusUpdate::Began => "began".into(),
+            StatusUpdate::Paused => "paused".into(),
+            StatusUpdate::Downloading { progress } => format!(
+                "downloading {} / {}",
+                format::bytes(progress.bytes_done),
+                format::bytes(progress.bytes_total)
+            ),
+            StatusUpdate::Finished => "finished".into(),
+            StatusUpdate::Failed { error } => format!("failed: {}", error_text(error)),
+        },
+        ManagerEventKind::Queued => "queued".into(),
+        ManagerEventKind::Installing => "installing".into(),
+        ManagerEventKind::Installed { version } => format!("installed v{version}"),
+        ManagerEventKind::Removed => "removed".into(),
+        ManagerEventKind::UpdateAvailable {
+            installed,
+            available,
+        } => format!("update available: v{installed} to v{available}"),
+        ManagerEventKind::Obsolete => "obsolete".into(),
+        ManagerEventKind::LaunchReady => "launch ready".into(),
+        ManagerEventKind::Changed => "changed".into(),
+    }
+}

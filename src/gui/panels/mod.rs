@@ -1,0 +1,18 @@
+//! The window's panels, one file each.
+//!
+//! - [`toolbar`]: global actions, limits, add app, export, filter.
+//! - [`apps`]: the registered apps (left).
+//! - [`packs`] and [`pack_row`]: the selected app's packs, virtualised (centre).
+//! - [`inspector`]: everything about the selected pack (right).
+//! - [`event_log`]: the manager's recent events (bottom).
+//! - [`removal`]: the confirmation before a pack is removed.
+//! - [`notices`]: error banners and empty states.
+
+pub mod apps;
+pub mod event_log;
+pub mod inspector;
+pub mod notices;
+pub mod pack_row;
+pub mod packs;
+pub mod removal;
+pub mod toolbar;

@@ -1,0 +1,185 @@
+//! What a pack row shows, derived from a [`PackView`]: one [`PackState`] out of the activity and
+//! the status flags, its label, and which actions make sense. Pure functions, so the ring, the
+//! row, the keyboard and the tests all agree on what "paused" or "update available" means.
+
+use crate::manager::api::{Move, Request, Selection};
+use crate::manager::view::PackView;
+use crate::model::{Activity, DownloadPolicy};
+
+/// The one state a pack is shown in: what is happening now, else what is installed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PackState {
+    Queued,
+    Connecting,
+    /// Bytes are arriving; the fraction done.
+    Downloading(f32),
+    /// The fraction done when it stopped.
+    Paused(f32),
+    /// The fraction done; the attempt about to be made.
+    Retrying(f32, u32),
+    Verifying,
+    Installing,
+    Failed,
+    Installed,
+    UpdateAvailable,
+    Obsolete,
+    NotDownloaded,
+}
+
+impl PackState {
+    /// The state of `pack`: its activity first, then its installed and listed versions.
+    pub fn of(pack: &PackView) -> Self {
+        match &pack.activity {
+            Activity::Queued => Self::Queued,
+            Activity::Connecting => Self::Connecting,
+            Activity::Downloading { progress } => Self::Downloading(progress.fraction()),
+            Activity::Paused { progress } => Self::Paused(progress.fraction()),
+            Activity::Retrying {
+                attempt, progress, ..
+            } => Self::Retrying(progress.fraction(), *attempt),
+            Activity::Verifying => Self::Verifying,
+            Activity::Installing => Self::Installing,
+            Activity::Failed { .. } => Self::Failed,
+            Activity::Idle if pack.flags.obsolete => Self::Obsolete,
+            Activity::Idle if pack.flags.out_of_date => Self::UpdateAvailable,
+            Activity::Idle if pack.installed_version.is_some() => Self::Installed,
+            Activity::Idle => Self::NotDownloaded,
+        }
+    }
+
+    /// What people read next to the ring ("Downloading 42%", "Paused"…).
+    pub fn label(self) -> String {
+        match self {
+            Self::Queued => "Queued".into(),
+            Self::Connecting => "Connecting".into(),
+            Self::Downloading(f) => format!("Downloading {}%", percent(f)),
+            Self::Paused(_) => "Paused".into(),
+            Self::Retrying(..) => "Retrying".into(),
+            Self::Verifying => "Verifying".into(),
+            Self::Installing => "Installing".into(),
+            Self::Failed => "Failed".into(),
+            Self::Installed => "Installed".into(),
+            Self::UpdateAvailable => "Update available".into(),
+            Self::Obsolete => "Obsolete".into(),
+            Self::NotDownloaded => "Not downloaded".into(),
+        }
+    }
+
+    /// The fraction done, for states that draw a determinate arc.
+    pub fn fraction(self) -> Option<f32> {
+        match self {
+            Self::Downloading(f) | Self::Paused(f) | Self::Retrying(f, _) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Whether the ring spins: work is under way but its share is unknown.
+    pub fn is_indeterminate(self) -> bool {
+        matches!(self, Self::Connecting | Self::Verifying | Self::Installing)
+    }
+
+    /// Whether the row changes on its own (a spinner) and so needs periodic repaints.
+    pub fn is_animated(self) -> bool {
+        self.is_indeterminate()
+    }
+
+    /// Whether Space / the row's button pauses it.
+    pub fn can_pause(self) -> bool {
+        matches!(
+            self,
+            Self::Queued | Self::Connecting | Self::Downloading(_) | Self::Retrying(..)
+        )
+    }
+
+    /// Whether Space / the row's button resumes it (a failed pack is retried).
+    pub fn can_resume(self) -> bool {
+        matches!(self, Self::Paused(_) | Self::Failed)
+    }
+}
+
+/// A fraction as a whole percentage, never showing 100 before the end.
+pub fn percent(fraction: f32) -> u32 {
+    let p = (fraction.clamp(0.0, 1.0) * 100.0).floor() as u32;
+    if fraction < 1.0 { p.min(99) } else { 100 }
+}
+
+/// The policy as its badge reads.
+pub fn policy_label(policy: DownloadPolicy) -> &'static str {
+    match policy {
+        DownloadPolicy::Essential(_) => "Essential",
+        DownloadPolicy::Prefetch(_) => "Prefetch",
+        DownloadPolicy::OnDemand => "On demand",
+    }
+}
+
+/// Bytes a removal frees: the installed files and any partial download.
+pub fn space_freed(pack: &PackView) -> u64 {
+    pack.installed_bytes + pack.partial_bytes
+}
+
+/// Whether there is anything to remove.
+pub fn can_remove(pack: &PackView) -> bool {
+    pack.installed_version.is_some() || pack.partial_bytes > 0 || PackState::of(pack).can_pause()
+}
+
+/// Whether "Download" (or "Update") applies: a listed version is not installed and nothing is
+/// under way. A failed pack is retried instead.
+pub fn can_download(pack: &PackView) -> bool {
+    matches!(
+        PackState::of(pack),
+        PackState::NotDownloaded | PackState::UpdateAvailable
+    ) && (pack.flags.download_available || pack.flags.out_of_date)
+}
+
+/// The request Space and the pause/resume button send, if any.
+pub fn toggle_request(pack: &PackView) -> Option<Request> {
+    let selection = Selection::pack(&pack.app, &pack.id);
+    let state = PackState::of(pack);
+    if state.can_pause() {
+        Some(Request::Pause { selection })
+    } else if state.can_resume() {
+        Some(Request::Resume { selection })
+    } else {
+        None
+    }
+}
+
+/// Downloads (or updates) the pack now.
+pub fn download_request(pack: &PackView) -> Request {
+    Request::Ensure {
+        app: pack.app.clone(),
+        pack: pack.id.clone(),
+        require_latest: pack.flags.out_of_date,
+    }
+}
+
+/// Moves the pack in its app's download order.
+pub fn move_request(pack: &PackView, to: Move) -> Request {
+    Request::Prioritize {
+        app: pack.app.clone(),
+        pack: pack.id.clone(),
+        to,
+    }
+}
+
+/// Removes the pack.
+pub fn remove_request(pack: &PackView) -> Request {
+    Request::Remove {
+        app: pack.app.clone(),
+        pack: pack.id.clone(),
+    }
+}
+
+/// Whether `pack` matches the filter `needle` (already lower case): name, id, kind, state or
+/// policy.
+pub fn matches_filter(pack: &PackView, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let contains = |text: &str| text.to_lowercase().contains(needle);
+    contains(&pack.name)
+        || contains(&pack.id)
+        || contains(pack.kind.name())
+        || contains(&PackState::of(pack).label())
+        || contains(policy_label(pack.policy))
+}
