@@ -1,4 +1,4 @@
-//! `bgassets pack template|build|index`: the packager's command line.
+//! `bgassets pack template|build|index|install`: the packager's command line.
 
 use std::fs;
 use std::io::IsTerminal;
@@ -8,9 +8,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::model::size::format_bytes;
+use crate::model::size::{format_bytes, parse_size};
 use crate::model::{PackId, pack_manifest};
-use crate::pack::{build, index};
+use crate::pack::{archive, build, index};
 
 /// `bgassets pack …`
 #[derive(Debug, Subcommand)]
@@ -21,6 +21,9 @@ pub enum PackCommand {
     Build(BuildArgs),
     /// Write the server manifest for built pack archives.
     Index(IndexArgs),
+    /// Install a pack archive into a container folder as the manager does: every entry checked,
+    /// extracted into staging, swapped in atomically. Prints the install's speed.
+    Install(InstallArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,12 +67,30 @@ pub struct IndexArgs {
     pub output: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// A pack archive made by `bgassets pack build`.
+    pub archive: PathBuf,
+    /// The container folder: the pack goes into `DIR/<pack folder>`, named from the archive's
+    /// embedded manifest.
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// The most the extracted files may take (`40MB`, `1.5GiB`); the archive's declared install
+    /// size by default.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Runs a `pack` subcommand.
 pub fn run(command: PackCommand) -> anyhow::Result<()> {
     match command {
         PackCommand::Template(args) => template(args),
         PackCommand::Build(args) => build_pack(args),
         PackCommand::Index(args) => index_packs(args),
+        PackCommand::Install(args) => install_pack(args),
     }
 }
 
@@ -136,6 +157,48 @@ fn index_packs(args: IndexArgs) -> anyhow::Result<()> {
         manifest.asset_packs.len(),
         format_bytes(manifest.asset_packs.iter().map(|p| p.download_size).sum())
     );
+    Ok(())
+}
+
+fn install_pack(args: InstallArgs) -> anyhow::Result<()> {
+    let info = archive::read_info(&args.archive)
+        .with_context(|| format!("cannot install {}", args.archive.display()))?;
+    let folder = info.manifest.id.folder_name();
+    let started = std::time::Instant::now();
+    let installed = crate::install::install(&crate::install::InstallRequest {
+        archive: &args.archive,
+        container: &args.into,
+        folder: &folder,
+        max_install_size: args.max_size.unwrap_or(info.install_size),
+    })
+    .with_context(|| format!("cannot install {}", args.archive.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    // A replaced version is deleted shortly after the swap; wait for it before exiting.
+    crate::install::wait_retired();
+    let megabytes_per_second = installed.bytes as f64 / 1e6 / seconds.max(1e-9);
+    if args.json {
+        let report = serde_json::json!({
+            "assetPackID": info.manifest.id,
+            "version": info.manifest.version,
+            "path": installed.path,
+            "files": installed.files,
+            "bytes": installed.bytes,
+            "seconds": seconds,
+            "megabytesPerSecond": megabytes_per_second,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}: pack `{}` version {}, {} files, {} bytes ({}) in {seconds:.3} s, \
+             {megabytes_per_second:.1} MB/s",
+            installed.path.display(),
+            info.manifest.id,
+            info.manifest.version,
+            installed.files,
+            installed.bytes,
+            format_bytes(installed.bytes),
+        );
+    }
     Ok(())
 }
 

@@ -1,39 +1,46 @@
-//! The installer: a verified pack archive goes into an app's container safely and is swapped in
+//! The installer: a verified pack archive goes into an app's container safely, and is swapped in
 //! atomically.
 //!
-//! - [`entries`]: every entry of the archive is checked before a byte is written: relative paths
-//!   only (no `..`, absolute or drive-letter names, backslashes, NUL), regular files and folders
-//!   only (no symlinks), stored or deflated only, no encryption, no duplicates (also ignoring
-//!   case), a bounded number of entries, and a declared total within the install size.
-//! - [`extract`]: the files are written into a staging folder by two threads (a size bomb whose
-//!   declared sizes lie is stopped by counting the bytes actually inflated; CRCs are checked),
-//!   each file synced before the swap.
-//! - [`swap`]: `<container>/<folder>` is a symlink to `<container>/.versions/<folder>@<n>/`,
-//!   replaced atomically by renaming a new symlink over it, so a reader sees the old version or
-//!   the new one, never half of one, and open files of the old version stay readable. On Windows
-//!   the folder itself is renamed away and the new one renamed in (a moment with no folder).
+//! - [`entries`]: every entry of the central directory is checked before a byte is written:
+//!   relative paths only (no `..`, absolute or drive-letter names, backslashes, NUL), regular
+//!   files and folders only (no symlinks), stored or deflated only, no encryption, no
+//!   duplicates (also ignoring case, and no name both a file and a folder), at most
+//!   100 000 entries, and declared sizes within the limit.
+//! - [`extract`]: two threads write the files into a staging folder, counting the bytes actually
+//!   inflated (declared sizes can lie) and checking CRCs, and sync them before the swap.
+//! - [`swap`]: `<container>/<folder>` is a symlink to `.versions/<folder>@<n>/`, replaced by
+//!   renaming a new symlink over it, so a reader sees the old version or the new one, never
+//!   half of one; removal, sizes and finding a file in an installed pack.
+//! - [`reader`]: the archive file shared by the extraction threads.
+//!
+//! The pack's own manifest (`.bgassets/pack.json`) is not installed: the installed folder holds
+//! exactly the pack's files, as an app expects, and the manager records the installed version
+//! in its state.
+//!
+//! Everything here blocks; async callers use `spawn_blocking`.
 
 pub mod entries;
 pub mod extract;
+pub mod reader;
 pub mod swap;
 
 use std::path::{Path, PathBuf};
 
 use crate::model::ErrorKind;
 
-pub use swap::{installed_size, remove, resolve};
+pub use swap::{installed_size, remove, resolve, wait_retired};
 
 /// What to install where.
 #[derive(Debug, Clone, Copy)]
 pub struct InstallRequest<'a> {
     /// A verified pack archive.
     pub archive: &'a Path,
-    /// The app's container folder.
+    /// The app's container folder, e.g. `<data>/containers/<group>`.
     pub container: &'a Path,
-    /// The pack's folder in it (`PackId::folder_name()`, one path component).
+    /// The pack's folder in it: `PackId::folder_name()`, one path component.
     pub folder: &'a str,
-    /// The most the extracted files may take (the manifest's install size, or what is left
-    /// under a limit).
+    /// The most the extracted files may take: the manifest's install size, or what is left
+    /// under a limit. An archive whose files declare, or turn out to hold, more is refused.
     pub max_install_size: u64,
 }
 
@@ -42,32 +49,52 @@ pub struct InstallRequest<'a> {
 pub struct Installed {
     /// `<container>/<folder>`.
     pub path: PathBuf,
+    /// The files written (folders not counted).
     pub files: usize,
+    /// Their bytes.
     pub bytes: u64,
 }
 
-/// Why an install (or a lookup) failed. Every variant names the archive or folder.
+/// Why an install or a lookup failed. Each variant names the archive (or pack folder), the
+/// entry where there is one, and the problem; messages include the OS error.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
-    #[error("{archive}: entry `{entry}`: {problem}")]
+    /// An entry breaks a rule; nothing was installed.
+    #[error("{archive}: entry `{entry}` {problem}")]
     Entry {
         archive: PathBuf,
         entry: String,
         problem: String,
     },
+    /// The archive as a whole is unusable (not a zip, too many entries…).
     #[error("{archive}: {problem}")]
     Archive { archive: PathBuf, problem: String },
-    #[error("{archive}: the files would take more than {limit} bytes")]
-    TooLarge { archive: PathBuf, limit: u64 },
-    #[error("{action} {path}")]
+    /// The files would take more than the limit.
+    #[error(
+        "{archive}: {} take {needed} bytes, more than the {limit} bytes allowed",
+        entry.as_ref().map_or("its files".into(), |e| format!("the files up to entry `{e}`"))
+    )]
+    TooLarge {
+        archive: PathBuf,
+        /// The entry at which the total went over.
+        entry: Option<String>,
+        needed: u64,
+        limit: u64,
+    },
+    /// A file system operation failed.
+    #[error("cannot {action} {path}: {error}")]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("`{relative}` is not in the installed pack at {folder}")]
-    NotFound { folder: PathBuf, relative: String },
+    /// The pack folder name given is not one plain path component.
+    #[error("`{folder}` is not a pack folder name: {problem}")]
+    InvalidFolder { folder: String, problem: String },
+    /// No such file in the installed pack, no pack installed, or a path that could only name
+    /// something outside it.
+    #[error("`{relative}` is not a file of the pack installed at {pack}")]
+    NotFound { pack: PathBuf, relative: String },
 }
 
 impl InstallError {
@@ -77,17 +104,17 @@ impl InstallError {
             Self::Entry { .. } | Self::Archive { .. } => ErrorKind::InvalidArchive,
             Self::TooLarge { .. } => ErrorKind::InstallSizeExceeded,
             Self::NotFound { .. } => ErrorKind::FileNotFound,
-            Self::Io { source, .. } if is_disk_full(source) => ErrorKind::DiskFull,
-            Self::Io { .. } => ErrorKind::Io,
+            Self::Io { error, .. } if is_disk_full(error) => ErrorKind::DiskFull,
+            Self::Io { .. } | Self::InvalidFolder { .. } => ErrorKind::Io,
         }
     }
 
     pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_path_buf();
-        move |source| Self::Io {
+        move |error| Self::Io {
             action,
             path,
-            source,
+            error,
         }
     }
 }
@@ -96,23 +123,44 @@ fn is_disk_full(error: &std::io::Error) -> bool {
     matches!(
         error.kind(),
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
-    ) || error.raw_os_error() == Some(28)
+    )
 }
 
-/// Installs `request.archive` into `request.container/request.folder`, replacing any installed
-/// version atomically. Nothing is written outside `<container>/.staging/` until the swap, and
-/// a failure leaves the previous version as it was.
+/// Installs `request.archive` as `request.container/request.folder`, replacing the installed
+/// version atomically. Every entry is checked before anything is written; files are written
+/// only under `<container>/.staging/`, and a failure deletes them and leaves the installed
+/// version as it was.
 pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
-    let plan = entries::check(request.archive, request.max_install_size)?;
+    let started = std::time::Instant::now();
+    swap::check_folder(request.folder)?;
+    let zip = reader::open(request.archive)?;
+    let plan = entries::check(request.archive, &zip, request.max_install_size)?;
+    let new_container = !request.container.exists();
     let staging = swap::prepare_staging(request.container, request.folder)?;
-    let result = extract::extract(request.archive, &plan, &staging);
-    let (files, bytes) = match result {
+    let done = extract::extract(request.archive, &zip, &plan, &staging).and_then(|done| {
+        Ok((
+            done,
+            swap::swap_in(request.container, request.folder, &staging)?,
+        ))
+    });
+    let (extracted, path) = match done {
         Ok(done) => done,
         Err(error) => {
-            let _ = std::fs::remove_dir_all(&staging);
+            swap::discard(request.container, &staging, new_container);
             return Err(error);
         }
     };
-    let path = swap::swap_in(request.container, request.folder, &staging)?;
-    Ok(Installed { path, files, bytes })
+    tracing::debug!(
+        archive = %request.archive.display(),
+        path = %path.display(),
+        files = extracted.files,
+        bytes = extracted.bytes,
+        elapsed = ?started.elapsed(),
+        "installed"
+    );
+    Ok(Installed {
+        path,
+        files: extracted.files,
+        bytes: extracted.bytes,
+    })
 }

@@ -229,6 +229,7 @@ impl Manager {
     pub async fn shutdown(self) {
         self.shutdown.cancel();
         let _ = self.task.await;
+        let _ = tokio::task::spawn_blocking(crate::install::wait_retired).await;
     }
 }
 
