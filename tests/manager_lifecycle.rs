@@ -339,3 +339,72 @@ async fn a_second_manager_on_the_same_data_dir_refuses_to_start() {
     assert!(error.to_string().contains("already running"), "{error}");
     first.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_uses_the_client_api_over_the_socket_of_a_real_manager() {
+    use bgassets::client::{AssetPackManager, ClientError};
+    let site = Site::start(&catalogue(), Faults::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let manager = manager(data.path()).await;
+    let paths = bgassets::store::Paths::under(data.path());
+    let server = bgassets::ipc::SocketServer::bind(paths.socket_path()).unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let serving = tokio::spawn(server.serve(manager.handle(), stop.clone()));
+    call(
+        &manager.handle(),
+        Request::Register {
+            path: plist(data.path(), &site.server.manifest_url(), "100", ""),
+        },
+    )
+    .await;
+
+    let client = AssetPackManager::connect(paths.socket_path(), APP)
+        .await
+        .unwrap();
+    let packs = client.all_asset_packs().await.unwrap();
+    assert_eq!(packs.len(), 5);
+    assert!(
+        !client
+            .asset_pack_is_available_locally("Bonus")
+            .await
+            .unwrap()
+    );
+    let mut updates = client.status_updates("Bonus").await.unwrap();
+    client
+        .ensure_local_availability("Bonus", true)
+        .await
+        .unwrap();
+    assert!(
+        client
+            .asset_pack_is_available_locally("Bonus")
+            .await
+            .unwrap()
+    );
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), updates.next())
+        .await
+        .unwrap();
+    assert!(first.is_some(), "status updates arrive");
+    let bytes = client
+        .contents("Bonus/data.bin", Some("Bonus"))
+        .await
+        .unwrap();
+    assert_eq!(bytes.len(), 70_000);
+    match client.contents("nope.bin", Some("Bonus")).await {
+        Err(ClientError::FileNotFound { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    match client.ensure_local_availability("Nope", false).await {
+        Err(ClientError::AssetPackNotFound { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    client.remove("Bonus").await.unwrap();
+    assert!(
+        !client
+            .asset_pack_is_available_locally("Bonus")
+            .await
+            .unwrap()
+    );
+    stop.cancel();
+    let _ = serving.await;
+    manager.shutdown().await;
+}
