@@ -423,3 +423,14 @@ fn page_keys_scroll_a_long_list_to_the_selection() {
     harness.run_ok();
     assert_eq!(state(&harness).0.as_deref(), Some("pack-00000"));
 }
+
+#[test]
+fn an_app_launching_without_a_failed_essential_pack_says_which() {
+    let mut document = fixture::every_state();
+    document.apps[0].launch_ready = true;
+    document.apps[0].waiting_for.clear();
+    document.apps[0].essential_failed = vec!["Tutorial".into()];
+    let backend = Arc::new(FixtureBackend::new(Some(document)));
+    let harness = window(backend);
+    harness.get_by_label("Ready to launch without: Tutorial");
+}

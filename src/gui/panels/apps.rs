@@ -107,6 +107,15 @@ fn details(ui: &mut Ui, app: &AppView) {
     if let Some(error) = &app.manifest_error {
         ui.colored_label(theme::ERROR, format!("manifest: {}", error.message))
             .on_hover_text(&app.manifest_url);
+    } else if app.launch_ready && !app.essential_failed.is_empty() {
+        // As on Apple's system, a failed essential pack does not block launch: say so.
+        let failed = format!(
+            "Ready to launch without: {}",
+            app.essential_failed.join(", ")
+        );
+        ui.add(Badge::new(&failed, theme::ERROR)).on_hover_text(
+            "An essential download failed for good; the app must cope, or ask again.",
+        );
     } else if app.launch_ready {
         ui.add(Badge::new("Ready to launch", theme::READY));
     } else {
