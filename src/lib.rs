@@ -23,10 +23,13 @@
 //! - [`client`]: the app-facing Rust API shaped like Apple's `AssetPackManager`.
 //! - [`gui`]: the desktop window (egui): apps, packs with progress rings, inspector, event log;
 //!   it renders the manager's status document and sends requests, never doing I/O itself.
+//! - [`bucket`]: the token-bucket arithmetic shared by the engine's bandwidth limit and the
+//!   mock server's rate fault.
 //! - [`store`]: durable files: atomic replacement.
 //! - [`demo`]: the demo app and its packs, generated deterministically from `assets/demo/`.
 //! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
 
+pub mod bucket;
 pub mod cli;
 pub mod client;
 pub mod demo;

@@ -236,8 +236,12 @@ async fn the_bandwidth_limit_holds_within_ten_percent_over_two_second_windows() 
     for (i, &(t0, b0)) in samples.iter().enumerate() {
         if let Some(&(t1, b1)) = samples[i..].iter().find(|(t, _)| *t >= t0 + 2.0) {
             let observed = (b1 - b0) as f64 / (t1 - t0);
+            // Progress is reported every 100 ms, so each end of a window may lag by one report:
+            // 0.2 s of bytes on top of the 10% the limiter itself guarantees (its unit test
+            // checks that bound exactly, on virtual time).
+            let allowed = rate as f64 * 1.1 * (t1 - t0 + 0.2) / (t1 - t0);
             assert!(
-                observed <= rate as f64 * 1.1,
+                observed <= allowed,
                 "{observed:.0} B/s between {t0:.2} s and {t1:.2} s"
             );
         }

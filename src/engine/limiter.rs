@@ -18,7 +18,7 @@ pub struct RateLimiter {
 #[derive(Debug)]
 struct Bucket {
     rate: Option<u64>,
-    tokens: f64,
+    tokens: crate::bucket::Bucket,
     last: Instant,
 }
 
@@ -31,7 +31,7 @@ impl RateLimiter {
         Self {
             bucket: Mutex::new(Bucket {
                 rate: rate.filter(|r| *r > 0),
-                tokens: 0.0,
+                tokens: crate::bucket::Bucket::default(),
                 last: Instant::now(),
             }),
         }
@@ -41,7 +41,7 @@ impl RateLimiter {
     pub fn set_rate(&self, rate: Option<u64>) {
         if let Ok(mut bucket) = self.bucket.lock() {
             bucket.rate = rate.filter(|r| *r > 0);
-            bucket.tokens = bucket.tokens.min(0.0);
+            bucket.tokens.reset();
             bucket.last = Instant::now();
         }
     }
@@ -49,6 +49,13 @@ impl RateLimiter {
     /// The current rate.
     pub fn rate(&self) -> Option<u64> {
         self.bucket.lock().ok().and_then(|b| b.rate)
+    }
+
+    /// The most bytes worth paying for at once under the current rate: a fiftieth of a
+    /// second's worth (at least 1 KiB); `None` without a limit.
+    pub fn slice_size(&self) -> Option<usize> {
+        let rate = self.rate()?;
+        Some(usize::try_from(rate / 50).unwrap_or(usize::MAX).max(1024))
     }
 
     /// Waits until `bytes` may be sent.
@@ -67,17 +74,10 @@ impl RateLimiter {
         let Some(rate) = bucket.rate else {
             return Duration::ZERO;
         };
-        let rate = rate as f64;
         let now = Instant::now();
-        let elapsed = now.duration_since(bucket.last).as_secs_f64();
+        let elapsed = now.duration_since(bucket.last);
         bucket.last = now;
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate * BURST_SECONDS);
-        bucket.tokens -= bytes as f64;
-        if bucket.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-bucket.tokens / rate)
-        }
+        bucket.tokens.reserve(elapsed, bytes, rate, BURST_SECONDS)
     }
 }
 
@@ -95,6 +95,50 @@ mod tests {
         // 1 MB at 100 KB/s: 10 s, minus the 2 KB burst allowance.
         let elapsed = start.elapsed().as_secs_f64();
         assert!((9.9..=10.1).contains(&elapsed), "{elapsed}");
+    }
+
+    /// The bound, checked on the limiter itself with virtual time: four downloads sharing
+    /// a 1 MB/s limit, each paying for at most `slice_size()` bytes at a time (as workers do),
+    /// never get more than 1.1 MB/s over any 2-second window.
+    #[tokio::test(start_paused = true)]
+    async fn any_two_second_window_stays_within_ten_percent() {
+        let limiter = std::sync::Arc::new(RateLimiter::new(Some(1_000_000)));
+        let start = Instant::now();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        let slice = limiter.slice_size().unwrap() as u64;
+        for chunk in [slice, slice / 2, 1_000, 7_777] {
+            let (limiter, log) = (limiter.clone(), log.clone());
+            tasks.push(tokio::spawn(async move {
+                while start.elapsed() < Duration::from_secs(10) {
+                    limiter.acquire(chunk).await;
+                    log.lock()
+                        .unwrap()
+                        .push((start.elapsed().as_secs_f64(), chunk));
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let mut log = log.lock().unwrap().clone();
+        log.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (i, &(t0, _)) in log.iter().enumerate() {
+            let bytes: u64 = log[i..]
+                .iter()
+                .take_while(|(t, _)| *t < t0 + 2.0)
+                .map(|(_, b)| b)
+                .sum();
+            assert!(
+                bytes as f64 <= 2.0 * 1_000_000.0 * 1.1,
+                "{bytes} bytes in the 2 s from {t0:.2} s"
+            );
+        }
+        let total: u64 = log.iter().map(|(_, b)| b).sum();
+        assert!(
+            (9_500_000..=10_700_000).contains(&total),
+            "{total} bytes in 10 s"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -288,14 +288,22 @@ async fn stream_body(
             Ok(Some(Err(error))) => return Err(request_failure(&url, &error)),
             Ok(Some(Ok(chunk))) => chunk,
         };
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(cancelled(&url)),
-            _ = context.limiter.acquire(chunk.len() as u64) => {}
-        }
-        done += chunk.len() as u64;
-        if !sink.write(chunk).await {
-            return Ok(()); // the writer stopped; its error comes from finish()
+        // Under a bandwidth limit a chunk (up to 1 MiB on loopback) is passed on in slices of
+        // a fiftieth of a second's worth, each paid for on its own, so the rate holds over
+        // short windows too.
+        let slice = context.limiter.slice_size().unwrap_or(chunk.len()).max(1);
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let piece = rest.split_to(slice.min(rest.len()));
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(cancelled(&url)),
+                _ = context.limiter.acquire(piece.len() as u64) => {}
+            }
+            done += piece.len() as u64;
+            if !sink.write(piece).await {
+                return Ok(()); // the writer stopped; its error comes from finish()
+            }
         }
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();

@@ -19,9 +19,8 @@ pub struct RateLimiter {
 
 #[derive(Debug)]
 struct Bucket {
-    /// Bytes that may be sent now; negative while in debt.
-    available: f64,
-    /// When `available` was last brought up to date.
+    tokens: crate::bucket::Bucket,
+    /// When the tokens were last brought up to date.
     updated: Instant,
 }
 
@@ -29,7 +28,7 @@ impl Default for RateLimiter {
     fn default() -> Self {
         Self {
             bucket: Mutex::new(Bucket {
-                available: 0.0,
+                tokens: crate::bucket::Bucket::default(),
                 updated: Instant::now(),
             }),
         }
@@ -47,21 +46,14 @@ impl RateLimiter {
     /// Takes `bytes` from the bucket at `rate` bytes per second and returns how long the caller
     /// must wait before sending them.
     pub fn reserve(&self, bytes: u64, rate: u64) -> Duration {
-        let rate = rate.max(1) as f64;
         let now = Instant::now();
         let mut bucket = self
             .bucket
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        let elapsed = now.saturating_duration_since(bucket.updated);
         bucket.updated = now;
-        bucket.available = (bucket.available + elapsed * rate).min(rate * BURST_SECONDS);
-        bucket.available -= bytes as f64;
-        if bucket.available >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::try_from_secs_f64(-bucket.available / rate).unwrap_or(Duration::MAX)
-        }
+        bucket.tokens.reserve(elapsed, bytes, rate, BURST_SECONDS)
     }
 
     /// Empties the bucket and forgets any debt (after the rate was changed).
@@ -70,7 +62,7 @@ impl RateLimiter {
             .bucket
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        bucket.available = 0.0;
+        bucket.tokens.reset();
         bucket.updated = Instant::now();
     }
 }
