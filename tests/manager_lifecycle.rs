@@ -408,3 +408,29 @@ async fn an_app_uses_the_client_api_over_the_socket_of_a_real_manager() {
     let _ = serving.await;
     manager.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_dropped_into_the_watched_folder_is_registered() {
+    let site = Site::start(&catalogue(), Faults::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let paths = bgassets::store::Paths::under(data.path());
+    let mut config = bgassets::manager::ManagerConfig::new(paths.clone());
+    config.watch_interval = std::time::Duration::from_millis(200);
+    let manager = bgassets::manager::Manager::start(config).await.unwrap();
+    let handle = manager.handle();
+    // An app folder (`Game-100.app/Contents/Info.plist`) appears in `config/apps/`.
+    let staged = tempfile::tempdir().unwrap();
+    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
+    let app_folder = plist.parent().unwrap().parent().unwrap();
+    std::fs::rename(app_folder, paths.apps_dir().join("Game.app")).unwrap();
+    let document = until(&handle, "registered from the watched folder", settled).await;
+    let app = document.app(APP).unwrap();
+    assert!(
+        app.source
+            .starts_with(paths.apps_dir().canonicalize().unwrap()),
+        "{}",
+        app.source.display()
+    );
+    assert!(pack(&document, "Tutorial").flags.up_to_date);
+    manager.shutdown().await;
+}
