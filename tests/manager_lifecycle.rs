@@ -19,6 +19,24 @@ fn catalogue() -> Vec<Spec> {
     ]
 }
 
+/// The catalogue served, registered at version 100 in a fresh data dir, and installed as far as
+/// its first installation goes.
+async fn installed_catalogue() -> (
+    Site,
+    tempfile::TempDir,
+    bgassets::manager::Manager,
+    bgassets::manager::view::StatusDocument,
+) {
+    let site = Site::start(&catalogue(), Faults::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let manager = manager(data.path()).await;
+    let handle = manager.handle();
+    let path = plist(data.path(), &site.server.manifest_url(), "100", "");
+    call(&handle, Request::Register { path }).await;
+    let document = until(&handle, "installed", settled).await;
+    (site, data, manager, document)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_installation_brings_essentials_before_launch_then_prefetch() {
     let site = Site::start(
@@ -125,18 +143,8 @@ async fn a_new_bundle_version_is_a_subsequent_update() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pack_update_swaps_in_while_a_reader_keeps_the_old_files() {
-    let site = Site::start(&catalogue(), Faults::default()).await;
-    let data = tempfile::tempdir().unwrap();
-    let manager = manager(data.path()).await;
+    let (site, _data, manager, document) = installed_catalogue().await;
     let handle = manager.handle();
-    call(
-        &handle,
-        Request::Register {
-            path: plist(data.path(), &site.server.manifest_url(), "100", ""),
-        },
-    )
-    .await;
-    let document = until(&handle, "installed", settled).await;
     let file = document
         .app(APP)
         .unwrap()
@@ -180,18 +188,8 @@ async fn a_pack_update_swaps_in_while_a_reader_keeps_the_old_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packs_gone_from_the_manifest_become_obsolete_and_are_removed() {
-    let site = Site::start(&catalogue(), Faults::default()).await;
-    let data = tempfile::tempdir().unwrap();
-    let manager = manager(data.path()).await;
+    let (site, _data, manager, document) = installed_catalogue().await;
     let handle = manager.handle();
-    call(
-        &handle,
-        Request::Register {
-            path: plist(data.path(), &site.server.manifest_url(), "100", ""),
-        },
-    )
-    .await;
-    let document = until(&handle, "installed", settled).await;
     let folder = document.app(APP).unwrap().container.join("Music");
     assert!(folder.exists());
 
@@ -211,18 +209,8 @@ async fn packs_gone_from_the_manifest_become_obsolete_and_are_removed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_demand_packs_install_when_asked_and_remove_frees_them() {
-    let site = Site::start(&catalogue(), Faults::default()).await;
-    let data = tempfile::tempdir().unwrap();
-    let manager = manager(data.path()).await;
+    let (_site, _data, manager, _) = installed_catalogue().await;
     let handle = manager.handle();
-    call(
-        &handle,
-        Request::Register {
-            path: plist(data.path(), &site.server.manifest_url(), "100", ""),
-        },
-    )
-    .await;
-    until(&handle, "installed", settled).await;
 
     let view = handle.ensure_installed(APP, "Bonus").await.unwrap();
     assert!(view.flags.up_to_date);

@@ -22,30 +22,10 @@ struct StateFile {
 
 /// Reads the queue saved at `path`, ready to resume.
 pub fn load(path: &Path) -> Vec<Download> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
-        Err(error) => {
-            tracing::warn!(
-                "cannot read the download queue {}: {error}; starting empty",
-                path.display()
-            );
-            return Vec::new();
-        }
-    };
-    match serde_json::from_str::<StateFile>(&text) {
-        Ok(state) => state.downloads.into_iter().map(restore).collect(),
-        Err(error) => {
-            let aside = path.with_extension("corrupt.json");
-            let _ = std::fs::rename(path, &aside);
-            tracing::warn!(
-                "the download queue {} is unreadable ({error}); kept as {} and starting empty",
-                path.display(),
-                aside.display()
-            );
-            Vec::new()
-        }
-    }
+    let parse = |text: &str| serde_json::from_str::<StateFile>(text).map_err(|e| e.to_string());
+    crate::store::forgiving::load(path, "the download queue", parse)
+        .map(|state| state.downloads.into_iter().map(restore).collect())
+        .unwrap_or_default()
 }
 
 /// A download as it was saved, made ready to continue: whatever was running is queued again and

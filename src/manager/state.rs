@@ -158,32 +158,7 @@ pub fn now_ms() -> u64 {
 /// Reads the state at `path`: a missing file is an empty state; an unreadable one is set aside
 /// (`state.corrupt.json`) with a warning, and installed files stay where they are.
 pub fn load(path: &Path) -> ManagerState {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return ManagerState::default();
-        }
-        Err(error) => {
-            tracing::warn!(
-                "cannot read {}: {error}; starting with no apps",
-                path.display()
-            );
-            return ManagerState::default();
-        }
-    };
-    match parse(&text) {
-        Ok(state) => state,
-        Err(error) => {
-            let aside = path.with_extension("corrupt.json");
-            let _ = std::fs::rename(path, &aside);
-            tracing::warn!(
-                "{} is unreadable ({error}); kept as {} and starting with no apps",
-                path.display(),
-                aside.display()
-            );
-            ManagerState::default()
-        }
-    }
+    crate::store::forgiving::load(path, "the manager's state", parse).unwrap_or_default()
 }
 
 /// Parses a state file of any version this bgassets knows.

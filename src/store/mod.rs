@@ -3,9 +3,11 @@
 //!
 //! - [`atomic`]: write-then-rename with `sync_data`, and the `.partial` naming it uses.
 //! - [`saver`]: a background task that saves a state file atomically, coalescing bursts.
+//! - [`forgiving`]: loading a state file that may be missing or damaged.
 //! - [`paths`]: every folder and file of a manager, under `--data-dir` or the platform's folders.
 
 pub mod atomic;
+pub mod forgiving;
 pub mod paths;
 pub mod saver;
 
