@@ -12,6 +12,7 @@
 //!   renaming a new symlink over it, so a reader sees the old version or the new one, never
 //!   half of one; removal, sizes and finding a file in an installed pack.
 //! - [`reader`]: the archive file shared by the extraction threads.
+//! - [`lock`]: one install of a pack folder at a time (apps of one App Group share a container).
 //!
 //! The pack's own manifest (`.bgassets/pack.json`) is not installed: the installed folder holds
 //! exactly the pack's files, as an app expects, and the manager records the installed version
@@ -21,6 +22,7 @@
 
 pub mod entries;
 pub mod extract;
+pub mod lock;
 pub mod reader;
 pub mod swap;
 
@@ -135,6 +137,7 @@ pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
     swap::check_folder(request.folder)?;
     let zip = reader::open(request.archive)?;
     let plan = entries::check(request.archive, &zip, request.max_install_size)?;
+    let _one_at_a_time = lock::FolderLock::acquire(request.container, request.folder);
     let new_container = !request.container.exists();
     let staging = swap::prepare_staging(request.container, request.folder)?;
     let done = extract::extract(request.archive, &zip, &plan, &staging).and_then(|done| {

@@ -3,6 +3,7 @@
 //! it does to packs is in `packs.rs`; how it shows them in `views.rs`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -268,21 +269,23 @@ impl Actor {
 
     /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
     pub fn start_update_check(&mut self, app: Option<String>, reply: Option<AfterFetch>) {
-        let targets: Vec<(String, crate::model::App, Option<String>)> = self
+        let targets: Vec<(String, crate::model::App, Option<String>, PathBuf)> = self
             .state
             .apps
             .iter()
             .filter(|(id, _)| app.as_ref().is_none_or(|a| a == *id))
-            .map(|(id, record)| (id.clone(), record.app.clone(), record.manifest_etag.clone()))
+            .map(|(id, record)| {
+                let cache = self.paths.manifest_cache(&record.app.bundle_id);
+                let etag = record.manifest_etag.clone();
+                (id.clone(), record.app.clone(), etag, cache)
+            })
             .collect();
         let client = self.client.clone();
         let internal = self.internal.clone();
-        let manifests = self.paths.manifests_dir();
         let insecure = self.config.insecure_hosts.clone();
         tokio::spawn(async move {
             let mut results = Vec::new();
-            for (id, app, etag) in targets {
-                let cache = manifests.join(format!("{id}.json"));
+            for (id, app, etag, cache) in targets {
                 let result =
                     super::fetch::fetch(&client, &app, etag.as_deref(), &cache, &insecure).await;
                 results.push((id, result));

@@ -12,7 +12,9 @@ use super::languages::{choose_variants, is_chosen};
 use super::plan::{check_limits, policy_wants};
 use super::state::{AppRecord, InstalledPack, PackRecord, now_ms};
 use crate::engine::{self, DownloadRequest, DownloadState, EventKind, Priority};
-use crate::model::{Activity, ErrorKind, InstallationEvent, PackError, PackId, StatusUpdate};
+use crate::model::{
+    Activity, ErrorKind, FolderName, InstallationEvent, PackError, PackId, StatusUpdate,
+};
 
 /// The engine's id for version `version` of `pack` of `app`: `app/pack@version` (ids never
 /// contain `@`, bundle ids never contain `/`).
@@ -56,7 +58,7 @@ impl Actor {
     /// `CFBundleVersion` changed. Returns its bundle id; the caller starts the manifest check.
     pub async fn register(&mut self, path: &Path) -> Result<String, ApiError> {
         let (app, plist, icon) = super::registry::read_app(path)?;
-        let id = app.bundle_id.clone();
+        let id = app.bundle_id.to_string();
         match self.state.apps.get_mut(&id) {
             Some(record) if record.app.bundle_version == app.bundle_version => {
                 record.source = plist;
@@ -101,19 +103,54 @@ impl Actor {
 
     /// Forgets `app`, cancelling its downloads and removing its installed packs.
     pub async fn unregister(&mut self, app: &str) -> Result<u64, ApiError> {
-        let packs: Vec<String> = self.record(app)?.packs.keys().cloned().collect();
+        let record = self.record(app)?;
+        let container = record.app.container_name().clone();
+        let packs: Vec<String> = record.packs.keys().cloned().collect();
         let mut freed = 0;
         for pack in packs {
-            freed += self.remove(app, &pack, false).await.unwrap_or(0);
+            if self.installed_by_group_mate(app, &container, &pack) {
+                // Another app of the App Group uses these files: only this app's downloads go.
+                self.drop_downloads(app, &pack).await?;
+            } else {
+                freed += self.remove(app, &pack, false).await.unwrap_or(0);
+            }
         }
         if let Some(record) = self.state.apps.remove(app) {
-            let container = self.paths.container(record.app.container_name());
-            let _ = std::fs::remove_dir_all(container);
-            let _ = std::fs::remove_file(self.paths.manifests_dir().join(format!("{app}.json")));
+            self.forget_files(&record.app);
         }
         self.dirty = true;
         self.emit(app, None, ManagerEventKind::Unregistered);
         Ok(freed)
+    }
+
+    /// Deletes what bgassets made for an unregistered app: its cached manifest, its download
+    /// folder, and its container unless another registered app shares it (one App Group). Each
+    /// delete is checked to lie inside the data dir.
+    fn forget_files(&self, app: &crate::model::App) {
+        let root = self.paths.data_dir();
+        let mut doomed = vec![
+            self.paths.manifest_cache(&app.bundle_id),
+            self.paths.app_downloads_dir(&app.bundle_id),
+        ];
+        let shared = self
+            .state
+            .apps
+            .values()
+            .any(|other| other.app.container_name() == app.container_name());
+        if shared {
+            tracing::info!(
+                "{}: container {} kept, another app shares it",
+                app.bundle_id,
+                app.container_name()
+            );
+        } else {
+            doomed.push(self.paths.container(app.container_name()));
+        }
+        for path in doomed {
+            if let Err(error) = crate::store::remove_tree(root, &path) {
+                tracing::warn!("{}: {error}", app.bundle_id);
+            }
+        }
     }
 
     /// Applies a fetched manifest (or the failure to fetch one); returns the packs now updating
@@ -387,11 +424,14 @@ impl Actor {
         let request = DownloadRequest {
             id: id.clone(),
             url,
-            destination: self.paths.downloads_dir().join(app).join(format!(
-                "{}@{}.zip",
-                listed.id.folder_name(),
-                listed.version
-            )),
+            destination: self
+                .paths
+                .app_downloads_dir(&record.app.bundle_id)
+                .join(format!(
+                    "{}@{}.zip",
+                    listed.id.folder_name(),
+                    listed.version
+                )),
             expected_size: Some(listed.download_size),
             sha256: Some(listed.sha256),
             priority: Priority(entry.priority),
@@ -576,6 +616,31 @@ impl Actor {
         Ok(())
     }
 
+    /// Cancels and forgets every download of `pack`.
+    async fn drop_downloads(&mut self, app: &str, pack: &str) -> Result<(), ApiError> {
+        let ids = self.selected_downloads(&Selection::pack(app, pack)).await?;
+        if !ids.is_empty() {
+            let _ = self
+                .downloads
+                .cancel(engine::Selection::Ids(ids.clone()))
+                .await;
+            let _ = self.downloads.forget(engine::Selection::Ids(ids)).await;
+        }
+        Ok(())
+    }
+
+    /// Whether another registered app sharing `container` (one App Group) has `pack` installed.
+    fn installed_by_group_mate(&self, app: &str, container: &FolderName, pack: &str) -> bool {
+        self.state.apps.iter().any(|(id, other)| {
+            id != app
+                && other.app.container_name() == container
+                && other
+                    .packs
+                    .get(pack)
+                    .is_some_and(|entry| entry.installed.is_some())
+        })
+    }
+
     /// Removes `pack`'s files and cancels its downloads; returns the bytes freed. `by_person`
     /// means it stays removed until asked for again.
     pub async fn remove(
@@ -585,14 +650,7 @@ impl Actor {
         by_person: bool,
     ) -> Result<u64, ApiError> {
         let (container, folder) = self.pack_location(app, pack)?;
-        let ids = self.selected_downloads(&Selection::pack(app, pack)).await?;
-        if !ids.is_empty() {
-            let _ = self
-                .downloads
-                .cancel(engine::Selection::Ids(ids.clone()))
-                .await;
-            let _ = self.downloads.forget(engine::Selection::Ids(ids)).await;
-        }
+        self.drop_downloads(app, pack).await?;
         let freed = crate::install::remove(&container, &folder)
             .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
         if let Some(entry) = self
@@ -714,8 +772,7 @@ impl Actor {
         let container = self.paths.container(record.app.container_name());
         let archive = self
             .paths
-            .downloads_dir()
-            .join(app)
+            .app_downloads_dir(&record.app.bundle_id)
             .join(format!("{}@{version}.zip", listed.id.folder_name()));
         let limit = listed.install_size;
         let internal = self.internal.clone();

@@ -30,11 +30,11 @@ pub fn check_limits(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackE
         if let Some(installed) = &other.installed
             && listed.is_none_or(&counted)
         {
-            install_total += installed.bytes;
+            install_total = add(install_total, installed.bytes, id, "installed bytes")?;
         } else if other.wanted
             && let Some(listed) = listed.filter(|l| counted(l))
         {
-            install_total += listed.install_size;
+            install_total = add(install_total, listed.install_size, id, "installSize")?;
         }
     }
     let (cap, cap_name) = if essential {
@@ -66,6 +66,19 @@ pub fn check_limits(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackE
     Ok(())
 }
 
+/// `total + size`, or an `invalidManifest` naming the pack and field whose size made the sum
+/// overflow: sizes come from the server, and a wrapped sum would slip under any cap.
+fn add(total: u64, size: u64, pack: &str, field: &str) -> Result<u64, PackError> {
+    total.checked_add(size).ok_or_else(|| {
+        PackError::new(
+            ErrorKind::InvalidManifest,
+            format!(
+                "pack `{pack}`'s {field} ({size} bytes) makes the app's total overflow 2^64 bytes"
+            ),
+        )
+    })
+}
+
 /// The allowances of `BAInitialDownloadRestrictions`, for the initial download.
 fn check_allowance(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackError> {
     let restrictions = &record.app.restrictions;
@@ -83,9 +96,9 @@ fn check_allowance(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackEr
         if id == pack.id.as_str() || !(other.wanted || other.installed.is_some()) {
             continue;
         }
-        all += listed.download_size;
+        all = add(all, listed.download_size, id, "downloadSize")?;
         if listed.download_policy.is_essential() {
-            essential += listed.download_size;
+            essential = add(essential, listed.download_size, id, "downloadSize")?;
         }
     }
     let essential_allowance = restrictions

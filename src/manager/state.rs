@@ -170,8 +170,20 @@ pub fn parse(text: &str) -> Result<ManagerState, String> {
             state.version
         ));
     }
+    let mut apps = state.apps;
+    apps.retain(|key, record| {
+        let same = key == record.app.bundle_id.as_str();
+        if !same {
+            tracing::warn!(
+                "the state lists app `{}` under the key `{}`; that entry is dropped",
+                record.app.bundle_id,
+                key.escape_debug()
+            );
+        }
+        same
+    });
     Ok(ManagerState {
         version: STATE_VERSION,
-        ..state
+        apps,
     })
 }

@@ -92,7 +92,7 @@ impl Actor {
                 let download = snapshot.and_then(|s| {
                     s.downloads.iter().rev().find(|d| {
                         parse_download_id(&d.request.id)
-                            .is_some_and(|(a, p, _)| a == app.bundle_id && p == id)
+                            .is_some_and(|(a, p, _)| app.bundle_id == a && p == id)
                     })
                 });
                 Some(pack_view(
@@ -102,7 +102,7 @@ impl Actor {
             .collect();
         let (waiting_for, essential_failed) = essentials(record, &self.languages);
         AppView {
-            bundle_id: app.bundle_id.clone(),
+            bundle_id: app.bundle_id.to_string(),
             name: app.display_name.clone(),
             short_version: app.short_version.clone(),
             bundle_version: app.bundle_version.clone(),
@@ -157,7 +157,7 @@ fn pack_view(
         .map(|p| p.folder_name())
         .unwrap_or_default();
     PackView {
-        app: record.app.bundle_id.clone(),
+        app: record.app.bundle_id.to_string(),
         id: id.to_string(),
         name: listed
             .and_then(|l| l.name.clone())

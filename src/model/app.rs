@@ -12,14 +12,15 @@ use plist::{Dictionary, Value};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::InputError;
+use super::{FolderName, InputError};
 
 /// An app registered with the manager.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct App {
-    /// `CFBundleIdentifier`.
-    pub bundle_id: String,
+    /// `CFBundleIdentifier`, validated as a folder name: it names the app's download folder,
+    /// its cached manifest and (without an App Group) its container.
+    pub bundle_id: FolderName,
     /// `CFBundleDisplayName`, else `CFBundleName`, else the bundle id.
     pub display_name: String,
     /// `CFBundleShortVersionString`, the version people see.
@@ -28,8 +29,8 @@ pub struct App {
     pub bundle_version: String,
     /// `BAManifestURL`.
     pub manifest_url: Url,
-    /// `BAAppGroupID`.
-    pub app_group_id: Option<String>,
+    /// `BAAppGroupID`, validated as a folder name: apps sharing it share one container.
+    pub app_group_id: Option<FolderName>,
     /// `BAHasManagedAssetPacks`.
     pub has_managed_asset_packs: bool,
     /// `BAEssentialMaxInstallSize`, bytes.
@@ -123,19 +124,22 @@ impl App {
                 "is true, but bgassets does not use Apple hosting: serve the packs yourself, point BAManifestURL at your manifest and remove this key",
             ));
         }
-        let bundle_id = keys.required_string("CFBundleIdentifier")?;
+        let bundle_id = keys.folder_name("CFBundleIdentifier")?;
         let bundle_version = keys.required_string("CFBundleVersion")?;
         let manifest_url = keys.manifest_url()?;
         let display_name = keys
             .string("CFBundleDisplayName")?
             .or(keys.string("CFBundleName")?)
-            .unwrap_or_else(|| bundle_id.clone());
+            .unwrap_or_else(|| bundle_id.to_string());
         let restrictions = keys.restrictions(&manifest_url)?;
         Ok(Self {
             display_name,
             short_version: keys.string("CFBundleShortVersionString")?,
             bundle_version,
-            app_group_id: keys.string("BAAppGroupID")?,
+            app_group_id: match keys.string("BAAppGroupID")? {
+                Some(_) => Some(keys.folder_name("BAAppGroupID")?),
+                None => None,
+            },
             has_managed_asset_packs: keys.bool("BAHasManagedAssetPacks")?.unwrap_or(false),
             essential_max_install_size: keys.size(dict, "BAEssentialMaxInstallSize")?,
             max_install_size: keys.size(dict, "BAMaxInstallSize")?,
@@ -146,8 +150,8 @@ impl App {
     }
 
     /// The name of the app's container: `BAAppGroupID`, else the bundle id.
-    pub fn container_name(&self) -> &str {
-        self.app_group_id.as_deref().unwrap_or(&self.bundle_id)
+    pub fn container_name(&self) -> &FolderName {
+        self.app_group_id.as_ref().unwrap_or(&self.bundle_id)
     }
 }
 
@@ -173,6 +177,13 @@ impl Keys<'_> {
             Some(Value::String(text)) => Ok(Some(text.trim().to_string())),
             Some(other) => Err(self.error(key, expected("a string", other))),
         }
+    }
+
+    /// A required string that names a folder (bundle id, App Group id); `docs/manifest.md`
+    /// lists the rules.
+    fn folder_name(&self, key: &str) -> Result<FolderName, InputError> {
+        let text = self.required_string(key)?;
+        FolderName::parse(&text).map_err(|problem| self.error(key, problem))
     }
 
     fn required_string(&self, key: &str) -> Result<String, InputError> {

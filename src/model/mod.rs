@@ -8,6 +8,7 @@
 //! - [`digest`]: SHA-256 digests in hex.
 //! - [`rel_path`]: relative paths inside a pack, and the rules that keep them inside it.
 //! - [`policy`]: download policies and installation event types.
+//! - [`name`]: bundle and App Group ids validated as one safe path component.
 //! - [`pack_id`]: what a pack id may contain, and the safe folder name derived from it.
 //! - [`status`]: a pack's state, Apple's status flags derived from it, and status-update events.
 //! - [`error`]: the error kinds of Background Assets, as data carried in states and replies.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod input_error;
 pub mod jsonc;
 pub mod kind;
+pub mod name;
 pub mod pack_id;
 pub mod pack_manifest;
 pub mod policy;
@@ -34,6 +36,7 @@ pub use digest::Sha256Digest;
 pub use error::{ErrorKind, ManagedError, PackError};
 pub use input_error::InputError;
 pub use kind::PackKind;
+pub use name::FolderName;
 pub use pack_id::PackId;
 pub use pack_manifest::PackManifest;
 pub use policy::{DownloadPolicy, InstallationEvent, InstallationEvents};

@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+use super::name::is_windows_device_name;
+
 /// The longest id accepted.
 pub const MAX_LEN: usize = 128;
 
@@ -84,14 +86,6 @@ fn check_segment(id: &str, segment: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn is_windows_device_name(stem: &str) -> bool {
-    let upper = stem.to_ascii_uppercase();
-    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || ((upper.starts_with("COM") || upper.starts_with("LPT"))
-            && upper.len() == 4
-            && upper.as_bytes()[3].is_ascii_digit())
 }
 
 impl fmt::Display for PackId {

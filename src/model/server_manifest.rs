@@ -99,6 +99,7 @@ impl ServerManifest {
             ));
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let (mut downloads, mut installs) = (0u64, 0u64);
         for (i, pack) in self.asset_packs.iter().enumerate() {
             let field = |name: &str, problem: String| {
                 InputError::field(input, format!("assetPacks[{i}].{name}"), problem)
@@ -118,6 +119,19 @@ impl ServerManifest {
             if pack.download_size == 0 {
                 return Err(field("downloadSize", "must be more than 0".into()));
             }
+            // Every sum of sizes later made (caps, allowances, totals) stays below 2^64.
+            let overflow = |name: &str| {
+                field(
+                    name,
+                    "makes the manifest's total size overflow 2^64 bytes".into(),
+                )
+            };
+            downloads = downloads
+                .checked_add(pack.download_size)
+                .ok_or_else(|| overflow("downloadSize"))?;
+            installs = installs
+                .checked_add(pack.install_size)
+                .ok_or_else(|| overflow("installSize"))?;
             check_url(&pack.url).map_err(|problem| field("url", problem))?;
             check_localization(&pack.languages, pack.localization_group.as_deref())
                 .map_err(|(name, problem)| field(&name, problem))?;

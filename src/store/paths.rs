@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::model::FolderName;
+
 /// The environment variable that sets the data dir when `--data-dir` is absent.
 pub const HOME_VARIABLE: &str = "BGASSETS_HOME";
 
@@ -54,6 +56,12 @@ impl Paths {
         })
     }
 
+    /// The folder that holds the manager's state, downloads and containers: everything
+    /// bgassets may delete lies inside it.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
     /// Settings and the watched `apps/` folder.
     pub fn config_dir(&self) -> &Path {
         &self.config
@@ -89,9 +97,19 @@ impl Paths {
         self.data.join("containers")
     }
 
-    /// One app's container (`BAAppGroupID`, else the bundle id).
-    pub fn container(&self, name: &str) -> PathBuf {
-        self.containers_dir().join(name)
+    /// One app's container (`BAAppGroupID`, else the bundle id): only a validated name joins.
+    pub fn container(&self, name: &FolderName) -> PathBuf {
+        self.containers_dir().join(name.as_str())
+    }
+
+    /// Where one app's pack archives are downloaded.
+    pub fn app_downloads_dir(&self, bundle_id: &FolderName) -> PathBuf {
+        self.downloads_dir().join(bundle_id.as_str())
+    }
+
+    /// One app's cached manifest.
+    pub fn manifest_cache(&self, bundle_id: &FolderName) -> PathBuf {
+        self.manifests_dir().join(format!("{bundle_id}.json"))
     }
 
     /// Cached manifests, one file per app.
@@ -129,7 +147,7 @@ mod tests {
             assert!(path.starts_with("/tmp/x"), "{}", path.display());
         }
         assert_eq!(
-            paths.container("group.a"),
+            paths.container(&FolderName::parse("group.a").unwrap()),
             PathBuf::from("/tmp/x/containers/group.a")
         );
     }
