@@ -127,7 +127,9 @@ async fn hostile_server_paths_get_their_named_answer_and_touch_nothing() {
         );
         let answer = raw_tls_request(server.local_addr(), &pem, request.as_bytes()).await;
         let (status, body) = status_and_body(&answer);
-        if let Some(problem) = check(case, &root, status, &body) {
+        let touched = (tree(&root) != root_before || tree(&canary) != canary_before)
+            .then(|| "the served or the canary folder changed".to_string());
+        if let Some(problem) = check(case, &root, status, &body).or(touched) {
             wrong.push(format!(
                 "line {}: {} {}: {problem}",
                 case.line, case.method, case.path
