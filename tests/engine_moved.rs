@@ -174,6 +174,12 @@ async fn a_saved_download_continues_from_its_partial_at_the_url_the_manifest_now
         "resumed with Range requests only: {answers:?}"
     );
     let from_new: u64 = answers.iter().map(|r| r.bytes_sent).sum();
+    println!(
+        "moved: the new server served {from_new} of {} bytes in {} Range request(s): {:?}",
+        view.download_size,
+        answers.len(),
+        answers.iter().map(|r| r.range.clone()).collect::<Vec<_>>()
+    );
     assert!(
         from_new < view.download_size,
         "{from_new} bytes served of {}",
