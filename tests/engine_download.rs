@@ -236,6 +236,7 @@ async fn service_unavailable_is_retried_after_the_servers_retry_after() {
         attempt,
         reason,
         delay_ms,
+        ..
     } = retrying.kind
     else {
         unreachable!()

@@ -205,6 +205,8 @@ impl Manager {
             retry: config.retry.clone(),
             extra_root_certificates: config.extra_root_certificates.clone(),
             max_redirects: None,
+            insecure_hosts: config.insecure_hosts.clone(),
+            max_body: None,
             hold_restored: false,
         })?;
         let (calls, call_receiver) = mpsc::channel(256);

@@ -399,13 +399,21 @@ impl Actor {
             .listed
             .clone()
             .ok_or_else(|| ApiError::pack_not_found(app, pack))?;
-        if entry.activity.is_in_progress() || entry.activity.is_paused() {
-            return Ok(());
-        }
         let base = record
             .manifest_base
             .clone()
             .unwrap_or_else(|| record.app.manifest_url.clone());
+        if entry.activity.is_in_progress() || entry.activity.is_paused() {
+            // The same version may now be listed elsewhere (signed URLs expire, a port
+            // changes): the saved download continues from its partial file there.
+            if let Ok(url) = listed.resolve_url(&base)
+                && super::fetch::check_url(&record.app, &url, &self.config.insecure_hosts).is_ok()
+            {
+                let id = download_id(app, pack, listed.version);
+                let _ = self.downloads.relocate(&id, url, listed.sha256).await;
+            }
+            return Ok(());
+        }
         let checked = check_limits(record, &listed).and_then(|()| {
             let url = listed
                 .resolve_url(&base)
@@ -717,6 +725,7 @@ impl Actor {
                 attempt,
                 reason,
                 delay_ms,
+                ..
             } => {
                 entry.note(
                     "retrying",
@@ -963,6 +972,7 @@ impl Actor {
                     attempt,
                     reason,
                     delay_ms,
+                    ..
                 } => Activity::Retrying {
                     attempt: *attempt,
                     reason: reason.clone(),
