@@ -107,7 +107,6 @@ async fn m07_drop_after() {
 }
 
 #[tokio::test]
-#[ignore = "needs engine fix: attempts counted only when no progress (fails after 4 attempts that each brought 100 KB)"]
 async fn m08_drop_after_more_often_than_the_attempt_budget() {
     let faults = Faults {
         drop_after: Some(100_000),
