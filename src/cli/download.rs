@@ -55,6 +55,10 @@ pub struct DownloadArgs {
     /// redirects included, must be HTTPS. Repeatable.
     #[arg(long = "allow-insecure-host", value_name = "HOST")]
     pub insecure_hosts: Vec<String>,
+    /// Replace the file at the destination if one is there already (by default bgassets
+    /// refuses: it never overwrites a file it did not write).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Print a JSON report when done.
     #[arg(long)]
     pub json: bool,
@@ -106,6 +110,12 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => PathBuf::from(file_name_of(&args.url)),
     };
+    if !args.overwrite && std::fs::symlink_metadata(&destination).is_ok() {
+        anyhow::bail!(
+            "{} already exists; bgassets does not overwrite a file it did not write: choose another -o or pass --overwrite",
+            destination.display()
+        );
+    }
     let state_file = sidecar(&destination);
     let config = EngineConfig {
         state_file: Some(state_file.clone()),

@@ -56,7 +56,8 @@ impl Liar {
 
     /// An HTTPS liar with a fresh self-signed certificate (trust [`Liar::cert`]).
     pub async fn start_tls(answer: Answer) -> Self {
-        let tls = bgassets::server::tls::setup(None).unwrap();
+        // No cert dir: the served-root check does not apply.
+        let tls = bgassets::server::tls::setup(None, std::path::Path::new("/")).unwrap();
         Self::serve(answer, Some(tls)).await
     }
 
