@@ -26,7 +26,7 @@ pub enum ClientError {
     #[error("unexpected answer from the bgassets manager: {0}")]
     Protocol(String),
     /// The app's name cannot be a bundle id or App Group id.
-    #[error("`{app}` is not a valid bundle id or App Group id: it {problem}")]
+    #[error("the app name is not a valid bundle id or App Group id: {problem}")]
     InvalidApp { app: String, problem: String },
     /// The manager refused, or the pack failed (its error kind and message).
     #[error("{}: {}", kind_name(.0.kind), .0.message)]
