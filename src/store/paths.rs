@@ -10,6 +10,9 @@ use crate::model::FolderName;
 /// The environment variable that sets the data dir when `--data-dir` is absent.
 pub const HOME_VARIABLE: &str = "BGASSETS_HOME";
 
+/// The name of the controller capability file, beside the socket.
+pub const CAPABILITY_FILE: &str = "bgassets.capability";
+
 /// Why the paths could not be worked out.
 #[derive(Debug, thiserror::Error)]
 pub enum PathsError {
@@ -126,6 +129,13 @@ impl Paths {
     pub fn lock_file(&self) -> PathBuf {
         self.data.join("manager.lock")
     }
+
+    /// The controller capability (mode 0600, redrawn at each start) the socket server writes
+    /// beside its socket: in the data dir, or in `$XDG_RUNTIME_DIR/bgassets` beside the socket
+    /// when the platform has a runtime folder (`docs/security.md`).
+    pub fn capability_file(&self) -> PathBuf {
+        self.runtime.join(CAPABILITY_FILE)
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +153,7 @@ mod tests {
             paths.containers_dir(),
             paths.socket_path(),
             paths.lock_file(),
+            paths.capability_file(),
         ] {
             assert!(path.starts_with("/tmp/x"), "{}", path.display());
         }
