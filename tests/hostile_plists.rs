@@ -41,6 +41,13 @@ fn every_fixture_is_what_the_generator_makes() {
             fs::write(dir.join(case.file), &case.bytes).unwrap();
         }
     }
+    // For measuring (docs/reliability.md): the large cases written where asked.
+    if let Some(large) = std::env::var_os("BGASSETS_WRITE_LARGE") {
+        fs::create_dir_all(&large).unwrap();
+        for case in large_cases() {
+            fs::write(Path::new(&large).join(case.file), &case.bytes).unwrap();
+        }
+    }
     let mut found: Vec<String> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

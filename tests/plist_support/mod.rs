@@ -1,7 +1,8 @@
 //! Hostile Info.plists and the generator that makes them: a `bplist00` writer whose objects
 //! refer to each other by number (reference bombs, cycles, forged counts, deep chains), and
 //! XML ones nested deep or padded past the size cap. Each case carries what `App::parse` must
-//! report after naming the input.
+//! report after naming the input. Their manifest URL is a closed port on loopback: were one
+//! accepted, nothing would leave the machine.
 #![allow(dead_code)]
 
 /// An object of a binary plist, referring to others by number.
@@ -88,7 +89,7 @@ pub fn info_plist(payload: Vec<Obj>, claimed: Option<u64>) -> Vec<u8> {
         Obj::Str("CFBundleVersion".into()),
         Obj::Str("1".into()),
         Obj::Str("BAManifestURL".into()),
-        Obj::Str("https://example.com/m.json".into()),
+        Obj::Str("http://127.0.0.1:9/m.json".into()),
     ];
     // Object 7 is the payload's first object; the key `Payload` goes after the payload.
     let first = objects.len() as u64;
@@ -124,7 +125,7 @@ fn xml(body: &str) -> Vec<u8> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\
          <key>CFBundleIdentifier</key><string>com.example.hostile</string>\
          <key>CFBundleVersion</key><string>1</string>\
-         <key>BAManifestURL</key><string>https://example.com/m.json</string>\
+         <key>BAManifestURL</key><string>http://127.0.0.1:9/m.json</string>\
          <key>Payload</key>{body}</dict></plist>\n"
     )
     .into_bytes()
