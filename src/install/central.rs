@@ -12,7 +12,7 @@ use zip::ZipReadOptions;
 use super::InstallError;
 use super::entries::{MAX_ENTRIES, MAX_PATH};
 use super::names::printable;
-use super::reader::Archive;
+use super::reader::{Archive, SharedFile};
 
 /// General-purpose flag bit 11: the name and comment are UTF-8.
 pub const FLAG_UTF8: u16 = 1 << 11;
@@ -82,11 +82,10 @@ pub fn records(zip: &Archive) -> Result<Vec<Record>, Problem> {
     Ok(records)
 }
 
-/// The general-purpose flags of the local header at `offset`, read through `reader`.
-pub fn local_flags(reader: &mut (impl Read + Seek), offset: u64) -> std::io::Result<u16> {
+/// The general-purpose flags of the local header at `offset` of `file`.
+pub fn local_flags(file: &SharedFile, offset: u64) -> std::io::Result<u16> {
     let mut header = [0u8; 30];
-    reader.seek(SeekFrom::Start(offset))?;
-    reader.read_exact(&mut header)?;
+    file.read_exact_at(&mut header, offset)?;
     if header[..4] != *b"PK\x03\x04" {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -121,13 +120,13 @@ pub fn check_local_headers(
             "has a local header that does not match the central directory ({problem})"
         ),
     };
-    let mut reader = zip.clone().into_inner();
+    let file = zip.clone().into_inner();
     for (index, record) in records.iter().enumerate() {
         let start = zip
             .by_index_data(index)
             .map_err(|e| refuse(record, e.to_string()))?
             .header_start();
-        let local = local_flags(&mut reader, start).map_err(|e| refuse(record, e.to_string()))?;
+        let local = local_flags(&file, start).map_err(|e| refuse(record, e.to_string()))?;
         if (local ^ record.flags) & FLAG_UTF8 != 0 {
             return Err(refuse(
                 record,

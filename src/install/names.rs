@@ -90,8 +90,13 @@ pub fn check_name(raw: &str) -> Result<&str, String> {
 
 /// What two names are compared by: NFC of the case-folded canonical decomposition. Case folding
 /// is approximated by upper-casing then lower-casing each character, which maps `ß` to `ss`,
-/// `ſ` to `s` and final `ς` to `σ` as full case folding does.
+/// `ſ` to `s`, the Kelvin sign to `k` and final `ς` to `σ` as full case folding does (and `ı`
+/// to `i`, as Windows' upper-case table does).
 pub fn key(name: &str) -> String {
+    if name.is_ascii() {
+        // Normalisation leaves ASCII as it is, and folding it is lower-casing it.
+        return name.to_ascii_lowercase();
+    }
     name.nfd()
         .flat_map(char::to_uppercase)
         .flat_map(char::to_lowercase)
