@@ -65,11 +65,6 @@ pub fn check(archive: &Path, zip: &Archive, limit: u64) -> Result<Plan, InstallE
         entry: printable(&String::from_utf8_lossy(name)),
         problem,
     };
-    let too_many = || {
-        bad_archive(format!(
-            "it has more than the {MAX_ENTRIES} entries a pack may have"
-        ))
-    };
     if zip.len() > MAX_ENTRIES {
         return Err(bad_archive(format!(
             "it has {} entries, more than the {MAX_ENTRIES} a pack may have",
@@ -77,7 +72,9 @@ pub fn check(archive: &Path, zip: &Archive, limit: u64) -> Result<Plan, InstallE
         )));
     }
     let records = central::records(zip).map_err(|problem| match problem {
-        Problem::TooMany => too_many(),
+        Problem::TooMany => bad_archive(format!(
+            "it has more than the {MAX_ENTRIES} entries a pack may have"
+        )),
         Problem::LongName(start) => {
             refuse_raw(start.as_bytes(), format!("is longer than {MAX_PATH} bytes"))
         }
