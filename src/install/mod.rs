@@ -3,9 +3,13 @@
 //!
 //! - [`entries`]: every entry of the central directory is checked before a byte is written:
 //!   relative paths only (no `..`, absolute or drive-letter names, backslashes, NUL), regular
-//!   files and folders only (no symlinks), stored or deflated only, no encryption, no
-//!   duplicates (also ignoring case, and no name both a file and a folder), at most
-//!   100 000 entries, and declared sizes within the limit.
+//!   files and folders only (no symlinks), stored or deflated only, no encryption, a local
+//!   header that agrees with the central directory, at most 100 000 entries, and declared
+//!   sizes within the limit, their sum never overflowing.
+//! - [`names`]: entry names are UTF-8 header bytes with one name each, and no two are the same
+//!   file once case and Unicode normalisation are ignored; [`central`] reads them as stored.
+//! - Free space: before extraction starts, the declared total must fit in the free space of
+//!   the container's file system, or the install is refused as `diskFull` unwritten.
 //! - [`extract`]: two threads write the files into a staging folder, counting the bytes actually
 //!   inflated (declared sizes can lie) and checking CRCs, and sync them before the swap.
 //! - [`swap`]: `<container>/<folder>` is a symlink to `.versions/<folder>@<n>/`, replaced by
@@ -20,9 +24,11 @@
 //!
 //! Everything here blocks; async callers use `spawn_blocking`.
 
+pub mod central;
 pub mod entries;
 pub mod extract;
 pub mod lock;
+pub mod names;
 pub mod reader;
 pub mod swap;
 
@@ -83,6 +89,19 @@ pub enum InstallError {
         needed: u64,
         limit: u64,
     },
+    /// The files declare more bytes than the container's file system has free.
+    #[error(
+        "{archive}: its files declare {needed} bytes, but the file system holding {} has only \
+         {available} bytes free; nothing was written",
+        folder.display()
+    )]
+    NoSpace {
+        archive: PathBuf,
+        /// The container, or the nearest existing folder above it, whose space was measured.
+        folder: PathBuf,
+        needed: u64,
+        available: u64,
+    },
     /// A file system operation failed.
     #[error("cannot {action} {path}: {error}")]
     Io {
@@ -105,6 +124,7 @@ impl InstallError {
         match self {
             Self::Entry { .. } | Self::Archive { .. } => ErrorKind::InvalidArchive,
             Self::TooLarge { .. } => ErrorKind::InstallSizeExceeded,
+            Self::NoSpace { .. } => ErrorKind::DiskFull,
             Self::NotFound { .. } => ErrorKind::FileNotFound,
             Self::Io { error, .. } if is_disk_full(error) => ErrorKind::DiskFull,
             Self::Io { .. } | Self::InvalidFolder { .. } => ErrorKind::Io,
@@ -119,6 +139,33 @@ impl InstallError {
             error,
         }
     }
+}
+
+/// Refuses an install whose declared size is more than the free space of the file system that
+/// will hold `container` (measured at the nearest folder that exists).
+fn check_space(archive: &Path, container: &Path, needed: u64) -> Result<(), InstallError> {
+    let Some(folder) = container.ancestors().find(|folder| folder.is_dir()) else {
+        return Ok(()); // nothing exists to measure: creating the container will say why
+    };
+    let available = fs4::available_space(folder)
+        .map_err(InstallError::io("measure the free space of", folder))?;
+    if fits(needed, available) {
+        Ok(())
+    } else {
+        Err(InstallError::NoSpace {
+            archive: archive.to_path_buf(),
+            folder: folder.to_path_buf(),
+            needed,
+            available,
+        })
+    }
+}
+
+/// Whether `needed` bytes of files fit in `available` free bytes. Blocks and folders take a
+/// little more than the files' bytes; extraction still stops at a full disk (`diskFull`, the
+/// staging folder deleted), this check only spares writing what cannot fit.
+fn fits(needed: u64, available: u64) -> bool {
+    needed <= available
 }
 
 fn is_disk_full(error: &std::io::Error) -> bool {
@@ -137,6 +184,7 @@ pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
     swap::check_folder(request.folder)?;
     let zip = reader::open(request.archive)?;
     let plan = entries::check(request.archive, &zip, request.max_install_size)?;
+    check_space(request.archive, request.container, plan.declared)?;
     let _one_at_a_time = lock::FolderLock::acquire(request.container, request.folder);
     let new_container = !request.container.exists();
     let staging = swap::prepare_staging(request.container, request.folder)?;
@@ -166,4 +214,18 @@ pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
         files: extracted.files,
         bytes: extracted.bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fits;
+
+    #[test]
+    fn declared_bytes_fit_up_to_the_free_space() {
+        assert!(fits(0, 0));
+        assert!(fits(1000, 1000));
+        assert!(!fits(1001, 1000));
+        assert!(!fits(1, 0));
+        assert!(fits(u64::MAX, u64::MAX));
+    }
 }
