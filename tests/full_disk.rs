@@ -94,6 +94,7 @@ async fn a_download_that_fills_the_disk_ends_disk_full_and_completes_once_space_
         error.message.contains("Extra@1.zip"),
         "names the file: {error:?}"
     );
+    eprintln!("Extra: {:?}: {}", error.kind, error.message);
     assert_eq!(
         snapshot(&container(&data).join("Base")),
         installed,
@@ -102,10 +103,13 @@ async fn a_download_that_fills_the_disk_ends_disk_full_and_completes_once_space_
     state_loads(&data);
 
     std::fs::remove_file(&filler).unwrap();
+    let freed = std::time::Instant::now();
     let document = until(&handle, "Extra installed", |d| {
         pack(d, "Extra").flags.up_to_date
     })
     .await;
+    let seconds = freed.elapsed().as_secs_f64();
+    eprintln!("Extra installed {seconds:.1} s after space was freed");
     assert_eq!(pack(&document, "Extra").installed_version, Some(1));
     assert_eq!(snapshot(&container(&data).join("Extra")), files_of(&extra));
     let requests: Vec<_> = site
@@ -154,6 +158,9 @@ async fn an_update_whose_install_fills_the_disk_keeps_the_old_version_and_comple
     )
     .await;
     let document = until(&handle, "the update diskFull", |d| disk_full(d, "Base")).await;
+    if let Activity::Failed { error } = &pack(&document, "Base").activity {
+        eprintln!("Base v2: {:?}: {}", error.kind, error.message);
+    }
     assert_eq!(pack(&document, "Base").installed_version, Some(1));
     assert_eq!(
         snapshot(&container(&data).join("Base")),
@@ -165,10 +172,13 @@ async fn an_update_whose_install_fills_the_disk_keeps_the_old_version_and_comple
     state_loads(&data);
 
     std::fs::remove_file(&filler).unwrap();
+    let freed = std::time::Instant::now();
     let document = until(&handle, "v2 installed", |d| {
         pack(d, "Base").installed_version == Some(2) && !pack(d, "Base").activity.is_in_progress()
     })
     .await;
+    let seconds = freed.elapsed().as_secs_f64();
+    eprintln!("Base v2 installed {seconds:.1} s after space was freed");
     assert!(pack(&document, "Base").flags.up_to_date);
     assert_eq!(snapshot(&container(&data).join("Base")), files_of(&v2));
     manager.shutdown().await;
