@@ -30,6 +30,32 @@ fn has_room(dir: &std::path::Path, needed: u64) -> bool {
     fs4::available_space(dir).is_ok_and(|free| free >= needed)
 }
 
+/// Looks at the free space every [`SPACE_CHECK_EVERY`] until `needed` bytes are free on the disk
+/// holding `containers`, then tells the actor (or stops when the actor has gone).
+async fn watch_space(
+    containers: PathBuf,
+    needed: u64,
+    internal: tokio::sync::mpsc::Sender<Internal>,
+    app: String,
+    pack: String,
+    version: u64,
+) {
+    loop {
+        tokio::time::sleep(SPACE_CHECK_EVERY).await;
+        if internal.is_closed() {
+            return;
+        }
+        let dir = containers.clone();
+        let room = tokio::task::spawn_blocking(move || has_room(&dir, needed)).await;
+        if room.unwrap_or(false) {
+            let _ = internal
+                .send(Internal::SpaceFreed { app, pack, version })
+                .await;
+            return;
+        }
+    }
+}
+
 impl Actor {
     /// The install of `version` of `pack` failed for lack of space: the pack shows the error,
     /// keeps its archive, and is installed again once `needed` bytes are free.
@@ -48,23 +74,16 @@ impl Actor {
             .map_or(0, |l| l.install_size);
         let containers: PathBuf = self.paths.containers_dir();
         let internal = self.internal.clone();
-        let (app, pack) = (app.to_string(), pack.to_string());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(SPACE_CHECK_EVERY).await;
-                let dir = containers.clone();
-                let room = tokio::task::spawn_blocking(move || has_room(&dir, needed)).await;
-                if room.unwrap_or(false) {
-                    let _ = internal
-                        .send(Internal::SpaceFreed { app, pack, version })
-                        .await;
-                    return;
-                }
-                if internal.is_closed() {
-                    return;
-                }
-            }
-        });
+        tokio::spawn(watch_space(
+            containers,
+            needed,
+            internal,
+            app.into(),
+            pack.into(),
+            version,
+        ));
+        // As after any failed install: packs waiting for this essential one may start.
+        self.reconcile(app).await;
     }
 
     /// Space was freed for `version` of `pack`: installs it from its kept archive, unless it was
