@@ -12,9 +12,13 @@
 //!   the container's file system, or the install is refused as `diskFull` unwritten.
 //! - [`extract`]: two threads write the files into a staging folder, counting the bytes actually
 //!   inflated (declared sizes can lie) and checking CRCs, and sync them before the swap.
+//! - [`layout`]: the names bgassets gives in a container, and whether what is at a pack's place
+//!   is bgassets' own (a folder or file of the user's there is refused, never moved or deleted).
 //! - [`swap`]: `<container>/<folder>` is a symlink to `.versions/<folder>@<n>/`, replaced by
 //!   renaming a new symlink over it, so a reader sees the old version or the new one, never
 //!   half of one; removal, sizes and finding a file in an installed pack.
+//! - [`retire`]: replaced versions deleted a moment after the swap, never a name reused.
+//! - [`sweep`]: at start-up, what crashed installs left in a container is deleted.
 //! - [`reader`]: the archive file shared by the extraction threads.
 //! - [`lock`]: one install of a pack folder at a time (apps of one App Group share a container).
 //!
@@ -27,10 +31,13 @@
 pub mod central;
 pub mod entries;
 pub mod extract;
+pub mod layout;
 pub mod lock;
 pub mod names;
 pub mod reader;
+pub mod retire;
 pub mod swap;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -112,6 +119,13 @@ pub enum InstallError {
     /// The pack folder name given is not one plain path component.
     #[error("`{folder}` is not a pack folder name: {problem}")]
     InvalidFolder { folder: String, problem: String },
+    /// Something bgassets did not make (a folder or file of the user's, a link pointing
+    /// elsewhere) is at the pack's place: it is never moved or deleted.
+    #[error(
+        "{path} is {found} that bgassets did not make: it was left as it is; move or rename it, \
+         then try again"
+    )]
+    Occupied { path: PathBuf, found: String },
     /// No such file in the installed pack, no pack installed, or a path that could only name
     /// something outside it.
     #[error("`{relative}` is not a file of the pack installed at {pack}")]
@@ -127,7 +141,7 @@ impl InstallError {
             Self::NoSpace { .. } => ErrorKind::DiskFull,
             Self::NotFound { .. } => ErrorKind::FileNotFound,
             Self::Io { error, .. } if is_disk_full(error) => ErrorKind::DiskFull,
-            Self::Io { .. } | Self::InvalidFolder { .. } => ErrorKind::Io,
+            Self::Io { .. } | Self::InvalidFolder { .. } | Self::Occupied { .. } => ErrorKind::Io,
         }
     }
 
@@ -181,7 +195,8 @@ fn is_disk_full(error: &std::io::Error) -> bool {
 /// version as it was.
 pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
     let started = std::time::Instant::now();
-    swap::check_folder(request.folder)?;
+    layout::check_folder(request.folder)?;
+    layout::check_place(request.container, request.folder)?;
     let zip = reader::open(request.archive)?;
     let plan = entries::check(request.archive, &zip, request.max_install_size)?;
     check_space(request.archive, request.container, plan.declared)?;

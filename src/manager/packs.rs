@@ -771,7 +771,7 @@ impl Actor {
         }
     }
 
-    fn start_install(&mut self, app: &str, pack: &str, version: u64) {
+    pub(super) fn start_install(&mut self, app: &str, pack: &str, version: u64) {
         let Some(record) = self.state.apps.get(app) else {
             return;
         };
