@@ -179,10 +179,28 @@ fn resume_offset(job: &Job) -> u64 {
         let _ = std::fs::remove_file(&partial);
         return 0;
     }
+    adopt_complete_destination(job);
     let length = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
     let too_long = job.request.expected_size.is_some_and(|e| length > e);
     let trusted = job.validator.if_range().is_some() || job.request.sha256.is_some();
     if too_long || !trusted { 0 } else { length }
+}
+
+/// A crash after the finished partial file was renamed into place, but before the queue was
+/// saved with the download finished, leaves the complete file at the destination of a download
+/// the engine starts again. When it has exactly the expected size and a SHA-256 is pinned, it
+/// becomes the partial file: the resume asks for the bytes past its end (a `416` says there are
+/// none) and the final check proves it, or it starts over from zero.
+fn adopt_complete_destination(job: &Job) {
+    let request = &job.request;
+    let partial = request.partial_path();
+    let complete = request.expected_size.is_some_and(|size| {
+        std::fs::symlink_metadata(&request.destination)
+            .is_ok_and(|m| m.is_file() && m.len() == size)
+    });
+    if request.sha256.is_some() && complete && !partial.exists() {
+        let _ = std::fs::rename(&request.destination, &partial);
+    }
 }
 
 /// Where a body's bytes go in the partial file: from `start`, never past `limit`.

@@ -4,9 +4,9 @@
 //! - In every app container: staging folders, temporary links and version folders no pack's
 //!   link points at ([`crate::install::sweep`]).
 //! - In `downloads/<app>/`: pack archives and their partial files (`<folder>@<n>.zip`,
-//!   `<folder>@<n>.zip.partial`) that no download in the engine's queue owns any more: the
-//!   partial of a version an update replaced, or an installed archive whose deletion a crash
-//!   cut short.
+//!   `<folder>@<n>.zip.partial`) that no download in the engine's queue owns and no wanted,
+//!   uninstalled listed version will use: the partial of a version an update replaced, or an
+//!   installed archive whose deletion a crash cut short.
 //!
 //! - In the engine's queue: a finished download whose archive is gone, or whose version the
 //!   state already records as installed. A crash after an install used the archive and deleted
@@ -78,6 +78,26 @@ pub fn unowned(files: &[PathBuf], owned: &HashSet<PathBuf>) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The archives (and their partial files) of every listed version the state wants and has not
+/// installed: a crash can leave them before the engine's queue was saved with them, and the
+/// download that follows the restart continues from them (its SHA-256 is pinned) rather than
+/// starting from zero.
+pub fn pending_archives(paths: &Paths, state: &ManagerState) -> Vec<PathBuf> {
+    state
+        .apps
+        .values()
+        .flat_map(|record| {
+            record.packs.values().filter_map(|entry| {
+                let listed = entry.listed.as_ref()?;
+                let installed = entry.installed.as_ref().map_or(0, |i| i.version);
+                (entry.wanted && listed.version > installed)
+                    .then(|| paths.pack_archive(&record.app.bundle_id, &listed.id, listed.version))
+            })
+        })
+        .flat_map(|archive| [crate::store::atomic::partial_path(&archive), archive])
+        .collect()
+}
+
 /// The regular files one level inside the real folders of `downloads`.
 fn download_files(downloads: &Path) -> Vec<PathBuf> {
     let entries = |dir: &Path| -> Vec<PathBuf> {
@@ -118,11 +138,13 @@ pub async fn sweep(paths: &Paths, downloads: &EngineHandle, state: &ManagerState
             let _ = downloads.forget(engine::Selection::Ids(stale)).await;
         }
     }
+    let pending = pending_archives(paths, state);
     let owned: Option<HashSet<PathBuf>> = downloads.snapshot().await.ok().map(|snapshot| {
         snapshot
             .downloads
             .iter()
             .flat_map(|d| [d.request.destination.clone(), d.request.partial_path()])
+            .chain(pending)
             .collect()
     });
     let (containers, downloads_dir) = (paths.containers_dir(), paths.downloads_dir());
@@ -183,6 +205,33 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["Pack@1.zip.partial", "Pack@1.zip", "Level-2@3.zip"]);
+    }
+
+    #[test]
+    fn the_archives_of_wanted_uninstalled_versions_are_kept_for_the_resume() {
+        let saved = include_str!("../../tests/data/state/v1.json");
+        let mut state = crate::manager::state::parse(saved).unwrap();
+        let packs = &mut state.apps.get_mut("org.example.game").unwrap().packs;
+        packs
+            .get_mut("Tutorial")
+            .unwrap()
+            .listed
+            .as_mut()
+            .unwrap()
+            .version = 2;
+        let paths = Paths::under("/d");
+        let names: Vec<String> = pending_archives(&paths, &state)
+            .iter()
+            .map(|p| p.strip_prefix("/d").unwrap().display().to_string())
+            .collect();
+        // Tutorial@2 is wanted and not installed; Voices-fr@1 is installed; Bonus is not wanted.
+        assert_eq!(
+            names,
+            [
+                "downloads/org.example.game/Tutorial@2.zip.partial",
+                "downloads/org.example.game/Tutorial@2.zip"
+            ]
+        );
     }
 
     #[test]

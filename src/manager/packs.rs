@@ -434,12 +434,7 @@ impl Actor {
             url,
             destination: self
                 .paths
-                .app_downloads_dir(&record.app.bundle_id)
-                .join(format!(
-                    "{}@{}.zip",
-                    listed.id.folder_name(),
-                    listed.version
-                )),
+                .pack_archive(&record.app.bundle_id, &listed.id, listed.version),
             expected_size: Some(listed.download_size),
             sha256: Some(listed.sha256),
             priority: Priority(entry.priority),
@@ -781,8 +776,7 @@ impl Actor {
         let container = self.paths.container(record.app.container_name());
         let archive = self
             .paths
-            .app_downloads_dir(&record.app.bundle_id)
-            .join(format!("{}@{version}.zip", listed.id.folder_name()));
+            .pack_archive(&record.app.bundle_id, &listed.id, version);
         let limit = listed.install_size;
         let internal = self.internal.clone();
         let (app, pack) = (app.to_string(), pack.to_string());

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::FolderName;
+use crate::model::{FolderName, PackId};
 
 /// The environment variable that sets the data dir when `--data-dir` is absent.
 pub const HOME_VARIABLE: &str = "BGASSETS_HOME";
@@ -108,6 +108,12 @@ impl Paths {
     /// Where one app's pack archives are downloaded.
     pub fn app_downloads_dir(&self, bundle_id: &FolderName) -> PathBuf {
         self.downloads_dir().join(bundle_id.as_str())
+    }
+
+    /// Where version `version` of `pack` is downloaded for the app (its partial file beside it).
+    pub fn pack_archive(&self, bundle_id: &FolderName, pack: &PackId, version: u64) -> PathBuf {
+        self.app_downloads_dir(bundle_id)
+            .join(format!("{}@{version}.zip", pack.folder_name()))
     }
 
     /// One app's cached manifest.
