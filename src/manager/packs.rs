@@ -740,10 +740,32 @@ impl Actor {
                 Some(ManagerEventKind::Changed)
             }
             EventKind::Finished { .. } => {
-                entry.activity = Activity::Installing;
-                entry.note("installing", format!("version {version}"));
-                self.start_install(&app, &pack, version);
-                Some(ManagerEventKind::Installing)
+                let listed = entry.listed.as_ref().map(|l| l.version);
+                if listed == Some(version) {
+                    entry.activity = Activity::Installing;
+                    entry.note("installing", format!("version {version}"));
+                    self.start_install(&app, &pack, version);
+                    Some(ManagerEventKind::Installing)
+                } else {
+                    // A download restored after a crash can be of a version the state does not
+                    // list (the manifest that listed it was applied but not yet saved): its
+                    // sizes and limits are not known, so it is not installed. The archive stays
+                    // for a download of that version to verify and reuse.
+                    entry.activity = Activity::Idle;
+                    entry.note(
+                        "not installed",
+                        format!(
+                            "version {version} was downloaded, but the manifest lists {}",
+                            listed.map_or("no version".into(), |v| format!("version {v}"))
+                        ),
+                    );
+                    let _ = self
+                        .downloads
+                        .forget(engine::Selection::one(&event.id))
+                        .await;
+                    self.reconcile(&app).await;
+                    Some(ManagerEventKind::Changed)
+                }
             }
             EventKind::Failed { error } => {
                 let was_ready = self.launch_ready(&app);
