@@ -111,3 +111,20 @@ fn every_fuzz_target_is_replayed() {
     checked.sort();
     assert_eq!(targets, checked);
 }
+
+/// Regression (found by the `server_manifest` and `pack_manifest` targets): a `userInfo`
+/// number changed in its last digits each time bgassets wrote and read a manifest (`4.5e300`
+/// came back as `4.5000000000000005e300`), because serde_json parsed floats approximately.
+/// serde_json's `float_roundtrip` parses them exactly.
+#[test]
+fn user_info_numbers_survive_bgassets_own_json() {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let name = "user-info-float-changes-through-json.json";
+    for (target, check) in [
+        ("server_manifest", checks::server_manifest as checks::Check),
+        ("pack_manifest", checks::pack_manifest),
+    ] {
+        let bytes = std::fs::read(fuzz.join(target).join(name)).expect("the regression input");
+        assert_eq!(check(&bytes), checks::Outcome::Accepted, "{target}");
+    }
+}

@@ -114,7 +114,14 @@ pub fn archive(data: &[u8]) -> Outcome {
         Ok(plan) => {
             for entry in &plan.entries {
                 assert_eq!(rel_path::check(&entry.name), Ok(entry.name.as_str()));
-                assert!(!entry.name.starts_with(entries::MANIFEST_FOLDER));
+                let in_manifest = entry.name.strip_prefix(entries::MANIFEST_FOLDER);
+                let manifest_folder =
+                    in_manifest.is_some_and(|r| r.is_empty() || r.starts_with('/'));
+                assert!(
+                    !manifest_folder,
+                    "the plan keeps the pack manifest's `{}`",
+                    entry.name
+                );
             }
         }
         Err(error) => {
