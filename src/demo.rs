@@ -91,9 +91,8 @@ pub fn build_site(dir: &Path) -> Result<DemoSite, PackError> {
     if fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
         return Ok(result);
     }
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(PackError::write(dir))?;
-    }
+    clear_earlier_build(dir)?;
+    write_file(&dir.join(MARKER), b"made by bgassets; rebuilt when stale\n")?;
     let sources = dir.join("sources");
     let packs_dir = site.join("packs");
     fs::create_dir_all(&packs_dir).map_err(PackError::write(&packs_dir))?;
@@ -110,6 +109,39 @@ pub fn build_site(dir: &Path) -> Result<DemoSite, PackError> {
     write_file(&result.info_plist, INFO_PLIST.as_bytes())?;
     write_file(&stamp_path, stamp.as_bytes())?;
     Ok(result)
+}
+
+/// Written first into a demo folder bgassets makes: only a folder holding it (or an earlier
+/// build's `complete.stamp`) is ever deleted to rebuild the demo.
+const MARKER: &str = ".bgassets-demo";
+
+/// Deletes a stale demo build at `dir`; an empty folder is used as it is, and anything else
+/// found there is refused (a symlink, or a folder bgassets did not make: the temporary
+/// directory is shared with other users).
+fn clear_earlier_build(dir: &Path) -> Result<(), PackError> {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return Ok(());
+    };
+    let empty = || fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
+    if meta.is_dir() && empty() {
+        return Ok(());
+    }
+    let ours =
+        meta.is_dir() && (dir.join(MARKER).is_file() || dir.join("complete.stamp").is_file());
+    if !ours {
+        return Err(PackError::Refused {
+            path: dir.to_path_buf(),
+            problem: "exists and was not made by bgassets; move it away to build the demo there"
+                .into(),
+        });
+    }
+    let parent = dir.parent().unwrap_or(Path::new("/"));
+    crate::store::remove_tree(parent, dir)
+        .map(drop)
+        .map_err(|e| PackError::Refused {
+            path: dir.to_path_buf(),
+            problem: e.to_string(),
+        })
 }
 
 /// Changes whenever the recipe or the manifests change, so a stale cache is rebuilt.

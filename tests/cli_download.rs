@@ -76,3 +76,28 @@ async fn a_missing_file_and_a_bad_argument_fail_clearly() {
     assert_eq!(output.status.code(), Some(2), "argument errors exit 2");
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a SHA-256"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_file_at_the_destination_is_never_overwritten_without_overwrite() {
+    let site = Site::start(&[("a.bin", 70_000)], Faults::default()).await;
+    let out = site.out("a.bin");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    std::fs::write(&out, b"the user's own file").unwrap();
+    let url = site.server.url_of("a.bin");
+    let output = download(&[&url, "-o", out.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--overwrite"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"the user's own file");
+
+    let output = download(&[&url, "-o", out.to_str().unwrap(), "--overwrite"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), site.bytes("a.bin"));
+}

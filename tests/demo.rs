@@ -86,3 +86,30 @@ fn the_demo_plist_can_point_at_any_server() {
     assert_eq!(app.manifest_url.port(), Some(43210));
     assert_eq!(app.bundle_id, "org.bgassets.demo.starfield");
 }
+
+#[test]
+fn a_folder_bgassets_did_not_make_is_never_deleted_to_build_the_demo() {
+    let root = tempfile::tempdir().unwrap();
+    let theirs = root.path().join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("notes.txt"), b"mine").unwrap();
+    let error = demo::build_site(&theirs).unwrap_err().to_string();
+    assert!(error.contains("not made by bgassets"), "{error}");
+    assert_eq!(std::fs::read(theirs.join("notes.txt")).unwrap(), b"mine");
+
+    let link = root.path().join("link");
+    std::os::unix::fs::symlink(&theirs, &link).unwrap();
+    let error = demo::build_site(&link).unwrap_err().to_string();
+    assert!(error.contains("not made by bgassets"), "{error}");
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
+
+    // A stale build of bgassets' own is rebuilt.
+    let ours = root.path().join("ours");
+    demo::build_site(&ours).unwrap();
+    std::fs::write(ours.join("complete.stamp"), b"stale").unwrap();
+    demo::build_site(&ours).unwrap();
+    assert_ne!(
+        std::fs::read(ours.join("complete.stamp")).unwrap(),
+        b"stale"
+    );
+}

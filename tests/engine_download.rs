@@ -236,6 +236,7 @@ async fn service_unavailable_is_retried_after_the_servers_retry_after() {
         attempt,
         reason,
         delay_ms,
+        ..
     } = retrying.kind
     else {
         unreachable!()
@@ -373,4 +374,43 @@ async fn a_restarted_engine_resumes_from_the_partial_file() {
     let ranges = site.ranges("a.bin");
     assert_eq!(ranges.last().unwrap().1, 206, "{ranges:?}");
     second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_file_a_crash_left_at_the_destination_is_verified_not_downloaded_again() {
+    let site = Site::start(&[("a.bin", 800_000), ("b.bin", 800_000)], Faults::default()).await;
+    std::fs::create_dir_all(site.out("a.bin").parent().unwrap()).unwrap();
+    // The engine renamed the finished file into place, then died before saving its queue.
+    std::fs::write(site.out("a.bin"), site.bytes("a.bin")).unwrap();
+    // The same size, other bytes: proved wrong by the SHA-256 and downloaded again.
+    let mut wrong = site.bytes("b.bin");
+    wrong[1234] ^= 1;
+    std::fs::write(site.out("b.bin"), &wrong).unwrap();
+
+    let engine = engine(&site.state_file(), limits(2, None));
+    let handle = engine.handle();
+    handle.enqueue(site.request("a.bin")).await.unwrap();
+    handle.enqueue(site.request("b.bin")).await.unwrap();
+    for name in ["a.bin", "b.bin"] {
+        let download = done(&handle, name).await;
+        assert_eq!(
+            download.state,
+            DownloadState::Finished,
+            "{name}: {download:?}"
+        );
+        assert_eq!(std::fs::read(site.out(name)).unwrap(), site.bytes(name));
+    }
+    let a = site.ranges("a.bin");
+    assert_eq!(
+        a,
+        [(Some("bytes=800000-".into()), 416)],
+        "no byte fetched again: {a:?}"
+    );
+    let b = site.ranges("b.bin");
+    assert_eq!(
+        b.last().map(|r| r.1),
+        Some(200),
+        "wrong bytes start over: {b:?}"
+    );
+    engine.shutdown().await;
 }

@@ -1,7 +1,7 @@
 //! The installer on real files in temp dirs: packs built by the packager install byte for byte;
-//! hostile archives are refused with the entry named and nothing written outside staging;
 //! updates swap atomically under readers; removal, lookups and crash leftovers; and
-//! `bgassets pack install` as a user runs it.
+//! `bgassets pack install` as a user runs it. The hostile archive corpus is in
+//! `hostile_archives.rs`.
 
 mod install_support;
 
@@ -14,16 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bgassets::install::{InstallError, InstallRequest, Installed, install, installed_size, remove};
 use bgassets::model::ErrorKind;
-use install_support::{
-    Raw, assert_no_staging, build_pack, corrupt_data, listing, raw_zip, rename, set_method,
-    set_uncompressed_size, write,
-};
-
-/// Bytes that do not compress, so the packager's choice of method shows.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    (0..len).map(|_| rng.u8(..)).collect()
-}
+use install_support::{Raw, assert_no_staging, build_pack, listing, noise, raw_zip, write};
 
 fn install_into(
     archive: &Path,
@@ -128,200 +119,7 @@ fn versions_now(container: &Path, folder: &str) -> Vec<String> {
     names
 }
 
-/// A hostile archive, what `kind()` must say, and text the message must hold.
-struct Hostile {
-    what: &'static str,
-    zip: Vec<u8>,
-    kind: ErrorKind,
-    names: &'static str,
-    limit: u64,
-}
-
 const LIMIT: u64 = 10_000_000;
-
-fn hostile_archives() -> Vec<Hostile> {
-    let ok = Raw::Stored("ok.txt", b"fine");
-    let invalid = |what, entries: &[Raw], names| Hostile {
-        what,
-        zip: raw_zip(entries),
-        kind: ErrorKind::InvalidArchive,
-        names,
-        limit: LIMIT,
-    };
-    let mut cases = vec![
-        invalid("parent", &[Raw::Stored("../evil", b"x"), ok], "../evil"),
-        invalid(
-            "parent inside",
-            &[ok, Raw::Stored("a/../../b", b"x")],
-            "a/../../b",
-        ),
-        invalid(
-            "out of the container",
-            &[Raw::Stored("../../../escaped", b"x")],
-            "../../../escaped",
-        ),
-        invalid("absolute", &[Raw::Stored("/abs/evil", b"x")], "/abs/evil"),
-        invalid("drive letter", &[Raw::Stored("C:/x", b"x")], "C:/x"),
-        invalid("backslash", &[Raw::Stored("a\\b", b"x")], "a\\b"),
-        invalid("nul", &[Raw::Stored("a\0b", b"x")], "a\\0b"),
-        invalid(
-            "symlink out",
-            &[ok, Raw::Symlink("passwd", "/etc/passwd")],
-            "passwd",
-        ),
-        invalid(
-            "symlink in",
-            &[Raw::Symlink("alias.txt", "ok.txt"), ok],
-            "alias.txt",
-        ),
-        invalid("parent dir", &[Raw::Dir("../up/"), ok], "../up"),
-        invalid(
-            "case duplicate",
-            &[
-                Raw::Stored("Dup.txt", b"one"),
-                Raw::Stored("dup.txt", b"two"),
-            ],
-            "dup.txt",
-        ),
-        invalid(
-            "file and folder",
-            &[Raw::Stored("x", b"file"), Raw::Stored("x/y", b"inside")],
-            "x",
-        ),
-    ];
-
-    // Two entries of exactly one name: the writer refuses, so write two and rename one.
-    let mut zip = raw_zip(&[
-        ok,
-        Raw::Stored("dup.txt", b"one"),
-        Raw::Stored("dup.tx_", b"two"),
-    ]);
-    rename(&mut zip, "dup.tx_", "dup.txt");
-    cases.push(Hostile {
-        what: "duplicate",
-        zip,
-        kind: ErrorKind::InvalidArchive,
-        names: "dup.txt",
-        limit: LIMIT,
-    });
-
-    for (what, name, method) in [("lzma", "lzma.bin", 14), ("bzip2", "bzip.bin", 12)] {
-        let mut zip = raw_zip(&[ok, Raw::Stored(name, b"compressed, supposedly")]);
-        set_method(&mut zip, name, method);
-        cases.push(Hostile {
-            what,
-            zip,
-            kind: ErrorKind::InvalidArchive,
-            names: name,
-            limit: LIMIT,
-        });
-    }
-
-    // A size bomb: 1 MB of zeros deflated, declared as 1000 bytes. The good file comes first so
-    // that a thread has written something to staging when the bomb goes off.
-    let zeros = vec![0u8; 1_000_000];
-    let mut zip = raw_zip(&[
-        Raw::Stored("first.bin", &noise(200_000, 3)),
-        Raw::Deflated("bomb.bin", &zeros),
-        Raw::Stored("after.bin", &noise(200_000, 4)),
-    ]);
-    set_uncompressed_size(&mut zip, "bomb.bin", 1000);
-    cases.push(Hostile {
-        what: "size bomb",
-        zip,
-        kind: ErrorKind::InvalidArchive,
-        names: "bomb.bin",
-        limit: LIMIT,
-    });
-
-    let mut zip = raw_zip(&[ok, Raw::Stored("crc.bin", &noise(100_000, 5))]);
-    corrupt_data(&mut zip, "crc.bin");
-    cases.push(Hostile {
-        what: "crc mismatch",
-        zip,
-        kind: ErrorKind::InvalidArchive,
-        names: "crc.bin",
-        limit: LIMIT,
-    });
-
-    let whole = raw_zip(&[ok, Raw::Stored("big.bin", &noise(100_000, 6))]);
-    cases.push(Hostile {
-        what: "truncated",
-        zip: whole[..whole.len() / 2].to_vec(),
-        kind: ErrorKind::InvalidArchive,
-        names: "zip archive",
-        limit: LIMIT,
-    });
-    cases.push(Hostile {
-        what: "garbage",
-        zip: noise(4096, 7),
-        kind: ErrorKind::InvalidArchive,
-        names: "zip archive",
-        limit: LIMIT,
-    });
-    cases.push(Hostile {
-        what: "too large",
-        zip: raw_zip(&[
-            Raw::Deflated("a.bin", &zeros[..600_000]),
-            Raw::Deflated("b.bin", &zeros[..600_000]),
-        ]),
-        kind: ErrorKind::InstallSizeExceeded,
-        names: "1000000 bytes",
-        limit: 1_000_000,
-    });
-    cases
-}
-
-#[test]
-fn hostile_archives_are_refused_and_write_nothing_outside_staging() {
-    let parent = tempfile::tempdir().unwrap();
-    let archives = tempfile::tempdir().unwrap();
-    let container = parent.path().join("container");
-    let v1 = build_pack(
-        archives.path(),
-        "Pack",
-        1,
-        &[("data/v.txt", b"version one")],
-    );
-    install_into(&v1, &container, "Pack", LIMIT).unwrap();
-    let before = listing(parent.path());
-
-    for case in hostile_archives() {
-        let archive = archives
-            .path()
-            .join(format!("{}.zip", case.what.replace(' ', "-")));
-        fs::write(&archive, &case.zip).unwrap();
-        // Over the installed pack, and as a first install.
-        for folder in ["Pack", "Fresh"] {
-            let context = format!("{} into {folder}", case.what);
-            let err = install_into(&archive, &container, folder, case.limit)
-                .map(|i| panic!("{context}: installed {i:?}"))
-                .unwrap_err();
-            let message = err.to_string();
-            assert_eq!(err.kind(), case.kind, "{context}: {message}");
-            assert!(
-                message.contains(case.names),
-                "{context}: `{message}` should name `{}`",
-                case.names
-            );
-            assert!(
-                message.contains(&archive.display().to_string()),
-                "{context}: `{message}` should name the archive"
-            );
-            assert_no_staging(&container);
-            assert_eq!(
-                listing(parent.path()),
-                before,
-                "{context}: something was written"
-            );
-            assert_eq!(
-                fs::read(container.join("Pack/data/v.txt")).unwrap(),
-                b"version one",
-                "{context}"
-            );
-        }
-    }
-}
 
 #[test]
 fn an_update_swaps_in_while_an_open_file_keeps_reading_the_old_version() {

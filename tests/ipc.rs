@@ -1,13 +1,19 @@
 //! The local socket end to end: a real server on a Unix socket in a temp dir, a fake manager
-//! behind it, raw line clients, the Rust client (`bgassets::client`) and the `ctl` binary.
+//! behind it, raw line clients, the Rust client (`bgassets::client`) and the `ctl` binary; who
+//! may call what (`authority`); the hostile corpus replayed against a real manager (`hostile`).
 
 mod ipc_support;
+
+#[path = "ipc_support/authority_tests.rs"]
+mod authority;
+#[path = "ipc_support/hostile_tests.rs"]
+mod hostile;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use bgassets::client::{AssetPackManager, ClientError};
-use bgassets::ipc::{BindError, CallError, Connection, ConnectionError, Notice, SocketServer};
+use bgassets::ipc::{BindError, CallError, ConnectionError, Notice, SocketServer};
 use bgassets::manager::api::{LimitsPatch, Move, Request, Selection};
 use bgassets::manager::event::ManagerEventKind;
 use bgassets::manager::view::StatusDocument;
@@ -128,7 +134,7 @@ async fn every_request_round_trips_in_its_documented_form() {
     assert_eq!(served.fake.requests(), expected);
 
     // The same through the Rust connection, with results decoded.
-    let connection = Connection::connect(&served.socket).await.unwrap();
+    let connection = served.controller().await;
     let document: StatusDocument = connection.call_as(Request::Status).await.unwrap();
     assert_eq!(document, served.fake.document());
     for request in expected {
@@ -151,7 +157,7 @@ async fn refusals_come_back_as_errors_with_their_kind() {
             "message": "asset pack `Nope` not found for app `org.example.game`"
         }})
     );
-    let connection = Connection::connect(&served.socket).await.unwrap();
+    let connection = served.controller().await;
     let error = connection
         .call(Request::AllAssetPacks {
             app: "org.nobody".into(),
@@ -210,7 +216,7 @@ async fn a_subscription_delivers_events_filtered_by_app() {
     assert_eq!(game.ask(r#"{"id":11,"method":"status"}"#).await["id"], 11);
 
     // The Rust connection sees the same events.
-    let connection = Connection::connect(&served.socket).await.unwrap();
+    let connection = served.controller().await;
     let mut events = connection.subscribe(Some(GAME)).await.unwrap();
     served.fake.emit(OTHER, None, ManagerEventKind::Changed);
     served.fake.emit(GAME, None, ManagerEventKind::LaunchReady);
@@ -333,9 +339,8 @@ async fn twenty_clients_at_once() {
     let served = Served::start().await;
     let mut clients = tokio::task::JoinSet::new();
     for client in 0..20u64 {
-        let socket = served.socket.clone();
+        let connection = served.controller().await;
         clients.spawn(async move {
-            let connection = Connection::connect(&socket).await.unwrap();
             // Several calls in flight on one connection; each answer matches its request.
             let calls = (0..10).map(|i| {
                 let pack = if i % 2 == 0 { "Tutorial" } else { "Levels" };

@@ -432,3 +432,41 @@ fn arrays_in_place_of_objects_are_refused_by_name() {
         &["expected an object, found an array"],
     );
 }
+
+#[test]
+fn sizes_whose_sum_would_wrap_are_an_invalid_manifest_naming_the_field() {
+    // Two packs of 2^63 install bytes each: a wrapped sum is 0 and would pass BAMaxInstallSize.
+    let half = 1u64 << 63;
+    let big = |id: &str, field: &str| {
+        pack_json(id, "").replace(
+            &format!(r#""{field}": 20"#),
+            &format!(r#""{field}": {half}"#),
+        )
+    };
+    let installs = manifest_json(&[big("a", "installSize"), big("b", "installSize")]);
+    assert_field_error(
+        parse(&installs),
+        "https://assets.example.com/manifest.json",
+        "assetPacks[1].installSize",
+        &["overflow"],
+    );
+    let big_download = |id: &str| {
+        pack_json(id, "").replace(
+            r#""downloadSize": 10"#,
+            &format!(r#""downloadSize": {half}"#),
+        )
+    };
+    let downloads = manifest_json(&[big_download("a"), big_download("b")]);
+    assert_field_error(
+        parse(&downloads),
+        "https://assets.example.com/manifest.json",
+        "assetPacks[1].downloadSize",
+        &["overflow"],
+    );
+    // One pack of u64::MAX alone is representable, and still parses.
+    let alone = pack_json("a", "").replace(
+        r#""installSize": 20"#,
+        &format!(r#""installSize": {}"#, u64::MAX),
+    );
+    assert!(parse(&manifest_json(&[alone])).is_ok());
+}

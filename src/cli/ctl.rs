@@ -184,7 +184,13 @@ pub fn run(args: CtlArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
 
 async fn connect(paths: &Paths, data_dir: Option<&Path>) -> anyhow::Result<Connection> {
     match Connection::connect(paths.socket_path()).await {
-        Ok(connection) => Ok(connection),
+        Ok(connection) => {
+            connection
+                .hello_controller(&paths.capability_file())
+                .await
+                .context("the manager did not accept this `ctl` as a controller")?;
+            Ok(connection)
+        }
         Err(ConnectionError::NotRunning { socket, source }) => {
             let dir = data_dir.map(Path::to_path_buf).or_else(|| {
                 std::env::var_os(crate::store::paths::HOME_VARIABLE)

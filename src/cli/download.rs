@@ -41,7 +41,8 @@ pub struct DownloadArgs {
     /// Bytes per second at most, e.g. `2MB`.
     #[arg(long, value_parser = parse_size_arg)]
     pub limit_rate: Option<u64>,
-    /// Attempts before giving up on transient failures.
+    /// Attempts in a row without new bytes before giving up on transient failures (an attempt
+    /// that brings new bytes starts the count over).
     #[arg(long, default_value_t = 8)]
     pub max_attempts: u32,
     /// Seconds without data before an attempt counts as stalled, e.g. `30s`.
@@ -50,6 +51,14 @@ pub struct DownloadArgs {
     /// A PEM certificate to trust (e.g. the one `bgassets serve --tls` prints).
     #[arg(long)]
     pub cacert: Option<PathBuf>,
+    /// A host that may be reached over plain HTTP (loopback always may); every other hop,
+    /// redirects included, must be HTTPS. Repeatable.
+    #[arg(long = "allow-insecure-host", value_name = "HOST")]
+    pub insecure_hosts: Vec<String>,
+    /// Replace the file at the destination if one is there already (by default bgassets
+    /// refuses: it never overwrites a file it did not write).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Print a JSON report when done.
     #[arg(long)]
     pub json: bool,
@@ -101,6 +110,12 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => PathBuf::from(file_name_of(&args.url)),
     };
+    if !args.overwrite && std::fs::symlink_metadata(&destination).is_ok() {
+        anyhow::bail!(
+            "{} already exists; bgassets does not overwrite a file it did not write: choose another -o or pass --overwrite",
+            destination.display()
+        );
+    }
     let state_file = sidecar(&destination);
     let config = EngineConfig {
         state_file: Some(state_file.clone()),
@@ -116,6 +131,8 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         },
         extra_root_certificates: args.cacert.iter().cloned().collect(),
         max_redirects: None,
+        insecure_hosts: args.insecure_hosts.clone(),
+        max_body: None,
         hold_restored: true,
     };
     let engine = Engine::start(config).context("cannot start the download engine")?;
@@ -228,12 +245,14 @@ fn show(bar: &indicatif::ProgressBar, event: &EventKind) {
             bar.set_position(progress.bytes_done);
         }
         EventKind::Retrying {
-            attempt,
             reason,
             delay_ms,
-        } => bar.println(format!(
-            "attempt {attempt} in {:.1} s: {reason}",
-            *delay_ms as f64 / 1000.0
+            without_progress,
+            ..
+        } => bar.println(crate::engine::retry::explain(
+            reason,
+            *delay_ms,
+            *without_progress,
         )),
         EventKind::Verifying => bar.set_message("verifying"),
         _ => {}

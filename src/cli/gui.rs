@@ -77,9 +77,11 @@ impl Session {
             }
             Err(ManagerError::AlreadyRunning { .. }) => {
                 let socket = paths.socket_path();
-                let connection = Connection::connect(&socket).await.context(
-                    "another manager holds the data dir, and its socket does not answer",
-                )?;
+                let connection = Connection::connect_controller(&socket, &paths.capability_file())
+                    .await
+                    .context(
+                        "another manager holds the data dir, and its socket does not answer",
+                    )?;
                 connection
                     .subscribe(None)
                     .await

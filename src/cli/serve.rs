@@ -9,7 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::model::size::{parse_duration, parse_size};
-use crate::server::{Faults, ServeConfig, Server};
+use crate::server::config::{DEFAULT_MAX_CONNECTIONS, MAX_HEADER_READ_TIMEOUT};
+use crate::server::{ConnLimits, Faults, ServeConfig, Server};
 
 /// Serve a directory made by `bgassets pack index` (manifest.json and pack archives).
 ///
@@ -28,9 +29,19 @@ pub struct ServeArgs {
     /// Serve the embedded demo app's packs (built into the temp folder on first use).
     #[arg(long)]
     pub demo: bool,
-    /// Address to listen on; port 0 lets the system choose.
+    /// Address to listen on; port 0 lets the system choose. Loopback only, unless
+    /// --allow-remote.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "IP:PORT")]
     pub addr: SocketAddr,
+    /// Allow an --addr that is not loopback: anyone who reaches it can change the faults.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Time a client has to send its request headers; idle connections close after it too.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = header_timeout)]
+    pub header_timeout: Duration,
+    /// Connections served at once; more wait until one ends.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
+    pub max_connections: usize,
     /// Serve HTTPS with a self-signed certificate made at start.
     #[arg(long)]
     pub tls: bool,
@@ -87,6 +98,11 @@ impl ServeArgs {
             addr: self.addr,
             tls: self.tls,
             cert_dir: self.cert_dir.clone(),
+            allow_remote: self.allow_remote,
+            limits: ConnLimits {
+                header_read_timeout: self.header_timeout,
+                max_connections: self.max_connections,
+            },
             faults: Faults {
                 latency: self.latency,
                 rate: self.rate,
@@ -100,6 +116,23 @@ impl ServeArgs {
                 corrupt: self.corrupt,
             },
         }
+    }
+}
+
+/// A duration of at least 1 ms and at most an hour, for --header-timeout.
+fn header_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(text).map_err(|error| error.to_string())?;
+    if timeout.is_zero() || timeout > MAX_HEADER_READ_TIMEOUT {
+        return Err(format!("{text} is not between 1ms and 1 hour"));
+    }
+    Ok(timeout)
+}
+
+/// A whole number of at least 1, for --max-connections.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text} is not a whole number of at least 1")),
     }
 }
 

@@ -25,6 +25,9 @@ pub enum ClientError {
     /// The manager answered something this client does not understand.
     #[error("unexpected answer from the bgassets manager: {0}")]
     Protocol(String),
+    /// The app's name cannot be a bundle id or App Group id.
+    #[error("the app name is not a valid bundle id or App Group id: {problem}")]
+    InvalidApp { app: String, problem: String },
     /// The manager refused, or the pack failed (its error kind and message).
     #[error("{}: {}", kind_name(.0.kind), .0.message)]
     Manager(ApiError),
@@ -44,7 +47,10 @@ impl ClientError {
             Self::AssetPackNotFound { .. } => Some(ErrorKind::AssetPackNotFound),
             Self::FileNotFound { .. } => Some(ErrorKind::FileNotFound),
             Self::Manager(error) => Some(error.kind),
-            Self::Connection(_) | Self::Protocol(_) | Self::Read { .. } => None,
+            Self::Connection(_)
+            | Self::Protocol(_)
+            | Self::InvalidApp { .. }
+            | Self::Read { .. } => None,
         }
     }
 
@@ -67,6 +73,8 @@ impl ClientError {
         match error {
             CallError::Connection(error) => Self::Connection(error),
             CallError::Protocol(message) => Self::Protocol(message),
+            // Only controllers read the capability; an app's calls never get here.
+            CallError::Capability(error) => Self::Protocol(error.to_string()),
             CallError::Refused(error) => Self::from_api(error, pack, path),
         }
     }

@@ -38,10 +38,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use crate::ipc::{Connection, Events};
+use crate::ipc::{Connection, Events, Hello};
 use crate::manager::api::{PackRef, Request};
 use crate::manager::view::PackView;
-use crate::model::{Activity, DownloadPolicy, PackKind, StatusFlags};
+use crate::model::{Activity, DownloadPolicy, FolderName, PackKind, StatusFlags};
 use crate::store::Paths;
 
 pub use error::ClientError;
@@ -160,17 +160,28 @@ pub struct AssetPackManager {
 
 impl AssetPackManager {
     /// Connects to the manager (its [`Paths`] or its socket's path) on behalf of `app`, a
-    /// registered bundle id. Needs a tokio runtime.
+    /// registered bundle id, and says hello as that app: the connection sees and acts on that
+    /// app's packs only. Needs a tokio runtime.
     pub async fn connect(
         endpoint: impl Into<Endpoint>,
         app: impl Into<String>,
     ) -> Result<Self, ClientError> {
+        let app = app.into();
+        let name = FolderName::parse(&app).map_err(|problem| ClientError::InvalidApp {
+            app: app.clone(),
+            problem,
+        })?;
         let endpoint = endpoint.into();
         let connection = Connection::connect(endpoint.socket()).await?;
+        connection
+            .hello(Hello::App(name))
+            .await
+            .map_err(|e| ClientError::from_call(e, None, None))?;
         Ok(Self::over(connection, app))
     }
 
-    /// An app's view over an existing connection.
+    /// An app's view over an existing connection that has said hello (as this app, or as a
+    /// controller).
     pub fn over(connection: Connection, app: impl Into<String>) -> Self {
         Self {
             connection,

@@ -2,6 +2,7 @@
 //! downloads, then starts what the scheduler says, then saves the queue. Nothing else mutates a
 //! download. The steps are small named functions: [`Actor::apply_command`],
 //! [`Actor::apply_report`] (in `lifecycle.rs`), [`Actor::schedule`], [`Actor::persist_if_dirty`].
+//! How a new or moved request meets an existing download is in `requests.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::command::{Command, Selection};
-use super::download::{Download, DownloadRequest, DownloadState, PauseReason, Priority};
+use super::download::{Download, DownloadState, PauseReason, Priority};
 use super::event::{Event, EventKind};
 use super::persist::Persister;
 use super::worker::{Report, WorkerContext};
@@ -27,6 +28,8 @@ pub(super) enum Stop {
     Pause(PauseReason),
     Cancel,
     Shutdown,
+    /// The download moved to another URL: it continues there from its partial file.
+    Relocate,
 }
 
 /// A worker in flight.
@@ -146,6 +149,9 @@ impl Actor {
             Command::Enqueue(request, reply) => {
                 let _ = reply.send(self.enqueue(*request));
             }
+            Command::Relocate(relocation, reply) => {
+                let _ = reply.send(self.relocate(relocation));
+            }
             Command::Pause(selection, reply) => {
                 let _ = reply.send(Ok(self.pause(&selection)));
             }
@@ -175,50 +181,6 @@ impl Actor {
                 let _ = reply.send(self.snapshot());
             }
         }
-    }
-
-    /// Schedules `request`. An existing download with this id that is not running takes the new
-    /// request and is queued again: it keeps its partial file when the URL is the same, and starts
-    /// over otherwise. A running one refuses any change (`downloadAlreadyScheduled`).
-    fn enqueue(&mut self, request: DownloadRequest) -> Result<(), EngineError> {
-        validate(&request)?;
-        let id = request.id.clone();
-        if let Some(existing) = self.downloads.get_mut(&id) {
-            let busy = existing.state.is_active()
-                || matches!(
-                    existing.state,
-                    DownloadState::Queued | DownloadState::Retrying { .. }
-                )
-                || self.workers.contains_key(&id);
-            if busy {
-                return Err(EngineError::AlreadyScheduled(id));
-            }
-            let unchanged = existing.request == request;
-            if unchanged
-                && existing.state == DownloadState::Finished
-                && request.destination.exists()
-            {
-                return Ok(());
-            }
-            if existing.request.url != request.url || existing.state == DownloadState::Finished {
-                existing.discard_partial = true;
-                existing.validator = Default::default();
-                existing.bytes_done = 0;
-            }
-            existing.bytes_total = request.expected_size.or(existing.bytes_total);
-            existing.request = request;
-            existing.state = DownloadState::Queued;
-            existing.attempts = 0;
-            existing.checksum_failures = 0;
-        } else {
-            let sequence = self.next_sequence;
-            self.next_sequence += 1;
-            self.downloads
-                .insert(id.clone(), Download::new(request, sequence));
-        }
-        self.emit(&id, EventKind::Queued);
-        self.dirty = true;
-        Ok(())
     }
 
     fn selected(&self, selection: &Selection) -> Vec<String> {
@@ -274,6 +236,7 @@ impl Actor {
             }
             download.state = DownloadState::Queued;
             download.attempts = 0;
+            download.budget.without_progress = 0;
             self.waiting_for_space.remove(&id);
             // A worker still stopping keeps its stop reason; the scheduler waits for it to end.
             self.emit(&id, EventKind::Queued);
@@ -380,22 +343,4 @@ impl Actor {
             }
         }
     }
-}
-
-/// Refuses requests that can never succeed (`downloadInvalid`).
-fn validate(request: &DownloadRequest) -> Result<(), EngineError> {
-    let invalid = |problem: &str| EngineError::Invalid {
-        id: request.id.clone(),
-        problem: problem.to_string(),
-    };
-    if request.id.trim().is_empty() {
-        return Err(invalid("the identifier is empty"));
-    }
-    if !matches!(request.url.scheme(), "http" | "https") {
-        return Err(invalid("only http and https URLs can be downloaded"));
-    }
-    if request.destination.file_name().is_none() {
-        return Err(invalid("the destination has no file name"));
-    }
-    Ok(())
 }

@@ -4,6 +4,7 @@
 use tokio::sync::oneshot;
 
 use super::download::{DownloadRequest, Priority};
+use super::requests::Relocation;
 use super::{EngineError, Limits, Snapshot};
 
 /// Which downloads a command applies to.
@@ -39,6 +40,9 @@ pub enum Command {
     /// Schedule a download (`scheduleDownload`). An identical request for a download that is
     /// paused, failed or cancelled starts it again from its partial file.
     Enqueue(Box<DownloadRequest>, Reply<()>),
+    /// The same bytes are now at another URL: continue there from the partial file. `false`
+    /// when nothing changed.
+    Relocate(Relocation, Reply<bool>),
     /// Pause; partial files are kept.
     Pause(Selection, Reply<usize>),
     /// Resume paused or failed downloads.

@@ -31,7 +31,8 @@ impl Default for Limits {
 /// Timeouts and the retry schedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
-    /// Attempts before a transient failure becomes final.
+    /// Attempts in a row that bring no new bytes before a transient failure becomes final; an
+    /// attempt that writes new bytes starts the count (and the backoff) over.
     pub max_attempts: u32,
     /// The first delay; each later one doubles, up to `max_delay`, with ±20% jitter.
     pub base_delay: Duration,
@@ -68,6 +69,12 @@ pub struct EngineConfig {
     pub extra_root_certificates: Vec<PathBuf>,
     /// Maximum redirects followed.
     pub max_redirects: Option<usize>,
+    /// Hosts plain HTTP may reach besides loopback (`--allow-insecure-host`); every other hop
+    /// of every download, redirects included, must be HTTPS.
+    pub insecure_hosts: Vec<String>,
+    /// The largest body taken for a download whose size neither the request nor the server
+    /// gives; `None` for [`super::transport::DEFAULT_MAX_BODY`] (64 GiB).
+    pub max_body: Option<u64>,
     /// Restore saved downloads paused instead of resuming them at once (a client that is about
     /// to re-enqueue them with fresh expectations uses this).
     pub hold_restored: bool,

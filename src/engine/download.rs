@@ -95,12 +95,16 @@ pub enum DownloadState {
     Verifying,
     /// Stopped, the partial file kept.
     Paused { reason: PauseReason },
-    /// Waiting `delay_ms` before attempt `attempt` (unix ms `at`).
+    /// Waiting `delay_ms` before attempt `attempt` (counted since the last success or resume),
+    /// after `reason`; `without_progress` attempts in a row brought no new bytes (the retry
+    /// budget counts only those). Not a failure: [`DownloadState::describe`] says so.
     #[serde(rename_all = "camelCase")]
     Retrying {
         attempt: u32,
         reason: PackError,
         delay_ms: u64,
+        #[serde(default)]
+        without_progress: u32,
     },
     /// Complete and verified at the destination.
     Finished,
@@ -119,6 +123,22 @@ impl DownloadState {
     /// Whether nothing more will happen without a command.
     pub fn is_terminal(&self) -> bool {
         matches!(self, Self::Finished | Self::Failed { .. } | Self::Cancelled)
+    }
+
+    /// The state in a sentence for people; a retry says why and when, e.g. `…: stalled: no
+    /// bytes for 30 s after 120 bytes; retrying in 4 s, attempt 2 without progress`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Retrying {
+                reason,
+                delay_ms,
+                without_progress,
+                ..
+            } => super::retry::explain(reason, *delay_ms, *without_progress),
+            Self::Paused { reason } => format!("paused ({reason:?})"),
+            Self::Failed { error } => format!("failed: {error}"),
+            other => other.apple_state().to_string(),
+        }
     }
 
     /// Apple's `BADownload` state name: created, waiting, downloading, finished or failed.
@@ -165,6 +185,9 @@ pub struct Download {
     pub bytes_total: Option<u64>,
     /// Attempts made since the last success or resume.
     pub attempts: u32,
+    /// What the retry budget counts: attempts in a row without new bytes.
+    #[serde(default)]
+    pub budget: super::retry::Budget,
     /// Times the SHA-256 did not match.
     #[serde(default)]
     pub checksum_failures: u32,
@@ -192,6 +215,7 @@ impl Download {
             sequence,
             bytes_done: 0,
             attempts: 0,
+            budget: Default::default(),
             checksum_failures: 0,
             validator: Validator::default(),
             discard_partial: false,

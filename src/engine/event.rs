@@ -37,11 +37,14 @@ pub enum EventKind {
     Paused {
         reason: PauseReason,
     },
+    /// Waiting before attempt `attempt`; `without_progress` attempts in a row brought no new
+    /// bytes (see [`super::DownloadState::Retrying`]).
     #[serde(rename_all = "camelCase")]
     Retrying {
         attempt: u32,
         reason: PackError,
         delay_ms: u64,
+        without_progress: u32,
     },
     Verifying,
     Finished {

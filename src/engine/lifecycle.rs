@@ -1,5 +1,6 @@
-//! How the engine moves downloads along: applying worker reports, starting what the scheduler
-//! picks, retrying after a delay, and waiting for disk space. Part of [`Actor`].
+//! How the engine moves downloads along: applying worker reports, retrying or failing an
+//! attempt, and starting what the scheduler picks. Part of [`Actor`]; the timers (retry delays,
+//! disk space) are in `waiting.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,12 +12,10 @@ use super::actor::{Actor, Running, Stop};
 use super::download::{DownloadState, PauseReason};
 use super::event::EventKind;
 use super::http::Failure;
+use super::retry::Budget;
 use super::scheduler;
 use super::worker::{self, Finished, Job, Report};
 use crate::model::ErrorKind;
-
-/// How often downloads that failed for lack of space look again.
-const SPACE_CHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// Bytes per second over a sliding window of about two seconds.
 #[derive(Debug, Default)]
@@ -130,11 +129,20 @@ impl Actor {
                 if stop == Stop::Shutdown && !download.state.is_terminal() {
                     download.state = DownloadState::Queued;
                 }
+                // Moved to another URL while running: continue there from the partial file.
+                if stop == Stop::Relocate && download.state.is_active() {
+                    download.state = DownloadState::Queued;
+                    self.emit(id, EventKind::Queued);
+                }
             }
             (Err(failure), None) => self.handle_failure(id, failure),
         }
     }
 
+    /// Retries a failed attempt, or fails the download for good. The budget counts attempts in
+    /// a row that brought no new bytes ([`Budget`]): a download that makes progress is never
+    /// failed for lack of attempts, and its backoff starts over. Integrity failures (size or
+    /// SHA-256) get one fresh start from byte 0.
     fn handle_failure(&mut self, id: &str, failure: Failure) {
         let max_attempts = self.context.policy.max_attempts;
         let Some(download) = self.downloads.get_mut(id) else {
@@ -148,25 +156,29 @@ impl Actor {
         let kind = failure.error.kind;
         let integrity = matches!(kind, ErrorKind::ChecksumMismatch | ErrorKind::SizeMismatch)
             && failure.restart_from_zero;
-        if integrity {
-            download.checksum_failures += 1;
-        }
         let retry = if integrity {
+            download.checksum_failures += 1;
+            download.budget = Budget::default(); // the bytes are thrown away: a fresh start
             download.checksum_failures <= 1
         } else {
-            failure.transient && download.attempts < max_attempts
+            download.budget = download.budget.count(download.bytes_done);
+            failure.transient && download.budget.allows_retry(max_attempts)
         };
         if retry {
             let attempt = download.attempts + 1;
             let delay = if integrity {
                 Duration::ZERO
             } else {
-                super::retry::delay(&self.context.policy, attempt, failure.retry_after)
+                let step = download.budget.next_attempt();
+                super::retry::delay(&self.context.policy, step, failure.retry_after)
             };
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            let without_progress = download.budget.without_progress;
             download.state = DownloadState::Retrying {
                 attempt,
                 reason: failure.error.clone(),
-                delay_ms: delay.as_millis() as u64,
+                delay_ms,
+                without_progress,
             };
             self.retry_at.insert(id.to_string(), Instant::now() + delay);
             self.emit(
@@ -174,7 +186,8 @@ impl Actor {
                 EventKind::Retrying {
                     attempt,
                     reason: failure.error,
-                    delay_ms: delay.as_millis() as u64,
+                    delay_ms,
+                    without_progress,
                 },
             );
             return;
@@ -256,6 +269,8 @@ impl Actor {
         } else {
             download.bytes_done
         };
+        // Bytes already in the partial file are not new when an attempt ends.
+        download.budget.furthest = download.budget.furthest.max(from_byte);
         let attempt = download.attempts;
         let cancel = CancellationToken::new();
         self.workers.insert(
@@ -268,82 +283,5 @@ impl Actor {
         tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));
         self.emit(id, EventKind::Started { attempt, from_byte });
         self.dirty = true;
-    }
-
-    /// When the loop must wake without a command or report: the next retry or space check.
-    pub fn next_wakeup(&self) -> Instant {
-        let far = Instant::now() + Duration::from_secs(3600);
-        let retry = self.retry_at.values().min().copied().unwrap_or(far);
-        let space = if self.waiting_for_space.is_empty() {
-            far
-        } else {
-            self.last_space_check + SPACE_CHECK_EVERY
-        };
-        retry.min(space)
-    }
-
-    /// Queues retries whose delay is over, and downloads whose disk has room again.
-    pub fn wake_due(&mut self) {
-        let now = Instant::now();
-        let due: Vec<String> = self
-            .retry_at
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in due {
-            self.retry_at.remove(&id);
-            if let Some(download) = self.downloads.get_mut(&id)
-                && matches!(download.state, DownloadState::Retrying { .. })
-            {
-                download.state = DownloadState::Queued;
-                self.dirty = true;
-            }
-        }
-        if !self.waiting_for_space.is_empty() && now >= self.last_space_check + SPACE_CHECK_EVERY {
-            self.last_space_check = now;
-            self.requeue_where_space_is_free();
-        }
-    }
-
-    fn requeue_where_space_is_free(&mut self) {
-        let ids: Vec<String> = self.waiting_for_space.iter().cloned().collect();
-        for id in ids {
-            let Some(download) = self.downloads.get_mut(&id) else {
-                self.waiting_for_space.remove(&id);
-                continue;
-            };
-            if !matches!(&download.state, DownloadState::Failed { error } if error.kind == ErrorKind::DiskFull)
-            {
-                self.waiting_for_space.remove(&id);
-                continue;
-            }
-            let needed = download
-                .bytes_total
-                .map_or(1 << 20, |t| t.saturating_sub(download.bytes_done));
-            let dir = download
-                .request
-                .partial_path()
-                .parent()
-                .map(|p| p.to_path_buf())
-                .unwrap_or_default();
-            if fs4::available_space(&dir).is_ok_and(|free| free >= needed) {
-                self.waiting_for_space.remove(&id);
-                download.state = DownloadState::Queued;
-                download.attempts = 0;
-                self.emit(&id, EventKind::Queued);
-                self.dirty = true;
-            }
-        }
-    }
-
-    /// Downloads saved as failed for lack of space look again after a restart.
-    pub fn resume_waiting_for_space_on_start(&mut self) {
-        for (id, download) in &self.downloads {
-            if matches!(&download.state, DownloadState::Failed { error } if error.kind == ErrorKind::DiskFull)
-            {
-                self.waiting_for_space.insert(id.clone());
-            }
-        }
     }
 }

@@ -10,9 +10,13 @@
 //! - [`command`], [`event`]: what goes in and what comes out.
 //! - [`config`]: limits (live), retry policy, state file.
 //! - [`scheduler`]: who runs next: essential, priority, age; per-host cap; preemption.
-//! - [`worker`]: one HTTP attempt with Range resume; [`http`] reads the answer; [`sink`] hashes
-//!   and writes on another thread.
-//! - [`limiter`]: the global bandwidth limit; [`retry`]: backoff and `Retry-After`.
+//! - `requests`: a new request against the download already under its id, and downloads whose
+//!   bytes moved to another URL ([`Relocation`]).
+//! - [`worker`]: one HTTP attempt with Range resume; [`transport`] checks every hop (HTTPS,
+//!   allow list) and bounds the body; [`http`] reads the answer; [`sink`] hashes and writes on
+//!   another thread; `verify` checks free space before and size and SHA-256 after.
+//! - [`limiter`]: the global bandwidth limit; [`retry`]: the progress-aware retry budget,
+//!   backoff and `Retry-After`; `lifecycle` and `waiting`: reports, retries, timers.
 //! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
 
 pub mod actor;
@@ -24,9 +28,13 @@ pub mod http;
 mod lifecycle;
 pub mod limiter;
 pub mod persist;
+mod requests;
 pub mod retry;
 pub mod scheduler;
 pub mod sink;
+pub mod transport;
+mod verify;
+mod waiting;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -40,6 +48,7 @@ pub use command::{Command, Selection};
 pub use config::{EngineConfig, Limits, RetryPolicy};
 pub use download::{Download, DownloadRequest, DownloadState, PauseReason, Priority, Validator};
 pub use event::{Event, EventKind};
+pub use requests::Relocation;
 
 use crate::model::ErrorKind;
 
@@ -116,6 +125,22 @@ impl EngineHandle {
     pub async fn enqueue(&self, request: DownloadRequest) -> Result<(), EngineError> {
         self.ask(|reply| Command::Enqueue(Box::new(request), reply))
             .await
+    }
+
+    /// Points download `id` at `url`, where the same bytes (the same `sha256`) now are: it
+    /// continues there from its partial file. `false` when nothing changed.
+    pub async fn relocate(
+        &self,
+        id: &str,
+        url: url::Url,
+        sha256: crate::model::Sha256Digest,
+    ) -> Result<bool, EngineError> {
+        let relocation = Relocation {
+            id: id.to_string(),
+            url,
+            sha256,
+        };
+        self.ask(|reply| Command::Relocate(relocation, reply)).await
     }
 
     /// Pauses the selection; returns how many downloads changed.
@@ -214,6 +239,8 @@ impl Engine {
             reports,
             policy: config.retry.clone(),
             max_redirects: config.max_redirects.unwrap_or(10),
+            insecure_hosts: config.insecure_hosts.clone(),
+            max_body: config.max_body.unwrap_or(transport::DEFAULT_MAX_BODY),
         });
         let downloads = config
             .state_file

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use reqwest::header::{ACCEPT_ENCODING, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE};
+use reqwest::header::{ETAG, HeaderMap, LAST_MODIFIED};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,8 @@ use super::download::{DownloadRequest, Validator};
 use super::http::{self, Failure, Plan};
 use super::limiter::RateLimiter;
 use super::sink::{FileSink, io_failure};
+use super::transport;
+use super::verify;
 use crate::model::{ErrorKind, Sha256Digest};
 
 /// How often a worker reports progress.
@@ -70,6 +72,10 @@ pub struct WorkerContext {
     pub policy: RetryPolicy,
     /// Redirects followed before giving up.
     pub max_redirects: usize,
+    /// Hosts plain HTTP may reach besides loopback (`--allow-insecure-host`).
+    pub insecure_hosts: Vec<String>,
+    /// The largest body taken when neither the request nor the server says the size.
+    pub max_body: u64,
 }
 
 /// Runs one attempt and reports how it ended.
@@ -95,14 +101,14 @@ async fn attempt(
         std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
     }
     let from = resume_offset(job);
-    check_space(
+    verify::check_space(
         &partial,
         request.expected_size.map(|e| e.saturating_sub(from)),
     )?;
 
     let response = tokio::select! {
         _ = cancel.cancelled() => return Err(cancelled(url)),
-        response = follow_redirects(context, job, from) => response?,
+        response = transport::follow_redirects(context, job, from) => response?,
     };
     let final_url = response.url().to_string();
     let plan = http::plan(
@@ -125,14 +131,17 @@ async fn attempt(
     };
     let _ = context.reports.send(report).await;
     if request.expected_size.is_none() {
-        check_space(&partial, total.map(|t| t.saturating_sub(start)))?;
+        transport::check_unsized(&final_url, total, context.max_body)?;
+        verify::check_space(&partial, total.map(|t| t.saturating_sub(start)))?;
     }
+    let limit = transport::body_limit(request.expected_size, total, context.max_body);
 
     let mut sink = FileSink::open(partial.clone(), start);
     let streamed = if matches!(plan, Plan::Complete { .. }) {
         Ok(())
     } else {
-        stream_body(context, job, response, &mut sink, start, cancel).await
+        let body = Body { start, limit };
+        stream_body(context, job, response, &mut sink, body, cancel).await
     };
     let written = sink.finish().await;
     let written = match (streamed, written) {
@@ -157,111 +166,61 @@ async fn attempt(
             id: request.id.clone(),
         })
         .await;
-    verify_and_install(job, written.sha256, written.length)
+    verify::verify_and_install(job, written.sha256, written.length)
 }
 
-/// Sends the GET (ranged from `from` when resuming), following redirects by hand so every hop's
-/// host is checked against the request's allow list.
-async fn follow_redirects(
-    context: &WorkerContext,
-    job: &Job,
-    from: u64,
-) -> Result<reqwest::Response, Failure> {
-    let request = &job.request;
-    let mut url = request.url.clone();
-    for _ in 0..=context.max_redirects {
-        check_host(&url, request)?;
-        let mut builder = context
-            .client
-            .get(url.clone())
-            .header(ACCEPT_ENCODING, "identity");
-        if from > 0
-            && let Some(validator) = job.validator.if_range()
-        {
-            builder = builder
-                .header(RANGE, format!("bytes={from}-"))
-                .header(IF_RANGE, validator);
-        }
-        let timeout_after = context.policy.connect_timeout;
-        let response = match timeout(timeout_after, builder.send()).await {
-            Err(_) => {
-                return Err(Failure::transient(
-                    ErrorKind::Timeout,
-                    format!("{url}: no answer within {timeout_after:?}"),
-                ));
-            }
-            Ok(Err(error)) => return Err(request_failure(url.as_str(), &error)),
-            Ok(Ok(response)) => response,
-        };
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok());
-        match (response.status().is_redirection(), location) {
-            (true, Some(location)) => {
-                url = url.join(location).map_err(|e| {
-                    Failure::fatal(
-                        ErrorKind::DownloadInvalid,
-                        format!("{url}: redirect to `{location}`, which is not a URL: {e}"),
-                    )
-                })?;
-            }
-            _ => return Ok(response),
-        }
-    }
-    Err(Failure::fatal(
-        ErrorKind::DownloadInvalid,
-        format!(
-            "{}: more than {} redirects",
-            request.url, context.max_redirects
-        ),
-    ))
-}
-
-/// Refuses a URL whose host the request's allow list does not cover.
-fn check_host(url: &url::Url, request: &DownloadRequest) -> Result<(), Failure> {
-    if request.allowed_hosts.is_empty() {
-        return Ok(());
-    }
-    let host = url.host_str().unwrap_or_default();
-    if request.allowed_hosts.iter().any(|p| p.matches(host)) {
-        return Ok(());
-    }
-    let via = if url == &request.url {
-        String::new()
-    } else {
-        format!(" (redirected from {})", request.url)
-    };
-    Err(Failure::fatal(
-        ErrorKind::SessionDownloadDisallowedByDomain,
-        format!("{url}{via}: host `{host}` is not in BADownloadDomainAllowList"),
-    ))
-}
-
-/// Where to resume: the partial file's length, unless it cannot be trusted.
+/// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
+/// trusted when the server can say whether they still match (a validator for `If-Range`), or
+/// when the SHA-256 is pinned, so that the final check catches bytes that do not belong
+/// together (a download moved to another URL has no validator from the new server yet).
 fn resume_offset(job: &Job) -> u64 {
     let partial = job.request.partial_path();
     if job.restart {
         let _ = std::fs::remove_file(&partial);
         return 0;
     }
+    adopt_complete_destination(job);
     let length = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
     let too_long = job.request.expected_size.is_some_and(|e| length > e);
-    if too_long || job.validator.if_range().is_none() {
-        0 // without a validator the server cannot tell us whether the bytes still match
-    } else {
-        length
+    let trusted = job.validator.if_range().is_some() || job.request.sha256.is_some();
+    if too_long || !trusted { 0 } else { length }
+}
+
+/// A crash after the finished partial file was renamed into place, but before the queue was
+/// saved with the download finished, leaves the complete file at the destination of a download
+/// the engine starts again. When it has exactly the expected size and a SHA-256 is pinned, it
+/// becomes the partial file: the resume asks for the bytes past its end (a `416` says there are
+/// none) and the final check proves it, or it starts over from zero.
+fn adopt_complete_destination(job: &Job) {
+    let request = &job.request;
+    let partial = request.partial_path();
+    let complete = request.expected_size.is_some_and(|size| {
+        std::fs::symlink_metadata(&request.destination)
+            .is_ok_and(|m| m.is_file() && m.len() == size)
+    });
+    if request.sha256.is_some() && complete && !partial.exists() {
+        let _ = std::fs::rename(&request.destination, &partial);
     }
 }
 
+/// Where a body's bytes go in the partial file: from `start`, never past `limit`.
+#[derive(Debug, Clone, Copy)]
+struct Body {
+    start: u64,
+    limit: u64,
+}
+
+/// Streams the body into the sink, cutting it at the first byte beyond `body.limit`: the sink
+/// never receives a byte past it, and the attempt fails ([`transport::too_long`]).
 async fn stream_body(
     context: &WorkerContext,
     job: &Job,
     response: reqwest::Response,
     sink: &mut FileSink,
-    start: u64,
+    body: Body,
     cancel: &CancellationToken,
 ) -> Result<(), Failure> {
+    let Body { start, limit } = body;
     let url = response.url().to_string();
     let id = &job.request.id;
     let stall = context.policy.stall_timeout;
@@ -279,14 +238,18 @@ async fn stream_body(
                 return Err(Failure::transient(
                     ErrorKind::Timeout,
                     format!(
-                        "{url}: no data for {} s after {done} bytes",
-                        stall.as_secs()
+                        "{url}: stalled: no bytes for {} after {done} bytes",
+                        super::retry::seconds(stall)
                     ),
                 ));
             }
             Ok(None) => return Ok(()),
             Ok(Some(Err(error))) => return Err(request_failure(&url, &error)),
             Ok(Some(Ok(chunk))) => chunk,
+        };
+        let (chunk, over) = match transport::take(done, chunk.len(), limit) {
+            Ok(_) => (chunk, false),
+            Err(keep) => (chunk.slice(..keep), true),
         };
         // Under a bandwidth limit a chunk (up to 1 MiB on loopback) is passed on in slices of
         // a fiftieth of a second's worth, each paid for on its own, so the rate holds over
@@ -305,6 +268,9 @@ async fn stream_body(
                 return Ok(()); // the writer stopped; its error comes from finish()
             }
         }
+        if over {
+            return Err(transport::too_long(&url, limit, job.request.expected_size));
+        }
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
             let report = Report::Progress {
@@ -313,52 +279,6 @@ async fn stream_body(
             };
             let _ = context.reports.send(report).await;
         }
-    }
-}
-
-fn verify_and_install(job: &Job, sha256: Sha256Digest, size: u64) -> Result<Finished, Failure> {
-    let request = &job.request;
-    let partial = request.partial_path();
-    if let Some(expected) = request.expected_size
-        && expected != size
-    {
-        let _ = std::fs::remove_file(&partial);
-        return Err(Failure::fatal(
-            ErrorKind::SizeMismatch,
-            format!(
-                "{}: {size} bytes received, {expected} expected",
-                request.url
-            ),
-        )
-        .restarting());
-    }
-    if let Some(expected) = request.sha256
-        && expected != sha256
-    {
-        let _ = std::fs::remove_file(&partial);
-        return Err(Failure::fatal(
-            ErrorKind::ChecksumMismatch,
-            format!("{}: SHA-256 is {sha256}, {expected} expected", request.url),
-        )
-        .restarting());
-    }
-    std::fs::rename(&partial, &request.destination)
-        .map_err(|e| io_failure(&request.destination, e))?;
-    crate::store::atomic::sync_parent(&request.destination);
-    Ok(Finished { sha256, size })
-}
-
-/// Refuses to start when the disk holding `partial` has less than `needed` bytes free.
-fn check_space(partial: &std::path::Path, needed: Option<u64>) -> Result<(), Failure> {
-    let (Some(needed), Some(dir)) = (needed, partial.parent()) else {
-        return Ok(());
-    };
-    match fs4::available_space(dir) {
-        Ok(free) if free < needed => Err(Failure::fatal(
-            ErrorKind::DiskFull,
-            format!("{}: {needed} bytes needed, {free} free", dir.display()),
-        )),
-        _ => Ok(()),
     }
 }
 
@@ -376,7 +296,7 @@ fn validator_of(headers: &HeaderMap) -> Validator {
 }
 
 /// A reqwest error as a failure: timeouts and connection trouble are transient.
-fn request_failure(url: &str, error: &reqwest::Error) -> Failure {
+pub(super) fn request_failure(url: &str, error: &reqwest::Error) -> Failure {
     let mut message = format!("{url}: {error}");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -1,24 +1,23 @@
-//! Checking every entry of an archive's central directory before a byte is written: the plan of
-//! what to extract, or a refusal naming the entry and the rule it breaks.
+//! Checking every entry of an archive before a byte is written: the plan of what to extract, or
+//! a refusal naming the entry and the rule it breaks.
 //!
-//! An entry must have a relative path that [`rel_path::check`] accepts, with no control
-//! character, no name longer than 255 bytes (1024 for the whole path), and on Windows none of
-//! the characters Windows reserves; be a regular file or a folder (no symlink or other special
-//! file); be stored or deflated, unencrypted; and appear once, also ignoring case, and not as
-//! both a file and a folder. The archive holds at most [`MAX_ENTRIES`] entries, and the sizes
-//! its files declare add up to no more than the limit. The pack's own manifest (`.bgassets/`)
-//! is not extracted.
+//! An entry must have a name [`names`](super::names) accepts (UTF-8 header bytes, one name, a
+//! safe relative path, unique also after case folding and Unicode normalisation, never both a
+//! file and a folder); be a regular file or a folder (no symlink or other special file); be
+//! stored or deflated, unencrypted; and have a local header that agrees with its central
+//! directory record (name, flags, method, CRC and sizes), with no entry overlapping another and
+//! no local header the central directory does not list. The archive holds at most
+//! [`MAX_ENTRIES`] entries, and the sizes its files declare add up, without overflowing, to no
+//! more than the limit. The pack's own manifest (`.bgassets/`) is not extracted.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use zip::CompressionMethod;
 
 use super::InstallError;
+use super::central::{self, Problem, Record};
+use super::names::{self, Names, printable};
 use super::reader::Archive;
-use crate::model::rel_path;
 
 /// The most entries an archive may have.
 pub const MAX_ENTRIES: usize = 100_000;
@@ -61,202 +60,117 @@ pub fn check(archive: &Path, zip: &Archive, limit: u64) -> Result<Plan, InstallE
         archive: archive.to_path_buf(),
         problem,
     };
+    let refuse_raw = |name: &[u8], problem: String| InstallError::Entry {
+        archive: archive.to_path_buf(),
+        entry: printable(&String::from_utf8_lossy(name)),
+        problem,
+    };
     if zip.len() > MAX_ENTRIES {
         return Err(bad_archive(format!(
             "it has {} entries, more than the {MAX_ENTRIES} a pack may have",
             zip.len()
         )));
     }
-    if zip.has_duplicate_names() {
-        return Err(match duplicate_name(zip) {
-            Some(entry) => InstallError::Entry {
-                archive: archive.to_path_buf(),
-                entry,
-                problem: "appears twice in the archive".into(),
-            },
-            None => bad_archive("two of its entries have the same name".into()),
-        });
+    let records = central::records(zip).map_err(|problem| match problem {
+        Problem::TooMany => bad_archive(format!(
+            "it has more than the {MAX_ENTRIES} entries a pack may have"
+        )),
+        Problem::LongName(start) => {
+            refuse_raw(start.as_bytes(), format!("is longer than {MAX_PATH} bytes"))
+        }
+        Problem::Unreadable(e) => bad_archive(format!("its central directory cannot be read: {e}")),
+    })?;
+    if let Some(name) = central::first_duplicate(&records) {
+        return Err(refuse_raw(name, "appears twice in the archive".into()));
+    }
+    if records.len() != zip.len() || zip.has_duplicate_names() {
+        return Err(bad_archive(format!(
+            "its central directory lists {} entries but the zip reader found {}",
+            records.len(),
+            zip.len()
+        )));
     }
     let mut plan = Plan {
         limit,
         ..Plan::default()
     };
     let mut names = Names::default();
-    for index in 0..zip.len() {
-        let entry = zip
-            .by_index_data(index)
-            .map_err(|e| bad_archive(format!("entry {index} cannot be read: {e}")))?;
-        let raw = match entry.name() {
-            Ok(name) => name.into_owned(),
-            Err(e) => {
-                return Err(InstallError::Entry {
-                    archive: archive.to_path_buf(),
-                    entry: String::from_utf8_lossy(entry.name_raw()).into_owned(),
-                    problem: format!("has a name that cannot be decoded ({e})"),
-                });
-            }
-        };
-        let refuse = |problem: String| InstallError::Entry {
-            archive: archive.to_path_buf(),
-            entry: printable(&raw),
-            problem,
-        };
-        let name = check_name(&raw).map_err(refuse)?;
-        if name == MANIFEST_FOLDER || name.starts_with(".bgassets/") {
+    for (index, record) in records.iter().enumerate() {
+        let Some(planned) = check_entry(archive, zip, index, record, &mut names)? else {
             continue;
-        }
-        let file_type = entry.unix_mode().unwrap_or(0) & S_IFMT;
-        let is_dir = raw.ends_with('/') || file_type == S_IFDIR;
-        if entry.is_symlink()
-            || !matches!(file_type, 0 | S_IFREG | S_IFDIR)
-            || entry.external_attributes() & DOS_REPARSE_POINT != 0
-        {
-            return Err(refuse(
-                "is a symlink or a special file; a pack holds only files and folders".into(),
-            ));
-        }
-        if entry.encrypted() {
-            return Err(refuse("is encrypted".into()));
-        }
-        let method = entry.compression();
-        if !is_dir
-            && !matches!(
-                method,
-                CompressionMethod::Stored | CompressionMethod::Deflated
+        };
+        plan.declared = plan.declared.checked_add(planned.size).ok_or_else(|| {
+            refuse_raw(
+                planned.name.as_bytes(),
+                "declares a size that makes the total overflow 64 bits".into(),
             )
-        {
-            return Err(refuse(format!(
-                "uses {method} compression; only stored and deflated entries can be installed"
-            )));
-        }
-        names.claim(name, is_dir).map_err(refuse)?;
-        let size = if is_dir { 0 } else { entry.size() };
-        plan.declared = plan.declared.saturating_add(size);
+        })?;
         if plan.declared > limit {
             return Err(InstallError::TooLarge {
                 archive: archive.to_path_buf(),
-                entry: Some(name.to_string()),
+                entry: Some(planned.name),
                 needed: plan.declared,
                 limit,
             });
         }
-        plan.entries.push(Planned {
-            index,
-            name: name.to_string(),
-            size,
-            is_dir,
-        });
+        plan.entries.push(planned);
     }
+    central::check_local_headers(archive, zip, &records)?;
     Ok(plan)
 }
 
-/// `name` with its control characters escaped (`\0`, `\n`…), to be shown.
-fn printable(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// The relative path of an entry, or why it is refused.
-fn check_name(raw: &str) -> Result<&str, String> {
-    let name = rel_path::check(raw).map_err(|e| format!("is not a safe relative path ({e})"))?;
-    if name.chars().any(char::is_control) {
-        return Err("contains a control character".into());
+/// Checks entry `index`; `None` for the pack's own manifest, which is not extracted.
+fn check_entry(
+    archive: &Path,
+    zip: &Archive,
+    index: usize,
+    record: &Record,
+    names: &mut Names,
+) -> Result<Option<Planned>, InstallError> {
+    let refuse = |problem: String| InstallError::Entry {
+        archive: archive.to_path_buf(),
+        entry: printable(&String::from_utf8_lossy(&record.name)),
+        problem,
+    };
+    let entry = zip
+        .by_index_data(index)
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    let raw = names::decode(record, entry.name_raw()).map_err(refuse)?;
+    let name = names::check_name(raw).map_err(refuse)?;
+    if name == MANIFEST_FOLDER || name.starts_with(".bgassets/") {
+        return Ok(None);
     }
-    if name.len() > MAX_PATH {
-        return Err(format!("is longer than {MAX_PATH} bytes"));
-    }
-    if name.split('/').any(|c| c.len() > MAX_COMPONENT) {
-        return Err(format!("has a name longer than {MAX_COMPONENT} bytes"));
-    }
-    #[cfg(windows)]
-    if name.contains(['<', '>', ':', '"', '|', '?', '*'])
-        || name.split('/').any(|c| c.ends_with(['.', ' ']))
+    let file_type = entry.unix_mode().unwrap_or(0) & S_IFMT;
+    let is_dir = raw.ends_with('/') || file_type == S_IFDIR;
+    if entry.is_symlink()
+        || !matches!(file_type, 0 | S_IFREG | S_IFDIR)
+        || entry.external_attributes() & DOS_REPARSE_POINT != 0
     {
-        return Err("has a name Windows cannot hold".into());
+        return Err(refuse(
+            "is a symlink or a special file; a pack holds only files and folders".into(),
+        ));
     }
-    Ok(name)
-}
-
-/// Every name an extraction creates (files, folders, and the folders files sit in), keyed by
-/// lower case: two names may not differ only by case (macOS and Windows would merge them), and
-/// nothing may be both a file and a folder.
-#[derive(Debug, Default)]
-struct Names(HashMap<String, (String, bool)>);
-
-impl Names {
-    fn claim(&mut self, name: &str, is_dir: bool) -> Result<(), String> {
-        // Parents first, deepest to shallowest, stopping at one already known.
-        for (at, _) in name.rmatch_indices('/') {
-            if self.insert(&name[..at], true)? {
-                break;
-            }
-        }
-        if self.insert(name, is_dir)? && !is_dir {
-            return Err("appears twice in the archive".into());
-        }
-        Ok(())
+    if entry.encrypted() {
+        return Err(refuse("is encrypted".into()));
     }
-
-    /// Records `name`; true when it was already there as the same folder (or file).
-    fn insert(&mut self, name: &str, is_dir: bool) -> Result<bool, String> {
-        match self.0.entry(name.to_lowercase()) {
-            Entry::Vacant(slot) => {
-                slot.insert((name.to_string(), is_dir));
-                Ok(false)
-            }
-            Entry::Occupied(slot) => {
-                let (known, known_is_dir) = slot.get();
-                if known != name {
-                    Err(format!(
-                        "and `{known}` differ only by case; a pack must install the same \
-                         everywhere"
-                    ))
-                } else if *known_is_dir != is_dir && is_dir {
-                    Err(format!(
-                        "needs a folder `{name}` where the archive has a file"
-                    ))
-                } else if *known_is_dir != is_dir {
-                    Err("is a file where the archive has a folder of the same name".into())
-                } else {
-                    Ok(true)
-                }
-            }
-        }
+    let method = entry.compression();
+    if !is_dir
+        && !matches!(
+            method,
+            CompressionMethod::Stored | CompressionMethod::Deflated
+        )
+    {
+        return Err(refuse(format!(
+            "uses {method} compression; only stored and deflated entries can be installed"
+        )));
     }
-}
-
-/// The first name the central directory lists twice (the zip reader keeps only one of them).
-fn duplicate_name(zip: &Archive) -> Option<String> {
-    let mut reader = zip.clone().into_inner();
-    reader
-        .seek(SeekFrom::Start(zip.central_directory_start()))
-        .ok()?;
-    let mut seen = std::collections::HashSet::new();
-    for _ in 0..=MAX_ENTRIES {
-        let mut header = [0u8; 46];
-        reader.read_exact(&mut header).ok()?;
-        if header[..4] != [0x50, 0x4b, 0x01, 0x02] {
-            return None;
-        }
-        let field = |at: usize| u64::from(u16::from_le_bytes([header[at], header[at + 1]]));
-        let (name_len, extra_len, comment_len) = (field(28), field(30), field(32));
-        let mut name = vec![0u8; name_len as usize];
-        reader.read_exact(&mut name).ok()?;
-        reader
-            .seek(SeekFrom::Current((extra_len + comment_len) as i64))
-            .ok()?;
-        if !seen.insert(name.clone()) {
-            return Some(String::from_utf8_lossy(&name).into_owned());
-        }
-    }
-    None
+    names.claim(name, is_dir).map_err(refuse)?;
+    Ok(Some(Planned {
+        index,
+        name: name.to_string(),
+        size: if is_dir { 0 } else { entry.size() },
+        is_dir,
+    }))
 }
 
 #[cfg(test)]

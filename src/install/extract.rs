@@ -162,8 +162,11 @@ fn extract_file(
     };
     let path = shared.staging.join(&entry.name);
     let mut output = create_file(&path)?;
+    // The local header was checked against the central directory; it is read again here,
+    // from the same open file, so it is checked again.
+    let options = zip::ZipReadOptions::new().enforce_header_consistency(true);
     let mut input = zip
-        .by_index(entry.index)
+        .by_index_with_options(entry.index, options)
         .map_err(|e| refuse(format!("cannot be read: {e}")))?;
     let mut written = 0u64;
     loop {

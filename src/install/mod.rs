@@ -3,14 +3,22 @@
 //!
 //! - [`entries`]: every entry of the central directory is checked before a byte is written:
 //!   relative paths only (no `..`, absolute or drive-letter names, backslashes, NUL), regular
-//!   files and folders only (no symlinks), stored or deflated only, no encryption, no
-//!   duplicates (also ignoring case, and no name both a file and a folder), at most
-//!   100 000 entries, and declared sizes within the limit.
+//!   files and folders only (no symlinks), stored or deflated only, no encryption, a local
+//!   header that agrees with the central directory, at most 100 000 entries, and declared
+//!   sizes within the limit, their sum never overflowing.
+//! - [`names`]: entry names are UTF-8 header bytes with one name each, and no two are the same
+//!   file once case and Unicode normalisation are ignored; [`central`] reads them as stored.
+//! - Free space: before extraction starts, the declared total must fit in the free space of
+//!   the container's file system, or the install is refused as `diskFull` unwritten.
 //! - [`extract`]: two threads write the files into a staging folder, counting the bytes actually
 //!   inflated (declared sizes can lie) and checking CRCs, and sync them before the swap.
+//! - [`layout`]: the names bgassets gives in a container, and whether what is at a pack's place
+//!   is bgassets' own (a folder or file of the user's there is refused, never moved or deleted).
 //! - [`swap`]: `<container>/<folder>` is a symlink to `.versions/<folder>@<n>/`, replaced by
 //!   renaming a new symlink over it, so a reader sees the old version or the new one, never
 //!   half of one; removal, sizes and finding a file in an installed pack.
+//! - [`retire`]: replaced versions deleted a moment after the swap, never a name reused.
+//! - [`sweep`]: at start-up, what crashed installs left in a container is deleted.
 //! - [`reader`]: the archive file shared by the extraction threads.
 //! - [`lock`]: one install of a pack folder at a time (apps of one App Group share a container).
 //!
@@ -20,11 +28,16 @@
 //!
 //! Everything here blocks; async callers use `spawn_blocking`.
 
+pub mod central;
 pub mod entries;
 pub mod extract;
+pub mod layout;
 pub mod lock;
+pub mod names;
 pub mod reader;
+pub mod retire;
 pub mod swap;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -83,6 +96,19 @@ pub enum InstallError {
         needed: u64,
         limit: u64,
     },
+    /// The files declare more bytes than the container's file system has free.
+    #[error(
+        "{archive}: its files declare {needed} bytes, but the file system holding {} has only \
+         {available} bytes free; nothing was written",
+        folder.display()
+    )]
+    NoSpace {
+        archive: PathBuf,
+        /// The container, or the nearest existing folder above it, whose space was measured.
+        folder: PathBuf,
+        needed: u64,
+        available: u64,
+    },
     /// A file system operation failed.
     #[error("cannot {action} {path}: {error}")]
     Io {
@@ -93,6 +119,13 @@ pub enum InstallError {
     /// The pack folder name given is not one plain path component.
     #[error("`{folder}` is not a pack folder name: {problem}")]
     InvalidFolder { folder: String, problem: String },
+    /// Something bgassets did not make (a folder or file of the user's, a link pointing
+    /// elsewhere) is at the pack's place: it is never moved or deleted.
+    #[error(
+        "{path} is {found} that bgassets did not make: it was left as it is; move or rename it, \
+         then try again"
+    )]
+    Occupied { path: PathBuf, found: String },
     /// No such file in the installed pack, no pack installed, or a path that could only name
     /// something outside it.
     #[error("`{relative}` is not a file of the pack installed at {pack}")]
@@ -105,9 +138,10 @@ impl InstallError {
         match self {
             Self::Entry { .. } | Self::Archive { .. } => ErrorKind::InvalidArchive,
             Self::TooLarge { .. } => ErrorKind::InstallSizeExceeded,
+            Self::NoSpace { .. } => ErrorKind::DiskFull,
             Self::NotFound { .. } => ErrorKind::FileNotFound,
             Self::Io { error, .. } if is_disk_full(error) => ErrorKind::DiskFull,
-            Self::Io { .. } | Self::InvalidFolder { .. } => ErrorKind::Io,
+            Self::Io { .. } | Self::InvalidFolder { .. } | Self::Occupied { .. } => ErrorKind::Io,
         }
     }
 
@@ -119,6 +153,33 @@ impl InstallError {
             error,
         }
     }
+}
+
+/// Refuses an install whose declared size is more than the free space of the file system that
+/// will hold `container` (measured at the nearest folder that exists).
+fn check_space(archive: &Path, container: &Path, needed: u64) -> Result<(), InstallError> {
+    let Some(folder) = container.ancestors().find(|folder| folder.is_dir()) else {
+        return Ok(()); // nothing exists to measure: creating the container will say why
+    };
+    let available = fs4::available_space(folder)
+        .map_err(InstallError::io("measure the free space of", folder))?;
+    if fits(needed, available) {
+        Ok(())
+    } else {
+        Err(InstallError::NoSpace {
+            archive: archive.to_path_buf(),
+            folder: folder.to_path_buf(),
+            needed,
+            available,
+        })
+    }
+}
+
+/// Whether `needed` bytes of files fit in `available` free bytes. Blocks and folders take a
+/// little more than the files' bytes; extraction still stops at a full disk (`diskFull`, the
+/// staging folder deleted), this check only spares writing what cannot fit.
+fn fits(needed: u64, available: u64) -> bool {
+    needed <= available
 }
 
 fn is_disk_full(error: &std::io::Error) -> bool {
@@ -134,9 +195,11 @@ fn is_disk_full(error: &std::io::Error) -> bool {
 /// version as it was.
 pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
     let started = std::time::Instant::now();
-    swap::check_folder(request.folder)?;
+    layout::check_folder(request.folder)?;
+    layout::check_place(request.container, request.folder)?;
     let zip = reader::open(request.archive)?;
     let plan = entries::check(request.archive, &zip, request.max_install_size)?;
+    check_space(request.archive, request.container, plan.declared)?;
     let _one_at_a_time = lock::FolderLock::acquire(request.container, request.folder);
     let new_container = !request.container.exists();
     let staging = swap::prepare_staging(request.container, request.folder)?;
@@ -166,4 +229,18 @@ pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
         files: extracted.files,
         bytes: extracted.bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fits;
+
+    #[test]
+    fn declared_bytes_fit_up_to_the_free_space() {
+        assert!(fits(0, 0));
+        assert!(fits(1000, 1000));
+        assert!(!fits(1001, 1000));
+        assert!(!fits(1, 0));
+        assert!(fits(u64::MAX, u64::MAX));
+    }
 }

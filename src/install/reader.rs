@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use super::InstallError;
 
-/// Bytes read ahead for small reads (headers, the inflater's input).
+/// Bytes read ahead for small reads that follow each other (the inflater's input).
 const READ_AHEAD: usize = 256 << 10;
+/// Bytes read ahead for a small read after a seek (a header and its name, most likely).
+const SEEK_READ_AHEAD: usize = 4 << 10;
 
 /// An archive opened for installing.
 pub type Archive = zip::ZipArchive<SharedFile>;
@@ -60,6 +62,20 @@ impl Clone for SharedFile {
 }
 
 impl SharedFile {
+    /// Fills `out` from `offset`, past the read-ahead buffer: for small reads far apart, such
+    /// as every local header of an archive of large files.
+    pub fn read_exact_at(&self, out: &mut [u8], offset: u64) -> io::Result<()> {
+        let mut filled = 0;
+        while filled < out.len() {
+            let at = offset.saturating_add(filled as u64);
+            match self.read_at(&mut out[filled..], at)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                count => filled += count,
+            }
+        }
+        Ok(())
+    }
+
     fn read_at(&self, out: &mut [u8], offset: u64) -> io::Result<usize> {
         loop {
             #[cfg(unix)]
@@ -101,8 +117,18 @@ impl Read for SharedFile {
             self.position += count as u64;
             return Ok(count);
         }
+        // A read that carries on where the buffer ended reads ahead in full; one after a seek
+        // (a header, most likely) reads a little, so checking every local header of an archive
+        // of large files does not copy a quarter MiB for each.
+        let sequential = !self.buffer.is_empty()
+            && self.position == self.buffer_start + self.buffer.len() as u64;
+        let ahead = if sequential {
+            READ_AHEAD
+        } else {
+            SEEK_READ_AHEAD
+        };
         let mut buffer = std::mem::take(&mut self.buffer);
-        buffer.resize(READ_AHEAD, 0);
+        buffer.resize(ahead.max(out.len()), 0);
         let result = self.read_at(&mut buffer, self.position);
         buffer.truncate(*result.as_ref().unwrap_or(&0));
         self.buffer = buffer;
@@ -155,5 +181,10 @@ mod tests {
         a.read_exact(&mut big).unwrap();
         assert_eq!(big, bytes[107..107 + READ_AHEAD + 5]);
         assert!(a.seek(SeekFrom::Current(-1_000_000)).is_err());
+        let mut direct = [0u8; 9];
+        a.read_exact_at(&mut direct, 1000).unwrap();
+        assert_eq!(direct, bytes[1000..1009]);
+        let end = bytes.len() as u64 - 4;
+        assert!(a.read_exact_at(&mut direct, end).is_err(), "past the end");
     }
 }

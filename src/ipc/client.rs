@@ -1,6 +1,7 @@
-//! The socket's client side: a [`Connection`] sends requests with fresh ids, matches responses
-//! to them (several may be in flight), and hands events to any number of [`Events`] receivers.
-//! `bgassets ctl` and the app-facing [`crate::client`] are built on it.
+//! The socket's client side: a [`Connection`] says `hello` (as an app, or as a controller with
+//! the capability file's secret), sends requests with fresh ids, matches responses to them
+//! (several may be in flight), and hands events to any number of [`Events`] receivers.
+//! `bgassets ctl`, the window and the app-facing [`crate::client`] are built on it.
 //!
 //! Two tasks own the socket: a writer (so that a cancelled call never leaves half a line) and a
 //! reader. Both stop when the last clone of the connection is dropped.
@@ -15,7 +16,10 @@ use serde::de::DeserializeOwned;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::protocol::{ClientMessage, RequestLine, Response, ServerMessage, kind_name};
+use super::capability::{Capability, CapabilityError};
+use super::protocol::{
+    ClientMessage, Hello, Offered, RequestLine, Response, ServerMessage, kind_name,
+};
 use super::socket;
 use crate::manager::api::{ApiError, Request};
 use crate::manager::event::ManagerEvent;
@@ -48,6 +52,9 @@ pub enum ConnectionError {
 pub enum CallError {
     #[error(transparent)]
     Connection(#[from] ConnectionError),
+    /// The controller capability could not be read (another user's manager, or none running).
+    #[error(transparent)]
+    Capability(#[from] CapabilityError),
     /// The manager answered something this client does not understand.
     #[error("unexpected answer from the bgassets manager: {0}")]
     Protocol(String),
@@ -128,6 +135,29 @@ impl Connection {
             }
             Err(source) => Err(ConnectionError::Connect { socket, source }),
         }
+    }
+
+    /// Connects to the manager on `socket` and says hello as a controller, with the capability
+    /// read from `capability_file` ([`crate::store::Paths::capability_file`]).
+    pub async fn connect_controller(
+        socket: impl AsRef<Path>,
+        capability_file: &Path,
+    ) -> Result<Self, CallError> {
+        let connection = Self::connect(socket).await?;
+        connection.hello_controller(capability_file).await?;
+        Ok(connection)
+    }
+
+    /// Says hello as a controller, with the capability read from `capability_file`.
+    pub async fn hello_controller(&self, capability_file: &Path) -> Result<(), CallError> {
+        let capability = Capability::load(capability_file)?;
+        self.hello(Hello::Controller(Offered(capability.to_hex())))
+            .await
+    }
+
+    /// Says who this connection is; the manager allows nothing else before it.
+    pub async fn hello(&self, hello: Hello) -> Result<(), CallError> {
+        self.send(ClientMessage::Hello(hello)).await.map(drop)
     }
 
     /// A connection over any byte stream (`socket` only names it in errors).

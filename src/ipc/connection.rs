@@ -1,19 +1,24 @@
 //! One client connection, server side: reads request lines (at most [`MAX_LINE`] bytes each),
-//! runs up to [`MAX_IN_FLIGHT`] requests at once, and writes their responses and, once
-//! subscribed, the manager's events. Every problem is answered or logged; none ends the server.
+//! lets through what its role allows ([`Gate`]: nothing but `hello` until it is said), runs up to
+//! [`MAX_IN_FLIGHT`] requests at once, and writes their responses and, once subscribed, the
+//! manager's events it may see. Every problem is answered or logged; none ends the server.
 
 use std::collections::HashMap;
 use std::io;
+use std::sync::Arc;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::JoinSet;
 
+use super::capability::Capability;
+use super::gate::{Filter, Gate};
+use super::line::{LineRead, read_line};
 use super::protocol::{
     ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, Response, ServerMessage,
 };
 use super::server::Service;
-use crate::manager::api::ApiError;
+use crate::manager::api::{ApiError, Request};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
 
@@ -21,8 +26,9 @@ use crate::model::ErrorKind;
 /// finishes.
 pub const MAX_IN_FLIGHT: usize = 64;
 
-/// Serves `stream` until the client leaves (or a write fails).
-pub async fn serve<S, T>(service: S, stream: T, connection: u64)
+/// Serves `stream` until the client leaves (or a write fails); a controller's `hello` must
+/// offer `capability`.
+pub async fn serve<S, T>(service: S, stream: T, connection: u64, capability: Arc<Capability>)
 where
     S: Service,
     T: AsyncRead + AsyncWrite + Send + 'static,
@@ -35,6 +41,7 @@ where
         calls: JoinSet::new(),
         call_ids: HashMap::new(),
         events: None,
+        gate: Gate::new(capability),
     };
     session.run(BufReader::new(reader)).await;
     tracing::debug!(connection, "disconnected");
@@ -61,6 +68,7 @@ struct Session<S, W> {
     /// The request id of each running call, to answer even if it panics.
     call_ids: HashMap<tokio::task::Id, serde_json::Value>,
     events: Option<Subscription>,
+    gate: Gate,
 }
 
 impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
@@ -76,7 +84,7 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
             };
             let outgoing = match step {
                 Step::Read(Ok(LineRead::Line)) => {
-                    let reply = self.handle_line(&line);
+                    let reply = self.handle_line(&line).await;
                     line.clear();
                     reply
                 }
@@ -107,6 +115,11 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                     return;
                 }
                 Step::Answered(response) => Some(ServerMessage::Response(response)),
+                Step::Event(Some(ServerMessage::Event(event))) => self
+                    .gate
+                    .shows(&self.service, &event)
+                    .await
+                    .then_some(ServerMessage::Event(event)),
                 Step::Event(message) => message,
             };
             if let Some(message) = outgoing
@@ -118,8 +131,9 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
         }
     }
 
-    /// Starts a request, or answers at once (subscriptions, refusals). `None`: nothing to say yet.
-    fn handle_line(&mut self, line: &[u8]) -> Option<ServerMessage> {
+    /// Starts a request, or answers at once (hello, subscriptions, refusals). `None`: nothing to
+    /// say yet.
+    async fn handle_line(&mut self, line: &[u8]) -> Option<ServerMessage> {
         let request = match RequestLine::parse(line) {
             Ok(Some(request)) => request,
             Ok(None) => return None,
@@ -133,39 +147,57 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
             }
         };
         let id = request.id;
-        match request.message {
+        let answer = match request.message {
+            ClientMessage::Hello(hello) => self.gate.hello(hello),
             ClientMessage::Subscribe { app } => {
-                self.events = Some(Subscription {
-                    receiver: self.service.subscribe(),
-                    app,
-                });
-                Some(ServerMessage::Response(Response::success(
-                    id,
-                    serde_json::Value::Null,
-                )))
+                let admitted = self
+                    .gate
+                    .admit_subscription(&self.service, app.as_deref())
+                    .await;
+                admitted.map(|()| {
+                    self.events = Some(Subscription {
+                        receiver: self.service.subscribe(),
+                        app,
+                    });
+                    serde_json::Value::Null
+                })
             }
-            ClientMessage::Unsubscribe => {
+            ClientMessage::Unsubscribe => self.gate.admit_any("unsubscribe").map(|()| {
                 self.events = None;
-                Some(ServerMessage::Response(Response::success(
-                    id,
-                    serde_json::Value::Null,
-                )))
-            }
-            ClientMessage::Request(request) => {
-                let service = self.service.clone();
-                let call_id = id.clone();
-                let connection = self.connection;
-                let task = self.calls.spawn(async move {
-                    let result = service.call(request).await;
-                    if let Err(error) = &result {
-                        tracing::debug!(connection, "request {call_id} refused: {error}");
-                    }
-                    Response::from_result(call_id, result)
-                });
-                self.call_ids.insert(task.id(), id);
-                None
-            }
+                serde_json::Value::Null
+            }),
+            ClientMessage::Request(request) => match self.gate.admit(&self.service, &request).await
+            {
+                Ok(filter) => {
+                    self.start(id, request, filter);
+                    return None;
+                }
+                Err(refusal) => Err(refusal),
+            },
+        };
+        if let Err(refusal) = &answer {
+            tracing::warn!(
+                connection = self.connection,
+                "refusing request {id}: {}",
+                refusal.message
+            );
         }
+        Some(ServerMessage::Response(Response::from_result(id, answer)))
+    }
+
+    /// Runs an admitted request on its own task; its response is written when it is done.
+    fn start(&mut self, id: serde_json::Value, request: Request, filter: Filter) {
+        let service = self.service.clone();
+        let call_id = id.clone();
+        let connection = self.connection;
+        let task = self.calls.spawn(async move {
+            let result = filter.apply(service.call(request).await);
+            if let Err(error) = &result {
+                tracing::debug!(connection, "request {call_id} refused: {error}");
+            }
+            Response::from_result(call_id, result)
+        });
+        self.call_ids.insert(task.id(), id);
     }
 
     /// The response of a finished call, or an error if it panicked.
@@ -231,90 +263,5 @@ async fn next_event(events: &mut Option<Subscription>) -> Option<ServerMessage> 
             *events = None;
             None
         }
-    }
-}
-
-/// What [`read_line`] found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum LineRead {
-    /// A line is in the buffer (its newline removed).
-    Line,
-    /// The client closed its side with nothing pending.
-    Eof,
-    /// More than the limit arrived without a newline; the rest is left unread.
-    TooLong,
-}
-
-/// Reads up to the next newline into `line`, never holding more than `max` bytes. Cancel-safe:
-/// it only awaits `fill_buf`, and bytes already taken stay in `line` for the next call.
-pub async fn read_line<R: AsyncBufRead + Unpin>(
-    reader: &mut R,
-    line: &mut Vec<u8>,
-    max: usize,
-) -> io::Result<LineRead> {
-    loop {
-        let available = reader.fill_buf().await?;
-        if available.is_empty() {
-            // A last line without its newline still counts.
-            return Ok(if line.is_empty() {
-                LineRead::Eof
-            } else {
-                LineRead::Line
-            });
-        }
-        let (chunk, found) = match available.iter().position(|&b| b == b'\n') {
-            Some(end) => (&available[..end], true),
-            None => (available, false),
-        };
-        if line.len() + chunk.len() > max {
-            return Ok(LineRead::TooLong);
-        }
-        line.extend_from_slice(chunk);
-        let used = chunk.len() + usize::from(found);
-        reader.consume(used);
-        if found {
-            return Ok(LineRead::Line);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn lines_are_split_and_capped() {
-        let input: &[u8] = b"one\ntwo\r\n0123456789\nlast";
-        let mut reader = BufReader::with_capacity(4, input);
-        let mut line = Vec::new();
-        let mut lines = Vec::new();
-        loop {
-            match read_line(&mut reader, &mut line, 8).await.unwrap() {
-                LineRead::Line => lines.push(String::from_utf8(std::mem::take(&mut line)).unwrap()),
-                LineRead::Eof => break,
-                LineRead::TooLong => {
-                    lines.push("<too long>".into());
-                    break;
-                }
-            }
-        }
-        assert_eq!(lines, ["one", "two\r", "<too long>"]);
-
-        let mut reader = BufReader::new(&b"a\nb"[..]);
-        assert_eq!(
-            read_line(&mut reader, &mut line, 8).await.unwrap(),
-            LineRead::Line
-        );
-        line.clear();
-        assert_eq!(
-            read_line(&mut reader, &mut line, 8).await.unwrap(),
-            LineRead::Line
-        );
-        assert_eq!(line, b"b");
-        line.clear();
-        assert_eq!(
-            read_line(&mut reader, &mut line, 8).await.unwrap(),
-            LineRead::Eof
-        );
     }
 }

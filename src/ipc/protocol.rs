@@ -1,8 +1,9 @@
 //! The socket's messages: newline-delimited JSON, one message a line, in UTF-8
 //! (`docs/protocol.md` documents every one).
 //!
-//! A client sends requests: the manager's [`Request`] with an `id` of its choosing, plus the
-//! protocol's own `subscribe` and `unsubscribe`. The server answers each with a [`Response`]
+//! A client first says who it is with `hello` (an app, or a controller with the capability), then
+//! sends requests: the manager's [`Request`] with an `id` of its choosing, plus the protocol's own
+//! `subscribe` and `unsubscribe`. The server answers each with a [`Response`]
 //! carrying the same `id`, and, once subscribed, sends [`ServerMessage::Event`] lines as things
 //! happen. Parsing is strict about shape and forgiving about nothing else: every refusal is an
 //! [`ApiError`] that names what was wrong (the JSON position, the unknown method, the field).
@@ -14,6 +15,9 @@ use crate::manager::api::{ApiError, Request};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
 
+use super::hello::HelloParams;
+pub use super::hello::{Hello, Offered};
+
 /// The longest request line the server reads, newline excluded: 1 MiB.
 pub const MAX_LINE: usize = 1024 * 1024;
 
@@ -23,6 +27,7 @@ pub const INVALID_REQUEST: ErrorKind = ErrorKind::DownloadInvalid;
 
 /// Every method a client may send: the manager's requests, then the protocol's own.
 pub const METHODS: &[&str] = &[
+    "hello",
     "status",
     "allAssetPacks",
     "assetPack",
@@ -44,6 +49,8 @@ pub const METHODS: &[&str] = &[
 /// What a client can ask.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
+    /// Says who the connection is; nothing else is allowed before it.
+    Hello(Hello),
     /// One of the manager's requests.
     Request(Request),
     /// Receive events from now on, only `app`'s when given; replaces an earlier subscription.
@@ -143,6 +150,16 @@ impl RequestLine {
                 object.insert("method".into(), "unsubscribe".into());
                 object
             }
+            ClientMessage::Hello(hello) => {
+                let params = match hello {
+                    Hello::App(app) => serde_json::json!({ "app": app.as_str() }),
+                    Hello::Controller(offered) => serde_json::json!({ "capability": offered.0 }),
+                };
+                let mut object = Map::new();
+                object.insert("method".into(), "hello".into());
+                object.insert("params".into(), params);
+                object
+            }
         };
         object.insert("id".into(), self.id.clone());
         Value::Object(object).to_string()
@@ -170,6 +187,14 @@ fn parse_message(mut object: Map<String, Value>) -> Result<ClientMessage, String
     };
     let invalid = |e: serde_json::Error| format!("invalid params for `{method}`: {e}");
     match method.as_str() {
+        "hello" => {
+            let params: HelloParams = if params.is_null() {
+                HelloParams::default()
+            } else {
+                serde_json::from_value(params).map_err(invalid)?
+            };
+            params.into_hello().map(ClientMessage::Hello)
+        }
         "subscribe" => {
             let params: SubscribeParams = if params.is_null() {
                 SubscribeParams::default()
@@ -322,6 +347,7 @@ pub fn kind_name(kind: ErrorKind) -> String {
 mod tests {
     use super::*;
     use crate::manager::api::Selection;
+    use crate::model::FolderName;
 
     fn parse(line: &str) -> Result<RequestLine, Rejection> {
         RequestLine::parse(line.as_bytes()).map(|l| l.expect("not blank"))
@@ -398,7 +424,7 @@ mod tests {
     #[test]
     fn every_method_is_listed_and_round_trips() {
         let requests = one_of_each();
-        assert_eq!(requests.len() + 2, METHODS.len());
+        assert_eq!(requests.len() + 3, METHODS.len());
         for request in requests {
             let line = RequestLine {
                 id: 1.into(),
@@ -406,6 +432,7 @@ mod tests {
             };
             let method = serde_json::to_value(&request).unwrap()["method"].clone();
             assert!(METHODS.contains(&method.as_str().unwrap()), "{method}");
+            assert_eq!(method, request.method());
             assert_eq!(parse(&line.to_line()).unwrap(), line);
         }
         for message in [
@@ -414,6 +441,8 @@ mod tests {
             },
             ClientMessage::Subscribe { app: None },
             ClientMessage::Unsubscribe,
+            ClientMessage::Hello(Hello::App(FolderName::parse("group.a").unwrap())),
+            ClientMessage::Hello(Hello::Controller(Offered("ab".repeat(32)))),
         ] {
             let line = RequestLine {
                 id: "s".into(),
@@ -466,6 +495,44 @@ mod tests {
             binary.error.message
         );
         assert_eq!(RequestLine::parse(b"  \r").unwrap(), None);
+    }
+
+    #[test]
+    fn hello_names_one_valid_app_or_a_capability() {
+        let hello = parse(r#"{"id":0,"method":"hello","params":{"app":"org.example.game"}}"#);
+        assert_eq!(
+            hello.unwrap().message,
+            ClientMessage::Hello(Hello::App(FolderName::parse("org.example.game").unwrap()))
+        );
+        for (line, expected) in [
+            (
+                r#"{"id":0,"method":"hello","params":{"app":"../x"}}"#,
+                "params.app",
+            ),
+            (
+                r#"{"id":0,"method":"hello","params":{"app":""}}"#,
+                "is empty",
+            ),
+            (r#"{"id":0,"method":"hello"}"#, "exactly one"),
+            (
+                r#"{"id":0,"method":"hello","params":{"app":"a","capability":"b"}}"#,
+                "exactly one",
+            ),
+            (
+                r#"{"id":0,"method":"hello","params":{"app":7}}"#,
+                "invalid type",
+            ),
+        ] {
+            let refused = parse(line).unwrap_err();
+            assert_eq!(refused.error.kind, INVALID_REQUEST);
+            assert!(
+                refused.error.message.contains(expected),
+                "{line}: {}",
+                refused.error.message
+            );
+        }
+        let offered = Offered("secret".into());
+        assert_eq!(format!("{offered:?}"), "Offered(…)");
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! The socket server: takes the manager's socket, accepts connections and serves each on its own
-//! task until the shutdown token fires. It knows the manager only as a [`Service`] (calls and
-//! events), so tests drive it with a fake.
+//! The socket server: takes the manager's socket, writes a fresh controller capability beside
+//! it, accepts connections (of its own user only) and serves each on its own task until the
+//! shutdown token fires. It knows the manager only as a [`Service`] (calls and events), so tests
+//! drive it with a fake.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::capability::Capability;
 use super::connection;
 use super::protocol::{Response, ServerMessage};
 use super::socket::{self, BindError, Listener, SocketIdentity};
@@ -39,21 +42,40 @@ pub struct SocketServer {
     listener: Listener,
     socket: PathBuf,
     identity: SocketIdentity,
+    capability: Arc<Capability>,
+    capability_file: PathBuf,
+}
+
+/// Where the server beside `socket` writes its capability: the same folder, named
+/// [`crate::store::paths::CAPABILITY_FILE`] (so [`crate::store::Paths::capability_file`]).
+pub fn capability_file(socket: &Path) -> PathBuf {
+    socket.with_file_name(crate::store::paths::CAPABILITY_FILE)
 }
 
 impl SocketServer {
     /// Takes `socket` (normally [`crate::store::Paths::socket_path`]): creates its folder and the
     /// socket with mode 0600, replaces a stale socket nobody listens on, and refuses when another
-    /// server answers there. Needs a tokio runtime.
+    /// server answers there. Before the socket appears, a new capability replaces the file
+    /// beside it ([`capability_file`], mode 0600). Needs a tokio runtime.
     pub fn bind(socket: impl Into<PathBuf>) -> Result<Self, BindError> {
         let socket = socket.into();
-        let (listener, identity) = socket::bind(&socket)?;
+        let capability = Capability::generate()?;
+        let capability_file = capability_file(&socket);
+        let (listener, identity) =
+            socket::bind(&socket, || Ok(capability.save(&capability_file)?))?;
         tracing::info!("listening on {}", socket.display());
         Ok(Self {
             listener,
             socket,
             identity,
+            capability: Arc::new(capability),
+            capability_file,
         })
+    }
+
+    /// The file holding the capability controllers must offer.
+    pub fn capability_file(&self) -> &Path {
+        &self.capability_file
     }
 
     /// The socket's path.
@@ -80,7 +102,12 @@ impl SocketServer {
                             connections.spawn(refuse(stream, format!("too many connections ({MAX_CONNECTIONS})")));
                         } else {
                             tracing::debug!(connection = id, "connected");
-                            connections.spawn(connection::serve(service.clone(), stream, id));
+                            connections.spawn(connection::serve(
+                                service.clone(),
+                                stream,
+                                id,
+                                self.capability.clone(),
+                            ));
                         }
                     }
                     Err(error) => {
@@ -97,8 +124,9 @@ impl SocketServer {
 }
 
 impl Drop for SocketServer {
-    /// Removes the socket, unless another server has replaced it since.
+    /// Removes the socket and the capability file, unless another server has replaced them.
     fn drop(&mut self) {
+        self.capability.remove_if_ours(&self.capability_file);
         if self.identity.is_at(&self.socket)
             && let Err(error) = std::fs::remove_file(&self.socket)
         {

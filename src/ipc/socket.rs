@@ -18,6 +18,9 @@ pub enum BindError {
     /// The path does not fit in a socket address (about 100 bytes).
     #[error("the socket path {socket} is too long for a Unix socket: choose a shorter data dir")]
     PathTooLong { socket: PathBuf },
+    /// The controller capability could not be written beside the socket.
+    #[error(transparent)]
+    Capability(#[from] super::capability::CapabilityError),
     #[error("cannot {action} {path}")]
     Io {
         action: &'static str,
@@ -73,8 +76,13 @@ mod unix {
 
     /// Takes `socket`: refuses when a server answers on it, replaces a stale one, and creates
     /// it with mode 0600 under a temporary name before renaming it into place, so that nobody
-    /// can connect before its mode is set. Needs a tokio runtime.
-    pub fn bind(socket: &Path) -> Result<(Listener, SocketIdentity), BindError> {
+    /// can connect before its mode is set. `prepare` runs once the socket is known to be ours
+    /// and before anyone can connect (the server writes its capability then). Needs a tokio
+    /// runtime.
+    pub fn bind(
+        socket: &Path,
+        prepare: impl FnOnce() -> Result<(), BindError>,
+    ) -> Result<(Listener, SocketIdentity), BindError> {
         let io_error = |action, path: &Path| {
             let path = path.to_path_buf();
             move |source| BindError::Io {
@@ -102,6 +110,7 @@ mod unix {
         })?;
         let placed = std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))
             .map_err(io_error("set the mode of", &temporary))
+            .and_then(|()| prepare())
             .and_then(|()| {
                 std::fs::rename(&temporary, socket).map_err(io_error("move the socket to", socket))
             });
@@ -209,7 +218,10 @@ mod other {
         io::Error::new(io::ErrorKind::Unsupported, UNSUPPORTED)
     }
 
-    pub fn bind(socket: &Path) -> Result<(Listener, SocketIdentity), BindError> {
+    pub fn bind(
+        socket: &Path,
+        _prepare: impl FnOnce() -> Result<(), BindError>,
+    ) -> Result<(Listener, SocketIdentity), BindError> {
         Err(BindError::Io {
             action: "listen on",
             path: socket.to_path_buf(),

@@ -46,6 +46,12 @@ pub(super) enum Internal {
         archive: std::path::PathBuf,
         result: Result<crate::install::Installed, PackError>,
     },
+    /// The disk has room again for an install that failed `diskFull`.
+    SpaceFreed {
+        app: String,
+        pack: String,
+        version: u64,
+    },
 }
 
 /// The manager's state and the means to act on it.
@@ -106,6 +112,7 @@ impl Actor {
             return;
         };
         let mut engine_events = self.downloads.subscribe();
+        super::leftovers::sweep(&self.paths, &self.downloads, &self.state).await;
         self.restore().await;
         self.scan_watched_folders().await;
         self.start_update_check(None, None);
@@ -325,9 +332,17 @@ impl Actor {
                 version,
                 archive,
                 result,
-            } => {
-                self.finish_install(&app, &pack, version, &archive, result)
-                    .await;
+            } => match result {
+                Err(error) if super::space::waits_for_space(&error) => {
+                    self.wait_for_space(&app, &pack, version, error).await
+                }
+                result => {
+                    self.finish_install(&app, &pack, version, &archive, result)
+                        .await
+                }
+            },
+            Internal::SpaceFreed { app, pack, version } => {
+                self.on_space_freed(&app, &pack, version).await
             }
         }
     }

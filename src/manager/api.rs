@@ -157,6 +157,74 @@ pub enum Request {
     },
 }
 
+/// What a request reads or changes, so the socket can tell who may send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// The manager as a whole: limits, languages, registering an app from a path.
+    Manager,
+    /// Every app: `status`, `checkUpdates` of all, `pause` or `resume` of all.
+    Everything,
+    /// The packs of these apps (bundle ids, as the request names them).
+    Apps(Vec<&'a str>),
+}
+
+impl Selection {
+    /// The apps this selection reaches.
+    pub fn target(&self) -> Target<'_> {
+        match self {
+            Self::All => Target::Everything,
+            Self::App(app) => Target::Apps(vec![app]),
+            Self::Packs(packs) => {
+                let mut apps: Vec<&str> = packs.iter().map(|p| p.app.as_str()).collect();
+                apps.sort_unstable();
+                apps.dedup();
+                Target::Apps(apps)
+            }
+        }
+    }
+}
+
+impl Request {
+    /// The method's name, as the socket spells it (`allAssetPacks`).
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::AllAssetPacks { .. } => "allAssetPacks",
+            Self::AssetPack { .. } => "assetPack",
+            Self::Register { .. } => "register",
+            Self::Unregister { .. } => "unregister",
+            Self::Ensure { .. } => "ensure",
+            Self::Pause { .. } => "pause",
+            Self::Resume { .. } => "resume",
+            Self::Prioritize { .. } => "prioritize",
+            Self::Remove { .. } => "remove",
+            Self::CheckUpdates { .. } => "checkUpdates",
+            Self::SetLimits { .. } => "setLimits",
+            Self::SetLanguages { .. } => "setLanguages",
+            Self::FilePath { .. } => "filePath",
+        }
+    }
+
+    /// What this request reads or changes.
+    pub fn target(&self) -> Target<'_> {
+        match self {
+            Self::Status | Self::CheckUpdates { app: None } => Target::Everything,
+            Self::Register { .. } | Self::SetLimits { .. } | Self::SetLanguages { .. } => {
+                Target::Manager
+            }
+            Self::Pause { selection } | Self::Resume { selection } => selection.target(),
+            Self::AllAssetPacks { app }
+            | Self::AssetPack { app, .. }
+            | Self::Unregister { app }
+            | Self::Ensure { app, .. }
+            | Self::Prioritize { app, .. }
+            | Self::Remove { app, .. }
+            | Self::CheckUpdates { app: Some(app) }
+            | Self::FilePath { app, .. } => Target::Apps(vec![app]),
+        }
+    }
+}
+
 /// A refusal: a stable code and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase")]

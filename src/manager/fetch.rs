@@ -1,7 +1,8 @@
 //! Fetching an app's manifest from `BAManifestURL`: HTTPS required (loopback and hosts given with
 //! `--allow-insecure-host` excepted), every hop of a redirect checked against
 //! `BADownloadDomainAllowList` (the refusal names the host), `If-None-Match` with the cached ETag,
-//! and a cache on disk so a manager that restarts offline still knows its packs.
+//! a body bounded while it streams ([`MAX_MANIFEST_BYTES`]), and a cache on disk so a manager
+//! that restarts offline still knows its packs.
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,6 +16,10 @@ use crate::model::{App, ErrorKind, PackError, ServerManifest};
 /// Redirects followed for a manifest.
 const MAX_REDIRECTS: usize = 10;
 
+/// The largest manifest body read (8 MiB, some 20,000 packs): enforced while the body
+/// streams, so a server sending more never makes the manager buffer it.
+pub const MAX_MANIFEST_BYTES: usize = 8 << 20;
+
 /// A manifest as fetched.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -26,18 +31,9 @@ pub struct Fetched {
     pub url: Url,
 }
 
-/// Whether plain HTTP to `url` is acceptable: loopback, or a host explicitly allowed.
-pub fn insecure_allowed(url: &Url, insecure_hosts: &[String]) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || insecure_hosts.contains(&ip.to_string()),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => {
-            name.eq_ignore_ascii_case("localhost")
-                || insecure_hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
-        }
-        None => false,
-    }
-}
+/// Whether plain HTTP to `url` is acceptable: loopback, or a host explicitly allowed (the
+/// engine applies the same rule to every hop of a pack download).
+pub use crate::engine::transport::insecure_allowed;
 
 /// Refuses a URL that is not HTTPS (unless allowed) or whose host the allow list does not cover.
 pub fn check_url(app: &App, url: &Url, insecure_hosts: &[String]) -> Result<(), PackError> {
@@ -133,7 +129,7 @@ pub async fn fetch(
             .get(ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let text = response.text().await.map_err(|e| network(&url, e))?;
+        let text = read_capped(&url, response, MAX_MANIFEST_BYTES).await?;
         let manifest = parse(&url, &text)?;
         if let Err(error) = crate::store::write_atomically(cache, text.as_bytes()) {
             tracing::warn!("cannot cache the manifest in {}: {error}", cache.display());
@@ -149,6 +145,47 @@ pub async fn fetch(
         ErrorKind::Network,
         format!("{}: more than {MAX_REDIRECTS} redirects", app.manifest_url),
     ))
+}
+
+/// Reads a manifest body of at most `cap` bytes as UTF-8, refusing a larger one as soon as its
+/// `Content-Length` or its bytes say so (nothing past the cap is kept).
+async fn read_capped(
+    url: &Url,
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<String, PackError> {
+    let too_large = || {
+        PackError::new(
+            ErrorKind::InvalidManifest,
+            format!("{url}: the manifest is larger than the cap of {cap} bytes"),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > cap as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        let chunk = response.chunk().await.map_err(|e| {
+            PackError::new(
+                ErrorKind::Network,
+                format!("{url}: cannot fetch the manifest: {e}"),
+            )
+        })?;
+        let Some(chunk) = chunk else { break };
+        if chunk.len() > cap.saturating_sub(body.len()) {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|e| {
+        PackError::new(
+            ErrorKind::InvalidManifest,
+            format!("{url}: the manifest is not UTF-8: {e}"),
+        )
+    })
 }
 
 /// The cached manifest, for a manager that cannot reach the server.

@@ -14,6 +14,8 @@
 //! - [`registry`]: finding and reading Info.plists; [`fetch`]: manifests over HTTPS with ETags.
 //! - [`plan`]: size caps and allowances; [`languages`]: choosing language variants.
 //! - `actor`, `packs`, `views`: the actor's loop, what it does to packs, how it shows them.
+//! - `leftovers`: the start-up sweep of what a crash left in containers and downloads.
+//! - `space`: an install that ran out of disk space installs by itself once space is freed.
 //! - [`demo`]: the embedded demo: mock server, demo app, manager in a scratch data dir.
 
 mod actor;
@@ -22,10 +24,12 @@ pub mod demo;
 pub mod event;
 pub mod fetch;
 pub mod languages;
+mod leftovers;
 mod packs;
 pub mod plan;
 pub mod registry;
 pub mod settings;
+mod space;
 pub mod state;
 pub mod view;
 mod views;
@@ -205,6 +209,8 @@ impl Manager {
             retry: config.retry.clone(),
             extra_root_certificates: config.extra_root_certificates.clone(),
             max_redirects: None,
+            insecure_hosts: config.insecure_hosts.clone(),
+            max_body: None,
             hold_restored: false,
         })?;
         let (calls, call_receiver) = mpsc::channel(256);

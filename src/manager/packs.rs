@@ -399,13 +399,21 @@ impl Actor {
             .listed
             .clone()
             .ok_or_else(|| ApiError::pack_not_found(app, pack))?;
-        if entry.activity.is_in_progress() || entry.activity.is_paused() {
-            return Ok(());
-        }
         let base = record
             .manifest_base
             .clone()
             .unwrap_or_else(|| record.app.manifest_url.clone());
+        if entry.activity.is_in_progress() || entry.activity.is_paused() {
+            // The same version may now be listed elsewhere (signed URLs expire, a port
+            // changes): the saved download continues from its partial file there.
+            if let Ok(url) = listed.resolve_url(&base)
+                && super::fetch::check_url(&record.app, &url, &self.config.insecure_hosts).is_ok()
+            {
+                let id = download_id(app, pack, listed.version);
+                let _ = self.downloads.relocate(&id, url, listed.sha256).await;
+            }
+            return Ok(());
+        }
         let checked = check_limits(record, &listed).and_then(|()| {
             let url = listed
                 .resolve_url(&base)
@@ -426,12 +434,7 @@ impl Actor {
             url,
             destination: self
                 .paths
-                .app_downloads_dir(&record.app.bundle_id)
-                .join(format!(
-                    "{}@{}.zip",
-                    listed.id.folder_name(),
-                    listed.version
-                )),
+                .pack_archive(&record.app.bundle_id, &listed.id, listed.version),
             expected_size: Some(listed.download_size),
             sha256: Some(listed.sha256),
             priority: Priority(entry.priority),
@@ -717,6 +720,7 @@ impl Actor {
                 attempt,
                 reason,
                 delay_ms,
+                ..
             } => {
                 entry.note(
                     "retrying",
@@ -736,10 +740,32 @@ impl Actor {
                 Some(ManagerEventKind::Changed)
             }
             EventKind::Finished { .. } => {
-                entry.activity = Activity::Installing;
-                entry.note("installing", format!("version {version}"));
-                self.start_install(&app, &pack, version);
-                Some(ManagerEventKind::Installing)
+                let listed = entry.listed.as_ref().map(|l| l.version);
+                if listed == Some(version) {
+                    entry.activity = Activity::Installing;
+                    entry.note("installing", format!("version {version}"));
+                    self.start_install(&app, &pack, version);
+                    Some(ManagerEventKind::Installing)
+                } else {
+                    // A download restored after a crash can be of a version the state does not
+                    // list (the manifest that listed it was applied but not yet saved): its
+                    // sizes and limits are not known, so it is not installed. The archive stays
+                    // for a download of that version to verify and reuse.
+                    entry.activity = Activity::Idle;
+                    entry.note(
+                        "not installed",
+                        format!(
+                            "version {version} was downloaded, but the manifest lists {}",
+                            listed.map_or("no version".into(), |v| format!("version {v}"))
+                        ),
+                    );
+                    let _ = self
+                        .downloads
+                        .forget(engine::Selection::one(&event.id))
+                        .await;
+                    self.reconcile(&app).await;
+                    Some(ManagerEventKind::Changed)
+                }
             }
             EventKind::Failed { error } => {
                 let was_ready = self.launch_ready(&app);
@@ -762,7 +788,7 @@ impl Actor {
         }
     }
 
-    fn start_install(&mut self, app: &str, pack: &str, version: u64) {
+    pub(super) fn start_install(&mut self, app: &str, pack: &str, version: u64) {
         let Some(record) = self.state.apps.get(app) else {
             return;
         };
@@ -772,8 +798,7 @@ impl Actor {
         let container = self.paths.container(record.app.container_name());
         let archive = self
             .paths
-            .app_downloads_dir(&record.app.bundle_id)
-            .join(format!("{}@{version}.zip", listed.id.folder_name()));
+            .pack_archive(&record.app.bundle_id, &listed.id, version);
         let limit = listed.install_size;
         let internal = self.internal.clone();
         let (app, pack) = (app.to_string(), pack.to_string());
@@ -963,6 +988,7 @@ impl Actor {
                     attempt,
                     reason,
                     delay_ms,
+                    ..
                 } => Activity::Retrying {
                     attempt: *attempt,
                     reason: reason.clone(),

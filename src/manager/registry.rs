@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::api::ApiError;
-use crate::model::{App, ErrorKind};
+use crate::model::{App, ErrorKind, plist_bounds};
 
 /// The Info.plist `path` names, directly or as a folder holding one.
 pub fn find_info_plist(path: &Path) -> Result<PathBuf, ApiError> {
@@ -36,16 +36,30 @@ pub fn find_info_plist(path: &Path) -> Result<PathBuf, ApiError> {
 pub fn read_app(path: &Path) -> Result<(App, PathBuf, Option<PathBuf>), ApiError> {
     let plist = find_info_plist(path)?;
     let plist = plist.canonicalize().unwrap_or(plist);
-    let bytes = std::fs::read(&plist).map_err(|e| {
-        ApiError::new(
-            ErrorKind::Io,
-            format!("cannot read {}: {e}", plist.display()),
-        )
-    })?;
+    let bytes = read_info_plist(&plist)?;
     let app = App::parse(&plist.display().to_string(), &bytes)
         .map_err(|e| ApiError::new(ErrorKind::InvalidManifest, e.to_string()))?;
     let icon = find_icon(&plist);
     Ok((app, plist, icon))
+}
+
+/// The bytes of the Info.plist at `plist`, refused unread past `MAX_INFO_PLIST_BYTES`.
+fn read_info_plist(plist: &Path) -> Result<Vec<u8>, ApiError> {
+    let io = |e: std::io::Error| {
+        ApiError::new(
+            ErrorKind::Io,
+            format!("cannot read {}: {e}", plist.display()),
+        )
+    };
+    let file = std::fs::File::open(plist).map_err(io)?;
+    let length = file.metadata().map_err(io)?.len();
+    plist_bounds::read_capped(&plist.display().to_string(), file, Some(length)).map_err(|e| {
+        let kind = match e {
+            plist_bounds::ReadError::Io { .. } => ErrorKind::Io,
+            plist_bounds::ReadError::TooLarge(_) => ErrorKind::InvalidManifest,
+        };
+        ApiError::new(kind, e.to_string())
+    })
 }
 
 /// `icon.png` or `AppIcon.png` beside the plist or in `Resources/`.

@@ -105,10 +105,10 @@ impl DownloadRestrictions {
 }
 
 impl App {
-    /// Parses an Info.plist (XML or binary); `input` names it in errors.
+    /// Parses an Info.plist (XML or binary); `input` names it in errors. The bounds of
+    /// [`plist_bounds`](super::plist_bounds) apply: size, nesting and expanded values.
     pub fn parse(input: &str, bytes: &[u8]) -> Result<Self, InputError> {
-        let value = Value::from_reader(std::io::Cursor::new(bytes))
-            .map_err(|e| InputError::syntax(input, format!("not a property list: {e}")))?;
+        let value = super::plist_bounds::parse_value(input, bytes)?;
         let dict = value.as_dictionary().ok_or_else(|| {
             InputError::syntax(input, "the property list's root is not a dictionary")
         })?;

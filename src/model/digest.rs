@@ -7,19 +7,35 @@ use std::fmt;
 pub struct Sha256Digest(pub [u8; 32]);
 
 impl Sha256Digest {
-    /// Parses 64 hex characters (either case); the error says what was wrong.
+    /// Parses exactly 64 hex digits (`0-9`, `a-f`, either case), nothing else: no sign, no
+    /// `0x`, no spaces, no other characters. The error quotes the text and says what was wrong.
     pub fn parse_hex(text: &str) -> Result<Self, String> {
-        if text.len() != 64 {
+        let count = text.chars().count();
+        if count != 64 {
             return Err(format!(
-                "`{text}` is not a SHA-256: expected 64 hex characters, found {}",
-                text.chars().count()
+                "`{}` is not a SHA-256: expected 64 hex characters, found {count}",
+                shown(text)
             ));
         }
+        if let Some(other) = text.chars().find(|c| !c.is_ascii()) {
+            return Err(format!(
+                "`{}` is not a SHA-256: `{other}` is not a hex digit (only 0-9 and a-f are)",
+                shown(text)
+            ));
+        }
+        // 64 characters in 64 bytes: all ASCII, so every pair below is two whole characters.
         let mut bytes = [0u8; 32];
-        for (i, pair) in text.as_bytes().chunks(2).enumerate() {
-            let hex = std::str::from_utf8(pair).unwrap_or("");
-            bytes[i] = u8::from_str_radix(hex, 16)
-                .map_err(|_| format!("`{text}` is not a SHA-256: `{hex}` is not a hex byte"))?;
+        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+            match (hex_digit(pair[0]), hex_digit(pair[1])) {
+                (Some(high), Some(low)) => *byte = high << 4 | low,
+                _ => {
+                    return Err(format!(
+                        "`{}` is not a SHA-256: `{}` is not a hex byte (only 0-9 and a-f are hex digits)",
+                        shown(text),
+                        shown(&String::from_utf8_lossy(pair))
+                    ));
+                }
+            }
         }
         Ok(Self(bytes))
     }
@@ -34,6 +50,31 @@ impl Sha256Digest {
     pub fn to_hex(&self) -> String {
         self.to_string()
     }
+}
+
+/// The value of one hex digit; `None` for anything else (`u8::from_str_radix` would also
+/// accept a leading `+`).
+fn hex_digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `text` as it can be quoted in a message: control characters escaped, at most 100 characters.
+fn shown(text: &str) -> String {
+    const MAX: usize = 100;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 impl fmt::Display for Sha256Digest {
@@ -94,5 +135,39 @@ mod tests {
                 .unwrap_err()
                 .contains("`zz` is not a hex byte")
         );
+    }
+
+    /// `u8::from_str_radix` accepts `+f`: a digest is 64 hex digits and nothing else.
+    #[test]
+    fn only_hex_digits_are_accepted_no_sign_prefix_space_or_other_script() {
+        let good = "ab".repeat(32);
+        assert!(Sha256Digest::parse_hex(&good).is_ok());
+        let cases: Vec<(String, &str)> = vec![
+            (format!("+f{}", &good[2..]), "`+f` is not a hex byte"),
+            (format!("{}+f", &good[..62]), "`+f` is not a hex byte"),
+            (format!("0x{}", &good[2..]), "`0x` is not a hex byte"),
+            (format!(" {}", &good[1..]), "` b` is not a hex byte"),
+            (format!("{} ", &good[..63]), "`a ` is not a hex byte"),
+            (format!("{good} "), "found 65"),
+            (format!(" {good}"), "found 65"),
+            (format!("0x{good}"), "found 66"),
+            (format!("+{good}"), "found 65"),
+            (format!("-a{}", &good[2..]), "`-a` is not a hex byte"),
+            (format!("g0{}", &good[2..]), "`g0` is not a hex byte"),
+            // 64 bytes but 63 characters: `é` is two bytes.
+            (format!("é{}", &good[2..]), "found 63"),
+            // 64 characters but more bytes: full-width digits are not ASCII hex.
+            (format!("０{}", &good[1..]), "`０` is not a hex digit"),
+            (format!("{good}\n"), "found 65"),
+            (format!("\n{}", &good[1..]), "`\\nb` is not a hex byte"),
+            (String::new(), "found 0"),
+        ];
+        for (text, problem) in cases {
+            let error = Sha256Digest::parse_hex(&text).unwrap_err();
+            assert!(error.contains(problem), "{text:?}: {error}");
+            assert!(error.contains("is not a SHA-256"), "{text:?}: {error}");
+        }
+        let long = Sha256Digest::parse_hex(&"a".repeat(100_000)).unwrap_err();
+        assert!(long.len() < 300, "the echo is cut: {} bytes", long.len());
     }
 }

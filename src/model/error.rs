@@ -31,6 +31,9 @@ pub enum ErrorKind {
     // bgassets: what goes wrong on the way from a server to a container.
     /// No registered app has this bundle id.
     AppNotFound,
+    /// The socket connection's role does not allow the request: it has not said `hello`, offered
+    /// a wrong capability, or, as an app, named another app or a controller's request.
+    NotAuthorized,
     /// The manifest or pack URL's host is not in `BADownloadDomainAllowList`, or the URL is not
     /// HTTPS where HTTPS is required.
     HostNotAllowed,

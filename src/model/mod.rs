@@ -2,6 +2,7 @@
 //! I/O beyond the bytes handed in.
 //!
 //! - [`app`]: an app as its `Info.plist` declares it (bundle keys and every Background Assets key).
+//! - [`plist_bounds`]: the caps on a property list: bytes read, nesting, expanded values.
 //! - [`pack_manifest`]: Apple's pack manifest, the packager's input (`assetPackID`, policy, selectors).
 //! - [`server_manifest`]: the manifest a client fetches: every pack with version, URL, sizes, SHA-256.
 //! - [`kind`]: the kind of content a pack holds (audio, levels…), which picks its icon.
@@ -25,6 +26,7 @@ pub mod kind;
 pub mod name;
 pub mod pack_id;
 pub mod pack_manifest;
+pub mod plist_bounds;
 pub mod policy;
 pub mod rel_path;
 pub mod server_manifest;

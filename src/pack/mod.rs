@@ -47,6 +47,9 @@ pub enum PackError {
     },
     #[error("{0}")]
     Index(String),
+    /// bgassets will not touch what is at `path`: it did not make it, or it lies outside.
+    #[error("{path}: {problem}")]
+    Refused { path: PathBuf, problem: String },
 }
 
 impl PackError {

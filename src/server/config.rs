@@ -2,8 +2,9 @@
 //! ([`Announcement`], the one JSON line `bgassets serve` prints), and why starting can fail
 //! ([`ServeError`]).
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,62 @@ pub struct ServeConfig {
     pub cert_dir: Option<PathBuf>,
     /// The faults to start with.
     pub faults: Faults,
+    /// Listen on an address other than loopback (the server has no authentication).
+    pub allow_remote: bool,
+    /// Header timeout and connection cap.
+    pub limits: ConnLimits,
+}
+
+/// How slow and how many clients may be: the answer to slowloris and connection floods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnLimits {
+    /// Time a client has to send a request's headers (also a control request's body); an idle
+    /// keep-alive connection is closed after it too.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog until one ends.
+    pub max_connections: usize,
+}
+
+/// The default header timeout.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default connection cap.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// The longest header timeout accepted.
+pub const MAX_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(3600);
+
+impl Default for ConnLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl ConnLimits {
+    /// Refuses a zero cap and a header timeout of zero or over an hour.
+    pub fn validate(&self) -> Result<(), ServeError> {
+        if self.max_connections == 0 {
+            return Err(ServeError::Limit {
+                what: "max connections",
+                problem: "must be at least 1".into(),
+            });
+        }
+        let timeout = self.header_read_timeout;
+        if timeout.is_zero() || timeout > MAX_HEADER_READ_TIMEOUT {
+            return Err(ServeError::Limit {
+                what: "header timeout",
+                problem: format!("{timeout:?} is not between 1 ms and 1 hour"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Whether the server may listen on `ip`: loopback always (IPv4-mapped IPv6 included), any
+/// other address only when `allow_remote` is set.
+pub fn may_listen_on(ip: IpAddr, allow_remote: bool) -> bool {
+    allow_remote || ip.to_canonical().is_loopback()
 }
 
 impl ServeConfig {
@@ -34,6 +91,8 @@ impl ServeConfig {
             tls: false,
             cert_dir: None,
             faults: Faults::default(),
+            allow_remote: false,
+            limits: ConnLimits::default(),
         }
     }
 }
@@ -61,6 +120,20 @@ pub enum ServeError {
     },
     #[error("cannot serve {}: not a directory", path.display())]
     RootNotADirectory { path: PathBuf },
+    #[error(
+        "refusing to listen on {addr}: not a loopback address, and the mock server has no \
+         authentication (anyone who reaches it can read its request log and change its faults); \
+         pass --allow-remote to listen there anyway"
+    )]
+    NotLoopback { addr: SocketAddr },
+    #[error("invalid {what}: {problem}")]
+    Limit { what: &'static str, problem: String },
+    #[error(
+        "the certificate directory {} holds the served directory {}: its private key would be \
+         served; choose a --cert-dir outside it",
+        cert_dir.display(), root.display()
+    )]
+    CertDirHoldsRoot { cert_dir: PathBuf, root: PathBuf },
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -87,4 +160,61 @@ pub enum ServeError {
         #[from]
         source: FaultError,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    #[test]
+    fn only_loopback_is_allowed_unless_asked() {
+        let mapped = Ipv4Addr::LOCALHOST.to_ipv6_mapped();
+        for ip in [
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V4(Ipv4Addr::new(127, 3, 2, 1)),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V6(mapped),
+        ] {
+            assert!(may_listen_on(ip, false), "{ip}");
+        }
+        for ip in [
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)),
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+        ] {
+            assert!(!may_listen_on(ip, false), "{ip}");
+            assert!(may_listen_on(ip, true), "{ip}");
+        }
+    }
+
+    #[test]
+    fn limits_refuse_zero_and_absurd_values() {
+        assert!(ConnLimits::default().validate().is_ok());
+        let zero_cap = ConnLimits {
+            max_connections: 0,
+            ..ConnLimits::default()
+        };
+        assert!(
+            zero_cap
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max connections")
+        );
+        for timeout in [Duration::ZERO, Duration::from_secs(3601)] {
+            let limits = ConnLimits {
+                header_read_timeout: timeout,
+                ..ConnLimits::default()
+            };
+            assert!(
+                limits
+                    .validate()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("header timeout")
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The control endpoint under the reserved prefix `/_bgassets/`: read and change the faults
 //! while the server runs, and read or clear the request log. It is never faulted and never
-//! logged, and always answers JSON (errors as `{"error": "…"}`).
+//! logged, and always answers JSON (errors as `{"error": "…"}`). It is reached only by the exact
+//! spelling of its paths: [`super::route`] decides, once, before anything here runs.
 //!
 //! | request | answer |
 //! |---|---|
@@ -21,23 +22,18 @@ use super::body::ServeBody;
 use super::faults::Faults;
 use super::state::Shared;
 
-/// The reserved path prefix; files under a `_bgassets` folder of the root are not served.
+/// The reserved path prefix; no file with a `_bgassets*` name is ever served.
 pub const PREFIX: &str = "/_bgassets/";
 /// The largest control body accepted.
 const MAX_BODY: usize = 64 * 1024;
 
-/// Whether a request path belongs to the control endpoint.
-pub fn is_control_path(path: &str) -> bool {
-    path.starts_with(PREFIX) || path == PREFIX.trim_end_matches('/')
-}
-
-/// Answers one control request.
-pub async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<ServeBody> {
+/// Answers one request for the control endpoint `endpoint` (`faults`, `requests`).
+pub async fn handle(
+    request: Request<Incoming>,
+    endpoint: &str,
+    shared: &Shared,
+) -> Response<ServeBody> {
     let path = request.uri().path().to_string();
-    let endpoint = path
-        .strip_prefix(PREFIX)
-        .unwrap_or("")
-        .trim_end_matches('/');
     let method = request.method().clone();
     match (endpoint, method) {
         ("faults", Method::GET) => json_reply(StatusCode::OK, &shared.faults()),
@@ -64,12 +60,20 @@ pub async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Ser
 
 /// Applies a partial set of faults; refuses bodies that are too large, not JSON or invalid.
 async fn put_faults(request: Request<Incoming>, shared: &Shared) -> Response<ServeBody> {
-    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) => {
+    let limit = shared.limits.header_read_timeout;
+    let read = tokio::time::timeout(limit, Limited::new(request.into_body(), MAX_BODY).collect());
+    let body = match read.await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(error)) => {
             return error_reply(
                 StatusCode::BAD_REQUEST,
                 &format!("cannot read the body (at most {MAX_BODY} bytes): {error}"),
+            );
+        }
+        Err(_) => {
+            return error_reply(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!("the body did not arrive within {limit:?}"),
             );
         }
     };

@@ -1,5 +1,6 @@
-//! One request in, one response out: routes the control prefix to [`super::control`] and
-//! answers every other path from the served directory, applying the request-level faults
+//! One request in, one response out: parses the path once into a [`Route`], sends the control
+//! endpoint's exact spelling to [`super::control`] and answers every other path from the served
+//! directory (or with the path's refusal), applying the request-level faults
 //! (`latency`, `fail_rate`, `ignore_range`, `change_etag`, `corrupt`) and the conditional and
 //! range headers, then logs the response.
 
@@ -16,6 +17,7 @@ use super::faults::Faults;
 use super::files::{self, FileInfo};
 use super::log::{Outcome, RequestRecord, trace};
 use super::range::{self, RangeRequest};
+use super::route::{FilePath, Refusal, Route, route};
 use super::state::Shared;
 
 /// Every request of every connection comes through here.
@@ -23,10 +25,14 @@ pub async fn handle(
     request: Request<Incoming>,
     shared: Arc<Shared>,
 ) -> Result<Response<ServeBody>, Infallible> {
-    if control::is_control_path(request.uri().path()) {
-        return Ok(control::handle(request, &shared).await);
-    }
-    Ok(serve(&request, shared).await)
+    let path = match route(request.uri().path()) {
+        Ok(Route::Control(endpoint)) => {
+            return Ok(control::handle(request, &endpoint, &shared).await);
+        }
+        Ok(Route::File(path)) => Ok(path),
+        Err(refusal) => Err(refusal),
+    };
+    Ok(serve(&request, path, shared).await)
 }
 
 /// What to answer, before it becomes a response and a log record.
@@ -44,18 +50,27 @@ enum ReplyBody {
 }
 
 impl Reply {
-    fn text(status: StatusCode, message: &str) -> Self {
+    /// A short text answer: `NAME: MESSAGE`, the name stable for scripts and tests.
+    fn text(status: StatusCode, name: &str, message: &str) -> Self {
         Reply {
             status,
             headers: vec![(header::CONTENT_TYPE, "text/plain; charset=utf-8".into())],
-            body: ReplyBody::Text(format!("{message}\n")),
+            body: ReplyBody::Text(format!("{name}: {message}\n")),
             faults: Vec::new(),
         }
     }
+
+    fn refusal(refusal: Refusal) -> Self {
+        Reply::text(refusal.status(), refusal.name(), refusal.message())
+    }
 }
 
-/// Answers a file request and records it in the log.
-async fn serve(request: &Request<Incoming>, shared: Arc<Shared>) -> Response<ServeBody> {
+/// Answers a file request (or a refused path) and records it in the log.
+async fn serve(
+    request: &Request<Incoming>,
+    path: Result<FilePath, Refusal>,
+    shared: Arc<Shared>,
+) -> Response<ServeBody> {
     let faults = shared.faults();
     let mut applied = Vec::new();
     if let Some(latency) = faults.latency.filter(|latency| !latency.is_zero()) {
@@ -66,6 +81,7 @@ async fn serve(request: &Request<Incoming>, shared: Arc<Shared>) -> Response<Ser
         applied.push("fail");
         let mut reply = Reply::text(
             StatusCode::SERVICE_UNAVAILABLE,
+            "fail",
             "injected failure (fail_rate)",
         );
         reply
@@ -75,14 +91,19 @@ async fn serve(request: &Request<Incoming>, shared: Arc<Shared>) -> Response<Ser
     } else if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut reply = Reply::text(
             StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
             "only GET and HEAD are served",
         );
         reply.headers.push((header::ALLOW, "GET, HEAD".into()));
         reply
     } else {
-        match files::resolve(&shared.root, request.uri().path()).await {
+        let file = match path {
+            Ok(path) => files::resolve(&shared.root, shared.hidden.as_deref(), &path).await,
+            Err(refusal) => Err(refusal),
+        };
+        match file {
             Ok(file) => file_reply(request.headers(), &file, &faults, &shared),
-            Err(refusal) => Reply::text(refusal.status(), refusal.message()),
+            Err(refusal) => Reply::refusal(refusal),
         }
     };
     applied.append(&mut reply.faults);

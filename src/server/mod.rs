@@ -8,9 +8,13 @@
 //! - [`config`]: [`ServeConfig`], the [`Announcement`] line, [`ServeError`].
 //! - [`faults`]: [`Faults`] and their validation; `fault_json`: their JSON forms and the partial
 //!   updates the control endpoint accepts.
-//! - `conn`: the accept loop, TLS handshakes and HTTP/1.1 connections.
-//! - `handler`: one request to one response: routing, validators, ranges, request faults.
-//! - [`files`]: request paths to files, safely; `ETag` and `Content-Type`.
+//! - `conn`: the accept loop (at most `max_connections` at once), TLS handshakes and HTTP/1.1
+//!   connections (slow headers time out).
+//! - [`route`]: the request path, parsed once: the control endpoint's exact spelling, a safe
+//!   file path, or a named refusal.
+//! - `handler`: one request to one response: validators, ranges, request faults.
+//! - [`files`]: file paths to files, safely (never the certificate directory); `ETag` and
+//!   `Content-Type`.
 //! - [`range`]: `Range`, `If-Range`, `If-None-Match`, `If-Modified-Since` parsing.
 //! - `body`: streaming file bodies and the body faults (rate, drop, stall, corrupt).
 //! - [`rate`]: the global token bucket behind `rate`.
@@ -37,10 +41,11 @@ mod handler;
 pub mod log;
 pub mod range;
 pub mod rate;
+pub mod route;
 mod state;
 pub mod tls;
 
-pub use config::{Announcement, ServeConfig, ServeError};
+pub use config::{Announcement, ConnLimits, ServeConfig, ServeError};
 pub use faults::{FaultError, Faults};
 pub use log::{Outcome, RequestRecord};
 
@@ -58,10 +63,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Checks the root, binds the address, prepares TLS if asked and starts serving in the
-    /// background of the current tokio runtime.
+    /// Checks the root, the address and the limits, prepares TLS if asked, binds the address
+    /// and starts serving in the background of the current tokio runtime.
     pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
         config.faults.validate()?;
+        config.limits.validate()?;
+        if !config::may_listen_on(config.addr.ip(), config.allow_remote) {
+            return Err(ServeError::NotLoopback { addr: config.addr });
+        }
         let root = tokio::fs::canonicalize(&config.root)
             .await
             .map_err(|source| ServeError::RootMissing {
@@ -75,9 +84,21 @@ impl Server {
             tracing::warn!(root = %root.display(), "no manifest.json in the served directory");
         }
         let cert = match config.tls {
-            true => Some(tls::setup(config.cert_dir.as_deref())?),
+            true => Some(tls::setup(config.cert_dir.as_deref(), &root)?),
             false => None,
         };
+        let hidden = cert.as_ref().map(|cert| cert.dir.clone());
+        if let Some(dir) = hidden.as_ref().filter(|dir| dir.starts_with(&root)) {
+            tracing::warn!(
+                cert_dir = %dir.display(),
+                "the certificate directory is inside the served directory: it is hidden, \
+                 every file in it answers 404"
+            );
+        }
+        if !config.addr.ip().to_canonical().is_loopback() {
+            tracing::warn!(addr = %config.addr, "listening beyond loopback (--allow-remote): \
+                anyone who reaches this address can read the request log and change the faults");
+        }
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| ServeError::Bind {
@@ -89,7 +110,7 @@ impl Server {
             source,
         })?;
         let url = base_url(local_addr, cert.is_some());
-        let shared = Arc::new(Shared::new(root, config.faults));
+        let shared = Arc::new(Shared::new(root, hidden, config.limits, config.faults));
         let (stop, stopped) = watch::channel(false);
         let acceptor = cert.as_ref().map(|cert| cert.acceptor.clone());
         let task = tokio::spawn(conn::accept_loop(

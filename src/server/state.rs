@@ -1,4 +1,5 @@
-//! The state every connection of one server shares: the served root, the live faults (a
+//! The state every connection of one server shares: the served root, the hidden certificate
+//! directory, the connection limits, the live faults (a
 //! `watch` channel, so streaming bodies notice changes such as a cleared stall), the global
 //! rate limiter, the random generator behind `fail_rate`, and the request log.
 
@@ -8,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::watch;
 
+use super::config::ConnLimits;
 use super::faults::Faults;
 use super::log::RequestLog;
 use super::rate::RateLimiter;
@@ -17,6 +19,10 @@ use super::rate::RateLimiter;
 pub struct Shared {
     /// The canonical served directory.
     pub root: PathBuf,
+    /// The canonical TLS certificate directory, never served from.
+    pub hidden: Option<PathBuf>,
+    /// Header timeout and connection cap.
+    pub limits: ConnLimits,
     /// The live faults; bodies subscribe to changes.
     pub faults: watch::Sender<Faults>,
     /// The one token bucket behind the `rate` fault.
@@ -28,14 +34,16 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// State for a server of `root` starting with `faults`.
-    pub fn new(root: PathBuf, faults: Faults) -> Self {
+    /// State for a server of `root` starting with `faults`, never serving from `hidden`.
+    pub fn new(root: PathBuf, hidden: Option<PathBuf>, limits: ConnLimits, faults: Faults) -> Self {
         let rng = faults
             .seed
             .map(fastrand::Rng::with_seed)
             .unwrap_or_default();
         Self {
             root,
+            hidden,
+            limits,
             faults: watch::Sender::new(faults),
             limiter: RateLimiter::default(),
             log: RequestLog::default(),

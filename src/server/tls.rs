@@ -4,7 +4,8 @@
 //! serves it (aws-lc-rs provider, HTTP/1.1 only).
 //!
 //! Without `--cert-dir` the files go to a fresh temporary directory that lives as long as the
-//! server and is removed when it stops.
+//! server and is removed when it stops. A `--cert-dir` that holds the served directory is
+//! refused before anything is written; one inside it is hidden by the file lookup.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct TlsSetup {
     pub acceptor: TlsAcceptor,
     /// `cert.pem`: the certificate clients should trust.
     pub cert_path: PathBuf,
+    /// The directory holding `cert.pem` and `key.pem`, canonical: never served from.
+    pub dir: PathBuf,
     /// The certificate in PEM form (the content of `cert.pem`).
     pub cert_pem: String,
     /// Removes the temporary directory when dropped (none with `--cert-dir`).
@@ -42,19 +45,32 @@ impl std::fmt::Debug for TlsSetup {
 }
 
 /// Makes the certificate, writes it to `cert_dir` (or a temporary directory) and builds the
-/// acceptor.
-pub fn setup(cert_dir: Option<&Path>) -> Result<TlsSetup, ServeError> {
+/// acceptor. `root` is the canonical served directory: a `cert_dir` holding it is refused.
+pub fn setup(cert_dir: Option<&Path>, root: &Path) -> Result<TlsSetup, ServeError> {
     let (dir, temp_dir) = match cert_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|source| ServeError::CertDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-            (dir.to_path_buf(), None)
+            let canonical = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::canonicalize(dir))
+                .map_err(|source| ServeError::CertDir {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            if root.starts_with(&canonical) {
+                return Err(ServeError::CertDirHoldsRoot {
+                    cert_dir: canonical,
+                    root: root.to_path_buf(),
+                });
+            }
+            (canonical, None)
         }
         None => {
             let temp = TempDir::new()?;
-            (temp.path().to_path_buf(), Some(temp))
+            let canonical =
+                std::fs::canonicalize(temp.path()).map_err(|source| ServeError::CertDir {
+                    path: temp.path().to_path_buf(),
+                    source,
+                })?;
+            (canonical, Some(temp))
         }
     };
     let key = KeyPair::generate().map_err(|source| ServeError::Certificate { source })?;
@@ -80,6 +96,7 @@ pub fn setup(cert_dir: Option<&Path>) -> Result<TlsSetup, ServeError> {
     Ok(TlsSetup {
         acceptor: TlsAcceptor::from(Arc::new(config)),
         cert_path,
+        dir,
         cert_pem,
         temp_dir,
     })
@@ -177,7 +194,7 @@ mod tests {
 
     #[test]
     fn certificate_files_are_written_and_removed_with_the_temp_dir() {
-        let setup = setup(None).unwrap();
+        let setup = setup(None, Path::new("/nonexistent-root")).unwrap();
         let dir = setup.temp_dir.as_ref().unwrap().path().to_path_buf();
         let pem = std::fs::read_to_string(&setup.cert_path).unwrap();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
@@ -185,6 +202,24 @@ mod tests {
         assert!(dir.join("key.pem").exists());
         drop(setup);
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_cert_dir_holding_the_root_is_refused_before_writing() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let root = std::fs::canonicalize(root).unwrap();
+        for cert_dir in [temp.path().to_path_buf(), root.clone()] {
+            let error = setup(Some(&cert_dir), &root).unwrap_err();
+            assert!(
+                matches!(error, ServeError::CertDirHoldsRoot { .. }),
+                "{error}"
+            );
+            assert!(!cert_dir.join("key.pem").exists());
+        }
+        let inside = setup(Some(&root.join("certs")), &root).unwrap();
+        assert_eq!(inside.dir, root.join("certs"));
     }
 
     #[test]

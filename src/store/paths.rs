@@ -5,10 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::FolderName;
+use crate::model::{FolderName, PackId};
 
 /// The environment variable that sets the data dir when `--data-dir` is absent.
 pub const HOME_VARIABLE: &str = "BGASSETS_HOME";
+
+/// The name of the controller capability file, beside the socket.
+pub const CAPABILITY_FILE: &str = "bgassets.capability";
 
 /// Why the paths could not be worked out.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +110,12 @@ impl Paths {
         self.downloads_dir().join(bundle_id.as_str())
     }
 
+    /// Where version `version` of `pack` is downloaded for the app (its partial file beside it).
+    pub fn pack_archive(&self, bundle_id: &FolderName, pack: &PackId, version: u64) -> PathBuf {
+        self.app_downloads_dir(bundle_id)
+            .join(format!("{}@{version}.zip", pack.folder_name()))
+    }
+
     /// One app's cached manifest.
     pub fn manifest_cache(&self, bundle_id: &FolderName) -> PathBuf {
         self.manifests_dir().join(format!("{bundle_id}.json"))
@@ -126,6 +135,13 @@ impl Paths {
     pub fn lock_file(&self) -> PathBuf {
         self.data.join("manager.lock")
     }
+
+    /// The controller capability (mode 0600, redrawn at each start) the socket server writes
+    /// beside its socket: in the data dir, or in `$XDG_RUNTIME_DIR/bgassets` beside the socket
+    /// when the platform has a runtime folder (`docs/security.md`).
+    pub fn capability_file(&self) -> PathBuf {
+        self.runtime.join(CAPABILITY_FILE)
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +159,7 @@ mod tests {
             paths.containers_dir(),
             paths.socket_path(),
             paths.lock_file(),
+            paths.capability_file(),
         ] {
             assert!(path.starts_with("/tmp/x"), "{}", path.display());
         }

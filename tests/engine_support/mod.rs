@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod liar;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! Helpers for the installer tests: packs built by the real packager, hand-made zips (hostile
 //! ones included) written with the `zip` crate and then patched byte by byte where the writer
-//! refuses to lie, and a recursive listing of a folder to prove an install wrote nothing.
+//! refuses to lie, or written byte by byte ([`raw`]); the hostile corpus ([`corpus`]); and a
+//! recursive listing of a folder to prove an install wrote nothing.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -10,6 +11,16 @@ use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
+
+pub mod corpus;
+pub mod corpus_crafted;
+pub mod raw;
+
+/// Bytes that do not compress, the same for the same seed.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..len).map(|_| rng.u8(..)).collect()
+}
 
 /// Writes `bytes` at `path`, creating its folders.
 pub fn write(path: &Path, bytes: &[u8]) {

@@ -1,8 +1,11 @@
 //! Helpers for the socket tests: a fake manager ([`FakeService`]) that records every request,
 //! answers from a small in-memory catalog and emits events as a real one would; a server on a
-//! socket in a temp dir; raw line clients; waits with timeouts.
+//! socket in a temp dir; raw line clients that say hello as a controller, as an app or not at
+//! all; waits with timeouts.
 
 #![allow(dead_code)]
+
+pub mod real;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -10,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bgassets::engine::Limits;
-use bgassets::ipc::{Service, SocketServer};
+use bgassets::ipc::{Connection, Service, SocketServer};
 use bgassets::manager::api::{ApiError, PackRef, Request};
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::manager::view::{AppView, PackView, STATUS_SCHEMA, StatusDocument};
@@ -61,6 +64,8 @@ struct Inner {
     answered: std::sync::atomic::AtomicUsize,
     flaky_failed: std::sync::atomic::AtomicBool,
     packs: Mutex<Vec<FakePack>>,
+    /// Apps' App Group ids, which name their containers.
+    groups: Mutex<std::collections::HashMap<String, String>>,
     events: broadcast::Sender<ManagerEvent>,
 }
 
@@ -115,6 +120,7 @@ impl FakeService {
                 answered: Default::default(),
                 flaky_failed: Default::default(),
                 packs: Mutex::new(packs),
+                groups: Default::default(),
                 events: broadcast::channel(256).0,
             }),
         }
@@ -130,6 +136,12 @@ impl FakeService {
         self.inner
             .answered
             .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Puts `app` in the App Group `group`: its container is named after the group.
+    pub fn set_group(&self, app: &str, group: &str) {
+        let mut groups = self.inner.groups.lock().unwrap();
+        groups.insert(app.into(), group.into());
     }
 
     /// Sends an event to subscribers.
@@ -207,7 +219,14 @@ impl FakeService {
             manifest_etag: None,
             last_checked_ms: None,
             manifest_error: None,
-            container: self.inner.root.join(app),
+            container: self.inner.root.join(
+                self.inner
+                    .groups
+                    .lock()
+                    .unwrap()
+                    .get(app)
+                    .map_or(app, String::as_str),
+            ),
             launch_ready: true,
             waiting_for: Vec::new(),
             essential_failed: Vec::new(),
@@ -376,6 +395,8 @@ impl Service for FakeService {
 pub struct Served {
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
+    /// Where the server wrote its controller capability.
+    pub capability_file: PathBuf,
     pub fake: FakeService,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -388,25 +409,63 @@ impl Served {
         let socket = paths.socket_path();
         let fake = FakeService::new(&paths.containers_dir());
         let server = SocketServer::bind(&socket).unwrap();
+        let capability_file = server.capability_file().to_path_buf();
+        assert_eq!(capability_file, paths.capability_file());
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(server.serve(fake.clone(), shutdown.clone()));
         Self {
             dir,
             socket,
+            capability_file,
             fake,
             shutdown,
             task,
         }
     }
 
-    /// Stops the server and waits for it.
-    pub async fn stop(self) {
+    /// Stops the server and waits for it; the temp dir is handed back, to keep it a while.
+    pub async fn stop(self) -> tempfile::TempDir {
         self.shutdown.cancel();
         within(self.task).await.unwrap();
+        self.dir
     }
 
+    /// A raw client that said hello as a controller.
     pub async fn raw(&self) -> Raw {
+        let mut raw = Raw::connect(&self.socket).await;
+        let hello = raw.hello_line_controller(&self.capability_file);
+        let reply = raw.ask(&hello).await;
+        assert_eq!(reply["result"]["role"], "controller", "{reply}");
+        raw
+    }
+
+    /// A raw client that said hello as `app`.
+    pub async fn raw_app(&self, app: &str) -> Raw {
+        let mut raw = Raw::connect(&self.socket).await;
+        let reply = raw
+            .ask(&json!({"id": "hello", "method": "hello", "params": {"app": app}}).to_string())
+            .await;
+        assert_eq!(
+            reply["result"],
+            json!({"role": "app", "app": app}),
+            "{reply}"
+        );
+        raw
+    }
+
+    /// A raw client that has said nothing yet.
+    pub async fn raw_anonymous(&self) -> Raw {
         Raw::connect(&self.socket).await
+    }
+
+    /// A Rust connection that said hello as a controller.
+    pub async fn controller(&self) -> Connection {
+        within(Connection::connect_controller(
+            &self.socket,
+            &self.capability_file,
+        ))
+        .await
+        .unwrap()
     }
 }
 
@@ -444,6 +503,13 @@ impl Raw {
             reader: BufReader::new(reader),
             writer,
         }
+    }
+
+    /// The `hello` line of a controller, with the capability read from `file`.
+    pub fn hello_line_controller(&self, file: &Path) -> String {
+        let capability = std::fs::read_to_string(file).unwrap();
+        json!({"id": "hello", "method": "hello", "params": {"capability": capability.trim()}})
+            .to_string()
     }
 
     pub async fn send(&mut self, bytes: &[u8]) {

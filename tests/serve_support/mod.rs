@@ -114,3 +114,80 @@ pub async fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut()
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Sends `request` as is over TLS (trusting `cert_pem`, the server's self-signed certificate)
+/// and returns the whole answer (`Connection: close`).
+pub async fn raw_tls_request(addr: SocketAddr, cert_pem: &str, request: &[u8]) -> Vec<u8> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+    let mut roots = RootCertStore::empty();
+    let certificate = CertificateDer::from_pem_slice(cert_pem.as_bytes()).expect("PEM");
+    roots.add(certificate).expect("trusted certificate");
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let exchange = async {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let name = ServerName::try_from("localhost").expect("server name");
+        let mut stream = connector.connect(name, stream).await?;
+        stream.write_all(request).await?;
+        let mut answer = Vec::new();
+        match stream.read_to_end(&mut answer).await {
+            // A server that closes without close_notify still sent a whole answer.
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {}
+            other => {
+                other?;
+            }
+        }
+        Ok::<_, std::io::Error>(answer)
+    };
+    match tokio::time::timeout(Duration::from_secs(10), exchange).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(error)) => panic!("TLS request to {addr} failed: {error}"),
+        Err(_) => panic!("TLS request to {addr} timed out"),
+    }
+}
+
+/// The status code and body of a raw HTTP/1.1 answer (with `Content-Length`).
+pub fn status_and_body(answer: &[u8]) -> (u16, Vec<u8>) {
+    let text = String::from_utf8_lossy(answer);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {text:?}"));
+    let body = answer
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map(|end| answer[end + 4..].to_vec())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Every file, folder and symlink under `dir` with its content (a symlink: its target), to
+/// prove a canary folder untouched.
+pub fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        let metadata = std::fs::symlink_metadata(&path).expect("metadata");
+        let relative = path.strip_prefix(dir).expect("under dir").to_path_buf();
+        if metadata.is_symlink() {
+            let target = std::fs::read_link(&path).expect("link");
+            found.insert(relative, target.as_os_str().as_encoded_bytes().to_vec());
+        } else if metadata.is_dir() {
+            found.insert(relative, b"<dir>".to_vec());
+            for entry in std::fs::read_dir(&path).expect("read dir") {
+                pending.push(entry.expect("entry").path());
+            }
+        } else {
+            found.insert(relative, std::fs::read(&path).expect("read"));
+        }
+    }
+    found
+}

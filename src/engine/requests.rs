@@ -1,0 +1,188 @@
+//! How a request meets the download the engine may already have under its id: a new one is
+//! queued; a changed one replaces it, keeping the partial file when the bytes are the same
+//! (same URL, or the same pinned SHA-256 and size now at another URL); and a download whose
+//! bytes moved to another URL continues there from its partial file ([`Relocation`]): signed
+//! CDN URLs expire, a server's port changes. Part of [`Actor`].
+
+use url::Url;
+
+use super::EngineError;
+use super::actor::{Actor, Stop};
+use super::download::{Download, DownloadRequest, DownloadState};
+use super::event::EventKind;
+use super::retry::Budget;
+use crate::model::Sha256Digest;
+
+/// The same bytes of download `id`, now at `url`: the caller vouches that they are the same
+/// by the SHA-256, which must be the one the download already pins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocation {
+    pub id: String,
+    pub url: Url,
+    pub sha256: Sha256Digest,
+}
+
+/// Whether `new` asks for the same bytes as `old`, wherever they are: both pin the same SHA-256
+/// and size and write the same file, so a partial file of `old` is a prefix of `new`'s (the
+/// final check proves it).
+pub fn same_bytes(old: &DownloadRequest, new: &DownloadRequest) -> bool {
+    old.sha256.is_some()
+        && old.sha256 == new.sha256
+        && old.expected_size == new.expected_size
+        && old.destination == new.destination
+}
+
+impl Actor {
+    /// Schedules `request`. An existing download with this id that is not running takes the new
+    /// request and is queued again: it keeps its partial file when the URL is the same or the
+    /// bytes are ([`same_bytes`]), and starts over otherwise. A running one refuses any change
+    /// (`downloadAlreadyScheduled`).
+    pub(super) fn enqueue(&mut self, request: DownloadRequest) -> Result<(), EngineError> {
+        validate(&request)?;
+        let id = request.id.clone();
+        if let Some(existing) = self.downloads.get_mut(&id) {
+            let busy = existing.state.is_active()
+                || matches!(
+                    existing.state,
+                    DownloadState::Queued | DownloadState::Retrying { .. }
+                )
+                || self.workers.contains_key(&id);
+            if busy {
+                return Err(EngineError::AlreadyScheduled(id));
+            }
+            let unchanged = existing.request == request;
+            if unchanged
+                && existing.state == DownloadState::Finished
+                && request.destination.exists()
+            {
+                return Ok(());
+            }
+            let moved = existing.request.url != request.url;
+            if existing.state == DownloadState::Finished
+                || (moved && !same_bytes(&existing.request, &request))
+            {
+                existing.discard_partial = true;
+                existing.validator = Default::default();
+                existing.bytes_done = 0;
+                existing.budget = Budget::default();
+            } else if moved {
+                // The old server's validator means nothing to the new one.
+                existing.validator = Default::default();
+            }
+            existing.bytes_total = request.expected_size.or(existing.bytes_total);
+            existing.request = request;
+            existing.state = DownloadState::Queued;
+            existing.attempts = 0;
+            existing.budget.without_progress = 0;
+            existing.checksum_failures = 0;
+        } else {
+            let sequence = self.next_sequence;
+            self.next_sequence += 1;
+            self.downloads
+                .insert(id.clone(), Download::new(request, sequence));
+        }
+        self.emit(&id, EventKind::Queued);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Points download `id` at `url`, keeping its partial file, its state and its place: a
+    /// running attempt stops and the download continues at the new URL, a retry waiting on the
+    /// old one is queued at once, a paused or failed one resumes there when asked. `Ok(false)`
+    /// when there is nothing to change (same URL, or finished or cancelled).
+    pub(super) fn relocate(&mut self, relocation: Relocation) -> Result<bool, EngineError> {
+        let Relocation { id, url, sha256 } = relocation;
+        let download = self
+            .downloads
+            .get_mut(&id)
+            .ok_or_else(|| EngineError::UnknownDownload(id.clone()))?;
+        if download.request.sha256 != Some(sha256) {
+            return Err(EngineError::Invalid {
+                id,
+                problem: format!(
+                    "{url} is listed with SHA-256 {sha256}, not the one the partial file of {} \
+                     belongs to",
+                    download.request.url
+                ),
+            });
+        }
+        let mut moved = download.request.clone();
+        moved.url = url;
+        validate(&moved)?;
+        let finished = matches!(
+            download.state,
+            DownloadState::Finished | DownloadState::Cancelled
+        );
+        if finished || download.request.url == moved.url {
+            return Ok(false);
+        }
+        tracing::info!(
+            "{id}: moved from {} to {}; continuing from byte {}",
+            download.request.url,
+            moved.url,
+            download.bytes_done
+        );
+        download.request = moved;
+        download.validator = Default::default();
+        download.attempts = 0;
+        download.budget.without_progress = 0;
+        self.dirty = true;
+        if matches!(download.state, DownloadState::Retrying { .. }) {
+            download.state = DownloadState::Queued;
+            self.retry_at.remove(&id);
+            self.emit(&id, EventKind::Queued);
+        } else if let Some(running) = self.workers.get_mut(&id)
+            && running.stop.is_none()
+        {
+            running.stop = Some(Stop::Relocate);
+            running.cancel.cancel();
+        }
+        Ok(true)
+    }
+}
+
+/// Refuses requests that can never succeed (`downloadInvalid`).
+pub(super) fn validate(request: &DownloadRequest) -> Result<(), EngineError> {
+    let invalid = |problem: &str| EngineError::Invalid {
+        id: request.id.clone(),
+        problem: problem.to_string(),
+    };
+    if request.id.trim().is_empty() {
+        return Err(invalid("the identifier is empty"));
+    }
+    if !matches!(request.url.scheme(), "http" | "https") {
+        return Err(invalid("only http and https URLs can be downloaded"));
+    }
+    if request.destination.file_name().is_none() {
+        return Err(invalid("the destination has no file name"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(url: &str) -> DownloadRequest {
+        let mut request = DownloadRequest::new("a/p@1", Url::parse(url).unwrap(), "/d/p@1.zip");
+        request.sha256 = Some(Sha256Digest::of(b"pack"));
+        request.expected_size = Some(4);
+        request
+    }
+
+    #[test]
+    fn the_same_pinned_bytes_at_another_url_are_the_same_download() {
+        let old = request("http://127.0.0.1:1000/p.zip");
+        let new = request("http://127.0.0.1:2000/p.zip");
+        assert!(same_bytes(&old, &new));
+        let mut other_digest = new.clone();
+        other_digest.sha256 = Some(Sha256Digest::of(b"other"));
+        assert!(!same_bytes(&old, &other_digest));
+        let mut other_size = new.clone();
+        other_size.expected_size = Some(5);
+        assert!(!same_bytes(&old, &other_size));
+        let mut unpinned = old.clone();
+        unpinned.sha256 = None;
+        assert!(!same_bytes(&unpinned, &unpinned.clone()));
+    }
+}

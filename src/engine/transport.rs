@@ -1,0 +1,267 @@
+//! What the engine accepts from the network before a byte is written: every hop of a download
+//! is HTTPS (plain HTTP only to loopback and hosts allowed explicitly) and within the request's
+//! host allow list, redirects are followed by hand so each hop is checked, and a body is never
+//! taken past the size it may have (cut at the first byte beyond it).
+//!
+//! The policies are pure functions ([`check_hop`], [`body_limit`], [`take`]), tested here;
+//! [`follow_redirects`] is the I/O around them.
+
+use reqwest::header::{ACCEPT_ENCODING, IF_RANGE, LOCATION, RANGE};
+use tokio::time::timeout;
+use url::Url;
+
+use super::download::DownloadRequest;
+use super::http::Failure;
+use super::worker::{Job, WorkerContext, request_failure};
+use crate::model::ErrorKind;
+
+/// The largest body a download with no expected size and no length from the server is taken
+/// up to (64 GiB), when the engine's config sets none: a server that never stops sending fills
+/// no disk.
+pub const DEFAULT_MAX_BODY: u64 = 64 << 30;
+
+/// Whether plain HTTP to `url` is acceptable: a loopback address or `localhost`, or a host
+/// named in `insecure_hosts` (`--allow-insecure-host`).
+pub fn insecure_allowed(url: &Url, insecure_hosts: &[String]) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || insecure_hosts.contains(&ip.to_string()),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || insecure_hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+        }
+        None => false,
+    }
+}
+
+/// Checks one hop of a download: `url`, reached from `previous` by a redirect (`None` for the
+/// request's own URL). HTTPS is required unless plain HTTP is allowed for the host, and the
+/// host must be in the request's allow list (an empty list allows any). The refusal names both
+/// URLs of a redirect.
+pub fn check_hop(
+    request: &DownloadRequest,
+    previous: Option<&Url>,
+    url: &Url,
+    insecure_hosts: &[String],
+) -> Result<(), Failure> {
+    let host = url.host_str().unwrap_or_default();
+    let via = previous.map_or(String::new(), |p| format!("{p} redirected to "));
+    let plain_allowed = url.scheme() == "http" && insecure_allowed(url, insecure_hosts);
+    if url.scheme() != "https" && !plain_allowed {
+        return Err(Failure::fatal(
+            ErrorKind::HostNotAllowed,
+            format!(
+                "{via}{url}: HTTPS is required on every hop (plain HTTP only for loopback or \
+                 --allow-insecure-host {host})"
+            ),
+        ));
+    }
+    if request.allowed_hosts.is_empty() || request.allowed_hosts.iter().any(|p| p.matches(host)) {
+        return Ok(());
+    }
+    Err(Failure::fatal(
+        ErrorKind::SessionDownloadDisallowedByDomain,
+        format!("{via}{url}: host `{host}` is not in BADownloadDomainAllowList"),
+    ))
+}
+
+/// The most bytes the partial file may hold once this response's body is written: the
+/// request's expected size when it has one, else the total the server announced
+/// (`Content-Length` or `Content-Range`), else `max_body`.
+pub fn body_limit(expected: Option<u64>, announced: Option<u64>, max_body: u64) -> u64 {
+    expected.or(announced).unwrap_or(max_body)
+}
+
+/// How much of a chunk of `len` bytes, arriving when the partial file holds `done`, may be
+/// written under `limit`: the whole chunk, or the part before the first byte beyond the limit
+/// (`Err` carries that part's length; the attempt then fails).
+pub fn take(done: u64, len: usize, limit: u64) -> Result<usize, usize> {
+    let room = limit.saturating_sub(done);
+    if (len as u64) <= room {
+        Ok(len)
+    } else {
+        Err(usize::try_from(room).unwrap_or(len).min(len))
+    }
+}
+
+/// The failure of a body that went past `limit`: integrity trouble, so the partial file starts
+/// over once, then the download fails.
+pub fn too_long(url: &str, limit: u64, expected: Option<u64>) -> Failure {
+    let what = if expected.is_some() {
+        "declared"
+    } else {
+        "announced (or the engine's cap on bodies)"
+    };
+    Failure::fatal(
+        ErrorKind::SizeMismatch,
+        format!("{url}: the server sent more than the {limit} bytes {what}; cut at byte {limit}"),
+    )
+    .restarting()
+}
+
+/// Refuses, before a byte is written, a body of unknown expected size that the server announces
+/// larger than the engine's cap.
+pub fn check_unsized(url: &str, announced: Option<u64>, max_body: u64) -> Result<(), Failure> {
+    match announced {
+        Some(total) if total > max_body => Err(Failure::fatal(
+            ErrorKind::SizeMismatch,
+            format!(
+                "{url}: the server announces {total} bytes, more than the engine's cap of \
+                 {max_body} bytes for a download of unknown size"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Sends the GET (ranged from `from` when resuming), following redirects by hand so every hop
+/// is checked by [`check_hop`]. `If-Range` goes with the range when the download has a
+/// validator; without one, a range is only asked for when the SHA-256 is pinned (the final
+/// check then catches bytes that do not belong together).
+pub async fn follow_redirects(
+    context: &WorkerContext,
+    job: &Job,
+    from: u64,
+) -> Result<reqwest::Response, Failure> {
+    let request = &job.request;
+    let mut url = request.url.clone();
+    let mut previous: Option<Url> = None;
+    for _ in 0..=context.max_redirects {
+        check_hop(request, previous.as_ref(), &url, &context.insecure_hosts)?;
+        let mut builder = context
+            .client
+            .get(url.clone())
+            .header(ACCEPT_ENCODING, "identity");
+        if from > 0 {
+            builder = builder.header(RANGE, format!("bytes={from}-"));
+            if let Some(validator) = job.validator.if_range() {
+                builder = builder.header(IF_RANGE, validator);
+            }
+        }
+        let timeout_after = context.policy.connect_timeout;
+        let response = match timeout(timeout_after, builder.send()).await {
+            Err(_) => {
+                return Err(Failure::transient(
+                    ErrorKind::Timeout,
+                    format!("{url}: no answer within {timeout_after:?}"),
+                ));
+            }
+            Ok(Err(error)) => return Err(request_failure(url.as_str(), &error)),
+            Ok(Ok(response)) => response,
+        };
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok());
+        match (response.status().is_redirection(), location) {
+            (true, Some(location)) => {
+                let next = url.join(location).map_err(|e| {
+                    Failure::fatal(
+                        ErrorKind::DownloadInvalid,
+                        format!("{url}: redirect to `{location}`, which is not a URL: {e}"),
+                    )
+                })?;
+                previous = Some(std::mem::replace(&mut url, next));
+            }
+            _ => return Ok(response),
+        }
+    }
+    Err(Failure::fatal(
+        ErrorKind::DownloadInvalid,
+        format!(
+            "{}: more than {} redirects",
+            request.url, context.max_redirects
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DomainPattern;
+
+    fn request(url: &str) -> DownloadRequest {
+        DownloadRequest::new("r", Url::parse(url).unwrap(), "/tmp/out")
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback_and_allowed_hosts() {
+        let none: &[String] = &[];
+        assert!(insecure_allowed(&url("http://127.0.0.1:8/x"), none));
+        assert!(insecure_allowed(&url("http://[::1]:8/x"), none));
+        assert!(insecure_allowed(&url("http://LocalHost/x"), none));
+        assert!(!insecure_allowed(&url("http://cdn.example.com/x"), none));
+        let allowed = ["cdn.example.com".to_string(), "10.0.0.2".to_string()];
+        assert!(insecure_allowed(&url("http://CDN.example.com/x"), &allowed));
+        assert!(insecure_allowed(&url("http://10.0.0.2/x"), &allowed));
+        assert!(!insecure_allowed(
+            &url("http://evil.example.com/x"),
+            &allowed
+        ));
+    }
+
+    #[test]
+    fn a_redirect_from_https_to_plain_http_elsewhere_is_refused_naming_both_urls() {
+        let start = url("https://cdn.example.com/pack.zip");
+        let hop = url("http://mirror.example.net/pack.zip");
+        let failure = check_hop(&request(start.as_str()), Some(&start), &hop, &[]).unwrap_err();
+        assert_eq!(failure.error.kind, ErrorKind::HostNotAllowed);
+        assert!(!failure.transient);
+        let message = &failure.error.message;
+        assert!(message.contains(start.as_str()), "{message}");
+        assert!(message.contains(hop.as_str()), "{message}");
+        assert!(
+            message.contains("HTTPS is required on every hop"),
+            "{message}"
+        );
+        // The same hop is fine once its host is allowed explicitly, and HTTPS always is.
+        let allowed = ["mirror.example.net".to_string()];
+        assert!(check_hop(&request(start.as_str()), Some(&start), &hop, &allowed).is_ok());
+        let secure = url("https://mirror.example.net/pack.zip");
+        assert!(check_hop(&request(start.as_str()), Some(&start), &secure, &[]).is_ok());
+    }
+
+    #[test]
+    fn every_hop_stays_in_the_allow_list() {
+        let mut request = request("https://cdn.example.com/p.zip");
+        request.allowed_hosts = vec![DomainPattern::parse("*.example.com").unwrap()];
+        let inside = url("https://a.cdn.example.com/p.zip");
+        assert!(check_hop(&request, Some(&request.url.clone()), &inside, &[]).is_ok());
+        let outside = url("https://elsewhere.net/p.zip");
+        let failure = check_hop(&request, Some(&inside), &outside, &[]).unwrap_err();
+        assert_eq!(
+            failure.error.kind,
+            ErrorKind::SessionDownloadDisallowedByDomain
+        );
+        assert!(failure.error.message.contains("a.cdn.example.com"));
+    }
+
+    #[test]
+    fn the_body_limit_is_the_declared_size_then_the_announced_then_the_cap() {
+        assert_eq!(body_limit(Some(10), Some(99), 1000), 10);
+        assert_eq!(body_limit(None, Some(99), 1000), 99);
+        assert_eq!(body_limit(None, None, 1000), 1000);
+    }
+
+    #[test]
+    fn a_chunk_is_cut_at_the_first_byte_beyond_the_limit() {
+        assert_eq!(take(0, 10, 10), Ok(10));
+        assert_eq!(take(5, 10, 10), Err(5));
+        assert_eq!(take(10, 1, 10), Err(0));
+        assert_eq!(take(12, 1, 10), Err(0)); // already past: nothing more
+        assert_eq!(take(u64::MAX - 1, usize::MAX, u64::MAX), Err(1));
+        let failure = too_long("https://h/p.zip", 10, Some(10));
+        assert_eq!(failure.error.kind, ErrorKind::SizeMismatch);
+        assert!(failure.restart_from_zero && !failure.transient);
+        assert!(
+            failure
+                .error
+                .message
+                .contains("more than the 10 bytes declared")
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The ends of an attempt: before it, whether the disk has room for the bytes to come; after
+//! it, whether the partial file has the expected size and SHA-256, and then its rename into
+//! place (synced, so a crash after `Finished` never loses the file).
+
+use super::http::Failure;
+use super::sink::io_failure;
+use super::worker::{Finished, Job};
+use crate::model::{ErrorKind, Sha256Digest};
+
+/// Checks the finished partial file against the request, then renames it into place.
+pub fn verify_and_install(job: &Job, sha256: Sha256Digest, size: u64) -> Result<Finished, Failure> {
+    let request = &job.request;
+    let partial = request.partial_path();
+    if let Some(expected) = request.expected_size
+        && expected != size
+    {
+        let _ = std::fs::remove_file(&partial);
+        return Err(Failure::fatal(
+            ErrorKind::SizeMismatch,
+            format!(
+                "{}: {size} bytes received, {expected} expected",
+                request.url
+            ),
+        )
+        .restarting());
+    }
+    if let Some(expected) = request.sha256
+        && expected != sha256
+    {
+        let _ = std::fs::remove_file(&partial);
+        return Err(Failure::fatal(
+            ErrorKind::ChecksumMismatch,
+            format!("{}: SHA-256 is {sha256}, {expected} expected", request.url),
+        )
+        .restarting());
+    }
+    std::fs::rename(&partial, &request.destination)
+        .map_err(|e| io_failure(&request.destination, e))?;
+    crate::store::atomic::sync_parent(&request.destination);
+    Ok(Finished { sha256, size })
+}
+
+/// Refuses to start when the disk holding `partial` has less than `needed` bytes free.
+pub fn check_space(partial: &std::path::Path, needed: Option<u64>) -> Result<(), Failure> {
+    let (Some(needed), Some(dir)) = (needed, partial.parent()) else {
+        return Ok(());
+    };
+    match fs4::available_space(dir) {
+        Ok(free) if free < needed => Err(Failure::fatal(
+            ErrorKind::DiskFull,
+            format!("{}: {needed} bytes needed, {free} free", dir.display()),
+        )),
+        _ => Ok(()),
+    }
+}

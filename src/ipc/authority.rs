@@ -1,0 +1,310 @@
+//! Who may ask what over the socket, as pure decisions (`docs/security.md` gives the why).
+//!
+//! A connection starts with no role and may only say `hello`. It then is either
+//! - a **controller** (the window, `bgassets ctl`), proven by the capability the server wrote
+//!   beside its socket ([`super::capability`]): it may send everything; or
+//! - an **app**, named by its bundle id or App Group id (its *scope*): it sees and acts on the
+//!   packs of the apps its scope covers, and nothing that belongs to the manager as a whole.
+//!
+//! [`judge`] decides from the request alone when it can; a request naming an app other than the
+//! scope's own name asks the caller to look that app up ([`Verdict::IfCovered`]), since only the
+//! manager knows which apps share an App Group ([`covers`], [`app_is_covered`]).
+
+use serde_json::Value;
+
+use crate::manager::api::{ApiError, Request, Target};
+use crate::model::{ErrorKind, FolderName};
+
+/// The error kind of a request the connection's role does not allow.
+pub const NOT_AUTHORIZED: ErrorKind = ErrorKind::NotAuthorized;
+
+/// What a connection proved itself to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Holds the capability: may do everything.
+    Controller,
+    /// An app: acts on the apps whose bundle id or App Group id is this name.
+    App(FolderName),
+}
+
+impl Role {
+    /// The `hello` result: `{"role": "controller"}` or `{"role": "app", "app": "…"}`.
+    pub fn describe(&self) -> Value {
+        match self {
+            Self::Controller => serde_json::json!({ "role": "controller" }),
+            Self::App(scope) => serde_json::json!({ "role": "app", "app": scope.as_str() }),
+        }
+    }
+}
+
+/// What to do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict<'a> {
+    /// Send it to the manager as it is.
+    Allow,
+    /// Send it, and keep only the scope's apps in its result (`status` for an app).
+    AllowFiltered,
+    /// Allowed if the scope covers each of these apps (named by the request, and not the scope's
+    /// own name): the caller looks them up.
+    IfCovered(Vec<&'a str>),
+    /// Refused.
+    Deny(ApiError),
+}
+
+/// The refusal of everything but `hello` before one.
+pub fn say_hello_first(method: &str) -> ApiError {
+    ApiError::new(
+        NOT_AUTHORIZED,
+        format!(
+            "`{method}` refused: this connection has not said who it is. Send \
+             {{\"method\": \"hello\", \"params\": {{\"app\": \"<your bundle id or App Group id>\"}}}} \
+             first, or {{\"method\": \"hello\", \"params\": {{\"capability\": \"<64 hex digits>\"}}}} \
+             as a controller"
+        ),
+    )
+}
+
+/// Decides whether `role` may send `request`.
+pub fn judge<'a>(role: Option<&Role>, request: &'a Request) -> Verdict<'a> {
+    let method = request.method();
+    let scope = match role {
+        None => return Verdict::Deny(say_hello_first(method)),
+        Some(Role::Controller) => return Verdict::Allow,
+        Some(Role::App(scope)) => scope,
+    };
+    match request.target() {
+        Target::Everything if matches!(request, Request::Status) => Verdict::AllowFiltered,
+        Target::Everything => Verdict::Deny(ApiError::new(
+            NOT_AUTHORIZED,
+            format!(
+                "`{method}` of every app is for controllers; an app connection (`{scope}`) must name its own app"
+            ),
+        )),
+        Target::Manager => Verdict::Deny(ApiError::new(
+            NOT_AUTHORIZED,
+            format!(
+                "`{method}` is for controllers (the window, `bgassets ctl`); an app connection (`{scope}`) may act only on its own packs"
+            ),
+        )),
+        Target::Apps(apps) => {
+            let others: Vec<&str> = apps
+                .into_iter()
+                .filter(|app| *app != scope.as_str())
+                .collect();
+            if others.is_empty() {
+                Verdict::Allow
+            } else {
+                Verdict::IfCovered(others)
+            }
+        }
+    }
+}
+
+/// Decides whether `role` may subscribe to events, of one app or of all it may see.
+pub fn judge_subscription<'a>(role: Option<&Role>, app: Option<&'a str>) -> Verdict<'a> {
+    match (role, app) {
+        (None, _) => Verdict::Deny(say_hello_first("subscribe")),
+        (Some(Role::Controller), _) => Verdict::Allow,
+        (Some(Role::App(_)), None) => Verdict::AllowFiltered,
+        (Some(Role::App(scope)), Some(app)) if app == scope.as_str() => Verdict::Allow,
+        (Some(Role::App(_)), Some(app)) => Verdict::IfCovered(vec![app]),
+    }
+}
+
+/// The refusal of a request naming `app`, which the scope does not cover.
+pub fn not_covered(method: &str, scope: &FolderName, app: &str) -> ApiError {
+    ApiError::new(
+        NOT_AUTHORIZED,
+        format!(
+            "`{method}` refused: this connection speaks for `{scope}`, which does not cover app `{}`",
+            app.escape_debug()
+        ),
+    )
+}
+
+/// Whether `scope` covers the app with this bundle id and container (`BAAppGroupID`, else the
+/// bundle id): its own bundle id, or the App Group it shares.
+pub fn covers(scope: &str, bundle_id: &str, container: Option<&str>) -> bool {
+    bundle_id == scope || container == Some(scope)
+}
+
+/// Whether `scope` covers `app`, going by a status document's apps (`None`: not registered).
+pub fn app_is_covered(status: &Value, scope: &str, app: &str) -> Option<bool> {
+    apps(status)
+        .find(|(bundle_id, _)| *bundle_id == app)
+        .map(|(bundle_id, container)| covers(scope, bundle_id, container))
+}
+
+/// Keeps only the apps `scope` covers in a status document.
+pub fn keep_covered(status: &mut Value, scope: &str) {
+    if let Some(Value::Array(apps)) = status.get_mut("apps") {
+        apps.retain(|app| {
+            let (bundle_id, container) = identity(app);
+            covers(scope, bundle_id, container)
+        });
+    }
+}
+
+/// Each app of a status document: its bundle id and its container's name.
+fn apps(status: &Value) -> impl Iterator<Item = (&str, Option<&str>)> {
+    status
+        .get("apps")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(identity)
+}
+
+/// An app view's bundle id and the last part of its container's path (the container's name).
+fn identity(app: &Value) -> (&str, Option<&str>) {
+    let bundle_id = app.get("bundleId").and_then(Value::as_str).unwrap_or("");
+    let container = app
+        .get("container")
+        .and_then(Value::as_str)
+        .and_then(|path| std::path::Path::new(path).file_name())
+        .and_then(|name| name.to_str());
+    (bundle_id, container)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::api::{LimitsPatch, Selection};
+
+    fn app(name: &str) -> Role {
+        Role::App(FolderName::parse(name).unwrap())
+    }
+
+    fn kind(verdict: Verdict<'_>) -> String {
+        match verdict {
+            Verdict::Allow => "allow".into(),
+            Verdict::AllowFiltered => "filtered".into(),
+            Verdict::IfCovered(apps) => format!("if {}", apps.join(",")),
+            Verdict::Deny(error) => {
+                assert_eq!(error.kind, NOT_AUTHORIZED);
+                "deny".into()
+            }
+        }
+    }
+
+    #[test]
+    fn before_hello_nothing_is_allowed_and_the_error_says_what_to_send() {
+        for request in [Request::Status, Request::Unregister { app: "a".into() }] {
+            let Verdict::Deny(error) = judge(None, &request) else {
+                panic!("allowed without hello")
+            };
+            assert!(error.message.contains(r#""method": "hello""#), "{error}");
+        }
+        assert_eq!(kind(judge_subscription(None, None)), "deny");
+    }
+
+    #[test]
+    fn a_controller_may_do_everything() {
+        let all = Request::Pause {
+            selection: Selection::All,
+        };
+        let limits = Request::SetLimits {
+            limits: LimitsPatch::default(),
+        };
+        for request in [Request::Status, all, limits] {
+            assert_eq!(judge(Some(&Role::Controller), &request), Verdict::Allow);
+        }
+        assert_eq!(
+            judge_subscription(Some(&Role::Controller), Some("x")),
+            Verdict::Allow
+        );
+    }
+
+    #[test]
+    fn an_app_acts_on_its_own_packs_and_nothing_global() {
+        let game = app("org.example.game");
+        let role = Some(&game);
+        let own = |pack: &str| Request::Remove {
+            app: "org.example.game".into(),
+            pack: pack.into(),
+        };
+        let cases = [
+            (Request::Status, "filtered"),
+            (own("Levels"), "allow"),
+            (
+                Request::Unregister {
+                    app: "org.example.game".into(),
+                },
+                "allow",
+            ),
+            (
+                Request::Remove {
+                    app: "org.example.other".into(),
+                    pack: "Music".into(),
+                },
+                "if org.example.other",
+            ),
+            (
+                Request::Pause {
+                    selection: Selection::Packs(vec![
+                        crate::manager::api::PackRef::new("org.example.game", "A"),
+                        crate::manager::api::PackRef::new("org.example.x", "B"),
+                    ]),
+                },
+                "if org.example.x",
+            ),
+            (
+                Request::Pause {
+                    selection: Selection::All,
+                },
+                "deny",
+            ),
+            (Request::CheckUpdates { app: None }, "deny"),
+            (
+                Request::Register {
+                    path: "/tmp/Info.plist".into(),
+                },
+                "deny",
+            ),
+            (Request::SetLanguages { languages: vec![] }, "deny"),
+            (
+                Request::SetLimits {
+                    limits: LimitsPatch::default(),
+                },
+                "deny",
+            ),
+        ];
+        for (request, expected) in cases {
+            assert_eq!(kind(judge(role, &request)), expected, "{request:?}");
+        }
+        assert_eq!(kind(judge_subscription(role, None)), "filtered");
+        assert_eq!(
+            kind(judge_subscription(role, Some("org.example.game"))),
+            "allow"
+        );
+        assert_eq!(
+            kind(judge_subscription(role, Some("org.example.other"))),
+            "if org.example.other"
+        );
+    }
+
+    #[test]
+    fn a_scope_covers_its_bundle_id_or_the_app_group_it_names() {
+        let status = serde_json::json!({"apps": [
+            {"bundleId": "org.a", "container": "/d/containers/group.shared"},
+            {"bundleId": "org.b", "container": "/d/containers/group.shared"},
+            {"bundleId": "org.c", "container": "/d/containers/org.c"},
+        ]});
+        assert_eq!(app_is_covered(&status, "group.shared", "org.b"), Some(true));
+        assert_eq!(app_is_covered(&status, "org.a", "org.b"), Some(false));
+        assert_eq!(
+            app_is_covered(&status, "group.shared", "org.c"),
+            Some(false)
+        );
+        assert_eq!(app_is_covered(&status, "org.c", "org.z"), None);
+
+        let mut filtered = status.clone();
+        keep_covered(&mut filtered, "group.shared");
+        let kept: Vec<&str> = apps(&filtered).map(|(id, _)| id).collect();
+        assert_eq!(kept, ["org.a", "org.b"]);
+        let mut filtered = status;
+        keep_covered(&mut filtered, "org.c");
+        let kept: Vec<&str> = apps(&filtered).map(|(id, _)| id).collect();
+        assert_eq!(kept, ["org.c"]);
+    }
+}

@@ -1,0 +1,46 @@
+//! Helpers shared by the crash and full-disk tests: a canary folder beside the folder bgassets
+//! owns (nothing may be written there or deleted from it), files written with their folders,
+//! and a wait for a condition with a timeout.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Polls `done` every 20 ms for at most 10 s.
+pub fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "not {what} within 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A canary folder beside `root` (the data dir or the `--into` folder), and what it holds.
+pub fn canary(root: &Path) -> (PathBuf, Vec<u8>) {
+    let canary = root.parent().unwrap().join("canary");
+    write(&canary.join("keep.txt"), b"the user's, beside");
+    (canary, b"the user's, beside".to_vec())
+}
+
+pub fn assert_canary((canary, bytes): &(PathBuf, Vec<u8>)) {
+    assert_eq!(&std::fs::read(canary.join("keep.txt")).unwrap(), bytes);
+    assert_eq!(
+        std::fs::read_dir(canary).unwrap().count(),
+        1,
+        "nothing written beside"
+    );
+}
+
+/// The id of a process that has exited (and been reaped).
+pub fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
