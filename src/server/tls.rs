@@ -184,7 +184,11 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        // The folder this server made under a unique name; the guarded delete checks it lies
+        // inside the temporary directory that holds it.
+        if let Some(parent) = self.path.parent() {
+            let _ = crate::store::remove_tree(parent, &self.path);
+        }
     }
 }
 
