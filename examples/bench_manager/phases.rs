@@ -313,9 +313,9 @@ fn status_load(data: &Path, socket: &mut Socket, settings: &Settings) -> anyhow:
                     let mut errors = 0;
                     while Instant::now() < until {
                         let started = Instant::now();
-                        match socket.call("status", Value::Null) {
-                            Ok(_) => times.push(started.elapsed().as_secs_f64() * 1e3),
-                            Err(_) => errors += 1,
+                        match socket.call_unparsed("status", Value::Null) {
+                            Ok(true) => times.push(started.elapsed().as_secs_f64() * 1e3),
+                            Ok(false) | Err(_) => errors += 1,
                         }
                     }
                     Ok((times, errors))

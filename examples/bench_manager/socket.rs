@@ -55,6 +55,31 @@ impl Socket {
         Ok(id)
     }
 
+    /// Sends a request and reads its answer's line without decoding the result (the status
+    /// load measures the manager, not this client's JSON parser): whether it succeeded, judged
+    /// from the line's head (`{"id":N,"ok":true,...`), or from the whole line when the head does
+    /// not say.
+    pub fn call_unparsed(&mut self, method: &str, params: Value) -> anyhow::Result<bool> {
+        self.send(method, params)?;
+        let mut line = Vec::new();
+        let read = self
+            .reader
+            .read_until(b'\n', &mut line)
+            .context("reading from the socket")?;
+        if read == 0 {
+            bail!("the manager closed the connection");
+        }
+        let head = String::from_utf8_lossy(&line[..line.len().min(64)]);
+        if head.contains("\"ok\":true") {
+            return Ok(true);
+        }
+        if head.contains("\"ok\":false") {
+            return Ok(false);
+        }
+        let value: Value = serde_json::from_slice(&line).context("a line that is not JSON")?;
+        Ok(value["ok"] == true)
+    }
+
     /// Sends many requests in one write; returns their ids.
     pub fn send_all(&mut self, requests: &[(&str, Value)]) -> anyhow::Result<Vec<u64>> {
         let mut text = String::new();
