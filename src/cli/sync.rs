@@ -14,6 +14,7 @@ use crate::manager::api::Request;
 use crate::manager::view::{AppView, PackView};
 use crate::manager::{Manager, ManagerConfig, ManagerHandle};
 use crate::model::size::format_bytes;
+use crate::model::{Activity, PackError};
 use crate::store::Paths;
 
 #[derive(Debug, Args)]
@@ -44,7 +45,16 @@ struct Report {
     launch_ready: bool,
     bytes_downloaded: u64,
     packs: Vec<PackLine>,
-    failed: Vec<String>,
+    /// The wanted packs that failed for good, each with why.
+    failed: Vec<FailedPack>,
+}
+
+/// A pack that failed, with its error.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FailedPack {
+    id: String,
+    error: PackError,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,10 +62,12 @@ struct Report {
 struct PackLine {
     id: String,
     policy: &'static str,
+    /// A few words: `installed`, `failed`, `queued`… (as `ctl status` shows them).
     state: String,
     version: Option<u64>,
     bytes: u64,
-    error: Option<String>,
+    /// The pack's last error: why it failed, or what its last attempt met.
+    error: Option<PackError>,
 }
 
 /// Runs the sync.
@@ -106,11 +118,7 @@ async fn sync(args: SyncArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         print_report(&report);
     }
     if !report.failed.is_empty() {
-        bail!(
-            "{} pack(s) failed: {}",
-            report.failed.len(),
-            report.failed.join(", ")
-        );
+        bail!("{}", failure_line(&report.failed));
     }
     Ok(())
 }
@@ -160,11 +168,11 @@ fn report(app: &AppView, data_dir: PathBuf, seconds: f64) -> Report {
             state: if p.flags.up_to_date {
                 "installed".into()
             } else {
-                format!("{:?}", p.activity)
+                short_state(p)
             },
             version: p.installed_version,
             bytes: p.download_size,
-            error: p.last_error.as_ref().map(|e| e.message.clone()),
+            error: pack_error(p).cloned(),
         })
         .collect();
     Report {
@@ -180,8 +188,14 @@ fn report(app: &AppView, data_dir: PathBuf, seconds: f64) -> Report {
         failed: app
             .packs
             .iter()
-            .filter(|p| p.wanted && p.activity.is_failed())
-            .map(|p| p.id.clone())
+            .filter(|p| p.wanted)
+            .filter_map(|p| match &p.activity {
+                Activity::Failed { error } => Some(FailedPack {
+                    id: p.id.clone(),
+                    error: error.clone(),
+                }),
+                _ => None,
+            })
             .collect(),
         packs,
     }
@@ -196,21 +210,121 @@ fn print_report(report: &Report) {
         format_bytes(report.bytes_downloaded)
     );
     for pack in &report.packs {
-        let error = pack
-            .error
-            .as_deref()
-            .map(|e| format!("  ({e})"))
-            .unwrap_or_default();
         println!(
-            "  {:<24} {:<10} {:<12} {:>10}{error}",
+            "  {:<24} {:<10} {:>10}  {}",
             pack.id,
             pack.policy,
-            pack.state,
-            format_bytes(pack.bytes)
+            format_bytes(pack.bytes),
+            state_sentence(pack)
         );
     }
     println!(
         "launch ready: {}",
         if report.launch_ready { "yes" } else { "no" }
     );
+}
+
+/// The state in a few words, as `ctl status` shows it (`failed: diskFull`, `queued`…).
+fn short_state(pack: &PackView) -> String {
+    super::words::pack_state(pack)
+}
+
+/// The error that explains a pack's state: the one it failed with, else its last one.
+fn pack_error(pack: &PackView) -> Option<&PackError> {
+    match &pack.activity {
+        Activity::Failed { error } => Some(error),
+        _ => pack.last_error.as_ref(),
+    }
+}
+
+/// A report line's state as a person reads it: `installed (version 2)`, `failed:
+/// installSizeExceeded — pack Music would bring …`, `queued (last error: network — …)`.
+fn state_sentence(pack: &PackLine) -> String {
+    let mut sentence = match (pack.state.as_str(), pack.version) {
+        ("installed", Some(version)) => format!("installed (version {version})"),
+        (state, _) => state.split(':').next().unwrap_or(state).to_string(),
+    };
+    match (&pack.error, sentence.as_str()) {
+        (Some(error), "failed") => sentence = format!("failed: {}", error.explain()),
+        (Some(error), state) if state != "installed" && !state.starts_with("installed ") => {
+            sentence.push_str(&format!(" (last error: {})", error.explain()));
+        }
+        _ => {}
+    }
+    sentence
+}
+
+/// The error line of a sync where packs failed: each one with its code and why.
+fn failure_line(failed: &[FailedPack]) -> String {
+    let reasons: Vec<String> = failed
+        .iter()
+        .map(|f| format!("{} ({})", f.id, f.error.explain()))
+        .collect();
+    format!("{} pack(s) failed: {}", failed.len(), reasons.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ErrorKind;
+
+    fn line(state: &str, version: Option<u64>, error: Option<PackError>) -> PackLine {
+        PackLine {
+            id: "Music".into(),
+            policy: "prefetch",
+            state: state.into(),
+            version,
+            bytes: 300_000,
+            error,
+        }
+    }
+
+    #[test]
+    fn sync_report_names_the_error_in_words() {
+        let error = PackError::new(
+            ErrorKind::InstallSizeExceeded,
+            "pack Music would bring the app to 300 kB, over BAMaxInstallSize (1 kB)",
+        );
+        let sentence = state_sentence(&line("failed: installSizeExceeded", None, Some(error)));
+        assert_eq!(
+            sentence,
+            "failed: installSizeExceeded — pack Music would bring the app to 300 kB, over \
+             BAMaxInstallSize (1 kB)"
+        );
+        assert!(
+            !sentence.contains('{'),
+            "no Rust debug structure: {sentence}"
+        );
+        assert_eq!(
+            state_sentence(&line("installed", Some(2), None)),
+            "installed (version 2)"
+        );
+        let transient = PackError::new(ErrorKind::Network, "connection reset");
+        assert_eq!(
+            state_sentence(&line("retrying (attempt 2)", None, Some(transient))),
+            "retrying (attempt 2) (last error: network — connection reset)"
+        );
+    }
+
+    #[test]
+    fn a_failed_sync_says_why_each_pack_failed() {
+        let failed = [
+            FailedPack {
+                id: "Tutorial".into(),
+                error: PackError::new(
+                    ErrorKind::ChecksumMismatch,
+                    "Tutorial@1.zip: sha256 differs",
+                ),
+            },
+            FailedPack {
+                id: "Music".into(),
+                error: PackError::new(ErrorKind::DiskFull, "no space left"),
+            },
+        ];
+        assert_eq!(
+            failure_line(&failed),
+            "2 pack(s) failed: Tutorial (checksumMismatch — Tutorial@1.zip: sha256 differs); \
+             Music (diskFull — no space left)"
+        );
+    }
 }
