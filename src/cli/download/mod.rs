@@ -83,7 +83,7 @@ pub struct DownloadArgs {
     /// refuses: it never overwrites a file it did not write).
     #[arg(long)]
     pub overwrite: bool,
-    /// Print a JSON report when done.
+    /// Print a JSON report when done (with several URLs, an array of them, best ranked first).
     #[arg(long)]
     pub json: bool,
 }
