@@ -26,7 +26,8 @@
 //! - [`bucket`]: the token-bucket arithmetic shared by the engine's bandwidth limit and the
 //!   mock server's rate fault.
 //! - [`store`]: durable files: atomic replacement.
-//! - [`demo`]: the demo app and its packs, generated deterministically from `assets/demo/`.
+//! - [`demo`]: the demo room: the demo app and its packs, generated deterministically from
+//!   `assets/demo/`, served by the mock server, with a manager on it (`--demo`).
 //! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
 
 pub mod bucket;

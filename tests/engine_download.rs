@@ -6,7 +6,7 @@ mod engine_support;
 
 use std::time::{Duration, Instant};
 
-use bgassets::engine::{DownloadState, EventKind, PauseReason, Selection};
+use bgassets::engine::{DownloadState, EventKind, PauseReason, Targets};
 use bgassets::model::ErrorKind;
 use bgassets::server::Faults;
 use engine_support::*;
@@ -111,7 +111,7 @@ async fn pause_then_resume_with(faults: Faults) -> (Site, Vec<(Option<String>, u
     let mut events = handle.subscribe();
     handle.enqueue(site.request("a.bin")).await.unwrap();
     progress_past(&mut events, "a.bin", 300_000).await;
-    assert_eq!(handle.pause(Selection::one("a.bin")).await.unwrap(), 1);
+    assert_eq!(handle.pause(Targets::one("a.bin")).await.unwrap(), 1);
     event(&mut events, "pause", |e| {
         matches!(
             e.kind,
@@ -122,7 +122,7 @@ async fn pause_then_resume_with(faults: Faults) -> (Site, Vec<(Option<String>, u
     })
     .await;
     site.server.set_faults(faults).unwrap();
-    handle.resume(Selection::All).await.unwrap();
+    handle.resume(Targets::All).await.unwrap();
     let download = done(&handle, "a.bin").await;
     assert_eq!(
         download.state,
@@ -318,8 +318,8 @@ async fn cancel_deletes_the_partial_file_and_cancelling_twice_is_harmless() {
     let mut events = handle.subscribe();
     handle.enqueue(site.request("a.bin")).await.unwrap();
     progress_past(&mut events, "a.bin", 200_000).await;
-    assert_eq!(handle.cancel(Selection::one("a.bin")).await.unwrap(), 1);
-    assert_eq!(handle.cancel(Selection::one("a.bin")).await.unwrap(), 0);
+    assert_eq!(handle.cancel(Targets::one("a.bin")).await.unwrap(), 1);
+    assert_eq!(handle.cancel(Targets::one("a.bin")).await.unwrap(), 0);
     let download = done(&handle, "a.bin").await;
     assert_eq!(download.state, DownloadState::Cancelled);
     // The worker stops, then the partial file goes.
@@ -328,7 +328,7 @@ async fn cancel_deletes_the_partial_file_and_cancelling_twice_is_harmless() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(!site.out("a.bin.partial").exists());
-    assert_eq!(handle.forget(Selection::All).await.unwrap(), 1);
+    assert_eq!(handle.forget(Targets::All).await.unwrap(), 1);
     assert!(handle.snapshot().await.unwrap().downloads.is_empty());
     engine.shutdown().await;
 }

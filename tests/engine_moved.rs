@@ -6,7 +6,7 @@
 mod engine_support;
 mod manager_support;
 
-use bgassets::engine::{DownloadState, EngineError, Selection};
+use bgassets::engine::{DownloadState, EngineError, Targets};
 use bgassets::manager::api::Request;
 use bgassets::model::{ErrorKind, Sha256Digest};
 use bgassets::server::{Faults, ServeConfig, Server};
@@ -88,7 +88,7 @@ async fn a_paused_download_enqueued_at_another_url_with_the_same_bytes_keeps_its
     let mut events = handle.subscribe();
     handle.enqueue(old.request("a.bin")).await.unwrap();
     engine::progress_past(&mut events, "a.bin", 300_000).await;
-    handle.pause(Selection::All).await.unwrap();
+    handle.pause(Targets::All).await.unwrap();
     let mut request = old.request("a.bin");
     request.url = url::Url::parse(&new.server.url_of("a.bin")).unwrap();
     // A worker still stopping refuses the change; the wait is for it to end.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use bgassets::engine::{
     DownloadRequest, DownloadState, Engine, EngineConfig, EngineHandle, EventKind, Limits,
-    RetryPolicy, Selection,
+    RetryPolicy, Targets,
 };
 use bgassets::model::{ErrorKind, Sha256Digest};
 use nginx_support::Nginx;
@@ -125,7 +125,7 @@ async fn download_partly(
     let id = request.id.clone();
     handle.enqueue(request).await.expect("enqueue");
     wait_for_bytes(handle, &id, 2 * MIB as u64).await;
-    assert_eq!(handle.pause(Selection::one(&id)).await.expect("pause"), 1);
+    assert_eq!(handle.pause(Targets::one(&id)).await.expect("pause"), 1);
     let first = nginx.wait_for_requests(name, TIMEOUT, |records| !records.is_empty());
     assert_eq!(first.len(), 1, "{first:#?}");
     assert_eq!((first[0].status, first[0].range.as_str()), (200, ""));
@@ -176,10 +176,7 @@ async fn a_paused_download_resumes_with_a_range_request() {
     };
     handle.set_limits(limits).await.expect("limits");
     assert_eq!(
-        handle
-            .resume(Selection::one("resume"))
-            .await
-            .expect("resume"),
+        handle.resume(Targets::one("resume")).await.expect("resume"),
         1
     );
     let download = wait_done(&handle, "resume").await;
@@ -258,7 +255,7 @@ async fn a_file_changed_on_the_server_restarts_from_zero() {
         .expect("no limit");
     assert_eq!(
         handle
-            .resume(Selection::one("changing"))
+            .resume(Targets::one("changing"))
             .await
             .expect("resume"),
         1
@@ -321,7 +318,7 @@ async fn a_complete_partial_file_is_installed_after_a_416() {
     let second = Engine::start(config(None)).expect("engine restarts");
     let handle = second.handle();
     assert_eq!(
-        handle.resume(Selection::one("done")).await.expect("resume"),
+        handle.resume(Targets::one("done")).await.expect("resume"),
         1
     );
     let download = wait_done(&handle, "done").await;

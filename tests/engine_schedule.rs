@@ -7,7 +7,7 @@ mod engine_support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use bgassets::engine::{DownloadState, EventKind, Limits, PauseReason, Priority, Selection};
+use bgassets::engine::{DownloadState, EventKind, Limits, PauseReason, Priority, Targets};
 use bgassets::server::Faults;
 use engine_support::*;
 
@@ -299,9 +299,9 @@ async fn pause_all_and_resume_all() {
     handle.enqueue(site.request("a")).await.unwrap();
     handle.enqueue(site.request("b")).await.unwrap();
     progress_past(&mut events, "b", 100_000).await;
-    assert_eq!(handle.pause(Selection::All).await.unwrap(), 2);
+    assert_eq!(handle.pause(Targets::All).await.unwrap(), 2);
     assert_eq!(
-        handle.pause(Selection::All).await.unwrap(),
+        handle.pause(Targets::All).await.unwrap(),
         0,
         "pausing twice changes nothing"
     );
@@ -312,7 +312,7 @@ async fn pause_all_and_resume_all() {
             .iter()
             .all(|d| matches!(d.state, DownloadState::Paused { .. }))
     );
-    assert_eq!(handle.resume(Selection::All).await.unwrap(), 2);
+    assert_eq!(handle.resume(Targets::All).await.unwrap(), 2);
     for id in ["a", "b"] {
         assert_eq!(done(&handle, id).await.state, DownloadState::Finished);
         assert_eq!(std::fs::read(site.out(id)).unwrap(), site.bytes(id));

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bgassets::demo::start_demo;
 use bgassets::gui::{Backend, ManagerBackend};
 use bgassets::manager::api::{Request, Selection};
-use bgassets::manager::demo::start_demo;
 use bgassets::manager::view::StatusDocument;
 
 /// Polls `check` on the backend for up to 60 s.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bgassets::model::pack_manifest::ARCHIVE_MANIFEST_NAME;
 use bgassets::model::{DownloadPolicy, PackKind, PackManifest, ServerManifest, Sha256Digest};
-use bgassets::pack::{PackError, build::build, index::index};
+use bgassets::pack::{BuildError, build::build, index::index};
 
 fn write(path: &Path, bytes: &[u8]) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -322,7 +322,7 @@ fn index_refuses_duplicates_foreign_archives_and_archives_outside_the_manifest_f
         |_, _| {},
     )
     .unwrap_err();
-    assert!(matches!(error, PackError::Archive { .. }));
+    assert!(matches!(error, BuildError::Archive { .. }));
     assert!(
         error.to_string().contains("has no `.bgassets/pack.json`"),
         "{error}"

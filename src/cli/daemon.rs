@@ -37,11 +37,11 @@ pub fn run(args: DaemonArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
 
 async fn daemon(args: DaemonArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let (manager, demo_server, paths, _demo) = if args.demo {
-        let demo = crate::manager::demo::start_demo(data_dir)
+        let demo = crate::demo::start_demo(data_dir)
             .await
             .context("cannot start the demo")?;
         let paths = Paths::under(&demo.data_dir);
-        let crate::manager::demo::Demo {
+        let crate::demo::Demo {
             manager,
             server,
             data_dir,

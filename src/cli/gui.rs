@@ -9,9 +9,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use crate::demo::{Demo, start_demo};
 use crate::gui::{ManagerBackend, run_window};
 use crate::ipc::{Connection, SocketServer};
-use crate::manager::demo::{Demo, start_demo};
 use crate::manager::{Manager, ManagerConfig, ManagerError};
 use crate::server::Server;
 use crate::store::Paths;

@@ -12,6 +12,7 @@ pub mod gui;
 pub mod pack;
 pub mod serve;
 pub mod sync;
+pub mod words;
 
 /// An open implementation of Apple's Background Assets for desktop apps.
 #[derive(Debug, Parser)]
@@ -78,15 +79,28 @@ pub fn print_error(error: &anyhow::Error) {
     }
 }
 
-/// Logs go to stderr; `RUST_LOG` chooses the level (info by default).
+/// Logs go to stderr; `RUST_LOG` chooses the level (info by default). They are coloured only
+/// when stderr is a terminal and `NO_COLOR` is not set: a log file or a pipe gets plain text.
 fn init_logging() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = log_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(false)
         .try_init();
+}
+
+/// Whether logs carry ANSI colour codes: only on a terminal, and never when `NO_COLOR` is set
+/// to anything but the empty string (<https://no-color.org>).
+pub fn log_colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 #[cfg(test)]
@@ -95,5 +109,19 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn logs_are_coloured_only_on_a_terminal_without_no_color() {
+        use super::log_colour;
+        use std::ffi::OsStr;
+        assert!(log_colour(true, None));
+        assert!(
+            log_colour(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!log_colour(true, Some(OsStr::new("1"))));
+        assert!(!log_colour(false, None), "a file or a pipe gets plain text");
+        assert!(!log_colour(false, Some(OsStr::new("1"))));
     }
 }

@@ -151,12 +151,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let root = match (&args.dir, args.demo) {
         (Some(dir), _) => dir.clone(),
         (None, _) => {
-            let dir = crate::demo::default_dir();
-            tracing::info!("building the demo packs in {}", dir.display());
-            let site = tokio::task::spawn_blocking(move || crate::demo::build_site(&dir))
-                .await
-                .context("the demo build stopped")?
-                .context("cannot build the demo packs")?;
+            let site = crate::demo::build_default_site().await?;
             eprintln!(
                 "demo app: {} (its BAManifestURL is {})",
                 site.info_plist.display(),

@@ -1,20 +1,22 @@
 //! `bgassets sync PATH`: a one-shot install, as a CI job or a benchmark runs it: register the app
 //! in a data dir (the given one, or a temporary one), download and install what its policies ask
-//! for at first installation, print a report and exit non-zero if anything failed.
+//! for at first installation, print a report (`sync/report.rs`) and exit non-zero if anything failed,
+//! naming each failed pack's error code and reason.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::manager::api::Request;
 use crate::manager::view::{AppView, PackView};
 use crate::manager::{Manager, ManagerConfig, ManagerHandle};
-use crate::model::size::format_bytes;
 use crate::store::Paths;
+use report::{failure_line, print_report, report};
+
+mod report;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -32,30 +34,6 @@ pub struct SyncArgs {
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 3600)]
     pub timeout: u64,
-}
-
-/// The report.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Report {
-    app: String,
-    data_dir: PathBuf,
-    seconds: f64,
-    launch_ready: bool,
-    bytes_downloaded: u64,
-    packs: Vec<PackLine>,
-    failed: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PackLine {
-    id: String,
-    policy: &'static str,
-    state: String,
-    version: Option<u64>,
-    bytes: u64,
-    error: Option<String>,
 }
 
 /// Runs the sync.
@@ -106,11 +84,7 @@ async fn sync(args: SyncArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         print_report(&report);
     }
     if !report.failed.is_empty() {
-        bail!(
-            "{} pack(s) failed: {}",
-            report.failed.len(),
-            report.failed.join(", ")
-        );
+        bail!("{}", failure_line(&report.failed));
     }
     Ok(())
 }
@@ -147,70 +121,4 @@ async fn install(handle: &ManagerHandle, path: &std::path::Path) -> anyhow::Resu
             Err(RecvError::Closed) => bail!("the manager stopped"),
         }
     }
-}
-
-fn report(app: &AppView, data_dir: PathBuf, seconds: f64) -> Report {
-    let packs: Vec<PackLine> = app
-        .packs
-        .iter()
-        .filter(|p| p.wanted || p.installed_version.is_some())
-        .map(|p| PackLine {
-            id: p.id.clone(),
-            policy: p.policy.name(),
-            state: if p.flags.up_to_date {
-                "installed".into()
-            } else {
-                format!("{:?}", p.activity)
-            },
-            version: p.installed_version,
-            bytes: p.download_size,
-            error: p.last_error.as_ref().map(|e| e.message.clone()),
-        })
-        .collect();
-    Report {
-        app: app.bundle_id.clone(),
-        data_dir,
-        seconds,
-        launch_ready: app.launch_ready,
-        bytes_downloaded: packs
-            .iter()
-            .filter(|p| p.version.is_some())
-            .map(|p| p.bytes)
-            .sum(),
-        failed: app
-            .packs
-            .iter()
-            .filter(|p| p.wanted && p.activity.is_failed())
-            .map(|p| p.id.clone())
-            .collect(),
-        packs,
-    }
-}
-
-fn print_report(report: &Report) {
-    println!(
-        "{}: {} packs in {:.1} s, {} downloaded",
-        report.app,
-        report.packs.len(),
-        report.seconds,
-        format_bytes(report.bytes_downloaded)
-    );
-    for pack in &report.packs {
-        let error = pack
-            .error
-            .as_deref()
-            .map(|e| format!("  ({e})"))
-            .unwrap_or_default();
-        println!(
-            "  {:<24} {:<10} {:<12} {:>10}{error}",
-            pack.id,
-            pack.policy,
-            pack.state,
-            format_bytes(pack.bytes)
-        );
-    }
-    println!(
-        "launch ready: {}",
-        if report.launch_ready { "yes" } else { "no" }
-    );
 }

@@ -12,12 +12,13 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::command::{Command, Selection};
+use super::command::{Command, Targets};
 use super::download::{Download, DownloadState, PauseReason, Priority};
 use super::event::{Event, EventKind};
+use super::job::{Report, WorkerContext};
 use super::persist::Persister;
-use super::worker::{Report, WorkerContext};
-use super::{EngineError, Limits, Snapshot};
+use super::speed::SpeedMeter;
+use super::{Limits, Snapshot};
 
 /// Sequence numbers of ordinary downloads start here; "move to top" counts down from it.
 const FIRST_SEQUENCE: u64 = 1 << 40;
@@ -45,7 +46,7 @@ pub(super) struct Actor {
     pub retry_at: HashMap<String, Instant>,
     pub waiting_for_space: HashSet<String>,
     pub last_space_check: Instant,
-    pub speed: HashMap<String, super::lifecycle::SpeedMeter>,
+    pub speed: HashMap<String, SpeedMeter>,
     pub limits: Limits,
     pub next_sequence: u64,
     pub top_sequence: u64,
@@ -152,25 +153,30 @@ impl Actor {
             Command::Relocate(relocation, reply) => {
                 let _ = reply.send(self.relocate(relocation));
             }
-            Command::Pause(selection, reply) => {
-                let _ = reply.send(Ok(self.pause(&selection)));
+            Command::Pause(targets, reply) => {
+                let _ = reply.send(Ok(self.pause(&targets)));
             }
-            Command::Resume(selection, reply) => {
-                let _ = reply.send(Ok(self.resume(&selection)));
+            Command::Resume(targets, reply) => {
+                let _ = reply.send(Ok(self.resume(&targets)));
             }
-            Command::Cancel(selection, reply) => {
-                let _ = reply.send(Ok(self.cancel(&selection)));
+            Command::Cancel(targets, reply) => {
+                let _ = reply.send(Ok(self.cancel(&targets)));
             }
-            Command::Forget(selection, reply) => {
-                let _ = reply.send(Ok(self.forget(&selection)));
+            Command::Forget(targets, reply) => {
+                let _ = reply.send(Ok(self.forget(&targets)));
             }
             Command::SetPriority(id, priority, reply) => {
                 let _ = reply.send(self.set_priority(&id, priority, None));
             }
             Command::MoveToTop(id, reply) => {
-                self.top_sequence = self.top_sequence.saturating_sub(1);
-                let sequence = self.top_sequence;
-                let _ = reply.send(self.set_priority(&id, Priority::MAX, Some(sequence)));
+                let result = self
+                    .check_scheduled(&id, "moving it to the top")
+                    .and_then(|()| {
+                        self.top_sequence = self.top_sequence.saturating_sub(1);
+                        let sequence = self.top_sequence;
+                        self.set_priority(&id, Priority::MAX, Some(sequence))
+                    });
+                let _ = reply.send(result);
             }
             Command::SetLimits(limits, reply) => {
                 self.limits = limits;
@@ -183,17 +189,17 @@ impl Actor {
         }
     }
 
-    fn selected(&self, selection: &Selection) -> Vec<String> {
+    fn selected(&self, targets: &Targets) -> Vec<String> {
         self.downloads
             .keys()
-            .filter(|id| selection.contains(id))
+            .filter(|id| targets.contains(id))
             .cloned()
             .collect()
     }
 
-    fn pause(&mut self, selection: &Selection) -> usize {
+    fn pause(&mut self, targets: &Targets) -> usize {
         let mut count = 0;
-        for id in self.selected(selection) {
+        for id in self.selected(targets) {
             let Some(download) = self.downloads.get_mut(&id) else {
                 continue;
             };
@@ -222,9 +228,9 @@ impl Actor {
         count
     }
 
-    fn resume(&mut self, selection: &Selection) -> usize {
+    fn resume(&mut self, targets: &Targets) -> usize {
         let mut count = 0;
-        for id in self.selected(selection) {
+        for id in self.selected(targets) {
             let Some(download) = self.downloads.get_mut(&id) else {
                 continue;
             };
@@ -246,9 +252,9 @@ impl Actor {
         count
     }
 
-    fn cancel(&mut self, selection: &Selection) -> usize {
+    fn cancel(&mut self, targets: &Targets) -> usize {
         let mut count = 0;
-        for id in self.selected(selection) {
+        for id in self.selected(targets) {
             let Some(download) = self.downloads.get_mut(&id) else {
                 continue;
             };
@@ -279,34 +285,15 @@ impl Actor {
         count
     }
 
-    fn forget(&mut self, selection: &Selection) -> usize {
+    fn forget(&mut self, targets: &Targets) -> usize {
         let before = self.downloads.len();
         let workers = &self.workers;
         self.downloads.retain(|id, d| {
-            !(selection.contains(id) && d.state.is_terminal() && !workers.contains_key(id))
+            !(targets.contains(id) && d.state.is_terminal() && !workers.contains_key(id))
         });
         let count = before - self.downloads.len();
         self.dirty |= count > 0;
         count
-    }
-
-    fn set_priority(
-        &mut self,
-        id: &str,
-        priority: Priority,
-        sequence: Option<u64>,
-    ) -> Result<(), EngineError> {
-        let download = self
-            .downloads
-            .get_mut(id)
-            .ok_or_else(|| EngineError::UnknownDownload(id.to_string()))?;
-        download.request.priority = priority;
-        if let Some(sequence) = sequence {
-            download.sequence = sequence;
-        }
-        self.emit(id, EventKind::Reordered);
-        self.dirty = true;
-        Ok(())
     }
 
     /// Every download, best ranked first.

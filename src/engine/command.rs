@@ -1,22 +1,23 @@
 //! The one command vocabulary: the CLI, the GUI, the socket server and tests all drive the engine
-//! with these, each verb aimed at a [`Selection`].
+//! with these, each verb aimed at some [`Targets`] (downloads by id, or all).
 
 use tokio::sync::oneshot;
+use url::Url;
 
 use super::download::{DownloadRequest, Priority};
-use super::requests::Relocation;
 use super::{EngineError, Limits, Snapshot};
+use crate::model::Sha256Digest;
 
 /// Which downloads a command applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
+pub enum Targets {
     /// These identifiers.
     Ids(Vec<String>),
     /// Every download.
     All,
 }
 
-impl Selection {
+impl Targets {
     /// One identifier.
     pub fn one(id: impl Into<String>) -> Self {
         Self::Ids(vec![id.into()])
@@ -29,6 +30,15 @@ impl Selection {
             Self::All => true,
         }
     }
+}
+
+/// The same bytes of download `id`, now at `url`: the caller vouches that they are the same
+/// by the SHA-256, which must be the one the download already pins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocation {
+    pub id: String,
+    pub url: Url,
+    pub sha256: Sha256Digest,
 }
 
 /// A reply channel: every command says whether it was accepted.
@@ -44,13 +54,13 @@ pub enum Command {
     /// when nothing changed.
     Relocate(Relocation, Reply<bool>),
     /// Pause; partial files are kept.
-    Pause(Selection, Reply<usize>),
+    Pause(Targets, Reply<usize>),
     /// Resume paused or failed downloads.
-    Resume(Selection, Reply<usize>),
+    Resume(Targets, Reply<usize>),
     /// Cancel and delete partial files.
-    Cancel(Selection, Reply<usize>),
+    Cancel(Targets, Reply<usize>),
     /// Forget finished, failed and cancelled downloads.
-    Forget(Selection, Reply<usize>),
+    Forget(Targets, Reply<usize>),
     /// Change one download's priority.
     SetPriority(String, Priority, Reply<()>),
     /// Put one download ahead of all others (it may pause a running one to start).

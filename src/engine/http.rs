@@ -195,6 +195,23 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     header(headers, name).and_then(|v| v.trim().parse().ok())
 }
 
+/// A reqwest error as a failure: timeouts and connection trouble are transient.
+pub(super) fn request_failure(url: &str, error: &reqwest::Error) -> Failure {
+    let mut message = format!("{url}: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        Failure::transient(ErrorKind::Timeout, message)
+    } else if error.is_redirect() || error.is_builder() {
+        Failure::fatal(ErrorKind::DownloadInvalid, message)
+    } else {
+        Failure::transient(ErrorKind::Network, message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,35 +12,11 @@ use super::actor::{Actor, Running, Stop};
 use super::download::{DownloadState, PauseReason};
 use super::event::EventKind;
 use super::http::Failure;
+use super::job::{Finished, Job, Report};
 use super::retry::Budget;
 use super::scheduler;
-use super::worker::{self, Finished, Job, Report};
+use super::worker;
 use crate::model::ErrorKind;
-
-/// Bytes per second over a sliding window of about two seconds.
-#[derive(Debug, Default)]
-pub struct SpeedMeter {
-    samples: std::collections::VecDeque<(Instant, u64)>,
-}
-
-impl SpeedMeter {
-    /// Adds a sample and returns the current rate.
-    pub fn sample(&mut self, bytes: u64) -> u64 {
-        let now = Instant::now();
-        self.samples.push_back((now, bytes));
-        while self.samples.len() > 2
-            && now.duration_since(self.samples[0].0) > Duration::from_secs(2)
-        {
-            self.samples.pop_front();
-        }
-        let (first_time, first_bytes) = self.samples[0];
-        let seconds = now.duration_since(first_time).as_secs_f64();
-        if seconds < 0.05 {
-            return 0;
-        }
-        (bytes.saturating_sub(first_bytes) as f64 / seconds) as u64
-    }
-}
 
 impl Actor {
     /// Applies what a worker reported.

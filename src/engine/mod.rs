@@ -12,11 +12,12 @@
 //! - [`scheduler`]: who runs next: essential, priority, age; per-host cap; preemption.
 //! - `requests`: a new request against the download already under its id, and downloads whose
 //!   bytes moved to another URL ([`Relocation`]).
-//! - [`worker`]: one HTTP attempt with Range resume; [`transport`] checks every hop (HTTPS,
+//! - [`worker`]: one HTTP attempt with Range resume ([`job`]: what it is given and reports); [`transport`] checks every hop (HTTPS,
 //!   allow list) and bounds the body; [`http`] reads the answer; [`sink`] hashes and writes on
 //!   another thread; `verify` checks free space before and size and SHA-256 after.
 //! - [`limiter`]: the global bandwidth limit; [`retry`]: the progress-aware retry budget,
-//!   backoff and `Retry-After`; `lifecycle` and `waiting`: reports, retries, timers.
+//!   backoff and `Retry-After`; `lifecycle` and `waiting`: reports, retries, timers; `speed`:
+//!   the bytes-per-second meter.
 //! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
 
 pub mod actor;
@@ -25,6 +26,7 @@ pub mod config;
 pub mod download;
 pub mod event;
 pub mod http;
+pub mod job;
 mod lifecycle;
 pub mod limiter;
 pub mod persist;
@@ -32,6 +34,7 @@ mod requests;
 pub mod retry;
 pub mod scheduler;
 pub mod sink;
+mod speed;
 pub mod transport;
 mod verify;
 mod waiting;
@@ -44,11 +47,10 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-pub use command::{Command, Selection};
+pub use command::{Command, Relocation, Targets};
 pub use config::{EngineConfig, Limits, RetryPolicy};
 pub use download::{Download, DownloadRequest, DownloadState, PauseReason, Priority, Validator};
 pub use event::{Event, EventKind};
-pub use requests::Relocation;
 
 use crate::model::ErrorKind;
 
@@ -61,6 +63,18 @@ pub enum EngineError {
     UnknownDownload(String),
     #[error("download `{0}` is already scheduled")]
     AlreadyScheduled(String),
+    /// A change that only means something for a scheduled download (its priority, its place)
+    /// asked of one that is finished or cancelled.
+    #[error("download `{id}` is not scheduled ({state}): {action} has nothing to change")]
+    NotScheduled {
+        id: String,
+        state: &'static str,
+        action: &'static str,
+    },
+    /// A change that only means something for a scheduled download asked of one that failed:
+    /// it must be scheduled again (or resumed) first.
+    #[error("download `{id}` has already failed: {action} has nothing to change; resume it first")]
+    AlreadyFailed { id: String, action: &'static str },
     #[error("download `{id}` is invalid: {problem}")]
     Invalid { id: String, problem: String },
     #[error("cannot read the certificate {path}")]
@@ -80,6 +94,8 @@ impl EngineError {
             Self::Stopped => ErrorKind::CallerConnectionNotAccepted,
             Self::UnknownDownload(_) => ErrorKind::DownloadDoesNotExist,
             Self::AlreadyScheduled(_) => ErrorKind::DownloadAlreadyScheduled,
+            Self::NotScheduled { .. } => ErrorKind::DownloadNotScheduled,
+            Self::AlreadyFailed { .. } => ErrorKind::DownloadAlreadyFailed,
             Self::Invalid { .. } => ErrorKind::DownloadInvalid,
             Self::Certificate { .. } | Self::Http(_) => ErrorKind::DownloadFailedToStart,
         }
@@ -143,33 +159,34 @@ impl EngineHandle {
         self.ask(|reply| Command::Relocate(relocation, reply)).await
     }
 
-    /// Pauses the selection; returns how many downloads changed.
-    pub async fn pause(&self, selection: Selection) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Pause(selection, reply)).await
+    /// Pauses the targeted downloads; returns how many downloads changed.
+    pub async fn pause(&self, targets: Targets) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Pause(targets, reply)).await
     }
 
     /// Resumes paused or failed downloads.
-    pub async fn resume(&self, selection: Selection) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Resume(selection, reply)).await
+    pub async fn resume(&self, targets: Targets) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Resume(targets, reply)).await
     }
 
     /// Cancels and deletes partial files.
-    pub async fn cancel(&self, selection: Selection) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Cancel(selection, reply)).await
+    pub async fn cancel(&self, targets: Targets) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Cancel(targets, reply)).await
     }
 
     /// Forgets finished, failed and cancelled downloads.
-    pub async fn forget(&self, selection: Selection) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Forget(selection, reply)).await
+    pub async fn forget(&self, targets: Targets) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::Forget(targets, reply)).await
     }
 
-    /// Changes a download's priority.
+    /// Changes a scheduled download's priority; a finished or cancelled one answers
+    /// `downloadNotScheduled`, a failed one `downloadAlreadyFailed`.
     pub async fn set_priority(&self, id: &str, priority: Priority) -> Result<(), EngineError> {
         self.ask(|reply| Command::SetPriority(id.to_string(), priority, reply))
             .await
     }
 
-    /// Puts a download ahead of every other.
+    /// Puts a scheduled download ahead of every other (refused as [`Self::set_priority`] is).
     pub async fn move_to_top(&self, id: &str) -> Result<(), EngineError> {
         self.ask(|reply| Command::MoveToTop(id.to_string(), reply))
             .await
@@ -233,7 +250,7 @@ impl Engine {
         let (commands, command_receiver) = mpsc::channel(256);
         let (reports, report_receiver) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(4096);
-        let context = Arc::new(worker::WorkerContext {
+        let context = Arc::new(job::WorkerContext {
             client,
             limiter: Arc::new(limiter::RateLimiter::new(config.limits.bytes_per_second)),
             reports,

@@ -1,26 +1,16 @@
 //! How a request meets the download the engine may already have under its id: a new one is
 //! queued; a changed one replaces it, keeping the partial file when the bytes are the same
 //! (same URL, or the same pinned SHA-256 and size now at another URL); and a download whose
-//! bytes moved to another URL continues there from its partial file ([`Relocation`]): signed
-//! CDN URLs expire, a server's port changes. Part of [`Actor`].
-
-use url::Url;
+//! bytes moved to another URL continues there from its partial file (a [`Relocation`]): signed
+//! CDN URLs expire, a server's port changes. A new priority or place is taken only by a
+//! download still scheduled. Part of [`Actor`].
 
 use super::EngineError;
 use super::actor::{Actor, Stop};
-use super::download::{Download, DownloadRequest, DownloadState};
+use super::command::Relocation;
+use super::download::{Download, DownloadRequest, DownloadState, Priority};
 use super::event::EventKind;
 use super::retry::Budget;
-use crate::model::Sha256Digest;
-
-/// The same bytes of download `id`, now at `url`: the caller vouches that they are the same
-/// by the SHA-256, which must be the one the download already pins.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relocation {
-    pub id: String,
-    pub url: Url,
-    pub sha256: Sha256Digest,
-}
 
 /// Whether `new` asks for the same bytes as `old`, wherever they are: both pin the same SHA-256
 /// and size and write the same file, so a partial file of `old` is a prefix of `new`'s (the
@@ -139,6 +129,40 @@ impl Actor {
         }
         Ok(true)
     }
+
+    /// Whether download `id` is scheduled (queued, running, retrying or paused), so that its
+    /// priority or place means something; `action` names the refused change.
+    pub(super) fn check_scheduled(
+        &self,
+        id: &str,
+        action: &'static str,
+    ) -> Result<(), EngineError> {
+        let download = self
+            .downloads
+            .get(id)
+            .ok_or_else(|| EngineError::UnknownDownload(id.to_string()))?;
+        scheduled(id, &download.state, action)
+    }
+
+    pub(super) fn set_priority(
+        &mut self,
+        id: &str,
+        priority: Priority,
+        sequence: Option<u64>,
+    ) -> Result<(), EngineError> {
+        self.check_scheduled(id, "a new priority")?;
+        let download = self
+            .downloads
+            .get_mut(id)
+            .ok_or_else(|| EngineError::UnknownDownload(id.to_string()))?;
+        download.request.priority = priority;
+        if let Some(sequence) = sequence {
+            download.sequence = sequence;
+        }
+        self.emit(id, EventKind::Reordered);
+        self.dirty = true;
+        Ok(())
+    }
 }
 
 /// Refuses requests that can never succeed (`downloadInvalid`).
@@ -159,9 +183,35 @@ pub(super) fn validate(request: &DownloadRequest) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// Refuses a change of priority or place for a download that is no longer scheduled: a finished
+/// or cancelled one is `downloadNotScheduled`, a failed one `downloadAlreadyFailed`.
+fn scheduled(id: &str, state: &DownloadState, action: &'static str) -> Result<(), EngineError> {
+    match state {
+        DownloadState::Finished => Err(EngineError::NotScheduled {
+            id: id.to_string(),
+            state: "finished",
+            action,
+        }),
+        DownloadState::Cancelled => Err(EngineError::NotScheduled {
+            id: id.to_string(),
+            state: "cancelled",
+            action,
+        }),
+        DownloadState::Failed { .. } => Err(EngineError::AlreadyFailed {
+            id: id.to_string(),
+            action,
+        }),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::PauseReason;
+    use crate::model::Sha256Digest;
+    use crate::model::{ErrorKind, PackError};
+    use url::Url;
 
     fn request(url: &str) -> DownloadRequest {
         let mut request = DownloadRequest::new("a/p@1", Url::parse(url).unwrap(), "/d/p@1.zip");
@@ -184,5 +234,33 @@ mod tests {
         let mut unpinned = old.clone();
         unpinned.sha256 = None;
         assert!(!same_bytes(&unpinned, &unpinned.clone()));
+    }
+
+    #[test]
+    fn only_a_scheduled_download_takes_a_new_priority() {
+        let refused =
+            |state: DownloadState| scheduled("a", &state, "a new priority").map_err(|e| e.kind());
+        assert_eq!(
+            refused(DownloadState::Finished),
+            Err(ErrorKind::DownloadNotScheduled)
+        );
+        assert_eq!(
+            refused(DownloadState::Cancelled),
+            Err(ErrorKind::DownloadNotScheduled)
+        );
+        let failed = DownloadState::Failed {
+            error: PackError::new(ErrorKind::HttpStatus, "404"),
+        };
+        assert_eq!(refused(failed), Err(ErrorKind::DownloadAlreadyFailed));
+        for state in [
+            DownloadState::Queued,
+            DownloadState::Connecting,
+            DownloadState::Downloading,
+            DownloadState::Paused {
+                reason: PauseReason::Requested,
+            },
+        ] {
+            assert_eq!(refused(state), Ok(()));
+        }
     }
 }

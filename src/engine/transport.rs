@@ -12,7 +12,8 @@ use url::Url;
 
 use super::download::DownloadRequest;
 use super::http::Failure;
-use super::worker::{Job, WorkerContext, request_failure};
+use super::http::request_failure;
+use super::job::{Job, WorkerContext};
 use crate::model::ErrorKind;
 
 /// The largest body a download with no expected size and no length from the server is taken

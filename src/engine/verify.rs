@@ -3,8 +3,8 @@
 //! place (synced, so a crash after `Finished` never loses the file).
 
 use super::http::Failure;
+use super::job::{Finished, Job};
 use super::sink::io_failure;
-use super::worker::{Finished, Job};
 use crate::model::{ErrorKind, Sha256Digest};
 
 /// Checks the finished partial file against the request, then renames it into place.

@@ -7,76 +7,19 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::header::{ETAG, HeaderMap, LAST_MODIFIED};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
-use super::RetryPolicy;
-use super::download::{DownloadRequest, Validator};
-use super::http::{self, Failure, Plan};
-use super::limiter::RateLimiter;
+use super::download::Validator;
+use super::http::{self, Failure, Plan, request_failure};
+use super::job::{Finished, Job, Report, WorkerContext};
 use super::sink::{FileSink, io_failure};
 use super::transport;
 use super::verify;
-use crate::model::{ErrorKind, Sha256Digest};
+use crate::model::ErrorKind;
 
 /// How often a worker reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-
-/// What a worker is asked to do.
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub request: DownloadRequest,
-    pub validator: Validator,
-    /// Discard the partial file first.
-    pub restart: bool,
-}
-
-/// A finished, verified download.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Finished {
-    pub sha256: Sha256Digest,
-    pub size: u64,
-}
-
-/// What workers tell the engine.
-#[derive(Debug)]
-pub enum Report {
-    /// The server answered: what to resume with next time, and the total size.
-    Response {
-        id: String,
-        validator: Validator,
-        total: Option<u64>,
-        from: u64,
-    },
-    Progress {
-        id: String,
-        bytes_done: u64,
-    },
-    Verifying {
-        id: String,
-    },
-    /// The attempt ended; the partial file is flushed and synced.
-    Done {
-        id: String,
-        result: Result<Finished, Failure>,
-    },
-}
-
-/// What every worker shares.
-#[derive(Debug)]
-pub struct WorkerContext {
-    pub client: reqwest::Client,
-    pub limiter: Arc<RateLimiter>,
-    pub reports: mpsc::Sender<Report>,
-    pub policy: RetryPolicy,
-    /// Redirects followed before giving up.
-    pub max_redirects: usize,
-    /// Hosts plain HTTP may reach besides loopback (`--allow-insecure-host`).
-    pub insecure_hosts: Vec<String>,
-    /// The largest body taken when neither the request nor the server says the size.
-    pub max_body: u64,
-}
 
 /// Runs one attempt and reports how it ended.
 pub async fn run(context: Arc<WorkerContext>, job: Job, cancel: CancellationToken) {
@@ -292,22 +235,5 @@ fn validator_of(headers: &HeaderMap) -> Validator {
     Validator {
         etag: text(ETAG),
         last_modified: text(LAST_MODIFIED),
-    }
-}
-
-/// A reqwest error as a failure: timeouts and connection trouble are transient.
-pub(super) fn request_failure(url: &str, error: &reqwest::Error) -> Failure {
-    let mut message = format!("{url}: {error}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    if error.is_timeout() {
-        Failure::transient(ErrorKind::Timeout, message)
-    } else if error.is_redirect() || error.is_builder() {
-        Failure::fatal(ErrorKind::DownloadInvalid, message)
-    } else {
-        Failure::transient(ErrorKind::Network, message)
     }
 }

@@ -135,7 +135,7 @@ pub async fn sweep(paths: &Paths, downloads: &EngineHandle, state: &ManagerState
             .collect();
         if !stale.is_empty() {
             tracing::info!("forgetting finished downloads already installed or gone: {stale:?}");
-            let _ = downloads.forget(engine::Selection::Ids(stale)).await;
+            let _ = downloads.forget(engine::Targets::Ids(stale)).await;
         }
     }
     let pending = pending_archives(paths, state);

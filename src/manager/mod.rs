@@ -16,11 +16,9 @@
 //! - `actor`, `packs`, `views`: the actor's loop, what it does to packs, how it shows them.
 //! - `leftovers`: the start-up sweep of what a crash left in containers and downloads.
 //! - `space`: an install that ran out of disk space installs by itself once space is freed.
-//! - [`demo`]: the embedded demo: mock server, demo app, manager in a scratch data dir.
 
 mod actor;
 pub mod api;
-pub mod demo;
 pub mod event;
 pub mod fetch;
 pub mod languages;

@@ -458,9 +458,9 @@ impl Actor {
         if !stale.is_empty() {
             let _ = self
                 .downloads
-                .cancel(engine::Selection::Ids(stale.clone()))
+                .cancel(engine::Targets::Ids(stale.clone()))
                 .await;
-            let _ = self.downloads.forget(engine::Selection::Ids(stale)).await;
+            let _ = self.downloads.forget(engine::Targets::Ids(stale)).await;
         }
         match self.downloads.enqueue(request).await {
             Ok(()) | Err(engine::EngineError::AlreadyScheduled(_)) => {
@@ -518,7 +518,7 @@ impl Actor {
     pub async fn pause(&mut self, selection: &Selection) -> Result<usize, ApiError> {
         let ids = self.selected_downloads(selection).await?;
         self.downloads
-            .pause(engine::Selection::Ids(ids))
+            .pause(engine::Targets::Ids(ids))
             .await
             .map_err(engine_error)
     }
@@ -528,7 +528,7 @@ impl Actor {
         let ids = self.selected_downloads(selection).await?;
         let mut count = self
             .downloads
-            .resume(engine::Selection::Ids(ids))
+            .resume(engine::Targets::Ids(ids))
             .await
             .map_err(engine_error)?;
         let failed: Vec<(String, String)> = self
@@ -625,9 +625,9 @@ impl Actor {
         if !ids.is_empty() {
             let _ = self
                 .downloads
-                .cancel(engine::Selection::Ids(ids.clone()))
+                .cancel(engine::Targets::Ids(ids.clone()))
                 .await;
-            let _ = self.downloads.forget(engine::Selection::Ids(ids)).await;
+            let _ = self.downloads.forget(engine::Targets::Ids(ids)).await;
         }
         Ok(())
     }
@@ -759,10 +759,7 @@ impl Actor {
                             listed.map_or("no version".into(), |v| format!("version {v}"))
                         ),
                     );
-                    let _ = self
-                        .downloads
-                        .forget(engine::Selection::one(&event.id))
-                        .await;
+                    let _ = self.downloads.forget(engine::Targets::one(&event.id)).await;
                     self.reconcile(&app).await;
                     Some(ManagerEventKind::Changed)
                 }
@@ -849,7 +846,7 @@ impl Actor {
             .await
             .ok()
             .and_then(|s| s.get(&id).and_then(|d| d.sha256));
-        let _ = self.downloads.forget(engine::Selection::one(&id)).await;
+        let _ = self.downloads.forget(engine::Targets::one(&id)).await;
         let _ = std::fs::remove_file(archive);
         let Some(entry) = self
             .state

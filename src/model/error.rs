@@ -11,22 +11,44 @@ use super::PackId;
 #[serde(rename_all = "camelCase")]
 pub enum ErrorKind {
     // Managed (`ManagedBackgroundAssetsError`).
+    /// No pack of the app has this id.
     AssetPackNotFound,
+    /// No file at this path in the installed pack.
     FileNotFound,
     // Unmanaged (`BAErrorCode`).
+    /// A download request or a socket request is malformed.
     DownloadInvalid,
+    /// A download with this id is already queued or running.
     DownloadAlreadyScheduled,
+    /// A change that needs a scheduled download (a new priority, the top of the queue) asked
+    /// of one that is finished or cancelled.
     DownloadNotScheduled,
+    /// The engine could not be set up (a certificate, the HTTP client).
     DownloadFailedToStart,
+    /// A change that needs a scheduled download asked of one that failed: resume it first.
     DownloadAlreadyFailed,
+    /// Apple: an essential download scheduled outside the app's install or update.
+    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     DownloadEssentialDownloadNotPermitted,
+    /// A pack's download would exceed the app's download allowance.
     DownloadWouldExceedAllowance,
+    /// No download has this id.
     DownloadDoesNotExist,
+    /// A URL's host is not in the app's `BADownloadDomainAllowList`.
     SessionDownloadDisallowedByDomain,
+    /// Apple: a download larger than the app's `BADownloadAllowance`.
+    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     SessionDownloadDisallowedByAllowance,
+    /// Apple: the app's `BADownloadAllowance` is used up.
+    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     SessionDownloadAllowanceExceeded,
+    /// Apple: a non-essential download scheduled before the app first launched.
+    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     SessionDownloadNotPermittedBeforeAppLaunch,
+    /// The manager or the engine has stopped, or refused the connection.
     CallerConnectionNotAccepted,
+    /// Apple: a call from an app process that is not in the foreground.
+    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     CallFromInactiveProcessNotAllowed,
     // bgassets: what goes wrong on the way from a server to a container.
     /// No registered app has this bundle id.
@@ -61,6 +83,86 @@ pub enum ErrorKind {
     Io,
 }
 
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 30] = [
+        Self::AssetPackNotFound,
+        Self::FileNotFound,
+        Self::DownloadInvalid,
+        Self::DownloadAlreadyScheduled,
+        Self::DownloadNotScheduled,
+        Self::DownloadFailedToStart,
+        Self::DownloadAlreadyFailed,
+        Self::DownloadEssentialDownloadNotPermitted,
+        Self::DownloadWouldExceedAllowance,
+        Self::DownloadDoesNotExist,
+        Self::SessionDownloadDisallowedByDomain,
+        Self::SessionDownloadDisallowedByAllowance,
+        Self::SessionDownloadAllowanceExceeded,
+        Self::SessionDownloadNotPermittedBeforeAppLaunch,
+        Self::CallerConnectionNotAccepted,
+        Self::CallFromInactiveProcessNotAllowed,
+        Self::AppNotFound,
+        Self::NotAuthorized,
+        Self::HostNotAllowed,
+        Self::Network,
+        Self::Timeout,
+        Self::HttpStatus,
+        Self::ChecksumMismatch,
+        Self::SizeMismatch,
+        Self::DiskFull,
+        Self::InstallSizeExceeded,
+        Self::InvalidArchive,
+        Self::InvalidManifest,
+        Self::Cancelled,
+        Self::Io,
+    ];
+
+    /// The code as it appears in JSON and in messages for people: `installSizeExceeded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AssetPackNotFound => "assetPackNotFound",
+            Self::FileNotFound => "fileNotFound",
+            Self::DownloadInvalid => "downloadInvalid",
+            Self::DownloadAlreadyScheduled => "downloadAlreadyScheduled",
+            Self::DownloadNotScheduled => "downloadNotScheduled",
+            Self::DownloadFailedToStart => "downloadFailedToStart",
+            Self::DownloadAlreadyFailed => "downloadAlreadyFailed",
+            Self::DownloadEssentialDownloadNotPermitted => "downloadEssentialDownloadNotPermitted",
+            Self::DownloadWouldExceedAllowance => "downloadWouldExceedAllowance",
+            Self::DownloadDoesNotExist => "downloadDoesNotExist",
+            Self::SessionDownloadDisallowedByDomain => "sessionDownloadDisallowedByDomain",
+            Self::SessionDownloadDisallowedByAllowance => "sessionDownloadDisallowedByAllowance",
+            Self::SessionDownloadAllowanceExceeded => "sessionDownloadAllowanceExceeded",
+            Self::SessionDownloadNotPermittedBeforeAppLaunch => {
+                "sessionDownloadNotPermittedBeforeAppLaunch"
+            }
+            Self::CallerConnectionNotAccepted => "callerConnectionNotAccepted",
+            Self::CallFromInactiveProcessNotAllowed => "callFromInactiveProcessNotAllowed",
+            Self::AppNotFound => "appNotFound",
+            Self::NotAuthorized => "notAuthorized",
+            Self::HostNotAllowed => "hostNotAllowed",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::HttpStatus => "httpStatus",
+            Self::ChecksumMismatch => "checksumMismatch",
+            Self::SizeMismatch => "sizeMismatch",
+            Self::DiskFull => "diskFull",
+            Self::InstallSizeExceeded => "installSizeExceeded",
+            Self::InvalidArchive => "invalidArchive",
+            Self::InvalidManifest => "invalidManifest",
+            Self::Cancelled => "cancelled",
+            Self::Io => "io",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// An error attached to a pack: a code and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase")]
@@ -77,6 +179,12 @@ impl PackError {
             kind,
             message: message.into(),
         }
+    }
+
+    /// The code and the sentence together, for a line a person reads:
+    /// `installSizeExceeded — pack Music would bring …`.
+    pub fn explain(&self) -> String {
+        format!("{} — {}", self.kind, self.message)
     }
 
     /// Whether trying again later may succeed (network trouble, timeouts, a full disk).
@@ -113,5 +221,25 @@ impl ManagedError {
             Self::AssetPackNotFound { .. } => ErrorKind::AssetPackNotFound,
             Self::FileNotFound { .. } => ErrorKind::FileNotFound,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_named_as_in_json() {
+        for kind in ErrorKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, serde_json::Value::String(kind.name().into()));
+            assert_eq!(kind.to_string(), kind.name());
+        }
+    }
+
+    #[test]
+    fn an_explained_error_names_its_code_and_its_problem() {
+        let error = PackError::new(ErrorKind::DiskFull, "no space left on /data");
+        assert_eq!(error.explain(), "diskFull — no space left on /data");
     }
 }

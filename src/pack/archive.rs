@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::PackError;
+use super::BuildError;
 use crate::model::PackManifest;
 use crate::model::pack_manifest::ARCHIVE_MANIFEST_NAME;
 
@@ -22,12 +22,12 @@ pub struct ArchiveInfo {
 }
 
 /// Opens the archive at `path` and reads its manifest and sizes.
-pub fn read_info(path: &Path) -> Result<ArchiveInfo, PackError> {
-    let archive_error = |problem: String| PackError::Archive {
+pub fn read_info(path: &Path) -> Result<ArchiveInfo, BuildError> {
+    let archive_error = |problem: String| BuildError::Archive {
         path: path.to_path_buf(),
         problem,
     };
-    let file = File::open(path).map_err(PackError::read(path))?;
+    let file = File::open(path).map_err(BuildError::read(path))?;
     let mut zip =
         zip::ZipArchive::new(BufReader::new(file)).map_err(|e| archive_error(e.to_string()))?;
     let mut install_size = 0u64;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
-use super::PackError;
+use super::BuildError;
 use super::collect::{SourceFile, collect};
 use super::hash::sha256_file;
 use crate::model::pack_manifest::ARCHIVE_MANIFEST_NAME;
@@ -45,7 +45,7 @@ pub fn build(
     root: &Path,
     output: &Path,
     version: Option<u64>,
-) -> Result<BuildReport, PackError> {
+) -> Result<BuildReport, BuildError> {
     build_with_progress(manifest_path, root, output, version, &mut |_, _| {})
 }
 
@@ -56,12 +56,12 @@ pub fn build_with_progress(
     output: &Path,
     version: Option<u64>,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<BuildReport, PackError> {
-    let text = fs::read_to_string(manifest_path).map_err(PackError::read(manifest_path))?;
+) -> Result<BuildReport, BuildError> {
+    let text = fs::read_to_string(manifest_path).map_err(BuildError::read(manifest_path))?;
     let mut manifest = PackManifest::parse(&manifest_path.display().to_string(), &text)?;
     if let Some(version) = version {
         if version == 0 {
-            return Err(PackError::Index("--version must be 1 or more".into()));
+            return Err(BuildError::Index("--version must be 1 or more".into()));
         }
         manifest.version = version;
     }
@@ -106,9 +106,9 @@ fn write_archive(
     files: &[SourceFile],
     output: &Path,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<(), PackError> {
+) -> Result<(), BuildError> {
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(PackError::write(parent))?;
+        fs::create_dir_all(parent).map_err(BuildError::write(parent))?;
     }
     let partial = partial_path(output);
     let result = write_zip(manifest_json, files, &partial, progress);
@@ -116,7 +116,7 @@ fn write_archive(
         let _ = fs::remove_file(&partial);
         return Err(error);
     }
-    fs::rename(&partial, output).map_err(PackError::write(output))
+    fs::rename(&partial, output).map_err(BuildError::write(output))
 }
 
 fn write_zip(
@@ -124,23 +124,23 @@ fn write_zip(
     files: &[SourceFile],
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<(), PackError> {
+) -> Result<(), BuildError> {
     let total: u64 = files.iter().map(|f| f.size).sum();
     let mut done = 0u64;
-    let zip_error = |source| PackError::Zip {
+    let zip_error = |source| BuildError::Zip {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::create(path).map_err(PackError::write(path))?;
+    let file = File::create(path).map_err(BuildError::write(path))?;
     let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
     zip.start_file(ARCHIVE_MANIFEST_NAME, options_for(ARCHIVE_MANIFEST_NAME, 0))
         .map_err(zip_error)?;
     zip.write_all(manifest_json.as_bytes())
-        .map_err(PackError::write(path))?;
+        .map_err(BuildError::write(path))?;
     for source in files {
         zip.start_file(source.name.as_str(), options_for(&source.name, source.size))
             .map_err(zip_error)?;
-        let file = File::open(&source.path).map_err(PackError::read(&source.path))?;
+        let file = File::open(&source.path).map_err(BuildError::read(&source.path))?;
         let mut input = Counting {
             inner: file,
             done: &mut done,
@@ -148,10 +148,10 @@ fn write_zip(
             progress: &mut *progress,
         };
         let before = *input.done;
-        io::copy(&mut input, &mut zip).map_err(PackError::read(&source.path))?;
+        io::copy(&mut input, &mut zip).map_err(BuildError::read(&source.path))?;
         let copied = done - before;
         if copied != source.size {
-            return Err(PackError::Archive {
+            return Err(BuildError::Archive {
                 path: source.path.clone(),
                 problem: format!(
                     "changed while being packed ({} bytes, then {copied})",
@@ -161,11 +161,11 @@ fn write_zip(
         }
     }
     let writer = zip.finish().map_err(zip_error)?;
-    let file = writer.into_inner().map_err(|e| PackError::Write {
+    let file = writer.into_inner().map_err(|e| BuildError::Write {
         path: path.to_path_buf(),
         source: e.into_error(),
     })?;
-    file.sync_all().map_err(PackError::write(path))
+    file.sync_all().map_err(BuildError::write(path))
 }
 
 /// Fixed options for reproducibility; stored for formats that are compressed already.

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::PackError;
+use super::BuildError;
 use crate::model::pack_manifest::{ARCHIVE_MANIFEST_NAME, FileSelector};
 
 /// One file to archive: its name in the archive and where its bytes are.
@@ -21,17 +21,17 @@ pub struct SourceFile {
 }
 
 /// Collects the files `selectors` name under `root`, sorted by archive name, without duplicates.
-pub fn collect(root: &Path, selectors: &[FileSelector]) -> Result<Vec<SourceFile>, PackError> {
-    let root = root.canonicalize().map_err(PackError::read(root))?;
+pub fn collect(root: &Path, selectors: &[FileSelector]) -> Result<Vec<SourceFile>, BuildError> {
+    let root = root.canonicalize().map_err(BuildError::read(root))?;
     let mut files = BTreeMap::new();
     for selector in selectors {
-        let fail = |problem: String| PackError::Selector {
+        let fail = |problem: String| BuildError::Selector {
             selector: selector.path().to_string(),
             problem,
         };
         let path = root.join(selector.path());
         let target = resolve_inside(&root, &path).map_err(fail)?;
-        let metadata = fs::metadata(&target).map_err(PackError::read(&target))?;
+        let metadata = fs::metadata(&target).map_err(BuildError::read(&target))?;
         match selector {
             FileSelector::File(name) if metadata.is_file() => {
                 insert(&mut files, name.clone(), target, metadata.len()).map_err(fail)?;
@@ -89,31 +89,31 @@ fn walk(
     prefix: &str,
     visited: &mut HashSet<PathBuf>,
     files: &mut BTreeMap<String, SourceFile>,
-) -> Result<(), PackError> {
+) -> Result<(), BuildError> {
     if !visited.insert(dir.to_path_buf()) {
         return Ok(()); // a symlink loop back to a folder already walked
     }
-    let entries = fs::read_dir(dir).map_err(PackError::read(dir))?;
+    let entries = fs::read_dir(dir).map_err(BuildError::read(dir))?;
     let mut children = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(PackError::read(dir))?;
+        let entry = entry.map_err(BuildError::read(dir))?;
         children.push(entry.path());
     }
     children.sort();
     for child in children {
         let Some(file_name) = child.file_name().and_then(|n| n.to_str()) else {
-            return Err(PackError::Selector {
+            return Err(BuildError::Selector {
                 selector: prefix.to_string(),
                 problem: format!("{} has a name that is not UTF-8", child.display()),
             });
         };
         let name = format!("{prefix}/{file_name}");
-        let fail = |problem: String| PackError::Selector {
+        let fail = |problem: String| BuildError::Selector {
             selector: prefix.to_string(),
             problem,
         };
         let target = resolve_inside(root, &child).map_err(fail)?;
-        let metadata = fs::metadata(&target).map_err(PackError::read(&target))?;
+        let metadata = fs::metadata(&target).map_err(BuildError::read(&target))?;
         if metadata.is_dir() {
             walk(root, &target, &name, visited, files)?;
         } else if metadata.is_file() {

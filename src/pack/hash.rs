@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::PackError;
+use super::BuildError;
 use crate::model::Sha256Digest;
 
 /// The read size: large enough to reach the hash's full speed.
@@ -17,13 +17,13 @@ const CHUNK: usize = 256 * 1024;
 pub fn sha256_file(
     path: &Path,
     mut progress: impl FnMut(u64),
-) -> Result<(Sha256Digest, u64), PackError> {
-    let mut file = File::open(path).map_err(PackError::read(path))?;
+) -> Result<(Sha256Digest, u64), BuildError> {
+    let mut file = File::open(path).map_err(BuildError::read(path))?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
-        let read = file.read(&mut buffer).map_err(PackError::read(path))?;
+        let read = file.read(&mut buffer).map_err(BuildError::read(path))?;
         if read == 0 {
             break;
         }

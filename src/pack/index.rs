@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::PackError;
+use super::BuildError;
 use super::archive::read_info;
 use super::hash::sha256_file;
 use crate::model::{ManifestPack, ServerManifest};
@@ -21,15 +21,15 @@ pub fn index(
     base_url: Option<&str>,
     output: &Path,
     mut progress: impl FnMut(u64, u64),
-) -> Result<ServerManifest, PackError> {
+) -> Result<ServerManifest, BuildError> {
     if archives.is_empty() {
-        return Err(PackError::Index("no pack archives given".into()));
+        return Err(BuildError::Index("no pack archives given".into()));
     }
     let mut sizes = Vec::with_capacity(archives.len());
     for archive in archives {
         sizes.push(
             fs::metadata(archive)
-                .map_err(PackError::read(archive))?
+                .map_err(BuildError::read(archive))?
                 .len(),
         );
     }
@@ -63,7 +63,7 @@ pub fn index(
     }
     let manifest = ServerManifest::new(packs);
     manifest.validate(&output.display().to_string())?;
-    write_atomically(output, manifest.to_json().as_bytes()).map_err(PackError::write(output))?;
+    write_atomically(output, manifest.to_json().as_bytes()).map_err(BuildError::write(output))?;
     Ok(manifest)
 }
 
@@ -71,13 +71,13 @@ fn pack_url(
     archive: &Path,
     base_url: Option<&str>,
     manifest_dir: &Path,
-) -> Result<String, PackError> {
+) -> Result<String, BuildError> {
     if let Some(base) = base_url {
         let name = archive
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| {
-                PackError::Index(format!("{} has no UTF-8 file name", archive.display()))
+                BuildError::Index(format!("{} has no UTF-8 file name", archive.display()))
             })?;
         let separator = if base.is_empty() || base.ends_with('/') {
             ""
@@ -90,9 +90,9 @@ fn pack_url(
     let dir = manifest_dir
         .canonicalize()
         .unwrap_or_else(|_| manifest_dir.to_path_buf());
-    let file = archive.canonicalize().map_err(PackError::read(archive))?;
+    let file = archive.canonicalize().map_err(BuildError::read(archive))?;
     let relative = file.strip_prefix(&dir).map_err(|_| {
-        PackError::Index(format!(
+        BuildError::Index(format!(
             "{} is not inside {}, where the manifest goes: give --base-url with the URL the packs are served under",
             archive.display(),
             dir.display()
@@ -101,7 +101,7 @@ fn pack_url(
     let mut segments = Vec::new();
     for component in relative.components() {
         let text = component.as_os_str().to_str().ok_or_else(|| {
-            PackError::Index(format!(
+            BuildError::Index(format!(
                 "{} has a path that is not UTF-8",
                 archive.display()
             ))

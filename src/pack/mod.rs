@@ -20,7 +20,7 @@ use crate::model::InputError;
 
 /// Why packaging failed. Each variant names the file and what was being done.
 #[derive(Debug, thiserror::Error)]
-pub enum PackError {
+pub enum BuildError {
     #[error("cannot read {path}")]
     Read {
         path: PathBuf,
@@ -52,7 +52,7 @@ pub enum PackError {
     Refused { path: PathBuf, problem: String },
 }
 
-impl PackError {
+impl BuildError {
     pub(crate) fn read(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| Self::Read { path, source }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use anyhow::bail;
 use serde::Serialize;
 
-use crate::ipc::protocol::kind_name;
 use crate::ipc::{Connection, Notice};
 use crate::manager::api::Request;
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
@@ -117,18 +116,14 @@ fn describe(
             )
         }
         ManagerEventKind::ManifestFailed { error } => {
-            format!(
-                "manifest failed: {}: {}",
-                kind_name(error.kind),
-                error.message
-            )
+            format!("manifest failed: {}", error.explain())
         }
         ManagerEventKind::Status { update } => match update {
             StatusUpdate::Began => "began".into(),
             StatusUpdate::Paused => "paused".into(),
             StatusUpdate::Finished => "finished".into(),
             StatusUpdate::Failed { error } => {
-                format!("failed: {}: {}", kind_name(error.kind), error.message)
+                format!("failed: {}", error.explain())
             }
             StatusUpdate::Downloading { progress } => {
                 let percent = (progress.fraction() * 100.0) as u32;
@@ -174,4 +169,28 @@ fn clock(at_ms: u64) -> String {
         seconds / 60 % 60,
         seconds % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ErrorKind, PackError};
+
+    #[test]
+    fn a_failure_event_names_its_code_and_its_reason() {
+        let event = ManagerEvent {
+            at_ms: 0,
+            app: "org.example.game".into(),
+            pack: Some("Music".into()),
+            kind: ManagerEventKind::Status {
+                update: StatusUpdate::Failed {
+                    error: PackError::new(ErrorKind::DiskFull, "20 MB needed, 3 MB free"),
+                },
+            },
+        };
+        assert_eq!(
+            describe(&event, &mut HashMap::new()).as_deref(),
+            Some("org.example.game/Music failed: diskFull — 20 MB needed, 3 MB free")
+        );
+    }
 }

@@ -1,7 +1,6 @@
 //! `bgassets ctl status`: the status document as a table for people, one row a pack.
 
 use crate::manager::view::{PackView, StatusDocument};
-use crate::model::Activity;
 use crate::model::size::format_bytes;
 
 use crate::ipc::protocol::kind_name;
@@ -33,7 +32,7 @@ pub fn table(document: &StatusDocument) -> String {
             rows.push([
                 app.bundle_id.clone(),
                 pack.id.clone(),
-                state(pack),
+                crate::cli::words::pack_state(pack),
                 progress(pack),
                 version(pack),
                 pack.policy.name().to_string(),
@@ -73,26 +72,6 @@ pub fn table(document: &StatusDocument) -> String {
         },
     ));
     out
-}
-
-/// What a pack is doing, or else where it stands, in a few words.
-pub fn state(pack: &PackView) -> String {
-    let flags = pack.flags;
-    match &pack.activity {
-        Activity::Idle if flags.obsolete => "obsolete".into(),
-        Activity::Idle if flags.out_of_date => "update available".into(),
-        Activity::Idle if flags.downloaded => "installed".into(),
-        Activity::Idle if flags.download_available => "available".into(),
-        Activity::Idle => "-".into(),
-        Activity::Queued => "queued".into(),
-        Activity::Connecting => "connecting".into(),
-        Activity::Downloading { .. } => "downloading".into(),
-        Activity::Paused { .. } => "paused".into(),
-        Activity::Retrying { attempt, .. } => format!("retrying (attempt {attempt})"),
-        Activity::Verifying => "verifying".into(),
-        Activity::Installing => "installing".into(),
-        Activity::Failed { error } => format!("failed: {}", kind_name(error.kind)),
-    }
 }
 
 fn progress(pack: &PackView) -> String {

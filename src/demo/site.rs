@@ -1,63 +1,67 @@
-//! The demo app and its asset packs, so bgassets shows real behaviour with nothing configured.
+//! The demo site: the demo app's Info.plist and its asset packs, built by the real packager.
 //!
 //! `assets/demo/` holds the app's `Info.plist`, one pack manifest per pack (in the shape of
-//! `ba-package template` output, comments and trailing commas included) and `content.txt`, the
+//! `bgassets pack template` output, comments and trailing commas included) and `content.txt`, the
 //! recipe for the packs' files. [`build_site`] generates those files deterministically (their
-//! bytes depend only on their paths), builds every pack with the real packager and indexes them
-//! into a folder `bgassets serve` can serve. The result is cached: a folder already built from the
-//! same recipe is reused.
+//! bytes depend only on their paths, see `generator`), builds every pack with the real packager
+//! and indexes them into a folder `bgassets serve` can serve. The result is cached: a folder
+//! already built from the same recipe is reused.
 
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::generator::Generator;
 use crate::model::size::parse_size;
-use crate::pack::{PackError, build, index};
+use crate::pack::{BuildError, build, index};
 
 /// The demo app's Info.plist; its manifest URL points at `http://127.0.0.1:8420/`.
-pub const INFO_PLIST: &str = include_str!("../assets/demo/Info.plist");
+pub const INFO_PLIST: &str = include_str!("../../assets/demo/Info.plist");
 /// The manifest URL written in [`INFO_PLIST`].
 pub const DEFAULT_MANIFEST_URL: &str = "http://127.0.0.1:8420/manifest.json";
-const CONTENT: &str = include_str!("../assets/demo/content.txt");
+const CONTENT: &str = include_str!("../../assets/demo/content.txt");
 const PACKS: [(&str, &str); 11] = [
     (
         "tutorial",
-        include_str!("../assets/demo/packs/tutorial.json"),
+        include_str!("../../assets/demo/packs/tutorial.json"),
     ),
     (
         "core-levels",
-        include_str!("../assets/demo/packs/core-levels.json"),
+        include_str!("../../assets/demo/packs/core-levels.json"),
     ),
-    ("fonts", include_str!("../assets/demo/packs/fonts.json")),
+    ("fonts", include_str!("../../assets/demo/packs/fonts.json")),
     (
         "soundtrack",
-        include_str!("../assets/demo/packs/soundtrack.json"),
+        include_str!("../../assets/demo/packs/soundtrack.json"),
     ),
     (
         "hd-textures",
-        include_str!("../assets/demo/packs/hd-textures.json"),
+        include_str!("../../assets/demo/packs/hd-textures.json"),
     ),
     (
         "voices-en",
-        include_str!("../assets/demo/packs/voices-en.json"),
+        include_str!("../../assets/demo/packs/voices-en.json"),
     ),
     (
         "voices-fr",
-        include_str!("../assets/demo/packs/voices-fr.json"),
+        include_str!("../../assets/demo/packs/voices-fr.json"),
     ),
     (
         "bonus-levels",
-        include_str!("../assets/demo/packs/bonus-levels.json"),
+        include_str!("../../assets/demo/packs/bonus-levels.json"),
     ),
     (
         "achievements",
-        include_str!("../assets/demo/packs/achievements.json"),
+        include_str!("../../assets/demo/packs/achievements.json"),
     ),
     (
         "upscaler",
-        include_str!("../assets/demo/packs/upscaler.json"),
+        include_str!("../../assets/demo/packs/upscaler.json"),
     ),
-    ("credits", include_str!("../assets/demo/packs/credits.json")),
+    (
+        "credits",
+        include_str!("../../assets/demo/packs/credits.json"),
+    ),
 ];
 
 /// A built demo: the folder to serve and the app's Info.plist.
@@ -80,7 +84,7 @@ pub fn info_plist_for(manifest_url: &str) -> String {
 }
 
 /// Builds the demo into `dir` (sources, packs, manifest), or reuses an identical earlier build.
-pub fn build_site(dir: &Path) -> Result<DemoSite, PackError> {
+pub fn build_site(dir: &Path) -> Result<DemoSite, BuildError> {
     let site = dir.join("site");
     let result = DemoSite {
         site: site.clone(),
@@ -95,7 +99,7 @@ pub fn build_site(dir: &Path) -> Result<DemoSite, PackError> {
     write_file(&dir.join(MARKER), b"made by bgassets; rebuilt when stale\n")?;
     let sources = dir.join("sources");
     let packs_dir = site.join("packs");
-    fs::create_dir_all(&packs_dir).map_err(PackError::write(&packs_dir))?;
+    fs::create_dir_all(&packs_dir).map_err(BuildError::write(&packs_dir))?;
     generate_sources(&sources)?;
     let mut archives = Vec::new();
     for (name, text) in PACKS {
@@ -118,7 +122,7 @@ const MARKER: &str = ".bgassets-demo";
 /// Deletes a stale demo build at `dir`; an empty folder is used as it is, and anything else
 /// found there is refused (a symlink, or a folder bgassets did not make: the temporary
 /// directory is shared with other users).
-fn clear_earlier_build(dir: &Path) -> Result<(), PackError> {
+fn clear_earlier_build(dir: &Path) -> Result<(), BuildError> {
     let Ok(meta) = fs::symlink_metadata(dir) else {
         return Ok(());
     };
@@ -129,7 +133,7 @@ fn clear_earlier_build(dir: &Path) -> Result<(), PackError> {
     let ours =
         meta.is_dir() && (dir.join(MARKER).is_file() || dir.join("complete.stamp").is_file());
     if !ours {
-        return Err(PackError::Refused {
+        return Err(BuildError::Refused {
             path: dir.to_path_buf(),
             problem: "exists and was not made by bgassets; move it away to build the demo there"
                 .into(),
@@ -138,7 +142,7 @@ fn clear_earlier_build(dir: &Path) -> Result<(), PackError> {
     let parent = dir.parent().unwrap_or(Path::new("/"));
     crate::store::remove_tree(parent, dir)
         .map(drop)
-        .map_err(|e| PackError::Refused {
+        .map_err(|e| BuildError::Refused {
             path: dir.to_path_buf(),
             problem: e.to_string(),
         })
@@ -166,7 +170,7 @@ struct FileRecipe {
     style: String,
 }
 
-fn recipes() -> Result<Vec<FileRecipe>, PackError> {
+fn recipes() -> Result<Vec<FileRecipe>, BuildError> {
     let mut recipes = Vec::new();
     for (number, line) in CONTENT.lines().enumerate() {
         let line = line.trim();
@@ -174,7 +178,7 @@ fn recipes() -> Result<Vec<FileRecipe>, PackError> {
             continue;
         }
         let bad = |problem: &str| {
-            PackError::Index(format!(
+            BuildError::Index(format!(
                 "assets/demo/content.txt line {}: {problem}",
                 number + 1
             ))
@@ -211,13 +215,13 @@ fn expand(path: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
-fn generate_sources(sources: &Path) -> Result<(), PackError> {
+fn generate_sources(sources: &Path) -> Result<(), BuildError> {
     for recipe in recipes()? {
         let path = sources.join(&recipe.pack).join(&recipe.path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(PackError::write(parent))?;
+            fs::create_dir_all(parent).map_err(BuildError::write(parent))?;
         }
-        let file = fs::File::create(&path).map_err(PackError::write(&path))?;
+        let file = fs::File::create(&path).map_err(BuildError::write(&path))?;
         let mut writer = BufWriter::with_capacity(1 << 20, file);
         let mut generator = Generator::new(&recipe.path, &recipe.style);
         let mut left = recipe.size;
@@ -227,101 +231,17 @@ fn generate_sources(sources: &Path) -> Result<(), PackError> {
             generator.fill(&mut chunk[..n]);
             writer
                 .write_all(&chunk[..n])
-                .map_err(PackError::write(&path))?;
+                .map_err(BuildError::write(&path))?;
             left -= n as u64;
         }
-        writer.flush().map_err(PackError::write(&path))?;
+        writer.flush().map_err(BuildError::write(&path))?;
     }
     Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(PackError::write(parent))?;
+        fs::create_dir_all(parent).map_err(BuildError::write(parent))?;
     }
-    fs::write(path, bytes).map_err(PackError::write(path))
-}
-
-/// Deterministic bytes: xorshift64* seeded from the file's path.
-struct Generator {
-    state: u64,
-    style: Style,
-    position: u64,
-}
-
-enum Style {
-    Random,
-    Text,
-    Binary,
-}
-
-const WORDS: [&str; 16] = [
-    "star", "field", "explorer", "nebula", "orbit", "comet", "signal", "drift", "beacon", "quiet",
-    "engine", "light", "years", "harbor", "dust", "map",
-];
-
-impl Generator {
-    fn new(path: &str, style: &str) -> Self {
-        // FNV-1a of the path: stable across platforms and releases.
-        let mut state = 0xcbf2_9ce4_8422_2325u64;
-        for byte in path.bytes() {
-            state = (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        let style = match style {
-            "text" => Style::Text,
-            "binary" => Style::Binary,
-            _ => Style::Random,
-        };
-        Self {
-            state: state | 1,
-            style,
-            position: 0,
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        self.state ^= self.state >> 12;
-        self.state ^= self.state << 25;
-        self.state ^= self.state >> 27;
-        self.state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn fill(&mut self, out: &mut [u8]) {
-        match self.style {
-            Style::Random => {
-                for chunk in out.chunks_mut(8) {
-                    let bytes = self.next().to_le_bytes();
-                    chunk.copy_from_slice(&bytes[..chunk.len()]);
-                }
-            }
-            Style::Text => {
-                let mut i = 0;
-                while i < out.len() {
-                    let word = WORDS[(self.next() % WORDS.len() as u64) as usize];
-                    let separator: &[u8] = if self.next().is_multiple_of(12) {
-                        b".\n"
-                    } else {
-                        b" "
-                    };
-                    for &byte in word.as_bytes().iter().chain(separator) {
-                        if i < out.len() {
-                            out[i] = byte;
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            Style::Binary => {
-                for byte in out.iter_mut() {
-                    // Runs of tile ids with some noise: compresses about by half.
-                    *byte = if self.position.is_multiple_of(4) {
-                        self.next() as u8
-                    } else {
-                        (self.position / 64 % 16) as u8
-                    };
-                    self.position += 1;
-                }
-            }
-        }
-    }
+    fs::write(path, bytes).map_err(BuildError::write(path))
 }

@@ -1,11 +1,12 @@
-//! The embedded demo: the demo app's packs built by the real packager, served by the real mock
-//! server (bandwidth-capped so progress is visible), and a manager in a scratch data dir with
-//! the demo app registered. `bgassets --demo` and `bgassets daemon --demo` start it.
+//! The running demo: the demo site served by the real mock server, bandwidth-capped so progress
+//! is visible, and a manager in a scratch data dir (or a given one) with the demo app
+//! registered, its manifest URL pointing at that server.
 
 use std::path::PathBuf;
 
-use super::api::{ApiError, Request};
-use super::{Manager, ManagerConfig, ManagerError};
+use super::site::{DemoSite, build_site, default_dir, info_plist_for};
+use crate::manager::api::{ApiError, Request};
+use crate::manager::{Manager, ManagerConfig, ManagerError};
 use crate::server::{Faults, ServeConfig, ServeError, Server};
 use crate::store::Paths;
 
@@ -16,7 +17,7 @@ pub const DEMO_RATE: u64 = 4_000_000;
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("cannot build the demo packs")]
-    Build(#[from] crate::pack::PackError),
+    Build(#[from] crate::pack::BuildError),
     #[error("cannot serve the demo packs")]
     Serve(#[from] ServeError),
     #[error("cannot start the demo's manager")]
@@ -48,15 +49,23 @@ impl Demo {
     }
 }
 
-/// Starts the demo; `data_dir` defaults to a scratch folder removed when the demo ends.
-pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
-    let build_dir = crate::demo::default_dir();
-    let site = tokio::task::spawn_blocking(move || crate::demo::build_site(&build_dir))
+/// Builds the demo site in [`default_dir`] (or reuses an identical earlier build) on a
+/// blocking thread.
+pub async fn build_default_site() -> Result<DemoSite, DemoError> {
+    let dir = default_dir();
+    tracing::info!("building the demo packs in {}", dir.display());
+    tokio::task::spawn_blocking(move || build_site(&dir))
         .await
         .map_err(|e| DemoError::Io {
-            path: crate::demo::default_dir(),
+            path: default_dir(),
             source: std::io::Error::other(e),
-        })??;
+        })?
+        .map_err(DemoError::from)
+}
+
+/// Starts the demo; `data_dir` defaults to a scratch folder removed when the demo ends.
+pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
+    let site = build_default_site().await?;
     let mut config = ServeConfig::new(&site.site);
     config.faults = Faults {
         rate: Some(DEMO_RATE),
@@ -77,7 +86,7 @@ pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
         }
     };
     let plist = data_dir.join("demo-app/Info.plist");
-    let text = crate::demo::info_plist_for(&server.manifest_url());
+    let text = info_plist_for(&server.manifest_url());
     crate::store::write_atomically(&plist, text.as_bytes()).map_err(|source| DemoError::Io {
         path: plist.clone(),
         source,

@@ -1,0 +1,288 @@
+//! `bgassets download URL…`: unmanaged downloads through the engine, with resume, checksum,
+//! priority and a bandwidth limit. Several URLs share one engine, `--parallel` at a time, the
+//! higher `--priority` first ([`plan`]). A progress bar on a terminal, quiet otherwise; exit
+//! code 0 only when every file is complete and verified; `--json` prints a final report.
+//!
+//! The engine's queue is kept beside the file as `FILE.bgassets-download.json` (in the folder
+//! of several files, `.bgassets-download.json`) until every download succeeds, so an
+//! interrupted run (Ctrl-C, a crash, `kill -9`) resumes where it was.
+
+mod outcome;
+mod plan;
+
+use outcome::{Report, conclude};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::engine::{
+    Download, DownloadRequest, Engine, EngineConfig, EngineHandle, EventKind, Limits, RetryPolicy,
+};
+use crate::model::Sha256Digest;
+use crate::model::size::{format_bytes, parse_duration, parse_size};
+
+use super::pack::progress_bar;
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The http(s) URLs to download.
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<url::Url>,
+    /// Where to write the file of a single URL; by default the URL's file name in the current
+    /// folder (or in --output-dir).
+    #[arg(short, long, conflicts_with = "output_dir")]
+    pub output: Option<PathBuf>,
+    /// The folder for the files, each named after its URL (the current folder by default).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// The SHA-256 the file must have (64 hex characters); with a single URL.
+    #[arg(long, value_parser = parse_sha256)]
+    pub sha256: Option<Sha256Digest>,
+    /// The exact size the file must have, in bytes (or with a KB/MB/GB suffix); with a single
+    /// URL.
+    #[arg(long, value_parser = parse_size_arg)]
+    pub size: Option<u64>,
+    /// The downloads' priorities (any integers, higher first): one per URL in the URLs' order,
+    /// comma-separated or repeated, or one for all. It decides which URLs download first when
+    /// there are more than --parallel, and is kept in the saved queue, so a resumed run keeps
+    /// the order. With a single URL there is nothing to order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "N"
+    )]
+    pub priority: Vec<i64>,
+    /// How many URLs download at once.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Bytes per second at most, e.g. `2MB`.
+    #[arg(long, value_parser = parse_size_arg)]
+    pub limit_rate: Option<u64>,
+    /// Attempts in a row without new bytes before giving up on transient failures (an attempt
+    /// that brings new bytes starts the count over).
+    #[arg(long, default_value_t = 8)]
+    pub max_attempts: u32,
+    /// Seconds without data before an attempt counts as stalled, e.g. `30s`.
+    #[arg(long, value_parser = parse_duration_arg, default_value = "30s")]
+    pub stall_timeout: std::time::Duration,
+    /// A PEM certificate to trust (e.g. the one `bgassets serve --tls` prints).
+    #[arg(long)]
+    pub cacert: Option<PathBuf>,
+    /// A host that may be reached over plain HTTP (loopback always may); every other hop,
+    /// redirects included, must be HTTPS. Repeatable.
+    #[arg(long = "allow-insecure-host", value_name = "HOST")]
+    pub insecure_hosts: Vec<String>,
+    /// Replace the file at the destination if one is there already (by default bgassets
+    /// refuses: it never overwrites a file it did not write).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Print a JSON report when done (with several URLs, an array of them, best ranked first).
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_sha256(text: &str) -> Result<Sha256Digest, String> {
+    Sha256Digest::parse_hex(text)
+}
+
+fn parse_size_arg(text: &str) -> Result<u64, String> {
+    parse_size(text).map_err(|e| e.to_string())
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    let text = if text.chars().all(|c| c.is_ascii_digit()) {
+        format!("{text}s")
+    } else {
+        text.to_string()
+    };
+    parse_duration(&text).map_err(|e| e.to_string())
+}
+
+/// Runs the download.
+pub fn run(args: DownloadArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(download(args))
+}
+
+async fn download(args: DownloadArgs) -> anyhow::Result<()> {
+    let usage = |problem: String| anyhow::Error::new(super::ctl::UsageError(problem));
+    if args.urls.len() > 1 && (args.sha256.is_some() || args.size.is_some()) {
+        return Err(usage(
+            "--sha256 and --size pin one file: give them with a single URL".into(),
+        ));
+    }
+    let planned = plan::plan(
+        &args.urls,
+        args.output.as_deref(),
+        args.output_dir.as_deref(),
+        &args.priority,
+    )
+    .map_err(usage)?;
+    for file in &planned {
+        if !args.overwrite && std::fs::symlink_metadata(&file.destination).is_ok() {
+            bail!(
+                "{} already exists; bgassets does not overwrite a file it did not write: choose another -o or pass --overwrite",
+                file.destination.display()
+            );
+        }
+    }
+    let state_file = plan::sidecar(&planned, args.output_dir.as_deref());
+    let parallel = usize::from(args.parallel);
+    let config = EngineConfig {
+        state_file: Some(state_file.clone()),
+        limits: Limits {
+            max_concurrent: parallel,
+            max_per_host: parallel,
+            bytes_per_second: args.limit_rate,
+        },
+        retry: RetryPolicy {
+            max_attempts: args.max_attempts.max(1),
+            stall_timeout: args.stall_timeout,
+            ..RetryPolicy::default()
+        },
+        extra_root_certificates: args.cacert.iter().cloned().collect(),
+        max_redirects: None,
+        insecure_hosts: args.insecure_hosts.clone(),
+        max_body: None,
+        hold_restored: true,
+    };
+    let engine = Engine::start(config).context("cannot start the download engine")?;
+    let handle = engine.handle();
+    // Best ranked first: the first `--parallel` start at once, the others wait their turn in
+    // the engine's queue, which ranks them by the same priorities.
+    let requests: Vec<DownloadRequest> = planned
+        .iter()
+        .map(|file| DownloadRequest {
+            id: file.destination.display().to_string(),
+            url: file.url.clone(),
+            destination: file.destination.clone(),
+            expected_size: args.size,
+            sha256: args.sha256,
+            priority: file.priority,
+            essential: false,
+            allowed_hosts: Vec::new(),
+        })
+        .collect();
+    let started = Instant::now();
+    let result = drive(&handle, &requests, args.json).await;
+    engine.shutdown().await;
+    let downloads = result?;
+    let reports: Vec<Report> = downloads
+        .iter()
+        .map(|download| Report {
+            url: download.request.url.to_string(),
+            path: download.request.destination.clone(),
+            priority: download.request.priority.0,
+            state: download.state.apple_state(),
+            size: download.bytes_done,
+            sha256: download.sha256.map(|digest| digest.to_hex()),
+            attempts: download.attempts,
+            seconds: started.elapsed().as_secs_f64(),
+            error: download.last_error.clone(),
+        })
+        .collect();
+    if args.json {
+        let json = match reports.as_slice() {
+            [one] => serde_json::to_string_pretty(one)?,
+            all => serde_json::to_string_pretty(all)?,
+        };
+        println!("{json}");
+    }
+    conclude(&downloads, &reports, &state_file, args.json)
+}
+
+/// Enqueues (or resumes) the downloads, best ranked first, and follows them to their end, or
+/// to Ctrl-C. Returns them in the order given.
+async fn drive(
+    handle: &EngineHandle,
+    requests: &[DownloadRequest],
+    quiet: bool,
+) -> anyhow::Result<Vec<Download>> {
+    let mut events = handle.subscribe();
+    // A saved download for a file comes back paused; enqueueing resumes it from its partial
+    // file (or starts afresh if the URL changed).
+    for request in requests {
+        match handle.enqueue(request.clone()).await {
+            Ok(()) | Err(crate::engine::EngineError::AlreadyScheduled(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        progress_bar()
+    };
+    let mut totals = BTreeMap::new();
+    loop {
+        let snapshot = handle.snapshot().await?;
+        let downloads = requests
+            .iter()
+            .map(|r| {
+                snapshot
+                    .get(&r.id)
+                    .cloned()
+                    .with_context(|| format!("the download of {} disappeared", r.url))
+            })
+            .collect::<anyhow::Result<Vec<Download>>>()?;
+        if downloads.iter().all(|d| d.state.is_terminal()) {
+            bar.finish_and_clear();
+            return Ok(downloads);
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                bar.finish_and_clear();
+                return Ok(downloads);
+            }
+            event = events.recv() => match event {
+                Ok(event) if requests.iter().any(|r| r.id == event.id) => {
+                    show(&bar, &event.id, &event.kind, &mut totals);
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => bail!("the download engine stopped"),
+            },
+        }
+    }
+}
+
+/// Shows an event of download `id` on the bar: the bytes of every download together, and
+/// retries and resumptions as lines above it.
+fn show(
+    bar: &indicatif::ProgressBar,
+    id: &str,
+    event: &EventKind,
+    totals: &mut BTreeMap<String, (u64, u64)>,
+) {
+    match event {
+        EventKind::Started { from_byte, .. } if *from_byte > 0 => {
+            bar.println(format!("{id}: resuming from {}", format_bytes(*from_byte)));
+        }
+        EventKind::Progress { progress, .. } => {
+            totals.insert(id.to_string(), (progress.bytes_done, progress.bytes_total));
+            bar.set_length(totals.values().map(|t| t.1).fold(0, u64::saturating_add));
+            bar.set_position(totals.values().map(|t| t.0).fold(0, u64::saturating_add));
+            bar.set_message(id.to_string());
+        }
+        EventKind::Retrying {
+            reason,
+            delay_ms,
+            without_progress,
+            ..
+        } => bar.println(format!(
+            "{id}: {}",
+            crate::engine::retry::explain(reason, *delay_ms, *without_progress)
+        )),
+        EventKind::Verifying => bar.set_message(format!("verifying {id}")),
+        _ => {}
+    }
+}
