@@ -29,21 +29,25 @@
 //!
 //! - [`error`]: [`ClientError`], with Apple's `assetPackNotFound` and `fileNotFound`.
 //! - [`updates`]: status-update streams and waiting for an install.
+//!
+//! Beyond Apple's API (and for controllers: the window, `bgassets ctl`), [`ManagerApi`] asks
+//! any verb with its typed result, in-process ([`crate::manager::ManagerHandle`]) or over the
+//! socket ([`Connection`]).
 
 pub mod error;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use tokio::sync::OnceCell;
 
 use crate::ipc::{Connection, Events, Hello};
-use crate::manager::api::{PackRef, Request};
+use crate::manager::api::PackRef;
 use crate::manager::view::PackView;
 use crate::model::{Activity, DownloadPolicy, FolderName, PackKind, StatusFlags};
 use crate::store::Paths;
 
+pub use crate::manager::api::ManagerApi;
 pub use error::ClientError;
 pub use updates::StatusUpdates;
 
@@ -136,17 +140,10 @@ pub struct AssetPackStatus {
 /// What [`AssetPackManager::check_for_updates`] started: packs being updated and packs removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateCheck {
+    /// Ids of the app's packs now being updated.
     pub updating: Vec<String>,
+    /// Ids of the app's packs removed because the manifest no longer lists them.
     pub removed: Vec<String>,
-}
-
-/// `checkUpdates`' result on the wire.
-#[derive(Debug, Deserialize)]
-struct CheckResult {
-    #[serde(default)]
-    updating: Vec<PackRef>,
-    #[serde(default)]
-    removed: Vec<PackRef>,
 }
 
 /// One app's view of the manager (Apple's `AssetPackManager`). Cheap to clone; clones share one
@@ -245,12 +242,8 @@ impl AssetPackManager {
 
     /// Removes the installed pack, cancelling its download (`remove(assetPackWithID:)`).
     pub async fn remove(&self, id: &str) -> Result<(), ClientError> {
-        let request = Request::Remove {
-            app: self.app.clone(),
-            pack: id.to_string(),
-        };
         self.connection
-            .call(request)
+            .remove(&self.app, id)
             .await
             .map(drop)
             .map_err(|e| ClientError::from_call(e, Some(id), None))
@@ -258,12 +251,9 @@ impl AssetPackManager {
 
     /// Re-reads the app's manifest (`checkForUpdates()`): packs now being updated, packs removed.
     pub async fn check_for_updates(&self) -> Result<UpdateCheck, ClientError> {
-        let request = Request::CheckUpdates {
-            app: Some(self.app.clone()),
-        };
-        let result: CheckResult = self
+        let result = self
             .connection
-            .call_as(request)
+            .check_updates(Some(&self.app))
             .await
             .map_err(|e| ClientError::from_call(e, None, None))?;
         let ids = |packs: Vec<PackRef>| {
@@ -316,35 +306,23 @@ impl AssetPackManager {
     }
 
     async fn file_path(&self, path: &str, pack: &str) -> Result<PathBuf, ClientError> {
-        let request = Request::FilePath {
-            app: self.app.clone(),
-            pack: pack.to_string(),
-            path: path.to_string(),
-        };
         self.connection
-            .call_as(request)
+            .file_path(&self.app, pack, path)
             .await
             .map_err(|e| ClientError::from_call(e, Some(pack), Some(path)))
     }
 
     /// Everything the manager knows about one pack.
     pub async fn view(&self, id: &str) -> Result<PackView, ClientError> {
-        let request = Request::AssetPack {
-            app: self.app.clone(),
-            pack: id.to_string(),
-        };
         self.connection
-            .call_as(request)
+            .asset_pack(&self.app, id)
             .await
             .map_err(|e| ClientError::from_call(e, Some(id), None))
     }
 
     async fn all_views(&self) -> Result<Vec<PackView>, ClientError> {
-        let request = Request::AllAssetPacks {
-            app: self.app.clone(),
-        };
         self.connection
-            .call_as(request)
+            .all_asset_packs(&self.app)
             .await
             .map_err(|e| ClientError::from_call(e, None, None))
     }

@@ -13,6 +13,7 @@
 use serde_json::Value;
 
 use crate::manager::api::{ApiError, Request, Target};
+use crate::manager::view::{AppView, StatusDocument};
 use crate::model::{ErrorKind, FolderName};
 
 /// The error kind of a request the connection's role does not allow.
@@ -129,41 +130,27 @@ pub fn covers(scope: &str, bundle_id: &str, container: Option<&str>) -> bool {
 }
 
 /// Whether `scope` covers `app`, going by a status document's apps (`None`: not registered).
-pub fn app_is_covered(status: &Value, scope: &str, app: &str) -> Option<bool> {
-    apps(status)
+pub fn app_is_covered(status: &StatusDocument, scope: &str, app: &str) -> Option<bool> {
+    status
+        .apps
+        .iter()
+        .map(identity)
         .find(|(bundle_id, _)| *bundle_id == app)
         .map(|(bundle_id, container)| covers(scope, bundle_id, container))
 }
 
 /// Keeps only the apps `scope` covers in a status document.
-pub fn keep_covered(status: &mut Value, scope: &str) {
-    if let Some(Value::Array(apps)) = status.get_mut("apps") {
-        apps.retain(|app| {
-            let (bundle_id, container) = identity(app);
-            covers(scope, bundle_id, container)
-        });
-    }
-}
-
-/// Each app of a status document: its bundle id and its container's name.
-fn apps(status: &Value) -> impl Iterator<Item = (&str, Option<&str>)> {
-    status
-        .get("apps")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(identity)
+pub fn keep_covered(status: &mut StatusDocument, scope: &str) {
+    status.apps.retain(|app| {
+        let (bundle_id, container) = identity(app);
+        covers(scope, bundle_id, container)
+    });
 }
 
 /// An app view's bundle id and the last part of its container's path (the container's name).
-fn identity(app: &Value) -> (&str, Option<&str>) {
-    let bundle_id = app.get("bundleId").and_then(Value::as_str).unwrap_or("");
-    let container = app
-        .get("container")
-        .and_then(Value::as_str)
-        .and_then(|path| std::path::Path::new(path).file_name())
-        .and_then(|name| name.to_str());
-    (bundle_id, container)
+fn identity(app: &AppView) -> (&str, Option<&str>) {
+    let container = app.container.file_name().and_then(|name| name.to_str());
+    (&app.bundle_id, container)
 }
 
 #[cfg(test)]
@@ -285,11 +272,17 @@ mod tests {
 
     #[test]
     fn a_scope_covers_its_bundle_id_or_the_app_group_it_names() {
-        let status = serde_json::json!({"apps": [
-            {"bundleId": "org.a", "container": "/d/containers/group.shared"},
-            {"bundleId": "org.b", "container": "/d/containers/group.shared"},
-            {"bundleId": "org.c", "container": "/d/containers/org.c"},
-        ]});
+        use crate::gui::fixture as documents;
+        let in_container = |bundle_id: &str, container: &str| {
+            let mut app = documents::app(bundle_id, bundle_id, Vec::new());
+            app.container = format!("/d/containers/{container}").into();
+            app
+        };
+        let status = documents::document(vec![
+            in_container("org.a", "group.shared"),
+            in_container("org.b", "group.shared"),
+            in_container("org.c", "org.c"),
+        ]);
         assert_eq!(app_is_covered(&status, "group.shared", "org.b"), Some(true));
         assert_eq!(app_is_covered(&status, "org.a", "org.b"), Some(false));
         assert_eq!(
@@ -300,11 +293,11 @@ mod tests {
 
         let mut filtered = status.clone();
         keep_covered(&mut filtered, "group.shared");
-        let kept: Vec<&str> = apps(&filtered).map(|(id, _)| id).collect();
+        let kept: Vec<&str> = filtered.apps.iter().map(|a| a.bundle_id.as_str()).collect();
         assert_eq!(kept, ["org.a", "org.b"]);
         let mut filtered = status;
         keep_covered(&mut filtered, "org.c");
-        let kept: Vec<&str> = apps(&filtered).map(|(id, _)| id).collect();
+        let kept: Vec<&str> = filtered.apps.iter().map(|a| a.bundle_id.as_str()).collect();
         assert_eq!(kept, ["org.c"]);
     }
 }

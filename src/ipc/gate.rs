@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::authority::{self, NOT_AUTHORIZED, Role, Verdict};
 use super::capability::Capability;
 use super::protocol::{Hello, INVALID_REQUEST};
-use super::server::Service;
-use crate::manager::api::{ApiError, Request};
+use super::service::Service;
+use crate::manager::api::{ApiError, Request, Response};
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::model::FolderName;
 
@@ -26,13 +26,13 @@ pub enum Filter {
 
 impl Filter {
     /// The result as the connection may see it.
-    pub fn apply(&self, result: Result<Value, ApiError>) -> Result<Value, ApiError> {
-        match self {
-            Self::Nothing => result,
-            Self::Scope(scope) => result.map(|mut status| {
+    pub fn apply(&self, result: Result<Response, ApiError>) -> Result<Response, ApiError> {
+        match (self, result) {
+            (Self::Scope(scope), Ok(Response::Status(mut status))) => {
                 authority::keep_covered(&mut status, scope);
-                status
-            }),
+                Ok(Response::Status(status))
+            }
+            (_, result) => result,
         }
     }
 }
@@ -129,7 +129,7 @@ impl Gate {
             (Verdict::AllowFiltered, _) => Ok(Filter::Nothing),
             (Verdict::Deny(error), _) => Err(error),
             (Verdict::IfCovered(apps), Some(Role::App(scope))) => {
-                let status = status(service).await?;
+                let status = service.status().await?;
                 match apps
                     .iter()
                     .find(|app| authority::app_is_covered(&status, scope, app) != Some(true))
@@ -165,16 +165,11 @@ impl Gate {
         if let Some(known) = self.covered.get(&event.app) {
             return *known;
         }
-        let Ok(status) = status(service).await else {
+        let Ok(status) = service.status().await else {
             return false;
         };
         let known = authority::app_is_covered(&status, &scope, &event.app).unwrap_or(false);
         self.covered.insert(event.app.clone(), known);
         known
     }
-}
-
-/// The manager's status document, to look apps up in.
-async fn status<S: Service>(service: &S) -> Result<Value, ApiError> {
-    service.call(Request::Status).await
 }

@@ -3,15 +3,15 @@
 //!
 //! A client first says who it is with `hello` (an app, or a controller with the capability), then
 //! sends requests: the manager's [`Request`] with an `id` of its choosing, plus the protocol's own
-//! `subscribe` and `unsubscribe`. The server answers each with a [`Response`]
-//! carrying the same `id`, and, once subscribed, sends [`ServerMessage::Event`] lines as things
+//! `subscribe` and `unsubscribe`. The server answers each with a [`ResponseLine`]
+//! carrying the same `id` and the verb's result (a [`Response`] in JSON), and, once subscribed, sends [`ServerMessage::Event`] lines as things
 //! happen. Parsing is strict about shape and forgiving about nothing else: every refusal is an
 //! [`ApiError`] that names what was wrong (the JSON position, the unknown method, the field).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::manager::api::{ApiError, Request};
+use crate::manager::api::{ApiError, Request, Response};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
 
@@ -25,26 +25,16 @@ pub const MAX_LINE: usize = 1024 * 1024;
 /// unknown method, bad params): Apple's `downloadInvalid`, the closest code Background Assets has.
 pub const INVALID_REQUEST: ErrorKind = ErrorKind::DownloadInvalid;
 
-/// Every method a client may send: the manager's requests, then the protocol's own.
-pub const METHODS: &[&str] = &[
-    "hello",
-    "status",
-    "allAssetPacks",
-    "assetPack",
-    "register",
-    "unregister",
-    "ensure",
-    "pause",
-    "resume",
-    "prioritize",
-    "remove",
-    "checkUpdates",
-    "setLimits",
-    "setLanguages",
-    "filePath",
-    "subscribe",
-    "unsubscribe",
-];
+/// The methods of the protocol itself, beside the manager's ([`Request::METHODS`]).
+pub const PROTOCOL_METHODS: &[&str] = &["hello", "subscribe", "unsubscribe"];
+
+/// Every method a client may send: `hello`, the manager's requests, then the rest of the
+/// protocol's own.
+pub fn methods() -> impl Iterator<Item = &'static str> {
+    std::iter::once("hello")
+        .chain(Request::METHODS.iter().copied())
+        .chain(PROTOCOL_METHODS.iter().copied().filter(|m| *m != "hello"))
+}
 
 /// What a client can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,8 +80,8 @@ impl Rejection {
     }
 
     /// The reply to send.
-    pub fn into_response(self) -> Response {
-        Response::failure(self.id, self.error)
+    pub fn into_response(self) -> ResponseLine {
+        ResponseLine::failure(self.id, self.error)
     }
 }
 
@@ -173,17 +163,17 @@ fn parse_message(mut object: Map<String, Value>) -> Result<ClientMessage, String
         Some(_) => return Err("`method` must be a string".into()),
         None => return Err("missing `method`".into()),
     };
-    if !METHODS.contains(&method.as_str()) {
+    if !methods().any(|known| known == method) {
         return Err(format!(
             "unknown method `{method}`; the methods are: {}",
-            METHODS.join(", ")
+            methods().collect::<Vec<_>>().join(", ")
         ));
     }
-    // `"params": null` (or `{}` for a method without params) means no params.
-    let params = object.remove("params").unwrap_or(Value::Null);
-    let params = match params {
-        Value::Object(map) if map.is_empty() && method == "status" => Value::Null,
-        other => other,
+    // Absent, `null` and `{}` all mean no params.
+    let params = match object.remove("params") {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::Object(map)) if map.is_empty() => Value::Null,
+        Some(other) => other,
     };
     let invalid = |e: serde_json::Error| format!("invalid params for `{method}`: {e}");
     match method.as_str() {
@@ -204,30 +194,46 @@ fn parse_message(mut object: Map<String, Value>) -> Result<ClientMessage, String
             Ok(ClientMessage::Subscribe { app: params.app })
         }
         "unsubscribe" => Ok(ClientMessage::Unsubscribe),
-        _ => {
-            if !params.is_null() {
-                object.insert("params".into(), params);
-            }
-            let request: Request = serde_path_to_error::deserialize(Value::Object(object))
-                .map_err(|e| {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    if path == "." {
-                        invalid(inner)
-                    } else {
-                        format!("invalid params for `{method}` at `{path}`: {inner}")
-                    }
-                })?;
-            Ok(ClientMessage::Request(request))
-        }
+        _ => parse_request(&method, object, params).map(ClientMessage::Request),
     }
 }
 
-/// The answer to one request.
+/// Reads one of the manager's requests: `object` holds its `method`, `params` its params
+/// (`null` for none).
+fn parse_request(
+    method: &str,
+    object: Map<String, Value>,
+    params: Value,
+) -> Result<Request, String> {
+    let read = |params: Option<Value>| {
+        let mut object = object.clone();
+        if let Some(params) = params {
+            object.insert("params".into(), params);
+        }
+        serde_path_to_error::deserialize::<_, Request>(Value::Object(object)).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                format!("invalid params for `{method}`: {inner}")
+            } else {
+                format!("invalid params for `{method}` at `{path}`: {inner}")
+            }
+        })
+    };
+    if !params.is_null() {
+        return read(Some(params));
+    }
+    // No params: a method that takes none (`status`) reads as it is; one whose params are all
+    // optional (`checkUpdates`) reads them as `{}`, as `docs/protocol.md` promises.
+    read(None).or_else(|_| read(Some(Value::Object(Map::new()))))
+}
+
+/// The answer to one request, as a line carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Response {
+pub struct ResponseLine {
     /// The request's `id`.
     pub id: Value,
+    /// Whether the request was done: `result` when it was, `error` when not.
     pub ok: bool,
     /// The result when `ok` (`null` for requests without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,7 +243,7 @@ pub struct Response {
     pub error: Option<ApiError>,
 }
 
-impl Response {
+impl ResponseLine {
     /// A success carrying `result`.
     pub fn success(id: Value, result: Value) -> Self {
         Self {
@@ -258,7 +264,7 @@ impl Response {
         }
     }
 
-    /// From a manager's answer.
+    /// From an answer of the protocol's own (`hello`, `subscribe`).
     pub fn from_result(id: Value, result: Result<Value, ApiError>) -> Self {
         match result {
             Ok(value) => Self::success(id, value),
@@ -266,7 +272,20 @@ impl Response {
         }
     }
 
-    /// Back into a manager's answer.
+    /// From the manager's answer: its result as `docs/protocol.md` documents it.
+    pub fn answer(id: Value, answer: Result<Response, ApiError>) -> Self {
+        let result = answer.and_then(|response| {
+            response.to_value().map_err(|e| {
+                ApiError::new(
+                    ErrorKind::Io,
+                    format!("cannot encode the result of `{}`: {e}", response.method()),
+                )
+            })
+        });
+        Self::from_result(id, result)
+    }
+
+    /// The result JSON, or the refusal.
     pub fn into_result(self) -> Result<Value, ApiError> {
         match (self.ok, self.error) {
             (true, _) => Ok(self.result.unwrap_or(Value::Null)),
@@ -283,7 +302,7 @@ impl Response {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerMessage {
     /// `{"id": …, "ok": …, "result" | "error": …}`
-    Response(Response),
+    Response(ResponseLine),
     /// `{"event": {…}}`: something happened (subscribers only).
     Event(ManagerEvent),
     /// `{"missedEvents": n}`: `n` events were dropped because this connection read too slowly;
@@ -354,7 +373,7 @@ mod tests {
     }
 
     /// One request of every method. The `match` fails to compile when a method is added, as a
-    /// reminder to list it in [`METHODS`] and here.
+    /// reminder to list it in [`Request::METHODS`] and here.
     fn one_of_each() -> Vec<Request> {
         let all = vec![
             Request::Status,
@@ -424,14 +443,14 @@ mod tests {
     #[test]
     fn every_method_is_listed_and_round_trips() {
         let requests = one_of_each();
-        assert_eq!(requests.len() + 3, METHODS.len());
+        assert_eq!(requests.len() + PROTOCOL_METHODS.len(), methods().count());
         for request in requests {
             let line = RequestLine {
                 id: 1.into(),
                 message: ClientMessage::Request(request.clone()),
             };
             let method = serde_json::to_value(&request).unwrap()["method"].clone();
-            assert!(METHODS.contains(&method.as_str().unwrap()), "{method}");
+            assert!(methods().any(|m| m == method), "{method}");
             assert_eq!(method, request.method());
             assert_eq!(parse(&line.to_line()).unwrap(), line);
         }
@@ -465,6 +484,31 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    /// `docs/protocol.md`: methods without params accept them absent, `null` or `{}`;
+    /// `checkUpdates` (of every app) was refused without them.
+    #[test]
+    fn check_updates_without_params_is_accepted() {
+        for line in [
+            r#"{"id":1,"method":"checkUpdates"}"#,
+            r#"{"id":1,"method":"checkUpdates","params":null}"#,
+            r#"{"id":1,"method":"checkUpdates","params":{}}"#,
+            r#"{"id":1,"method":"checkUpdates","params":{"app":null}}"#,
+        ] {
+            assert_eq!(
+                parse(line).unwrap().message,
+                ClientMessage::Request(Request::CheckUpdates { app: None }),
+                "{line}"
+            );
+        }
+        // A method whose params are required still says which one is missing.
+        let refused = parse(r#"{"id":2,"method":"pause"}"#).unwrap_err();
+        assert!(
+            refused.error.message.contains("missing field `selection`"),
+            "{}",
+            refused.error.message
+        );
     }
 
     #[test]
@@ -537,7 +581,7 @@ mod tests {
 
     #[test]
     fn server_lines_round_trip() {
-        let ok = ServerMessage::Response(Response::success(8.into(), Value::Null));
+        let ok = ServerMessage::Response(ResponseLine::success(8.into(), Value::Null));
         assert_eq!(ok.to_line(), r#"{"id":8,"ok":true,"result":null}"#);
         let parsed = ServerMessage::parse(&ok.to_line()).unwrap();
         let ServerMessage::Response(response) = parsed else {
