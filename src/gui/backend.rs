@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc};
 
-use super::link::{self, Feed, Link, Shared};
+use super::link::{self, Feed, Shared};
 use crate::ipc::Connection;
 use crate::manager::ManagerHandle;
+use crate::manager::api::ManagerApi;
 use crate::manager::api::Request;
 use crate::manager::event::ManagerEvent;
 use crate::manager::view::StatusDocument;
@@ -44,7 +45,7 @@ impl ManagerBackend {
     /// the manager stops.
     pub fn start(runtime: &tokio::runtime::Handle, handle: ManagerHandle) -> Self {
         let feed = Feed::Local(handle.subscribe());
-        Self::spawn(runtime, Link::Local(handle), feed)
+        Self::spawn(runtime, handle, feed)
     }
 
     /// Drives the manager at the other end of `connection` (a running daemon), subscribed to
@@ -54,20 +55,24 @@ impl ManagerBackend {
         connection: Connection,
         events: crate::ipc::Events,
     ) -> Self {
-        Self::spawn(runtime, Link::Socket(connection), Feed::Socket(events))
+        Self::spawn(runtime, connection, Feed::Socket(events))
     }
 
-    fn spawn(runtime: &tokio::runtime::Handle, link: Link, feed: Feed) -> Self {
+    /// Runs the two tasks over `api`, the in-process handle or a socket connection.
+    fn spawn<A>(runtime: &tokio::runtime::Handle, api: A, feed: Feed) -> Self
+    where
+        A: ManagerApi + Clone + Send + 'static,
+    {
         let shared = Arc::new(Shared::default());
         let (requests, receiver) = mpsc::unbounded_channel();
         let poke = Arc::new(Notify::new());
         runtime.spawn(link::forward(
-            link.clone(),
+            api.clone(),
             receiver,
             shared.clone(),
             poke.clone(),
         ));
-        runtime.spawn(link::refresh(link, feed, shared.clone(), poke));
+        runtime.spawn(link::refresh(api, feed, shared.clone(), poke));
         Self { shared, requests }
     }
 }

@@ -14,8 +14,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use tokio::sync::{Notify, broadcast, mpsc};
 
-use crate::ipc::{Connection, Events, Notice};
-use crate::manager::ManagerHandle;
+use crate::ipc::{Events, Notice};
 use crate::manager::api::{ManagerApi, Request};
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::manager::view::StatusDocument;
@@ -27,38 +26,6 @@ pub const MIN_REFRESH: Duration = Duration::from_millis(100);
 pub const PROGRESS_REFRESH: Duration = Duration::from_millis(250);
 /// The banner when the manager is gone.
 pub const STOPPED: &str = "the manager has stopped";
-
-/// Where requests go.
-#[derive(Clone)]
-pub(crate) enum Link {
-    Local(ManagerHandle),
-    Socket(Connection),
-}
-
-impl Link {
-    /// Sends a request; its result is seen in the next status document.
-    async fn call(&self, request: Request) -> Result<(), String> {
-        match self {
-            Self::Local(handle) => handle
-                .call(request)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
-            Self::Socket(connection) => connection
-                .call(request)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
-        }
-    }
-
-    async fn status(&self) -> Result<StatusDocument, String> {
-        match self {
-            Self::Local(handle) => handle.status().await.map_err(|e| e.to_string()),
-            Self::Socket(connection) => connection.status().await.map_err(|e| e.to_string()),
-        }
-    }
-}
 
 /// How many events the log keeps.
 pub const EVENT_LOG_LEN: usize = 1000;
@@ -196,15 +163,15 @@ impl Feed {
 }
 
 /// Sends each request in turn; keeps the last refusal for the banner, and asks for a refresh.
-pub(crate) async fn forward(
-    link: Link,
+pub(crate) async fn forward<A: ManagerApi>(
+    api: A,
     mut requests: mpsc::UnboundedReceiver<Request>,
     shared: Arc<Shared>,
     poke: Arc<Notify>,
 ) {
     while let Some(request) = requests.recv().await {
         let what = request.method();
-        match link.call(request).await {
+        match api.call(request).await {
             Ok(_) => shared.set_error(None),
             Err(error) => shared.set_error(Some(format!("{what}: {error}"))),
         }
@@ -215,9 +182,14 @@ pub(crate) async fn forward(
 
 /// Fetches the status at start, then after events or commands, coalesced; stores it and wakes
 /// the window when it changed.
-pub(crate) async fn refresh(link: Link, mut feed: Feed, shared: Arc<Shared>, poke: Arc<Notify>) {
+pub(crate) async fn refresh<A: ManagerApi>(
+    api: A,
+    mut feed: Feed,
+    shared: Arc<Shared>,
+    poke: Arc<Notify>,
+) {
     loop {
-        let document = match link.status().await {
+        let document = match api.status().await {
             Ok(document) => document,
             Err(error) => {
                 shared.set_error(Some(format!("{STOPPED}: {error}")));
