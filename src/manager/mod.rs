@@ -139,12 +139,9 @@ impl ManagerHandle {
         let mut events = self.subscribe();
         self.ensure(app, pack, true).await?;
         loop {
-            let document = self.status().await?;
-            let view = document
-                .pack(app, pack)
-                .ok_or_else(|| ApiError::pack_not_found(app, pack))?;
+            let view = self.asset_pack(app, pack).await?;
             if view.flags.up_to_date && !view.activity.is_in_progress() {
-                return Ok(view.clone());
+                return Ok(view);
             }
             if let crate::model::Activity::Failed { error } = &view.activity {
                 return Err(ApiError::new(error.kind, error.message.clone()));

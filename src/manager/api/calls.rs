@@ -222,3 +222,33 @@ where
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::api::ApiError;
+
+    /// A manager that answers every request as if it were `prioritize`.
+    struct AlwaysPrioritize;
+
+    impl ManagerApi for AlwaysPrioritize {
+        type Error = ApiError;
+
+        async fn call(&self, _: Request) -> Result<Response, ApiError> {
+            Ok(Response::Prioritize)
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_to_another_verb_is_an_error_naming_both() {
+        let error = AlwaysPrioritize.remove("a", "p").await.unwrap_err();
+        assert_eq!(
+            error.message,
+            "the manager answered `prioritize` to `remove`"
+        );
+        AlwaysPrioritize
+            .prioritize("a", "p", Move::Top)
+            .await
+            .unwrap();
+    }
+}
