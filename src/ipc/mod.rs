@@ -2,8 +2,8 @@
 //! over a Unix domain socket (mode 0600) at [`crate::store::Paths::socket_path`], documented
 //! message by message in `docs/protocol.md` so that apps in any language can use it.
 //!
-//! - [`protocol`]: the lines: request and response envelopes, events, error kinds; [`hello`]:
-//!   the first line, saying who the connection is.
+//! - [`protocol`]: the request lines, and the methods; [`reply`]: the server's lines (response
+//!   envelopes, events); [`hello`]: the first line, saying who the connection is.
 //! - [`authority`]: who may ask what (controller, app, nobody yet), as pure decisions; [`gate`]
 //!   applies them to one connection; [`capability`]: the secret that makes a controller.
 //! - [`server`]: takes the socket and serves every connection against a [`service::Service`]
@@ -22,6 +22,7 @@ pub mod gate;
 pub mod hello;
 pub mod line;
 pub mod protocol;
+pub mod reply;
 pub mod server;
 pub mod service;
 pub mod socket;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::manager::api::Selection;
-use crate::model::FolderName;
+use crate::model::{ErrorKind, FolderName};
 
 fn parse(line: &str) -> Result<RequestLine, Rejection> {
     RequestLine::parse(line.as_bytes()).map(|l| l.expect("not blank"))
