@@ -10,7 +10,7 @@
 //! scope's own name asks the caller to look that app up ([`Verdict::IfCovered`]), since only the
 //! manager knows which apps share an App Group ([`covers`], [`app_is_covered`]).
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::manager::api::{ApiError, Request, Target};
 use crate::manager::view::{AppView, StatusDocument};
@@ -19,8 +19,10 @@ use crate::model::{ErrorKind, FolderName};
 /// The error kind of a request the connection's role does not allow.
 pub const NOT_AUTHORIZED: ErrorKind = ErrorKind::NotAuthorized;
 
-/// What a connection proved itself to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a connection proved itself to be; `hello`'s result, in JSON `{"role": "controller"}` or
+/// `{"role": "app", "app": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "RoleLine", from = "RoleLine")]
 pub enum Role {
     /// Holds the capability: may do everything.
     Controller,
@@ -28,12 +30,37 @@ pub enum Role {
     App(FolderName),
 }
 
-impl Role {
-    /// The `hello` result: `{"role": "controller"}` or `{"role": "app", "app": "…"}`.
-    pub fn describe(&self) -> Value {
+/// [`Role`] as the `hello` line spells it.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "camelCase")]
+enum RoleLine {
+    Controller,
+    App { app: FolderName },
+}
+
+impl From<Role> for RoleLine {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Controller => Self::Controller,
+            Role::App(app) => Self::App { app },
+        }
+    }
+}
+
+impl From<RoleLine> for Role {
+    fn from(line: RoleLine) -> Self {
+        match line {
+            RoleLine::Controller => Self::Controller,
+            RoleLine::App { app } => Self::App(app),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Controller => serde_json::json!({ "role": "controller" }),
-            Self::App(scope) => serde_json::json!({ "role": "app", "app": scope.as_str() }),
+            Self::Controller => f.write_str("as a controller"),
+            Self::App(scope) => write!(f, "as the app `{scope}`"),
         }
     }
 }
@@ -172,6 +199,23 @@ mod tests {
                 "deny".into()
             }
         }
+    }
+
+    #[test]
+    fn a_role_is_the_hello_result_documented() {
+        for (role, line) in [
+            (Role::Controller, serde_json::json!({"role": "controller"})),
+            (
+                app("group.x"),
+                serde_json::json!({"role": "app", "app": "group.x"}),
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(&role).unwrap(), line);
+            assert_eq!(serde_json::from_value::<Role>(line).unwrap(), role);
+        }
+        let refused =
+            serde_json::from_value::<Role>(serde_json::json!({"role": "app", "app": ".."}));
+        assert!(refused.is_err(), "an app name is validated when read");
     }
 
     #[test]

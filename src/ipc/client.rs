@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use lines::{ForgetOnDrop, SharedPending, read_lines, write_lines};
 
+use super::authority::Role;
 use super::capability::{Capability, CapabilityError};
 use super::protocol::{ClientMessage, Hello, Offered, RequestLine, kind_name};
 use super::socket;
@@ -144,11 +145,15 @@ impl Connection {
         let capability = Capability::load(capability_file)?;
         self.hello(Hello::Controller(Offered(capability.to_hex())))
             .await
+            .map(drop)
     }
 
-    /// Says who this connection is; the manager allows nothing else before it.
-    pub async fn hello(&self, hello: Hello) -> Result<(), CallError> {
-        self.send(ClientMessage::Hello(hello)).await.map(drop)
+    /// Says who this connection is; the manager allows nothing else before it. The role it
+    /// took comes back.
+    pub async fn hello(&self, hello: Hello) -> Result<Role, CallError> {
+        let result = self.send(ClientMessage::Hello(hello)).await?;
+        serde_json::from_value(result)
+            .map_err(|e| CallError::Protocol(format!("unreadable result of `hello`: {e}")))
     }
 
     /// A connection over any byte stream (`socket` only names it in errors).

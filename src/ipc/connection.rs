@@ -150,7 +150,11 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
         };
         let id = request.id;
         let answer = match request.message {
-            ClientMessage::Hello(hello) => self.gate.hello(hello),
+            ClientMessage::Hello(hello) => self.gate.hello(hello).and_then(|role| {
+                serde_json::to_value(role).map_err(|e| {
+                    ApiError::new(ErrorKind::Io, format!("cannot encode the role: {e}"))
+                })
+            }),
             ClientMessage::Subscribe { app } => {
                 let admitted = self
                     .gate

@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::authority::{self, NOT_AUTHORIZED, Role, Verdict};
 use super::capability::Capability;
 use super::protocol::{Hello, INVALID_REQUEST};
@@ -62,13 +60,12 @@ impl Gate {
     }
 
     /// Answers `hello`: takes the role, or says why not. A connection says hello once.
-    pub fn hello(&mut self, hello: Hello) -> Result<Value, ApiError> {
+    pub fn hello(&mut self, hello: Hello) -> Result<Role, ApiError> {
         if let Some(role) = &self.role {
             return Err(ApiError::new(
                 INVALID_REQUEST,
                 format!(
-                    "this connection already said hello ({}); open another connection for another role",
-                    role.describe()
+                    "this connection already said hello ({role}); open another connection for another role"
                 ),
             ));
         }
@@ -83,9 +80,8 @@ impl Gate {
                 ));
             }
         };
-        let described = role.describe();
-        self.role = Some(role);
-        Ok(described)
+        self.role = Some(role.clone());
+        Ok(role)
     }
 
     /// Whether the connection may send `request`, and what to filter out of its result.
