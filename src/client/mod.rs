@@ -29,6 +29,8 @@
 //!
 //! - [`error`]: [`ClientError`], with Apple's `assetPackNotFound` and `fileNotFound`.
 //! - [`updates`]: status-update streams and waiting for an install.
+//! - `values`: what the calls take and give: [`Endpoint`], [`AssetPack`], [`AssetPackStatus`],
+//!   [`UpdateCheck`].
 //!
 //! Beyond Apple's API (and for controllers: the window, `bgassets ctl`), [`ManagerApi`] asks
 //! any verb with its typed result, in-process ([`crate::manager::ManagerHandle`]) or over the
@@ -36,115 +38,21 @@
 
 pub mod error;
 pub mod updates;
+mod values;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tokio::sync::OnceCell;
 
 use crate::ipc::{Connection, Events, Hello};
 use crate::manager::api::PackRef;
 use crate::manager::view::PackView;
-use crate::model::{Activity, DownloadPolicy, FolderName, PackKind, StatusFlags};
-use crate::store::Paths;
+use crate::model::FolderName;
 
 pub use crate::manager::api::ManagerApi;
 pub use error::ClientError;
 pub use updates::StatusUpdates;
-
-/// Where the manager listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    socket: PathBuf,
-}
-
-impl Endpoint {
-    /// The socket's path.
-    pub fn socket(&self) -> &Path {
-        &self.socket
-    }
-}
-
-impl From<&Paths> for Endpoint {
-    fn from(paths: &Paths) -> Self {
-        Self {
-            socket: paths.socket_path(),
-        }
-    }
-}
-
-impl From<Paths> for Endpoint {
-    fn from(paths: Paths) -> Self {
-        Self::from(&paths)
-    }
-}
-
-impl From<&Path> for Endpoint {
-    fn from(socket: &Path) -> Self {
-        Self {
-            socket: socket.to_path_buf(),
-        }
-    }
-}
-
-impl From<PathBuf> for Endpoint {
-    fn from(socket: PathBuf) -> Self {
-        Self { socket }
-    }
-}
-
-impl From<&PathBuf> for Endpoint {
-    fn from(socket: &PathBuf) -> Self {
-        Self::from(socket.as_path())
-    }
-}
-
-/// A pack as the app's manifest declares it (Apple's `AssetPack`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssetPack {
-    pub id: String,
-    pub name: String,
-    pub kind: PackKind,
-    pub policy: DownloadPolicy,
-    /// The version the server lists, else the installed one.
-    pub version: Option<u64>,
-    pub download_size: u64,
-    pub install_size: u64,
-    /// The languages of a localized variant (empty for every language).
-    pub languages: Vec<String>,
-    pub user_info: Option<serde_json::Value>,
-}
-
-impl From<PackView> for AssetPack {
-    fn from(view: PackView) -> Self {
-        Self {
-            version: view.listed_version.or(view.installed_version),
-            id: view.id,
-            name: view.name,
-            kind: view.kind,
-            policy: view.policy,
-            download_size: view.download_size,
-            install_size: view.install_size,
-            languages: view.languages,
-            user_info: view.user_info,
-        }
-    }
-}
-
-/// A pack's status (Apple's `BAAssetPackStatus` flags), with what is happening to it now.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssetPackStatus {
-    pub flags: StatusFlags,
-    pub activity: Activity,
-}
-
-/// What [`AssetPackManager::check_for_updates`] started: packs being updated and packs removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UpdateCheck {
-    /// Ids of the app's packs now being updated.
-    pub updating: Vec<String>,
-    /// Ids of the app's packs removed because the manifest no longer lists them.
-    pub removed: Vec<String>,
-}
+pub use values::{AssetPack, AssetPackStatus, Endpoint, UpdateCheck};
 
 /// One app's view of the manager (Apple's `AssetPackManager`). Cheap to clone; clones share one
 /// connection.
@@ -156,7 +64,7 @@ pub struct AssetPackManager {
 }
 
 impl AssetPackManager {
-    /// Connects to the manager (its [`Paths`] or its socket's path) on behalf of `app`, a
+    /// Connects to the manager (its [`Paths`](crate::store::Paths) or its socket's path) on behalf of `app`, a
     /// registered bundle id, and says hello as that app: the connection sees and acts on that
     /// app's packs only. Needs a tokio runtime.
     pub async fn connect(

@@ -1,6 +1,6 @@
 //! The tasks behind [`ManagerBackend`](super::backend::ManagerBackend) and the state they share
-//! with the window ([`Shared`]): [`forward`] sends the
-//! window's requests in order and keeps the last refusal; [`refresh`] re-reads the status
+//! with the window (`Shared`): `forward` sends the
+//! window's requests in order and keeps the last refusal; `refresh` re-reads the status
 //! document after events or commands, coalesced to [`MIN_REFRESH`] (and every
 //! [`PROGRESS_REFRESH`] while something is in progress, so bytes keep moving even if the
 //! manager sends no event for them), and wakes the window only when the document changed.

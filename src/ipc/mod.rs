@@ -8,7 +8,7 @@
 //!   applies them to one connection; [`capability`]: the secret that makes a controller.
 //! - [`server`]: takes the socket and serves every connection against a [`service::Service`]
 //!   (the manager's handle, or a fake in tests); [`connection`] is one client, server side;
-//!   [`line`] reads its request lines, capped.
+//!   [`line`](mod@line) reads its request lines, capped.
 //! - [`client`]: a connection from the client side: calls with ids, typed results
 //!   ([`crate::manager::api::ManagerApi`]), and event receivers.
 //! - [`socket`]: the platform's transport. Windows has none yet (named pipes are planned):
