@@ -185,16 +185,10 @@ async fn a_saved_download_continues_from_its_partial_at_the_url_the_manifest_now
         "{from_new} bytes served of {}",
         view.download_size
     );
-    let file = managed::call(
-        &handle,
-        Request::FilePath {
-            app: managed::APP.into(),
-            pack: "Levels".into(),
-            path: "Levels/data.bin".into(),
-        },
-    )
-    .await;
-    let installed = std::fs::read(file.as_str().unwrap()).unwrap();
+    let file = managed::ManagerApi::file_path(&handle, managed::APP, "Levels", "Levels/data.bin")
+        .await
+        .unwrap();
+    let installed = std::fs::read(file).unwrap();
     assert!(installed == specs[0].files[0].1, "byte-identical");
     second.shutdown().await;
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use bgassets::client::{AssetPackManager, ClientError};
 use bgassets::ipc::{BindError, CallError, ConnectionError, Notice, SocketServer};
-use bgassets::manager::api::{LimitsPatch, Move, Request, Selection};
+use bgassets::manager::api::{LimitsPatch, ManagerApi, Move, Request, Selection};
 use bgassets::manager::event::ManagerEventKind;
 use bgassets::manager::view::StatusDocument;
 use bgassets::model::{ErrorKind, StatusUpdate};
@@ -133,12 +133,12 @@ async fn every_request_round_trips_in_its_documented_form() {
     let expected: Vec<Request> = requests.into_iter().map(|(_, r)| r).collect();
     assert_eq!(served.fake.requests(), expected);
 
-    // The same through the Rust connection, with results decoded.
+    // The same through the Rust connection, each result read as its verb's response.
     let connection = served.controller().await;
-    let document: StatusDocument = connection.call_as(Request::Status).await.unwrap();
-    assert_eq!(document, served.fake.document());
+    assert_eq!(connection.status().await.unwrap(), served.fake.document());
     for request in expected {
-        within(connection.call(request)).await.unwrap();
+        let response = within(connection.call(request.clone())).await.unwrap();
+        assert_eq!(response.method(), request.method(), "{response:?}");
     }
     served.stop().await;
 }
@@ -346,14 +346,8 @@ async fn twenty_clients_at_once() {
                 let pack = if i % 2 == 0 { "Tutorial" } else { "Levels" };
                 let connection = connection.clone();
                 async move {
-                    let view: Value = connection
-                        .call(Request::AssetPack {
-                            app: GAME.into(),
-                            pack: pack.into(),
-                        })
-                        .await
-                        .unwrap();
-                    assert_eq!(view["id"], pack, "client {client}");
+                    let view = connection.asset_pack(GAME, pack).await.unwrap();
+                    assert_eq!(view.id, pack, "client {client}");
                 }
             });
             futures_util::future::join_all(calls).await;

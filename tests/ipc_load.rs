@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use bgassets::client::AssetPackManager;
 use bgassets::ipc::{Connection, Notice};
-use bgassets::manager::api::Request;
+use bgassets::manager::api::{ManagerApi, Request};
 use bgassets::server::Faults;
 use ipc_support::real::{ESSENTIAL, ON_DEMAND, PackSpec, Real};
 use ipc_support::{GAME, OTHER};

@@ -157,14 +157,8 @@ async fn a_pack_update_swaps_in_while_a_reader_keeps_the_old_files() {
     next[2] = next[2].clone().version(2);
     site.publish(&next);
     let mut events = handle.subscribe();
-    let answer = call(
-        &handle,
-        Request::CheckUpdates {
-            app: Some(APP.into()),
-        },
-    )
-    .await;
-    assert_eq!(answer["updating"][0]["pack"], "Music", "{answer}");
+    let answer = handle.check_updates(Some(APP)).await.unwrap();
+    assert_eq!(answer.updating[0].pack, "Music", "{answer:?}");
     let seen = events_until(&mut events, |e| {
         e.pack.as_deref() == Some("Music") && is(&e.kind, "installed")
     })
@@ -198,8 +192,8 @@ async fn packs_gone_from_the_manifest_become_obsolete_and_are_removed() {
         .filter(|s| s.id != "Music")
         .collect();
     site.publish(&next);
-    let answer = call(&handle, Request::CheckUpdates { app: None }).await;
-    assert_eq!(answer["removed"][0]["pack"], "Music", "{answer}");
+    let answer = handle.check_updates(None).await.unwrap();
+    assert_eq!(answer.removed[0].pack, "Music", "{answer:?}");
     let document = handle.status().await.unwrap();
     let music = pack(&document, "Music");
     assert!(music.flags.obsolete && !music.flags.downloaded, "{music:?}");
@@ -214,16 +208,11 @@ async fn on_demand_packs_install_when_asked_and_remove_frees_them() {
 
     let view = handle.ensure_installed(APP, "Bonus").await.unwrap();
     assert!(view.flags.up_to_date);
-    let path = call(
-        &handle,
-        Request::FilePath {
-            app: APP.into(),
-            pack: "Bonus".into(),
-            path: "Bonus/data.bin".into(),
-        },
-    )
-    .await;
-    assert_eq!(std::fs::read(path.as_str().unwrap()).unwrap().len(), 70_000);
+    let path = handle
+        .file_path(APP, "Bonus", "Bonus/data.bin")
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(path).unwrap().len(), 70_000);
     let missing = handle
         .call(Request::FilePath {
             app: APP.into(),
@@ -243,14 +232,7 @@ async fn on_demand_packs_install_when_asked_and_remove_frees_them() {
         .unwrap_err();
     assert_eq!(unknown.kind, bgassets::model::ErrorKind::AssetPackNotFound);
 
-    let freed = call(
-        &handle,
-        Request::Remove {
-            app: APP.into(),
-            pack: "Bonus".into(),
-        },
-    )
-    .await;
+    let freed = handle.remove(APP, "Bonus").await.unwrap();
     assert_eq!(freed, 70_000);
     let document = handle.status().await.unwrap();
     assert!(pack(&document, "Bonus").flags.download_available);

@@ -15,8 +15,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::ipc::{Connection, ConnectionError};
-use crate::manager::api::{Move, Request, Selection};
-use crate::manager::view::{AppView, PackView, StatusDocument};
+use crate::manager::api::{ManagerApi, Move, Selection};
 use crate::model::size::{format_bytes, parse_size};
 use crate::store::Paths;
 
@@ -219,7 +218,7 @@ async fn connect(paths: &Paths, data_dir: Option<&Path>) -> anyhow::Result<Conne
 async fn dispatch(command: CtlCommand, connection: &Connection) -> anyhow::Result<()> {
     match command {
         CtlCommand::Status { json } => {
-            let document: StatusDocument = connection.call_as(Request::Status).await?;
+            let document = connection.status().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&document)?);
             } else {
@@ -232,7 +231,7 @@ async fn dispatch(command: CtlCommand, connection: &Connection) -> anyhow::Resul
         CtlCommand::Register { path } => {
             let path = std::path::absolute(&path)
                 .with_context(|| format!("cannot make {} absolute", path.display()))?;
-            let app: AppView = connection.call_as(Request::Register { path }).await?;
+            let app = connection.register(&path).await?;
             println!(
                 "registered {} ({} {}): {} packs, container {}",
                 app.bundle_id,
@@ -247,12 +246,7 @@ async fn dispatch(command: CtlCommand, connection: &Connection) -> anyhow::Resul
             if wait {
                 actions::ensure_and_wait(connection, &app, &pack).await?;
             } else {
-                let request = Request::Ensure {
-                    app,
-                    pack,
-                    require_latest: true,
-                };
-                let view: PackView = connection.call_as(request).await?;
+                let view = connection.ensure(&app, &pack, true).await?;
                 if view.flags.downloaded && !view.flags.out_of_date {
                     println!("{}/{} is installed", view.app, view.id);
                 } else {
@@ -264,17 +258,11 @@ async fn dispatch(command: CtlCommand, connection: &Connection) -> anyhow::Resul
             }
         }
         CtlCommand::Pause(args) => {
-            let request = Request::Pause {
-                selection: args.selection(),
-            };
-            let changed: u64 = connection.call_as(request).await?;
+            let changed = connection.pause(args.selection()).await?;
             println!("paused {changed} download{}", plural(changed));
         }
         CtlCommand::Resume(args) => {
-            let request = Request::Resume {
-                selection: args.selection(),
-            };
-            let changed: u64 = connection.call_as(request).await?;
+            let changed = connection.resume(args.selection()).await?;
             println!("resumed {changed} download{}", plural(changed));
         }
         CtlCommand::Prioritize(args) => {
@@ -283,20 +271,11 @@ async fn dispatch(command: CtlCommand, connection: &Connection) -> anyhow::Resul
                 (_, true) => (Move::Up, "up"),
                 _ => (Move::Down, "down"),
             };
-            let request = Request::Prioritize {
-                app: args.app.clone(),
-                pack: args.pack.clone(),
-                to,
-            };
-            connection.call(request).await?;
+            connection.prioritize(&args.app, &args.pack, to).await?;
             println!("moved {}/{} {said}", args.app, args.pack);
         }
         CtlCommand::Remove { app, pack } => {
-            let request = Request::Remove {
-                app: app.clone(),
-                pack: pack.clone(),
-            };
-            let freed: u64 = connection.call_as(request).await?;
+            let freed = connection.remove(&app, &pack).await?;
             println!("removed {app}/{pack}: freed {}", format_bytes(freed));
         }
         CtlCommand::CheckUpdates { app } => actions::check_updates(connection, app).await?,

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::manager::api::Request;
+use crate::manager::api::ManagerApi;
 use crate::manager::view::{AppView, PackView};
 use crate::manager::{Manager, ManagerConfig, ManagerHandle};
 use crate::store::Paths;
@@ -93,16 +93,11 @@ async fn sync(args: SyncArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
 /// failed.
 async fn install(handle: &ManagerHandle, path: &std::path::Path) -> anyhow::Result<AppView> {
     let mut events = handle.subscribe();
-    let registered = handle
-        .call(Request::Register {
-            path: path.to_path_buf(),
-        })
+    let bundle_id = handle
+        .register(path)
         .await
-        .with_context(|| format!("cannot register {}", path.display()))?;
-    let bundle_id = registered["bundleId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .with_context(|| format!("cannot register {}", path.display()))?
+        .bundle_id;
     loop {
         let document = handle.status().await?;
         let app = document

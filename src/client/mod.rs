@@ -29,125 +29,30 @@
 //!
 //! - [`error`]: [`ClientError`], with Apple's `assetPackNotFound` and `fileNotFound`.
 //! - [`updates`]: status-update streams and waiting for an install.
+//! - `values`: what the calls take and give: [`Endpoint`], [`AssetPack`], [`AssetPackStatus`],
+//!   [`UpdateCheck`].
+//!
+//! Beyond Apple's API (and for controllers: the window, `bgassets ctl`), [`ManagerApi`] asks
+//! any verb with its typed result, in-process ([`crate::manager::ManagerHandle`]) or over the
+//! socket ([`Connection`]).
 
 pub mod error;
 pub mod updates;
+mod values;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::Deserialize;
 use tokio::sync::OnceCell;
 
 use crate::ipc::{Connection, Events, Hello};
-use crate::manager::api::{PackRef, Request};
+use crate::manager::api::PackRef;
 use crate::manager::view::PackView;
-use crate::model::{Activity, DownloadPolicy, FolderName, PackKind, StatusFlags};
-use crate::store::Paths;
+use crate::model::FolderName;
 
+pub use crate::manager::api::ManagerApi;
 pub use error::ClientError;
 pub use updates::StatusUpdates;
-
-/// Where the manager listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    socket: PathBuf,
-}
-
-impl Endpoint {
-    /// The socket's path.
-    pub fn socket(&self) -> &Path {
-        &self.socket
-    }
-}
-
-impl From<&Paths> for Endpoint {
-    fn from(paths: &Paths) -> Self {
-        Self {
-            socket: paths.socket_path(),
-        }
-    }
-}
-
-impl From<Paths> for Endpoint {
-    fn from(paths: Paths) -> Self {
-        Self::from(&paths)
-    }
-}
-
-impl From<&Path> for Endpoint {
-    fn from(socket: &Path) -> Self {
-        Self {
-            socket: socket.to_path_buf(),
-        }
-    }
-}
-
-impl From<PathBuf> for Endpoint {
-    fn from(socket: PathBuf) -> Self {
-        Self { socket }
-    }
-}
-
-impl From<&PathBuf> for Endpoint {
-    fn from(socket: &PathBuf) -> Self {
-        Self::from(socket.as_path())
-    }
-}
-
-/// A pack as the app's manifest declares it (Apple's `AssetPack`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssetPack {
-    pub id: String,
-    pub name: String,
-    pub kind: PackKind,
-    pub policy: DownloadPolicy,
-    /// The version the server lists, else the installed one.
-    pub version: Option<u64>,
-    pub download_size: u64,
-    pub install_size: u64,
-    /// The languages of a localized variant (empty for every language).
-    pub languages: Vec<String>,
-    pub user_info: Option<serde_json::Value>,
-}
-
-impl From<PackView> for AssetPack {
-    fn from(view: PackView) -> Self {
-        Self {
-            version: view.listed_version.or(view.installed_version),
-            id: view.id,
-            name: view.name,
-            kind: view.kind,
-            policy: view.policy,
-            download_size: view.download_size,
-            install_size: view.install_size,
-            languages: view.languages,
-            user_info: view.user_info,
-        }
-    }
-}
-
-/// A pack's status (Apple's `BAAssetPackStatus` flags), with what is happening to it now.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssetPackStatus {
-    pub flags: StatusFlags,
-    pub activity: Activity,
-}
-
-/// What [`AssetPackManager::check_for_updates`] started: packs being updated and packs removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UpdateCheck {
-    pub updating: Vec<String>,
-    pub removed: Vec<String>,
-}
-
-/// `checkUpdates`' result on the wire.
-#[derive(Debug, Deserialize)]
-struct CheckResult {
-    #[serde(default)]
-    updating: Vec<PackRef>,
-    #[serde(default)]
-    removed: Vec<PackRef>,
-}
+pub use values::{AssetPack, AssetPackStatus, Endpoint, UpdateCheck};
 
 /// One app's view of the manager (Apple's `AssetPackManager`). Cheap to clone; clones share one
 /// connection.
@@ -159,7 +64,7 @@ pub struct AssetPackManager {
 }
 
 impl AssetPackManager {
-    /// Connects to the manager (its [`Paths`] or its socket's path) on behalf of `app`, a
+    /// Connects to the manager (its [`Paths`](crate::store::Paths) or its socket's path) on behalf of `app`, a
     /// registered bundle id, and says hello as that app: the connection sees and acts on that
     /// app's packs only. Needs a tokio runtime.
     pub async fn connect(
@@ -245,12 +150,8 @@ impl AssetPackManager {
 
     /// Removes the installed pack, cancelling its download (`remove(assetPackWithID:)`).
     pub async fn remove(&self, id: &str) -> Result<(), ClientError> {
-        let request = Request::Remove {
-            app: self.app.clone(),
-            pack: id.to_string(),
-        };
         self.connection
-            .call(request)
+            .remove(&self.app, id)
             .await
             .map(drop)
             .map_err(|e| ClientError::from_call(e, Some(id), None))
@@ -258,12 +159,9 @@ impl AssetPackManager {
 
     /// Re-reads the app's manifest (`checkForUpdates()`): packs now being updated, packs removed.
     pub async fn check_for_updates(&self) -> Result<UpdateCheck, ClientError> {
-        let request = Request::CheckUpdates {
-            app: Some(self.app.clone()),
-        };
-        let result: CheckResult = self
+        let result = self
             .connection
-            .call_as(request)
+            .check_updates(Some(&self.app))
             .await
             .map_err(|e| ClientError::from_call(e, None, None))?;
         let ids = |packs: Vec<PackRef>| {
@@ -316,35 +214,23 @@ impl AssetPackManager {
     }
 
     async fn file_path(&self, path: &str, pack: &str) -> Result<PathBuf, ClientError> {
-        let request = Request::FilePath {
-            app: self.app.clone(),
-            pack: pack.to_string(),
-            path: path.to_string(),
-        };
         self.connection
-            .call_as(request)
+            .file_path(&self.app, pack, path)
             .await
             .map_err(|e| ClientError::from_call(e, Some(pack), Some(path)))
     }
 
     /// Everything the manager knows about one pack.
     pub async fn view(&self, id: &str) -> Result<PackView, ClientError> {
-        let request = Request::AssetPack {
-            app: self.app.clone(),
-            pack: id.to_string(),
-        };
         self.connection
-            .call_as(request)
+            .asset_pack(&self.app, id)
             .await
             .map_err(|e| ClientError::from_call(e, Some(id), None))
     }
 
     async fn all_views(&self) -> Result<Vec<PackView>, ClientError> {
-        let request = Request::AllAssetPacks {
-            app: self.app.clone(),
-        };
         self.connection
-            .call_as(request)
+            .all_asset_packs(&self.app)
             .await
             .map_err(|e| ClientError::from_call(e, None, None))
     }

@@ -8,7 +8,7 @@ use futures_util::Stream;
 
 use super::{AssetPackManager, ClientError};
 use crate::ipc::{Events, Notice};
-use crate::manager::api::{ApiError, Request};
+use crate::manager::api::{ApiError, ManagerApi};
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::manager::view::PackView;
 use crate::model::{Activity, ErrorKind, StatusUpdate};
@@ -123,14 +123,9 @@ pub(super) async fn ensure(
 ) -> Result<(), ClientError> {
     // Subscribe before asking, so that the end cannot slip by unseen.
     let mut events = manager.events().await?;
-    let request = Request::Ensure {
-        app: manager.app.clone(),
-        pack: pack.to_string(),
-        require_latest,
-    };
-    let view: PackView = manager
+    let view = manager
         .connection
-        .call_as(request)
+        .ensure(&manager.app, pack, require_latest)
         .await
         .map_err(|e| ClientError::from_call(e, Some(pack), None))?;
     // A failure shown right after asking may be the previous attempt's, before the retry
@@ -212,7 +207,7 @@ fn verdict(event: &ManagerEvent, app: &str, pack: &str) -> Verdict {
 /// The error for a wait whose connection closed.
 async fn lost(manager: &AssetPackManager) -> ClientError {
     // A call on a closed connection reports why it closed.
-    match manager.connection.call(Request::Status).await {
+    match manager.connection.status().await {
         Err(error) => ClientError::from_call(error, None, None),
         Ok(_) => {
             ClientError::Protocol("the event stream ended while the connection is open".into())

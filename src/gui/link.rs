@@ -1,22 +1,24 @@
-//! The tasks behind [`ManagerBackend`](super::backend::ManagerBackend): [`forward`] sends the
-//! window's requests in order and keeps the last refusal; [`refresh`] re-reads the status
+//! The tasks behind [`ManagerBackend`](super::backend::ManagerBackend) and the state they share
+//! with the window (`Shared`): `forward` sends the
+//! window's requests in order and keeps the last refusal; `refresh` re-reads the status
 //! document after events or commands, coalesced to [`MIN_REFRESH`] (and every
 //! [`PROGRESS_REFRESH`] while something is in progress, so bytes keep moving even if the
 //! manager sends no event for them), and wakes the window only when the document changed.
-//! Both work the same on an in-process manager and on a socket connection to a daemon.
+//! Both work the same on an in-process manager and on a socket connection to a daemon: each is
+//! a [`ManagerApi`].
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::sync::{Notify, broadcast, mpsc};
 
-use super::backend::Shared;
-use crate::ipc::{Connection, Events, Notice};
-use crate::manager::ManagerHandle;
-use crate::manager::api::Request;
-use crate::manager::event::ManagerEvent;
+use crate::ipc::{Events, Notice};
+use crate::manager::api::{ManagerApi, Request};
+use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::manager::view::StatusDocument;
+use crate::model::StatusUpdate;
 
 /// The shortest time between two status fetches: the window's repaint ceiling.
 pub const MIN_REFRESH: Duration = Duration::from_millis(100);
@@ -25,25 +27,97 @@ pub const PROGRESS_REFRESH: Duration = Duration::from_millis(250);
 /// The banner when the manager is gone.
 pub const STOPPED: &str = "the manager has stopped";
 
-/// Where requests go.
-#[derive(Clone)]
-pub(crate) enum Link {
-    Local(ManagerHandle),
-    Socket(Connection),
+/// How many events the log keeps.
+pub const EVENT_LOG_LEN: usize = 1000;
+
+/// The state the tasks share with the window.
+#[derive(Default)]
+pub(crate) struct Shared {
+    latest: Mutex<Option<Arc<StatusDocument>>>,
+    events: Mutex<VecDeque<ManagerEvent>>,
+    error: Mutex<Option<String>>,
+    ctx: Mutex<Option<egui::Context>>,
 }
 
-impl Link {
-    async fn call(&self, request: Request) -> Result<serde_json::Value, String> {
-        match self {
-            Self::Local(handle) => handle.call(request).await.map_err(|e| e.to_string()),
-            Self::Socket(connection) => connection.call(request).await.map_err(|e| e.to_string()),
+impl Shared {
+    /// Wakes the window, once it is attached.
+    pub(crate) fn repaint(&self) {
+        if let Some(ctx) = lock(&self.ctx).as_ref() {
+            ctx.request_repaint();
         }
     }
 
-    async fn status(&self) -> Result<StatusDocument, String> {
-        let value = self.call(Request::Status).await?;
-        serde_json::from_value(value).map_err(|e| format!("unreadable status: {e}"))
+    /// The newest status document.
+    pub(crate) fn latest(&self) -> Option<Arc<StatusDocument>> {
+        lock(&self.latest).clone()
     }
+
+    /// The event log, oldest first.
+    pub(crate) fn events(&self) -> Vec<ManagerEvent> {
+        lock(&self.events).iter().cloned().collect()
+    }
+
+    /// The last refusal, for the banner.
+    pub(crate) fn error(&self) -> Option<String> {
+        lock(&self.error).clone()
+    }
+
+    /// Keeps the window's context to wake it, and wakes it once.
+    pub(crate) fn attach(&self, ctx: &egui::Context) {
+        *lock(&self.ctx) = Some(ctx.clone());
+        ctx.request_repaint();
+    }
+
+    pub(crate) fn set_error(&self, error: Option<String>) {
+        *lock(&self.error) = error;
+    }
+
+    /// Keeps `document` if it differs from the stored one (its time stamp aside).
+    pub(crate) fn store(&self, mut document: StatusDocument) -> bool {
+        let mut latest = lock(&self.latest);
+        if let Some(old) = latest.as_ref() {
+            let stamp = std::mem::replace(&mut document.generated_at_ms, old.generated_at_ms);
+            if **old == document {
+                return false;
+            }
+            document.generated_at_ms = stamp;
+        }
+        *latest = Some(Arc::new(document));
+        true
+    }
+
+    /// Adds `event` to the log; a progress update replaces the previous one for the same pack,
+    /// so a long download does not push everything else out.
+    pub(crate) fn push_event(&self, event: ManagerEvent) {
+        let mut events = lock(&self.events);
+        if let Some(last) = events.back_mut()
+            && is_progress(&last.kind)
+            && is_progress(&event.kind)
+            && last.app == event.app
+            && last.pack == event.pack
+        {
+            *last = event;
+            return;
+        }
+        if events.len() == EVENT_LOG_LEN {
+            events.pop_front();
+        }
+        events.push_back(event);
+    }
+}
+
+fn is_progress(kind: &ManagerEventKind) -> bool {
+    matches!(
+        kind,
+        ManagerEventKind::Status {
+            update: StatusUpdate::Downloading { .. }
+        }
+    )
+}
+
+/// Locks, ignoring poisoning: the data is plain values, always whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Where events come from.
@@ -89,15 +163,15 @@ impl Feed {
 }
 
 /// Sends each request in turn; keeps the last refusal for the banner, and asks for a refresh.
-pub(crate) async fn forward(
-    link: Link,
+pub(crate) async fn forward<A: ManagerApi>(
+    api: A,
     mut requests: mpsc::UnboundedReceiver<Request>,
     shared: Arc<Shared>,
     poke: Arc<Notify>,
 ) {
     while let Some(request) = requests.recv().await {
-        let what = request_name(&request);
-        match link.call(request).await {
+        let what = request.method();
+        match api.call(request).await {
             Ok(_) => shared.set_error(None),
             Err(error) => shared.set_error(Some(format!("{what}: {error}"))),
         }
@@ -108,9 +182,14 @@ pub(crate) async fn forward(
 
 /// Fetches the status at start, then after events or commands, coalesced; stores it and wakes
 /// the window when it changed.
-pub(crate) async fn refresh(link: Link, mut feed: Feed, shared: Arc<Shared>, poke: Arc<Notify>) {
+pub(crate) async fn refresh<A: ManagerApi>(
+    api: A,
+    mut feed: Feed,
+    shared: Arc<Shared>,
+    poke: Arc<Notify>,
+) {
     loop {
-        let document = match link.status().await {
+        let document = match api.status().await {
             Ok(document) => document,
             Err(error) => {
                 shared.set_error(Some(format!("{STOPPED}: {error}")));
@@ -153,12 +232,4 @@ pub(crate) async fn refresh(link: Link, mut feed: Feed, shared: Arc<Shared>, pok
             shared.push_event(event);
         }
     }
-}
-
-/// The request's method name, to prefix its error ("pause: …").
-pub fn request_name(request: &Request) -> String {
-    serde_json::to_value(request)
-        .ok()
-        .and_then(|v| v.get("method").and_then(|m| m.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "request".into())
 }

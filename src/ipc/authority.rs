@@ -10,16 +10,19 @@
 //! scope's own name asks the caller to look that app up ([`Verdict::IfCovered`]), since only the
 //! manager knows which apps share an App Group ([`covers`], [`app_is_covered`]).
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::manager::api::{ApiError, Request, Target};
+use crate::manager::view::{AppView, StatusDocument};
 use crate::model::{ErrorKind, FolderName};
 
 /// The error kind of a request the connection's role does not allow.
 pub const NOT_AUTHORIZED: ErrorKind = ErrorKind::NotAuthorized;
 
-/// What a connection proved itself to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a connection proved itself to be; `hello`'s result, in JSON `{"role": "controller"}` or
+/// `{"role": "app", "app": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "RoleLine", from = "RoleLine")]
 pub enum Role {
     /// Holds the capability: may do everything.
     Controller,
@@ -27,12 +30,37 @@ pub enum Role {
     App(FolderName),
 }
 
-impl Role {
-    /// The `hello` result: `{"role": "controller"}` or `{"role": "app", "app": "…"}`.
-    pub fn describe(&self) -> Value {
+/// [`Role`] as the `hello` line spells it.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "camelCase")]
+enum RoleLine {
+    Controller,
+    App { app: FolderName },
+}
+
+impl From<Role> for RoleLine {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Controller => Self::Controller,
+            Role::App(app) => Self::App { app },
+        }
+    }
+}
+
+impl From<RoleLine> for Role {
+    fn from(line: RoleLine) -> Self {
+        match line {
+            RoleLine::Controller => Self::Controller,
+            RoleLine::App { app } => Self::App(app),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Controller => serde_json::json!({ "role": "controller" }),
-            Self::App(scope) => serde_json::json!({ "role": "app", "app": scope.as_str() }),
+            Self::Controller => f.write_str("as a controller"),
+            Self::App(scope) => write!(f, "as the app `{scope}`"),
         }
     }
 }
@@ -129,41 +157,27 @@ pub fn covers(scope: &str, bundle_id: &str, container: Option<&str>) -> bool {
 }
 
 /// Whether `scope` covers `app`, going by a status document's apps (`None`: not registered).
-pub fn app_is_covered(status: &Value, scope: &str, app: &str) -> Option<bool> {
-    apps(status)
+pub fn app_is_covered(status: &StatusDocument, scope: &str, app: &str) -> Option<bool> {
+    status
+        .apps
+        .iter()
+        .map(identity)
         .find(|(bundle_id, _)| *bundle_id == app)
         .map(|(bundle_id, container)| covers(scope, bundle_id, container))
 }
 
 /// Keeps only the apps `scope` covers in a status document.
-pub fn keep_covered(status: &mut Value, scope: &str) {
-    if let Some(Value::Array(apps)) = status.get_mut("apps") {
-        apps.retain(|app| {
-            let (bundle_id, container) = identity(app);
-            covers(scope, bundle_id, container)
-        });
-    }
-}
-
-/// Each app of a status document: its bundle id and its container's name.
-fn apps(status: &Value) -> impl Iterator<Item = (&str, Option<&str>)> {
-    status
-        .get("apps")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(identity)
+pub fn keep_covered(status: &mut StatusDocument, scope: &str) {
+    status.apps.retain(|app| {
+        let (bundle_id, container) = identity(app);
+        covers(scope, bundle_id, container)
+    });
 }
 
 /// An app view's bundle id and the last part of its container's path (the container's name).
-fn identity(app: &Value) -> (&str, Option<&str>) {
-    let bundle_id = app.get("bundleId").and_then(Value::as_str).unwrap_or("");
-    let container = app
-        .get("container")
-        .and_then(Value::as_str)
-        .and_then(|path| std::path::Path::new(path).file_name())
-        .and_then(|name| name.to_str());
-    (bundle_id, container)
+fn identity(app: &AppView) -> (&str, Option<&str>) {
+    let container = app.container.file_name().and_then(|name| name.to_str());
+    (&app.bundle_id, container)
 }
 
 #[cfg(test)]
@@ -185,6 +199,23 @@ mod tests {
                 "deny".into()
             }
         }
+    }
+
+    #[test]
+    fn a_role_is_the_hello_result_documented() {
+        for (role, line) in [
+            (Role::Controller, serde_json::json!({"role": "controller"})),
+            (
+                app("group.x"),
+                serde_json::json!({"role": "app", "app": "group.x"}),
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(&role).unwrap(), line);
+            assert_eq!(serde_json::from_value::<Role>(line).unwrap(), role);
+        }
+        let refused =
+            serde_json::from_value::<Role>(serde_json::json!({"role": "app", "app": ".."}));
+        assert!(refused.is_err(), "an app name is validated when read");
     }
 
     #[test]
@@ -285,11 +316,17 @@ mod tests {
 
     #[test]
     fn a_scope_covers_its_bundle_id_or_the_app_group_it_names() {
-        let status = serde_json::json!({"apps": [
-            {"bundleId": "org.a", "container": "/d/containers/group.shared"},
-            {"bundleId": "org.b", "container": "/d/containers/group.shared"},
-            {"bundleId": "org.c", "container": "/d/containers/org.c"},
-        ]});
+        use crate::gui::fixture as documents;
+        let in_container = |bundle_id: &str, container: &str| {
+            let mut app = documents::app(bundle_id, bundle_id, Vec::new());
+            app.container = format!("/d/containers/{container}").into();
+            app
+        };
+        let status = documents::document(vec![
+            in_container("org.a", "group.shared"),
+            in_container("org.b", "group.shared"),
+            in_container("org.c", "org.c"),
+        ]);
         assert_eq!(app_is_covered(&status, "group.shared", "org.b"), Some(true));
         assert_eq!(app_is_covered(&status, "org.a", "org.b"), Some(false));
         assert_eq!(
@@ -300,11 +337,11 @@ mod tests {
 
         let mut filtered = status.clone();
         keep_covered(&mut filtered, "group.shared");
-        let kept: Vec<&str> = apps(&filtered).map(|(id, _)| id).collect();
+        let kept: Vec<&str> = filtered.apps.iter().map(|a| a.bundle_id.as_str()).collect();
         assert_eq!(kept, ["org.a", "org.b"]);
         let mut filtered = status;
         keep_covered(&mut filtered, "org.c");
-        let kept: Vec<&str> = apps(&filtered).map(|(id, _)| id).collect();
+        let kept: Vec<&str> = filtered.apps.iter().map(|a| a.bundle_id.as_str()).collect();
         assert_eq!(kept, ["org.c"]);
     }
 }

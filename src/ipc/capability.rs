@@ -199,7 +199,8 @@ fn fill_random(bytes: &mut [u8]) -> io::Result<()> {
 fn fill_random(_bytes: &mut [u8]) -> io::Result<()> {
     Err(io::Error::new(
         io::ErrorKind::Unsupported,
-        super::socket::UNSUPPORTED,
+        "the bgassets controller capability is not supported on this platform yet: it has no \
+         local socket (named pipes are planned)",
     ))
 }
 

@@ -1,27 +1,29 @@
 //! The socket's client side: a [`Connection`] says `hello` (as an app, or as a controller with
 //! the capability file's secret), sends requests with fresh ids, matches responses to them
-//! (several may be in flight), and hands events to any number of [`Events`] receivers.
+//! (several may be in flight) and reads each result as its verb's [`Response`] (so it is a
+//! [`ManagerApi`]), and hands events to any number of [`Events`] receivers.
 //! `bgassets ctl`, the window and the app-facing [`crate::client`] are built on it.
 //!
 //! Two tasks own the socket: a writer (so that a cancelled call never leaves half a line) and a
 //! reader. Both stop when the last clone of the connection is dropped.
 
-use std::collections::HashMap;
+mod lines;
+
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
-use serde::de::DeserializeOwned;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use lines::{ForgetOnDrop, SharedPending, read_lines, write_lines};
+
+use super::authority::Role;
 use super::capability::{Capability, CapabilityError};
-use super::protocol::{
-    ClientMessage, Hello, Offered, RequestLine, Response, ServerMessage, kind_name,
-};
+use super::protocol::{ClientMessage, Hello, Offered, RequestLine, kind_name};
 use super::socket;
-use crate::manager::api::{ApiError, Request};
+use crate::manager::api::{ApiError, ManagerApi, Mismatch, Request, Response};
 use crate::manager::event::ManagerEvent;
 
 /// Events kept for a slow receiver before it misses some.
@@ -63,28 +65,18 @@ pub enum CallError {
     Refused(ApiError),
 }
 
+impl From<Mismatch> for CallError {
+    fn from(mismatch: Mismatch) -> Self {
+        Self::Protocol(mismatch.to_string())
+    }
+}
+
 /// What a subscriber receives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
     Event(ManagerEvent),
     /// Some events were lost (this side or the server's read too slowly): re-read the state.
     Missed(u64),
-}
-
-/// Calls waiting for their response, or why none will come.
-#[derive(Default)]
-struct Pending {
-    waiting: HashMap<u64, oneshot::Sender<Response>>,
-    closed: Option<String>,
-}
-
-type SharedPending = Arc<Mutex<Pending>>;
-
-/// Ends every waiting call: the connection is gone.
-fn close(pending: &SharedPending, reason: String) {
-    let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
-    pending.closed.get_or_insert(reason);
-    pending.waiting.clear();
 }
 
 struct Shared {
@@ -153,11 +145,15 @@ impl Connection {
         let capability = Capability::load(capability_file)?;
         self.hello(Hello::Controller(Offered(capability.to_hex())))
             .await
+            .map(drop)
     }
 
-    /// Says who this connection is; the manager allows nothing else before it.
-    pub async fn hello(&self, hello: Hello) -> Result<(), CallError> {
-        self.send(ClientMessage::Hello(hello)).await.map(drop)
+    /// Says who this connection is; the manager allows nothing else before it. The role it
+    /// took comes back.
+    pub async fn hello(&self, hello: Hello) -> Result<Role, CallError> {
+        let result = self.send(ClientMessage::Hello(hello)).await?;
+        serde_json::from_value(result)
+            .map_err(|e| CallError::Protocol(format!("unreadable result of `hello`: {e}")))
     }
 
     /// A connection over any byte stream (`socket` only names it in errors).
@@ -188,16 +184,12 @@ impl Connection {
         &self.shared.socket
     }
 
-    /// Sends `request` and waits for the manager's answer.
-    pub async fn call(&self, request: Request) -> Result<serde_json::Value, CallError> {
-        self.send(ClientMessage::Request(request)).await
-    }
-
-    /// [`Connection::call`], with the result decoded as `T`.
-    pub async fn call_as<T: DeserializeOwned>(&self, request: Request) -> Result<T, CallError> {
-        let value = self.call(request).await?;
-        serde_json::from_value(value)
-            .map_err(|e| CallError::Protocol(format!("unreadable result: {e}")))
+    /// Sends `request` and waits for the manager's answer, read as the verb's [`Response`].
+    pub async fn call(&self, request: Request) -> Result<Response, CallError> {
+        let result = self.send(ClientMessage::Request(request.clone())).await?;
+        request.decode_result(result).map_err(|e| {
+            CallError::Protocol(format!("unreadable result of `{}`: {e}", request.method()))
+        })
     }
 
     /// Subscribes this connection to events (only `app`'s when given; the connection has one
@@ -269,16 +261,14 @@ impl Connection {
     }
 }
 
-/// Removes a call's entry if it is abandoned before its answer.
-struct ForgetOnDrop<'a> {
-    pending: &'a SharedPending,
-    id: u64,
-}
+impl ManagerApi for Connection {
+    type Error = CallError;
 
-impl Drop for ForgetOnDrop<'_> {
-    fn drop(&mut self) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.waiting.remove(&self.id);
+    fn call(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Result<Response, CallError>> + Send {
+        Connection::call(self, request)
     }
 }
 
@@ -296,79 +286,5 @@ impl Events {
             Err(broadcast::error::RecvError::Lagged(missed)) => Some(Notice::Missed(missed)),
             Err(broadcast::error::RecvError::Closed) => None,
         }
-    }
-}
-
-async fn write_lines<W: AsyncWrite + Unpin>(
-    mut writer: W,
-    mut lines: mpsc::Receiver<String>,
-    pending: SharedPending,
-) {
-    while let Some(mut line) = lines.recv().await {
-        line.push('\n');
-        let written = async {
-            writer.write_all(line.as_bytes()).await?;
-            writer.flush().await
-        };
-        if let Err(error) = written.await {
-            close(&pending, format!("cannot send: {error}"));
-            return;
-        }
-    }
-}
-
-async fn read_lines<R: AsyncRead + Unpin>(
-    reader: R,
-    notices: broadcast::Sender<Notice>,
-    pending: SharedPending,
-) {
-    let mut reader = BufReader::new(reader);
-    let mut line = String::new();
-    let reason = loop {
-        line.clear();
-        match reader.read_line(&mut line).await {
-            Ok(0) => break "the manager closed the connection".to_string(),
-            Ok(_) => {}
-            Err(error) => break format!("cannot receive: {error}"),
-        }
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        match ServerMessage::parse(text) {
-            Ok(ServerMessage::Response(response)) => deliver(&pending, response),
-            Ok(ServerMessage::Event(event)) => {
-                let _ = notices.send(Notice::Event(event));
-            }
-            Ok(ServerMessage::MissedEvents(missed)) => {
-                let _ = notices.send(Notice::Missed(missed));
-            }
-            // A newer manager may say things this client does not know; skip them.
-            Err(problem) => tracing::debug!("skipping a line from the manager: {problem}"),
-        }
-    };
-    close(&pending, reason);
-}
-
-/// Hands a response to the call waiting for it.
-fn deliver(pending: &SharedPending, response: Response) {
-    let waiting = response.id.as_u64().and_then(|id| {
-        let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.waiting.remove(&id)
-    });
-    match waiting {
-        Some(reply) => {
-            let _ = reply.send(response);
-        }
-        // The server's reply to something it could not read carries no id; a refusal of the
-        // connection as a whole looks the same.
-        None if !response.ok => {
-            let message = response.error.map(|e| e.message).unwrap_or_default();
-            tracing::warn!("the manager says: {message}");
-            if response.id.is_null() {
-                close(pending, message);
-            }
-        }
-        None => {}
     }
 }

@@ -15,9 +15,9 @@ use super::capability::Capability;
 use super::gate::{Filter, Gate};
 use super::line::{LineRead, read_line};
 use super::protocol::{
-    ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, Response, ServerMessage,
+    ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, ResponseLine, ServerMessage,
 };
-use super::server::Service;
+use super::service::Service;
 use crate::manager::api::{ApiError, Request};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
@@ -56,7 +56,7 @@ struct Subscription {
 /// One step of the loop.
 enum Step {
     Read(io::Result<LineRead>),
-    Answered(Response),
+    Answered(ResponseLine),
     Event(Option<ServerMessage>),
 }
 
@@ -64,7 +64,7 @@ struct Session<S, W> {
     service: S,
     connection: u64,
     writer: W,
-    calls: JoinSet<Response>,
+    calls: JoinSet<ResponseLine>,
     /// The request id of each running call, to answer even if it panics.
     call_ids: HashMap<tokio::task::Id, serde_json::Value>,
     events: Option<Subscription>,
@@ -105,8 +105,10 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                             "request line longer than {MAX_LINE} bytes; closing the connection"
                         ),
                     );
-                    let reply =
-                        ServerMessage::Response(Response::failure(serde_json::Value::Null, error));
+                    let reply = ServerMessage::Response(ResponseLine::failure(
+                        serde_json::Value::Null,
+                        error,
+                    ));
                     let _ = self.write(&reply).await;
                     return;
                 }
@@ -148,7 +150,11 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
         };
         let id = request.id;
         let answer = match request.message {
-            ClientMessage::Hello(hello) => self.gate.hello(hello),
+            ClientMessage::Hello(hello) => self.gate.hello(hello).and_then(|role| {
+                serde_json::to_value(role).map_err(|e| {
+                    ApiError::new(ErrorKind::Io, format!("cannot encode the role: {e}"))
+                })
+            }),
             ClientMessage::Subscribe { app } => {
                 let admitted = self
                     .gate
@@ -182,7 +188,9 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                 refusal.message
             );
         }
-        Some(ServerMessage::Response(Response::from_result(id, answer)))
+        Some(ServerMessage::Response(ResponseLine::from_result(
+            id, answer,
+        )))
     }
 
     /// Runs an admitted request on its own task; its response is written when it is done.
@@ -195,7 +203,7 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
             if let Err(error) = &result {
                 tracing::debug!(connection, "request {call_id} refused: {error}");
             }
-            Response::from_result(call_id, result)
+            ResponseLine::answer(call_id, result)
         });
         self.call_ids.insert(task.id(), id);
     }
@@ -203,8 +211,8 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
     /// The response of a finished call, or an error if it panicked.
     fn answered(
         &mut self,
-        done: Result<(tokio::task::Id, Response), tokio::task::JoinError>,
-    ) -> Response {
+        done: Result<(tokio::task::Id, ResponseLine), tokio::task::JoinError>,
+    ) -> ResponseLine {
         match done {
             Ok((task, response)) => {
                 self.call_ids.remove(&task);
@@ -217,7 +225,7 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                     ErrorKind::Io,
                     format!("the manager failed on this request: {error}"),
                 );
-                Response::failure(id, error)
+                ResponseLine::failure(id, error)
             }
         }
     }

@@ -5,13 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::authority::{self, NOT_AUTHORIZED, Role, Verdict};
 use super::capability::Capability;
 use super::protocol::{Hello, INVALID_REQUEST};
-use super::server::Service;
-use crate::manager::api::{ApiError, Request};
+use super::service::Service;
+use crate::manager::api::{ApiError, Request, Response};
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::model::FolderName;
 
@@ -26,13 +24,13 @@ pub enum Filter {
 
 impl Filter {
     /// The result as the connection may see it.
-    pub fn apply(&self, result: Result<Value, ApiError>) -> Result<Value, ApiError> {
-        match self {
-            Self::Nothing => result,
-            Self::Scope(scope) => result.map(|mut status| {
+    pub fn apply(&self, result: Result<Response, ApiError>) -> Result<Response, ApiError> {
+        match (self, result) {
+            (Self::Scope(scope), Ok(Response::Status(mut status))) => {
                 authority::keep_covered(&mut status, scope);
-                status
-            }),
+                Ok(Response::Status(status))
+            }
+            (_, result) => result,
         }
     }
 }
@@ -62,13 +60,12 @@ impl Gate {
     }
 
     /// Answers `hello`: takes the role, or says why not. A connection says hello once.
-    pub fn hello(&mut self, hello: Hello) -> Result<Value, ApiError> {
+    pub fn hello(&mut self, hello: Hello) -> Result<Role, ApiError> {
         if let Some(role) = &self.role {
             return Err(ApiError::new(
                 INVALID_REQUEST,
                 format!(
-                    "this connection already said hello ({}); open another connection for another role",
-                    role.describe()
+                    "this connection already said hello ({role}); open another connection for another role"
                 ),
             ));
         }
@@ -83,9 +80,8 @@ impl Gate {
                 ));
             }
         };
-        let described = role.describe();
-        self.role = Some(role);
-        Ok(described)
+        self.role = Some(role.clone());
+        Ok(role)
     }
 
     /// Whether the connection may send `request`, and what to filter out of its result.
@@ -129,7 +125,7 @@ impl Gate {
             (Verdict::AllowFiltered, _) => Ok(Filter::Nothing),
             (Verdict::Deny(error), _) => Err(error),
             (Verdict::IfCovered(apps), Some(Role::App(scope))) => {
-                let status = status(service).await?;
+                let status = service.status().await?;
                 match apps
                     .iter()
                     .find(|app| authority::app_is_covered(&status, scope, app) != Some(true))
@@ -165,16 +161,11 @@ impl Gate {
         if let Some(known) = self.covered.get(&event.app) {
             return *known;
         }
-        let Ok(status) = status(service).await else {
+        let Ok(status) = service.status().await else {
             return false;
         };
         let known = authority::app_is_covered(&status, &scope, &event.app).unwrap_or(false);
         self.covered.insert(event.app.clone(), known);
         known
     }
-}
-
-/// The manager's status document, to look apps up in.
-async fn status<S: Service>(service: &S) -> Result<Value, ApiError> {
-    service.call(Request::Status).await
 }

@@ -2,14 +2,15 @@
 //! over a Unix domain socket (mode 0600) at [`crate::store::Paths::socket_path`], documented
 //! message by message in `docs/protocol.md` so that apps in any language can use it.
 //!
-//! - [`protocol`]: the lines: request and response envelopes, events, error kinds; [`hello`]:
-//!   the first line, saying who the connection is.
+//! - [`protocol`]: the request lines, and the methods; [`reply`]: the server's lines (response
+//!   envelopes, events); [`hello`]: the first line, saying who the connection is.
 //! - [`authority`]: who may ask what (controller, app, nobody yet), as pure decisions; [`gate`]
 //!   applies them to one connection; [`capability`]: the secret that makes a controller.
-//! - [`server`]: takes the socket and serves every connection against a [`server::Service`]
+//! - [`server`]: takes the socket and serves every connection against a [`service::Service`]
 //!   (the manager's handle, or a fake in tests); [`connection`] is one client, server side;
-//!   [`line`] reads its request lines, capped.
-//! - [`client`]: a connection from the client side: calls with ids, and event receivers.
+//!   [`line`](mod@line) reads its request lines, capped.
+//! - [`client`]: a connection from the client side: calls with ids, typed results
+//!   ([`crate::manager::api::ManagerApi`]), and event receivers.
 //! - [`socket`]: the platform's transport. Windows has none yet (named pipes are planned):
 //!   binding and connecting there fail with a message saying so.
 
@@ -21,12 +22,15 @@ pub mod gate;
 pub mod hello;
 pub mod line;
 pub mod protocol;
+pub mod reply;
 pub mod server;
+pub mod service;
 pub mod socket;
 
 pub use authority::Role;
 pub use capability::{Capability, CapabilityError};
 pub use client::{CallError, Connection, ConnectionError, Events, Notice};
 pub use protocol::Hello;
-pub use server::{Service, SocketServer};
+pub use server::SocketServer;
+pub use service::Service;
 pub use socket::BindError;

@@ -3,38 +3,24 @@
 //! shutdown token fires. It knows the manager only as a [`Service`] (calls and events), so tests
 //! drive it with a fake.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::capability::Capability;
 use super::connection;
-use super::protocol::{Response, ServerMessage};
+use super::protocol::{ResponseLine, ServerMessage};
+use super::service::Service;
 use super::socket::{self, BindError, Listener, SocketIdentity};
-use crate::manager::api::{ApiError, Request};
-use crate::manager::event::ManagerEvent;
+use crate::manager::api::ApiError;
 use crate::model::ErrorKind;
 
 /// Connections served at once; more are told so and closed.
 pub const MAX_CONNECTIONS: usize = 512;
-
-/// What the server serves: the manager, or a fake in tests.
-pub trait Service: Clone + Send + Sync + 'static {
-    /// Answers one request.
-    fn call(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<serde_json::Value, ApiError>> + Send;
-
-    /// Events from now on.
-    fn subscribe(&self) -> broadcast::Receiver<ManagerEvent>;
-}
 
 /// A bound socket, ready to serve.
 #[derive(Debug)]
@@ -145,27 +131,12 @@ async fn refuse(stream: socket::Stream, reason: String) {
         ErrorKind::CallerConnectionNotAccepted,
         format!("connection not accepted: {reason}"),
     );
-    let line = ServerMessage::Response(Response::failure(serde_json::Value::Null, error)).to_line();
+    let line =
+        ServerMessage::Response(ResponseLine::failure(serde_json::Value::Null, error)).to_line();
     let mut stream = stream;
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         stream.write_all(format!("{line}\n").as_bytes()).await?;
         stream.shutdown().await
     })
     .await;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The real manager as a service.
-
-impl Service for crate::manager::ManagerHandle {
-    fn call(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<serde_json::Value, ApiError>> + Send {
-        crate::manager::ManagerHandle::call(self, request)
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<ManagerEvent> {
-        crate::manager::ManagerHandle::subscribe(self)
-    }
 }

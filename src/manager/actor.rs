@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::api::{ApiError, Request};
+use super::api::{ApiError, Request, Response, Updates};
 use super::event::{ManagerEvent, ManagerEventKind};
 use super::fetch::Fetched;
 use super::settings::Settings;
@@ -21,7 +21,7 @@ use crate::store::Paths;
 use crate::store::saver::Saver;
 
 /// A reply channel for a request.
-pub(super) type Reply = oneshot::Sender<Result<serde_json::Value, ApiError>>;
+pub(super) type Reply = oneshot::Sender<Result<Response, ApiError>>;
 
 /// Who waits for a manifest check, and what they are told.
 pub(super) enum AfterFetch {
@@ -193,44 +193,50 @@ impl Actor {
         let _ = reply.send(result);
     }
 
-    async fn handle(&mut self, request: Request) -> Result<serde_json::Value, ApiError> {
-        let json = |value: Result<serde_json::Value, serde_json::Error>| {
-            value.map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()))
-        };
+    async fn handle(&mut self, request: Request) -> Result<Response, ApiError> {
         match request {
-            Request::Status => json(serde_json::to_value(self.document().await)),
+            Request::Status => Ok(self.document().await.into()),
             Request::AllAssetPacks { app } => {
                 let document = self.document().await;
                 let view = document
-                    .app(&app)
+                    .apps
+                    .into_iter()
+                    .find(|view| view.bundle_id == app)
                     .ok_or_else(|| ApiError::app_not_found(&app))?;
-                json(serde_json::to_value(&view.packs))
+                Ok(view.packs.into())
             }
-            Request::AssetPack { app, pack } => {
-                let document = self.document().await;
-                let view = document
-                    .pack(&app, &pack)
-                    .ok_or_else(|| ApiError::pack_not_found(&app, &pack))?;
-                json(serde_json::to_value(view))
-            }
-            Request::Register { .. } => Ok(serde_json::Value::Null),
-            Request::Unregister { app } => Ok(self.unregister(&app).await?.into()),
+            Request::AssetPack { app, pack } => Ok(Response::AssetPack(Box::new(
+                self.pack_view(&app, &pack).await?,
+            ))),
+            // Answered in `answer`, once the manifest is read.
+            Request::Register { .. } | Request::CheckUpdates { .. } => Err(ApiError::new(
+                ErrorKind::Io,
+                "the manager answers this request after reading manifests",
+            )),
+            Request::Unregister { app } => Ok(Response::Unregister(self.unregister(&app).await?)),
             Request::Ensure {
                 app,
                 pack,
                 require_latest,
             } => {
                 self.ensure(&app, &pack, require_latest).await?;
-                let document = self.document().await;
-                json(serde_json::to_value(document.pack(&app, &pack)))
+                Ok(Response::Ensure(Box::new(
+                    self.pack_view(&app, &pack).await?,
+                )))
             }
-            Request::Pause { selection } => Ok(self.pause(&selection).await?.into()),
-            Request::Resume { selection } => Ok(self.resume(&selection).await?.into()),
+            Request::Pause { selection } => {
+                Ok(Response::Pause(count(self.pause(&selection).await?)))
+            }
+            Request::Resume { selection } => {
+                Ok(Response::Resume(count(self.resume(&selection).await?)))
+            }
             Request::Prioritize { app, pack, to } => {
                 self.prioritize(&app, &pack, to).await?;
-                Ok(serde_json::Value::Null)
+                Ok(Response::Prioritize)
             }
-            Request::Remove { app, pack } => Ok(self.remove(&app, &pack, true).await?.into()),
+            Request::Remove { app, pack } => {
+                Ok(Response::Remove(self.remove(&app, &pack, true).await?))
+            }
             Request::SetLimits { limits } => {
                 self.settings.limits = limits.apply(self.settings.limits);
                 self.downloads
@@ -239,7 +245,7 @@ impl Actor {
                     .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
                 self.settings.save(&self.paths.settings_file());
                 self.emit("", None, ManagerEventKind::Changed);
-                json(serde_json::to_value(self.settings.limits))
+                Ok(self.settings.limits.into())
             }
             Request::SetLanguages { languages } => {
                 self.settings.languages = languages.clone();
@@ -254,7 +260,7 @@ impl Actor {
                     self.reconcile(&app).await;
                 }
                 self.emit("", None, ManagerEventKind::Changed);
-                json(serde_json::to_value(&self.languages))
+                Ok(Response::SetLanguages(self.languages.clone()))
             }
             Request::FilePath { app, pack, path } => {
                 let (container, folder) = self.pack_location(&app, &pack)?;
@@ -268,10 +274,18 @@ impl Actor {
                             kind => ApiError::new(kind, e.to_string()),
                         }
                     })?;
-                Ok(resolved.display().to_string().into())
+                Ok(Response::FilePath(resolved))
             }
-            Request::CheckUpdates { .. } => Ok(serde_json::Value::Null),
         }
+    }
+
+    /// One pack's view, or `assetPackNotFound`.
+    async fn pack_view(&self, app: &str, pack: &str) -> Result<super::view::PackView, ApiError> {
+        let document = self.document().await;
+        document
+            .pack(app, pack)
+            .cloned()
+            .ok_or_else(|| ApiError::pack_not_found(app, pack))
     }
 
     /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
@@ -313,14 +327,16 @@ impl Actor {
                 }
                 match reply {
                     Some(AfterFetch::Updates(reply)) => {
-                        let result =
-                            serde_json::json!({ "updating": updating, "removed": removed });
-                        let _ = reply.send(Ok(result));
+                        let _ = reply.send(Ok(Updates { updating, removed }.into()));
                     }
                     Some(AfterFetch::App(app, reply)) => {
                         let document = self.document().await;
-                        let view = serde_json::to_value(document.app(&app))
-                            .map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()));
+                        let view = document
+                            .apps
+                            .into_iter()
+                            .find(|view| view.bundle_id == app)
+                            .map(Response::from)
+                            .ok_or_else(|| ApiError::app_not_found(&app));
                         let _ = reply.send(view);
                     }
                     None => {}
@@ -375,6 +391,11 @@ impl Actor {
             }
         }
     }
+}
+
+/// A count of packs, as the protocol carries it.
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// The HTTP client for manifests: redirects followed by hand (each host checked).

@@ -1,7 +1,13 @@
 //! The manager's one command vocabulary, as data: the desktop window, the tray, `bgassets ctl`,
-//! the local socket and the Rust client all send these [`Request`]s and get a JSON result or an
-//! [`ApiError`] back. The socket protocol (`docs/protocol.md`) is this enum in JSON:
-//! `{"method": "pause", "params": {"selection": {"app": "org.example.game"}}}`.
+//! the local socket and the Rust client all send these [`Request`]s and get the verb's typed
+//! [`Response`] or an [`ApiError`] back. The socket protocol (`docs/protocol.md`) is this enum in
+//! JSON: `{"method": "pause", "params": {"selection": {"app": "org.example.game"}}}`.
+//!
+//! - [`response`]: [`Response`], one variant per verb, and how a client reads a JSON result.
+//! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike.
+
+pub mod calls;
+pub mod response;
 
 use std::path::PathBuf;
 
@@ -9,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Limits;
 use crate::model::ErrorKind;
+
+pub use calls::ManagerApi;
+pub use response::{Mismatch, Response, Updates};
 
 /// One pack of one app.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,6 +30,7 @@ pub struct PackRef {
 }
 
 impl PackRef {
+    /// `pack` of `app`.
     pub fn new(app: impl Into<String>, pack: impl Into<String>) -> Self {
         Self {
             app: app.into(),
@@ -73,7 +83,9 @@ pub enum Move {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LimitsPatch {
+    /// Downloads running at once (at least 1).
     pub max_concurrent: Option<usize>,
+    /// Downloads running at once from one host (at least 1).
     pub max_per_host: Option<usize>,
     /// Bytes per second; `0` removes the limit.
     pub bytes_per_second: Option<u64>,
@@ -185,7 +197,27 @@ impl Selection {
 }
 
 impl Request {
-    /// The method's name, as the socket spells it (`allAssetPacks`).
+    /// Every verb's method name, as the socket spells it; a test checks it against serde's names
+    /// (the same as [`Request::method`] gives, one for each variant).
+    pub const METHODS: &'static [&'static str] = &[
+        "status",
+        "allAssetPacks",
+        "assetPack",
+        "register",
+        "unregister",
+        "ensure",
+        "pause",
+        "resume",
+        "prioritize",
+        "remove",
+        "checkUpdates",
+        "setLimits",
+        "setLanguages",
+        "filePath",
+    ];
+
+    /// The method's name, as the socket spells it (`allAssetPacks`): serde's name of the
+    /// variant, which a test checks for every variant.
     pub fn method(&self) -> &'static str {
         match self {
             Self::Status => "status",
@@ -230,11 +262,20 @@ impl Request {
 #[serde(rename_all = "camelCase")]
 #[error("{message}")]
 pub struct ApiError {
+    /// The stable code (`assetPackNotFound`).
     pub kind: ErrorKind,
+    /// A sentence for people.
     pub message: String,
 }
 
+impl From<Mismatch> for ApiError {
+    fn from(mismatch: Mismatch) -> Self {
+        Self::new(ErrorKind::Io, mismatch.to_string())
+    }
+}
+
 impl ApiError {
+    /// An error of `kind` saying `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,

@@ -40,9 +40,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{Engine, EngineConfig, RetryPolicy};
 use crate::store::Paths;
-use api::{ApiError, Request};
+use api::{ApiError, ManagerApi, Request, Response};
 use event::{ManagerEvent, ManagerEventKind};
-use view::{PackView, StatusDocument};
+use view::PackView;
 
 /// How a manager is started.
 #[derive(Debug, Clone)]
@@ -89,21 +89,29 @@ pub enum ManagerError {
 }
 
 /// A request and where its answer goes.
-pub(crate) type Call = (
-    Request,
-    oneshot::Sender<Result<serde_json::Value, ApiError>>,
-);
+pub(crate) type Call = (Request, oneshot::Sender<Result<Response, ApiError>>);
 
-/// A cloneable way to ask the manager and watch it.
+/// A cloneable way to ask the manager and watch it. Its typed verbs are [`ManagerApi`]'s.
 #[derive(Debug, Clone)]
 pub struct ManagerHandle {
     calls: mpsc::Sender<Call>,
     events: broadcast::Sender<ManagerEvent>,
 }
 
+impl ManagerApi for ManagerHandle {
+    type Error = ApiError;
+
+    fn call(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Result<Response, ApiError>> + Send {
+        ManagerHandle::call(self, request)
+    }
+}
+
 impl ManagerHandle {
-    /// Sends a request and waits for its result (JSON, as the socket would carry it).
-    pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
+    /// Sends a request and waits for its answer.
+    pub async fn call(&self, request: Request) -> Result<Response, ApiError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || {
             ApiError::new(
@@ -118,13 +126,6 @@ impl ManagerHandle {
         answer.await.map_err(|_| stopped())?
     }
 
-    /// The whole state.
-    pub async fn status(&self) -> Result<StatusDocument, ApiError> {
-        let value = self.call(Request::Status).await?;
-        serde_json::from_value(value)
-            .map_err(|e| ApiError::new(crate::model::ErrorKind::Io, e.to_string()))
-    }
-
     /// Events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ManagerEvent> {
         self.events.subscribe()
@@ -134,19 +135,11 @@ impl ManagerHandle {
     /// or fails (its error).
     pub async fn ensure_installed(&self, app: &str, pack: &str) -> Result<PackView, ApiError> {
         let mut events = self.subscribe();
-        self.call(Request::Ensure {
-            app: app.into(),
-            pack: pack.into(),
-            require_latest: true,
-        })
-        .await?;
+        self.ensure(app, pack, true).await?;
         loop {
-            let document = self.status().await?;
-            let view = document
-                .pack(app, pack)
-                .ok_or_else(|| ApiError::pack_not_found(app, pack))?;
+            let view = self.asset_pack(app, pack).await?;
             if view.flags.up_to_date && !view.activity.is_in_progress() {
-                return Ok(view.clone());
+                return Ok(view);
             }
             if let crate::model::Activity::Failed { error } = &view.activity {
                 return Err(ApiError::new(error.kind, error.message.clone()));

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use bgassets::client::{AssetPackManager, ClientError};
 use bgassets::ipc::{CallError, Connection};
-use bgassets::manager::api::{LimitsPatch, Request};
+use bgassets::manager::api::{LimitsPatch, ManagerApi, Request};
 use bgassets::manager::event::ManagerEventKind;
 use bgassets::model::ErrorKind;
 use serde_json::{Value, json};
@@ -250,13 +250,11 @@ async fn the_rust_client_says_hello_as_its_app_and_ctl_as_a_controller() {
     let manager = AssetPackManager::connect(&served.socket, GAME)
         .await
         .unwrap();
-    let document: Value = manager.connection().call(Request::Status).await.unwrap();
-    assert_eq!(document["apps"].as_array().unwrap().len(), 1);
+    let document = manager.connection().status().await.unwrap();
+    assert_eq!(document.apps.len(), 1);
     let error = manager
         .connection()
-        .call(Request::SetLimits {
-            limits: LimitsPatch::default(),
-        })
+        .set_limits(LimitsPatch::default())
         .await
         .unwrap_err();
     assert!(
@@ -274,8 +272,8 @@ async fn the_rust_client_says_hello_as_its_app_and_ctl_as_a_controller() {
     ))
     .await
     .unwrap();
-    let document: Value = controller.call(Request::Status).await.unwrap();
-    assert_eq!(document["apps"].as_array().unwrap().len(), 2);
+    let document = controller.status().await.unwrap();
+    assert_eq!(document.apps.len(), 2);
 
     // Without the capability file, a controller cannot even ask: the error names the file.
     let elsewhere = tempfile::tempdir().unwrap();

@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use bgassets::manager::api::Request;
-use bgassets::manager::view::StatusDocument;
+use bgassets::manager::api::ManagerApi;
 use bgassets::server::Faults;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -40,7 +39,7 @@ struct Case {
 /// What a refused request must not have changed: every app, pack state and setting.
 async fn fingerprint(real: &Real) -> Value {
     let connection = real.controller().await;
-    let document: StatusDocument = connection.call_as(Request::Status).await.unwrap();
+    let document = connection.status().await.unwrap();
     let packs: BTreeMap<String, Value> = document
         .apps
         .iter()

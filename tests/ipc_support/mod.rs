@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bgassets::engine::Limits;
 use bgassets::ipc::{Connection, Service, SocketServer};
-use bgassets::manager::api::{ApiError, PackRef, Request};
+use bgassets::manager::api::{ApiError, ManagerApi, PackRef, Request, Response, Updates};
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::manager::view::{AppView, PackView, STATUS_SCHEMA, StatusDocument};
 use bgassets::model::{
@@ -276,10 +276,10 @@ impl FakeService {
     }
 
     /// `ensure`: download and install (or fail) with events, soon.
-    fn ensure(&self, app: &str, pack: &str) -> Result<Value, ApiError> {
+    fn ensure(&self, app: &str, pack: &str) -> Result<Response, ApiError> {
         let view = self.find(app, pack)?;
         if view.flags.downloaded {
-            return Ok(json!(view));
+            return Ok(Response::Ensure(Box::new(view)));
         }
         let fails = match pack {
             "Broken" => true,
@@ -324,10 +324,10 @@ impl FakeService {
             fake.emit(&app, one, ManagerEventKind::Installed { version: 2 });
             fake.emit(&app, one, status(StatusUpdate::Finished));
         });
-        Ok(json!(view))
+        Ok(Response::Ensure(Box::new(view)))
     }
 
-    fn file_path(&self, app: &str, pack: &str, path: &str) -> Result<Value, ApiError> {
+    fn file_path(&self, app: &str, pack: &str, path: &str) -> Result<Response, ApiError> {
         let view = self.find(app, pack)?;
         let file = self.pack_dir(app, pack).join(path);
         if !view.flags.downloaded || !file.is_file() {
@@ -336,45 +336,55 @@ impl FakeService {
                 format!("file `{path}` not found in asset pack `{pack}`"),
             ));
         }
-        Ok(json!(file))
+        Ok(Response::FilePath(file))
     }
 
-    async fn answer(&self, request: Request) -> Result<Value, ApiError> {
+    async fn answer(&self, request: Request) -> Result<Response, ApiError> {
         match request {
-            Request::Status => Ok(json!(self.document())),
+            Request::Status => Ok(self.document().into()),
             Request::AllAssetPacks { app } => {
                 self.known_app(&app)?;
-                Ok(json!(self.app_view(&app).packs))
+                Ok(self.app_view(&app).packs.into())
             }
-            Request::AssetPack { app, pack } => self.find(&app, &pack).map(|v| json!(v)),
+            Request::AssetPack { app, pack } => self
+                .find(&app, &pack)
+                .map(|v| Response::AssetPack(Box::new(v))),
             Request::Register { path } => {
                 if path.ends_with("slow") {
                     tokio::time::sleep(Duration::from_millis(300)).await;
                 }
-                Ok(json!(self.app_view(GAME)))
+                Ok(self.app_view(GAME).into())
             }
-            Request::Unregister { app } => self.known_app(&app).map(|()| json!(2000)),
+            Request::Unregister { app } => {
+                self.known_app(&app).map(|()| Response::Unregister(2000))
+            }
             Request::Ensure { app, pack, .. } => self.ensure(&app, &pack),
-            Request::Pause { .. } | Request::Resume { .. } => Ok(json!(2)),
-            Request::Prioritize { app, pack, .. } => self.find(&app, &pack).map(|_| Value::Null),
+            Request::Pause { .. } => Ok(Response::Pause(2)),
+            Request::Resume { .. } => Ok(Response::Resume(2)),
+            Request::Prioritize { app, pack, .. } => {
+                self.find(&app, &pack).map(|_| Response::Prioritize)
+            }
             Request::Remove { app, pack } => {
                 self.find(&app, &pack)?;
                 self.update(&app, &pack, |s| s.installed_version = None);
-                Ok(json!(2000))
+                Ok(Response::Remove(2000))
             }
-            Request::CheckUpdates { .. } => Ok(json!({
-                "updating": [PackRef::new(GAME, "Levels")],
-                "removed": [PackRef::new(OTHER, "Music")],
-            })),
-            Request::SetLimits { limits } => Ok(json!(limits.apply(Limits::default()))),
-            Request::SetLanguages { languages } => Ok(json!(languages)),
+            Request::CheckUpdates { .. } => Ok(Updates {
+                updating: vec![PackRef::new(GAME, "Levels")],
+                removed: vec![PackRef::new(OTHER, "Music")],
+            }
+            .into()),
+            Request::SetLimits { limits } => Ok(limits.apply(Limits::default()).into()),
+            Request::SetLanguages { languages } => Ok(Response::SetLanguages(languages)),
             Request::FilePath { app, pack, path } => self.file_path(&app, &pack, &path),
         }
     }
 }
 
-impl Service for FakeService {
-    fn call(&self, request: Request) -> impl Future<Output = Result<Value, ApiError>> + Send {
+impl ManagerApi for FakeService {
+    type Error = ApiError;
+
+    fn call(&self, request: Request) -> impl Future<Output = Result<Response, ApiError>> + Send {
         self.inner.requests.lock().unwrap().push(request.clone());
         let fake = self.clone();
         async move {
@@ -385,7 +395,9 @@ impl Service for FakeService {
             answer
         }
     }
+}
 
+impl Service for FakeService {
     fn subscribe(&self) -> broadcast::Receiver<ManagerEvent> {
         self.inner.events.subscribe()
     }

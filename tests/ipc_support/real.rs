@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bgassets::ipc::{Connection, SocketServer};
-use bgassets::manager::api::Request;
+use bgassets::manager::api::{ManagerApi, Request};
 use bgassets::manager::view::StatusDocument;
 use bgassets::manager::{Manager, ManagerConfig, ManagerHandle};
 use bgassets::server::{Faults, ServeConfig, Server};
@@ -145,7 +145,7 @@ impl Real {
     }
 
     /// Writes `app`'s Info.plist (outside the data dir) and returns its path.
-    fn plist(&self, app: &str) -> PathBuf {
+    pub fn plist(&self, app: &str) -> PathBuf {
         let path = self.root.path().join(format!("apps/{app}.app/Info.plist"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let manifest = self.site.url_of(&format!("{app}/manifest.json"));

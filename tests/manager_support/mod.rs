@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bgassets::manager::api::Request;
+pub use bgassets::manager::api::ManagerApi;
+use bgassets::manager::api::{Request, Response};
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::manager::view::{PackView, StatusDocument};
 use bgassets::manager::{Manager, ManagerConfig, ManagerHandle};
@@ -178,7 +179,7 @@ pub async fn manager(data: &Path) -> Manager {
     Manager::start(config).await.unwrap()
 }
 
-pub async fn call(handle: &ManagerHandle, request: Request) -> serde_json::Value {
+pub async fn call(handle: &ManagerHandle, request: Request) -> Response {
     handle
         .call(request.clone())
         .await

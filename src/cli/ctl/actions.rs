@@ -5,14 +5,11 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::bail;
-use serde::Deserialize;
 
 use super::{SetArgs, UsageError, plural};
 use crate::client::AssetPackManager;
-use crate::engine::Limits;
 use crate::ipc::Connection;
-use crate::manager::api::{LimitsPatch, PackRef, Request};
-use crate::manager::view::StatusDocument;
+use crate::manager::api::{LimitsPatch, ManagerApi, PackRef};
 use crate::model::StatusUpdate;
 use crate::model::size::format_bytes;
 
@@ -26,7 +23,7 @@ pub async fn unregister(connection: &Connection, app: String, yes: bool) -> anyh
             ))
             .into());
         }
-        let document: StatusDocument = connection.call_as(Request::Status).await?;
+        let document = connection.status().await?;
         let Some(view) = document.app(&app) else {
             bail!("no registered app `{app}`");
         };
@@ -58,9 +55,7 @@ pub async fn unregister(connection: &Connection, app: String, yes: bool) -> anyh
             return Ok(());
         }
     }
-    let freed: u64 = connection
-        .call_as(Request::Unregister { app: app.clone() })
-        .await?;
+    let freed = connection.unregister(&app).await?;
     println!("unregistered {app}: freed {}", format_bytes(freed));
     Ok(())
 }
@@ -97,17 +92,9 @@ pub async fn ensure_and_wait(connection: &Connection, app: &str, pack: &str) -> 
     Ok(())
 }
 
-/// `checkUpdates`' result.
-#[derive(Debug, Deserialize)]
-struct CheckResult {
-    #[serde(default)]
-    updating: Vec<PackRef>,
-    #[serde(default)]
-    removed: Vec<PackRef>,
-}
-
+/// `check-updates`: the packs updating and removed, or "no updates".
 pub async fn check_updates(connection: &Connection, app: Option<String>) -> anyhow::Result<()> {
-    let result: CheckResult = connection.call_as(Request::CheckUpdates { app }).await?;
+    let result = connection.check_updates(app.as_deref()).await?;
     let names = |packs: &[PackRef]| {
         packs
             .iter()
@@ -127,6 +114,7 @@ pub async fn check_updates(connection: &Connection, app: Option<String>) -> anyh
     Ok(())
 }
 
+/// `set`: new limits, then new languages, each printed as in force.
 pub async fn set(connection: &Connection, args: SetArgs) -> anyhow::Result<()> {
     let patch = LimitsPatch {
         max_concurrent: args.max_concurrent,
@@ -134,9 +122,7 @@ pub async fn set(connection: &Connection, args: SetArgs) -> anyhow::Result<()> {
         bytes_per_second: args.limit_rate,
     };
     if patch != LimitsPatch::default() {
-        let limits: Limits = connection
-            .call_as(Request::SetLimits { limits: patch })
-            .await?;
+        let limits = connection.set_limits(patch).await?;
         println!(
             "limits: {} at once, {} per host, {}",
             limits.max_concurrent,
@@ -153,9 +139,7 @@ pub async fn set(connection: &Connection, args: SetArgs) -> anyhow::Result<()> {
             .filter(|l| !l.is_empty())
             .map(str::to_string)
             .collect();
-        let in_force: Vec<String> = connection
-            .call_as(Request::SetLanguages { languages })
-            .await?;
+        let in_force = connection.set_languages(languages).await?;
         println!("languages: {}", in_force.join(", "));
     }
     Ok(())

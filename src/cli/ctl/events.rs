@@ -8,7 +8,7 @@ use anyhow::bail;
 use serde::Serialize;
 
 use crate::ipc::{Connection, Notice};
-use crate::manager::api::Request;
+use crate::manager::api::ManagerApi;
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::manager::view::StatusDocument;
 use crate::model::StatusUpdate;
@@ -37,7 +37,7 @@ pub async fn run(
     } else {
         None
     };
-    let document: StatusDocument = connection.call_as(Request::Status).await?;
+    let document = connection.status().await?;
     print_timelines(&document, app, json)?;
     let Some(events) = &mut events else {
         return Ok(());

@@ -1,0 +1,230 @@
+//! The socket's lines: every method parses back from the line it prints, refusals name the
+//! problem, `hello` takes one valid name or a capability, server lines round-trip.
+
+use super::*;
+use crate::manager::api::Selection;
+use crate::model::{ErrorKind, FolderName};
+
+fn parse(line: &str) -> Result<RequestLine, Rejection> {
+    RequestLine::parse(line.as_bytes()).map(|l| l.expect("not blank"))
+}
+
+/// One request of every method. The `match` fails to compile when a method is added, as a
+/// reminder to list it in [`Request::METHODS`] and here.
+fn one_of_each() -> Vec<Request> {
+    let all = vec![
+        Request::Status,
+        Request::AllAssetPacks { app: "a".into() },
+        Request::AssetPack {
+            app: "a".into(),
+            pack: "p".into(),
+        },
+        Request::Register {
+            path: "/x/Info.plist".into(),
+        },
+        Request::Unregister { app: "a".into() },
+        Request::Ensure {
+            app: "a".into(),
+            pack: "p".into(),
+            require_latest: true,
+        },
+        Request::Pause {
+            selection: Selection::All,
+        },
+        Request::Resume {
+            selection: Selection::pack("a", "p"),
+        },
+        Request::Prioritize {
+            app: "a".into(),
+            pack: "p".into(),
+            to: crate::manager::api::Move::Top,
+        },
+        Request::Remove {
+            app: "a".into(),
+            pack: "p".into(),
+        },
+        Request::CheckUpdates { app: None },
+        Request::SetLimits {
+            limits: Default::default(),
+        },
+        Request::SetLanguages {
+            languages: vec!["fr".into()],
+        },
+        Request::FilePath {
+            app: "a".into(),
+            pack: "p".into(),
+            path: "x/y".into(),
+        },
+    ];
+    for request in &all {
+        match request {
+            Request::Status
+            | Request::AllAssetPacks { .. }
+            | Request::AssetPack { .. }
+            | Request::Register { .. }
+            | Request::Unregister { .. }
+            | Request::Ensure { .. }
+            | Request::Pause { .. }
+            | Request::Resume { .. }
+            | Request::Prioritize { .. }
+            | Request::Remove { .. }
+            | Request::CheckUpdates { .. }
+            | Request::SetLimits { .. }
+            | Request::SetLanguages { .. }
+            | Request::FilePath { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_method_is_listed_and_round_trips() {
+    let requests = one_of_each();
+    assert_eq!(requests.len() + PROTOCOL_METHODS.len(), methods().count());
+    for request in requests {
+        let line = RequestLine {
+            id: 1.into(),
+            message: ClientMessage::Request(request.clone()),
+        };
+        let method = serde_json::to_value(&request).unwrap()["method"].clone();
+        assert!(methods().any(|m| m == method), "{method}");
+        assert_eq!(method, request.method());
+        assert_eq!(parse(&line.to_line()).unwrap(), line);
+    }
+    for message in [
+        ClientMessage::Subscribe {
+            app: Some("a".into()),
+        },
+        ClientMessage::Subscribe { app: None },
+        ClientMessage::Unsubscribe,
+        ClientMessage::Hello(Hello::App(FolderName::parse("group.a").unwrap())),
+        ClientMessage::Hello(Hello::Controller(Offered("ab".repeat(32)))),
+    ] {
+        let line = RequestLine {
+            id: "s".into(),
+            message,
+        };
+        assert_eq!(parse(&line.to_line()).unwrap(), line);
+    }
+}
+
+#[test]
+fn status_takes_no_params_null_or_empty() {
+    for line in [
+        r#"{"id":1,"method":"status"}"#,
+        r#"{"id":1,"method":"status","params":null}"#,
+        r#"{"id":1,"method":"status","params":{}}"#,
+    ] {
+        assert_eq!(
+            parse(line).unwrap().message,
+            ClientMessage::Request(Request::Status),
+            "{line}"
+        );
+    }
+}
+
+/// `docs/protocol.md`: methods without params accept them absent, `null` or `{}`;
+/// `checkUpdates` (of every app) was refused without them.
+#[test]
+fn check_updates_without_params_is_accepted() {
+    for line in [
+        r#"{"id":1,"method":"checkUpdates"}"#,
+        r#"{"id":1,"method":"checkUpdates","params":null}"#,
+        r#"{"id":1,"method":"checkUpdates","params":{}}"#,
+        r#"{"id":1,"method":"checkUpdates","params":{"app":null}}"#,
+    ] {
+        assert_eq!(
+            parse(line).unwrap().message,
+            ClientMessage::Request(Request::CheckUpdates { app: None }),
+            "{line}"
+        );
+    }
+    // A method whose params are required still says which one is missing.
+    let refused = parse(r#"{"id":2,"method":"pause"}"#).unwrap_err();
+    assert!(
+        refused.error.message.contains("missing field `selection`"),
+        "{}",
+        refused.error.message
+    );
+}
+
+#[test]
+fn refusals_name_the_problem() {
+    let bad = parse(r#"{"id":3,"method":"pause","params":{"selection":{"nope":1}}}"#).unwrap_err();
+    assert_eq!(bad.id, Value::from(3));
+    assert!(
+        bad.error.message.contains("params.selection"),
+        "{}",
+        bad.error.message
+    );
+    let unknown = parse(r#"{"id":"x","method":"explode"}"#).unwrap_err();
+    assert_eq!(unknown.id, Value::from("x"));
+    assert!(
+        unknown.error.message.contains("`explode`") && unknown.error.message.contains("ensure")
+    );
+    let malformed = parse("{\"id\":1,\n\"method\":}").unwrap_err();
+    assert!(
+        malformed.error.message.contains("line 2 column 10"),
+        "{}",
+        malformed.error.message
+    );
+    let binary = RequestLine::parse(b"{\"id\":1,\xff}").unwrap_err();
+    assert!(
+        binary.error.message.contains("offset 8"),
+        "{}",
+        binary.error.message
+    );
+    assert_eq!(RequestLine::parse(b"  \r").unwrap(), None);
+}
+
+#[test]
+fn hello_names_one_valid_app_or_a_capability() {
+    let hello = parse(r#"{"id":0,"method":"hello","params":{"app":"org.example.game"}}"#);
+    assert_eq!(
+        hello.unwrap().message,
+        ClientMessage::Hello(Hello::App(FolderName::parse("org.example.game").unwrap()))
+    );
+    for (line, expected) in [
+        (
+            r#"{"id":0,"method":"hello","params":{"app":"../x"}}"#,
+            "params.app",
+        ),
+        (
+            r#"{"id":0,"method":"hello","params":{"app":""}}"#,
+            "is empty",
+        ),
+        (r#"{"id":0,"method":"hello"}"#, "exactly one"),
+        (
+            r#"{"id":0,"method":"hello","params":{"app":"a","capability":"b"}}"#,
+            "exactly one",
+        ),
+        (
+            r#"{"id":0,"method":"hello","params":{"app":7}}"#,
+            "invalid type",
+        ),
+    ] {
+        let refused = parse(line).unwrap_err();
+        assert_eq!(refused.error.kind, INVALID_REQUEST);
+        assert!(
+            refused.error.message.contains(expected),
+            "{line}: {}",
+            refused.error.message
+        );
+    }
+    let offered = Offered("secret".into());
+    assert_eq!(format!("{offered:?}"), "Offered(…)");
+}
+
+#[test]
+fn server_lines_round_trip() {
+    let ok = ServerMessage::Response(ResponseLine::success(8.into(), Value::Null));
+    assert_eq!(ok.to_line(), r#"{"id":8,"ok":true,"result":null}"#);
+    let parsed = ServerMessage::parse(&ok.to_line()).unwrap();
+    let ServerMessage::Response(response) = parsed else {
+        panic!("{parsed:?}")
+    };
+    assert_eq!(response.into_result(), Ok(Value::Null));
+    let missed = ServerMessage::MissedEvents(3);
+    assert_eq!(ServerMessage::parse(&missed.to_line()).unwrap(), missed);
+    assert_eq!(kind_name(ErrorKind::AssetPackNotFound), "assetPackNotFound");
+}
