@@ -22,6 +22,7 @@ use crate::model::{PackError, Sha256Digest};
 
 use super::pack::progress_bar;
 
+/// `bgassets download`'s arguments.
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// The http(s) URL to download.

@@ -16,6 +16,7 @@ use crate::manager::{Manager, ManagerConfig, ManagerHandle};
 use crate::model::size::format_bytes;
 use crate::store::Paths;
 
+/// `bgassets sync`'s arguments.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The app's Info.plist, or a folder holding one.

@@ -1,6 +1,9 @@
 //! The client's errors: Apple's `ManagedBackgroundAssetsError` cases (`assetPackNotFound`,
 //! `fileNotFound`), then what can go wrong between an app and the manager.
 
+// documented by issue 12's core/typed work
+#![allow(missing_docs)]
+
 use std::io;
 use std::path::PathBuf;
 

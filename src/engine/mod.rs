@@ -55,20 +55,33 @@ use crate::model::ErrorKind;
 /// Why the engine refused a command or could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The engine's actor is gone: nothing can be asked of it any more.
     #[error("the download engine has stopped")]
     Stopped,
+    /// No download has this id.
     #[error("no download `{0}`")]
     UnknownDownload(String),
+    /// A download with this id is already queued or running.
     #[error("download `{0}` is already scheduled")]
     AlreadyScheduled(String),
+    /// The request cannot be downloaded as asked.
     #[error("download `{id}` is invalid: {problem}")]
-    Invalid { id: String, problem: String },
+    Invalid {
+        /// The download's id.
+        id: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A certificate file to trust could not be read.
     #[error("cannot read the certificate {path}")]
     Certificate {
+        /// The certificate file.
         path: PathBuf,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Http(String),
 }
@@ -90,7 +103,9 @@ impl EngineError {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
+    /// Every download, best ranked first.
     pub downloads: Vec<Download>,
+    /// The limits in force.
     pub limits: Limits,
 }
 

@@ -17,8 +17,11 @@ use crate::model::Sha256Digest;
 /// by the SHA-256, which must be the one the download already pins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relocation {
+    /// The download to move.
     pub id: String,
+    /// Where the same bytes are now.
     pub url: Url,
+    /// The SHA-256 that vouches they are the same bytes.
     pub sha256: Sha256Digest,
 }
 

@@ -26,7 +26,9 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// What a worker is asked to do.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The download to make.
     pub request: DownloadRequest,
+    /// What to resume with (`If-Range`).
     pub validator: Validator,
     /// Discard the partial file first.
     pub restart: bool,
@@ -35,7 +37,9 @@ pub struct Job {
 /// A finished, verified download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Finished {
+    /// The file's SHA-256.
     pub sha256: Sha256Digest,
+    /// The file's size in bytes.
     pub size: u64,
 }
 
@@ -44,21 +48,32 @@ pub struct Finished {
 pub enum Report {
     /// The server answered: what to resume with next time, and the total size.
     Response {
+        /// The download.
         id: String,
+        /// What lets a later attempt resume these bytes.
         validator: Validator,
+        /// The whole file's size, when the server said.
         total: Option<u64>,
+        /// The byte the body starts at.
         from: u64,
     },
+    /// Bytes arrived (at most every 100 ms).
     Progress {
+        /// The download.
         id: String,
+        /// Bytes in the partial file now.
         bytes_done: u64,
     },
+    /// Every byte arrived; the digest and size are being checked.
     Verifying {
+        /// The download.
         id: String,
     },
     /// The attempt ended; the partial file is flushed and synced.
     Done {
+        /// The download.
         id: String,
+        /// The verified file, or why the attempt failed.
         result: Result<Finished, Failure>,
     },
 }
@@ -66,9 +81,13 @@ pub enum Report {
 /// What every worker shares.
 #[derive(Debug)]
 pub struct WorkerContext {
+    /// The HTTP client (connection pool, trusted certificates).
     pub client: reqwest::Client,
+    /// The bandwidth limit every worker draws from.
     pub limiter: Arc<RateLimiter>,
+    /// Where workers send their reports to the engine.
     pub reports: mpsc::Sender<Report>,
+    /// Timeouts and the retry schedule.
     pub policy: RetryPolicy,
     /// Redirects followed before giving up.
     pub max_redirects: usize,

@@ -2,6 +2,9 @@
 //! server (bandwidth-capped so progress is visible), and a manager in a scratch data dir with
 //! the demo app registered. `bgassets --demo` and `bgassets daemon --demo` start it.
 
+// documented by issue 12's core/typed work
+#![allow(missing_docs)]
+
 use std::path::PathBuf;
 
 use super::api::{ApiError, Request};

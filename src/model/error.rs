@@ -11,22 +11,38 @@ use super::PackId;
 #[serde(rename_all = "camelCase")]
 pub enum ErrorKind {
     // Managed (`ManagedBackgroundAssetsError`).
+    /// The manifest lists no asset pack with this id.
     AssetPackNotFound,
+    /// The asset pack holds no file at this path.
     FileNotFound,
     // Unmanaged (`BAErrorCode`).
+    /// The download request is malformed (its URL, destination or size).
     DownloadInvalid,
+    /// A download with this identifier is already scheduled.
     DownloadAlreadyScheduled,
+    /// The download is not scheduled, so it cannot be changed.
     DownloadNotScheduled,
+    /// The download could not start (its HTTP client or certificates).
     DownloadFailedToStart,
+    /// The download has already failed.
     DownloadAlreadyFailed,
+    /// An essential download was asked for outside an installation or update.
     DownloadEssentialDownloadNotPermitted,
+    /// The download would exceed the app's download allowance.
     DownloadWouldExceedAllowance,
+    /// No download has this identifier.
     DownloadDoesNotExist,
+    /// The URL's host is not among the app's allowed domains.
     SessionDownloadDisallowedByDomain,
+    /// The app's download allowance does not permit this download.
     SessionDownloadDisallowedByAllowance,
+    /// The app has used up its download allowance.
     SessionDownloadAllowanceExceeded,
+    /// This download may not start before the app is first launched.
     SessionDownloadNotPermittedBeforeAppLaunch,
+    /// The caller's connection was not accepted (or the manager has stopped).
     CallerConnectionNotAccepted,
+    /// The call came from a process that is not active.
     CallFromInactiveProcessNotAllowed,
     // bgassets: what goes wrong on the way from a server to a container.
     /// No registered app has this bundle id.
@@ -66,7 +82,9 @@ pub enum ErrorKind {
 #[serde(rename_all = "camelCase")]
 #[error("{message}")]
 pub struct PackError {
+    /// The error code, as Apple's API names it.
     pub kind: ErrorKind,
+    /// What went wrong, for people (it names the file, URL or limit).
     pub message: String,
 }
 
@@ -93,12 +111,22 @@ impl PackError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ManagedError {
+    /// No asset pack has this id.
     #[error("asset pack `{id}` not found")]
     #[serde(rename_all = "camelCase")]
-    AssetPackNotFound { id: String },
+    AssetPackNotFound {
+        /// The pack id asked for.
+        id: String,
+    },
+    /// The asset pack has no file at this path.
     #[error("file `{path}` not found in asset pack `{id}`")]
     #[serde(rename_all = "camelCase")]
-    FileNotFound { id: String, path: String },
+    FileNotFound {
+        /// The asset pack.
+        id: String,
+        /// The path asked for, relative to the pack.
+        path: String,
+    },
 }
 
 impl ManagedError {
