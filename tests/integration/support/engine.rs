@@ -1,5 +1,5 @@
 //! Helpers for the engine's tests: a real mock server on 127.0.0.1 over a temp folder of random
-//! files, an engine with its state in a temp folder, and waits with timeouts (never fixed sleeps).
+//! files, an engine with its state in a temp folder, and waits on its events with timeouts.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

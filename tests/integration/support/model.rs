@@ -1,6 +1,5 @@
 //! Helpers shared by the `model_*` integration tests: fixture loading, error-text assertions, a
-//! no-panic harness for garbage input, and Info.plists written inline. Each test crate uses a
-//! subset, hence `dead_code`.
+//! no-panic harness for garbage input, and Info.plists written inline.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! Helpers shared by the mock-server tests: fixture directories with real files, an
 //! in-process server, a reqwest client that never uses a proxy, raw HTTP for requests that
-//! URL libraries would normalise, and polling with a timeout instead of fixed sleeps.
+//! URL libraries would normalise (and over TLS).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! The one way the tests wait: poll a condition until it holds, or fail naming what was awaited
-//! once a timeout passes; and a bound on how long a future may take. Never a fixed sleep.
+//! once a timeout passes (blocking, or on the async runtime); and a bound on how long a future
+//! may take. Never a fixed sleep.
 //! (The engine's and the manager's helpers wait on their events with these same bounds.)
 
 use std::future::Future;

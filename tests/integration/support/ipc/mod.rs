@@ -1,7 +1,7 @@
 //! Helpers for the socket tests: a fake manager ([`FakeService`]) that records every request,
 //! answers from a small in-memory catalog and emits events as a real one would; a server on a
 //! socket in a temp dir; raw line clients that say hello as a controller, as an app or not at
-//! all; waits with timeouts.
+//! all.
 
 pub mod real;
 
