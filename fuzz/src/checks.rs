@@ -5,7 +5,7 @@
 //! bgassets writes it reads back the same, a range lies inside the file, nothing is written
 //! outside the folder an install was given).
 //!
-//! The fuzz targets (`fuzz/fuzz_targets/`) call these functions, and `tests/fuzz_corpus.rs`
+//! The fuzz targets (`fuzz/fuzz_targets/`) call these functions, and `tests/integration/fuzz_corpus.rs`
 //! replays every committed corpus file through the very same functions on the stable toolchain,
 //! so a finding, once its input is committed, stays a test.
 

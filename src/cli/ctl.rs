@@ -22,6 +22,7 @@ use crate::store::Paths;
 /// `bgassets ctl`'s arguments.
 #[derive(Debug, Args)]
 pub struct CtlArgs {
+    /// What to ask the running manager.
     #[command(subcommand)]
     pub command: CtlCommand,
 }
@@ -48,9 +49,13 @@ pub enum CtlCommand {
         json: bool,
     },
     /// Register an app from its Info.plist, or a folder holding one (`Foo.app`).
-    Register { path: PathBuf },
+    Register {
+        /// The Info.plist, or the app folder holding it.
+        path: PathBuf,
+    },
     /// Forget an app and remove its installed packs.
     Unregister {
+        /// The app's bundle id.
         app: String,
         /// Do not ask for confirmation (required when not on a terminal).
         #[arg(short, long)]
@@ -58,7 +63,9 @@ pub enum CtlCommand {
     },
     /// Download and install a pack (on-demand ones included).
     Ensure {
+        /// The app's bundle id.
         app: String,
+        /// The pack's id.
         pack: String,
         /// Wait until it is installed (exit 1 if it fails), showing progress.
         #[arg(long)]
@@ -71,9 +78,17 @@ pub enum CtlCommand {
     /// Move a pack in its app's download order.
     Prioritize(PrioritizeArgs),
     /// Remove an installed pack, cancelling its download.
-    Remove { app: String, pack: String },
+    Remove {
+        /// The app's bundle id.
+        app: String,
+        /// The pack's id.
+        pack: String,
+    },
     /// Re-read manifests (one app's, or every app's) and start the updates they list.
-    CheckUpdates { app: Option<String> },
+    CheckUpdates {
+        /// Only this app's manifest (every app's when absent).
+        app: Option<String>,
+    },
     /// Change download limits and preferred languages, live.
     Set(SetArgs),
 }
@@ -81,8 +96,10 @@ pub enum CtlCommand {
 /// `APP [PACK]` or `--all`.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
+    /// The app's bundle id: its packs, or with PACK that one pack.
     #[arg(required_unless_present = "all")]
     pub app: Option<String>,
+    /// The pack's id.
     pub pack: Option<String>,
     /// Every pack of every app.
     #[arg(long, conflicts_with_all = ["app", "pack"])]
@@ -104,7 +121,9 @@ impl SelectionArgs {
 #[group(skip)]
 #[command(group(clap::ArgGroup::new("to").required(true).args(["top", "up", "down"])))]
 pub struct PrioritizeArgs {
+    /// The app's bundle id.
     pub app: String,
+    /// The pack's id.
     pub pack: String,
     /// Ahead of every other pack (it may pause a running download).
     #[arg(long)]

@@ -13,6 +13,7 @@ use crate::ipc::SocketServer;
 use crate::manager::{Manager, ManagerConfig};
 use crate::store::Paths;
 
+/// `bgassets daemon`'s arguments.
 #[derive(Debug, Args)]
 pub struct DaemonArgs {
     /// Run on the embedded demo: its mock server and demo app.

@@ -26,6 +26,7 @@ pub enum PackCommand {
     Install(InstallArgs),
 }
 
+/// `bgassets pack template`'s arguments.
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// The pack's id (ASCII letters, digits, `.`, `_`, `-`, `/`).
@@ -35,6 +36,7 @@ pub struct TemplateArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `bgassets pack build`'s arguments.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// The pack manifest (JSON; comments and trailing commas allowed).
@@ -53,6 +55,7 @@ pub struct BuildArgs {
     pub json: bool,
 }
 
+/// `bgassets pack index`'s arguments.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
     /// Pack archives made by `bgassets pack build`.
@@ -67,6 +70,7 @@ pub struct IndexArgs {
     pub output: PathBuf,
 }
 
+/// `bgassets pack install`'s arguments.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// A pack archive made by `bgassets pack build`.

@@ -18,6 +18,7 @@ use report::{failure_line, print_report, report};
 
 mod report;
 
+/// `bgassets sync`'s arguments.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The app's Info.plist, or a folder holding one.

@@ -2,6 +2,9 @@
 //! is visible, and a manager in a scratch data dir (or a given one) with the demo app
 //! registered, its manifest URL pointing at that server.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::path::PathBuf;
 
 use super::site::{DemoSite, build_site, default_dir, info_plist_for};

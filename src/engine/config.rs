@@ -36,6 +36,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The first delay; each later one doubles, up to `max_delay`, with ±20% jitter.
     pub base_delay: Duration,
+    /// The longest delay between two attempts.
     pub max_delay: Duration,
     /// The longest `Retry-After` honoured.
     pub max_retry_after: Duration,
@@ -63,7 +64,9 @@ impl Default for RetryPolicy {
 pub struct EngineConfig {
     /// Where the queue is saved (written atomically); `None` keeps it in memory only.
     pub state_file: Option<PathBuf>,
+    /// How many downloads run at once, per host, and how fast.
     pub limits: Limits,
+    /// Timeouts and the retry schedule.
     pub retry: RetryPolicy,
     /// Extra certificates (PEM files) to trust, e.g. the mock server's self-signed one.
     pub extra_root_certificates: Vec<PathBuf>,

@@ -16,8 +16,11 @@ use crate::model::{DomainPattern, PackError, Progress, Sha256Digest};
 pub struct Priority(pub i64);
 
 impl Priority {
+    /// The lowest priority: downloads after everything else.
     pub const MIN: Self = Self(i64::MIN);
+    /// The priority a download has unless asked otherwise.
     pub const DEFAULT: Self = Self(0);
+    /// The highest priority: what "move to top" sets.
     pub const MAX: Self = Self(i64::MAX);
 }
 
@@ -33,6 +36,7 @@ impl Default for Priority {
 pub struct DownloadRequest {
     /// The identifier, unique among the engine's downloads.
     pub id: String,
+    /// Where the bytes come from (http or https).
     pub url: Url,
     /// The finished file; bytes arrive first in `DESTINATION.partial`.
     pub destination: PathBuf,
@@ -40,6 +44,7 @@ pub struct DownloadRequest {
     pub expected_size: Option<u64>,
     /// The SHA-256 the file must have.
     pub sha256: Option<Sha256Digest>,
+    /// Higher downloads first, after essential downloads.
     #[serde(default)]
     pub priority: Priority,
     /// Essential downloads start before all others and may pause others to get a slot.
@@ -94,22 +99,32 @@ pub enum DownloadState {
     /// Checking size and SHA-256, then moving into place.
     Verifying,
     /// Stopped, the partial file kept.
-    Paused { reason: PauseReason },
+    Paused {
+        /// By a user, or to make room for a more urgent download.
+        reason: PauseReason,
+    },
     /// Waiting `delay_ms` before attempt `attempt` (counted since the last success or resume),
     /// after `reason`; `without_progress` attempts in a row brought no new bytes (the retry
     /// budget counts only those). Not a failure: [`DownloadState::describe`] says so.
     #[serde(rename_all = "camelCase")]
     Retrying {
+        /// The attempt about to be made, counted since the last success or resume.
         attempt: u32,
+        /// Why the previous attempt failed.
         reason: PackError,
+        /// How long the wait before it is.
         delay_ms: u64,
+        /// Attempts in a row that brought no new bytes.
         #[serde(default)]
         without_progress: u32,
     },
     /// Complete and verified at the destination.
     Finished,
     /// Failed for good (or until space is freed, for `diskFull`).
-    Failed { error: PackError },
+    Failed {
+        /// What went wrong.
+        error: PackError,
+    },
     /// Cancelled; the partial file is removed.
     Cancelled,
 }
@@ -156,7 +171,9 @@ impl DownloadState {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Validator {
+    /// The server's `ETag` for the bytes.
     pub etag: Option<String>,
+    /// The server's `Last-Modified` for the bytes.
     pub last_modified: Option<String>,
 }
 
@@ -175,7 +192,9 @@ impl Validator {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Download {
+    /// What was asked.
     pub request: DownloadRequest,
+    /// Where it stands now.
     pub state: DownloadState,
     /// Order of arrival: the tie-breaker after essential and priority.
     pub sequence: u64,
@@ -191,11 +210,13 @@ pub struct Download {
     /// Times the SHA-256 did not match.
     #[serde(default)]
     pub checksum_failures: u32,
+    /// What lets the next attempt resume the same bytes.
     #[serde(default)]
     pub validator: Validator,
     /// The partial file cannot be trusted: the next attempt starts from byte 0.
     #[serde(default)]
     pub discard_partial: bool,
+    /// The last attempt's error, kept while the download retries.
     pub last_error: Option<PackError>,
     /// The finished file's SHA-256, computed while it streamed.
     #[serde(default)]

@@ -12,6 +12,7 @@ use crate::model::{ErrorKind, PackError};
 /// Why one attempt failed, and what to do next.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// What went wrong, as the download reports it.
     pub error: PackError,
     /// Worth another attempt (network trouble, 5xx, 408, 429, stalls).
     pub transient: bool,
@@ -51,11 +52,22 @@ impl Failure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
     /// A 206 that starts where the partial file ends.
-    Append { from: u64, total: Option<u64> },
+    Append {
+        /// The byte the body starts at: the partial file's length.
+        from: u64,
+        /// The whole file's size, when the server said.
+        total: Option<u64>,
+    },
     /// A 200: the whole file, from byte 0 (the server ignored `Range`, or `If-Range` failed).
-    FromStart { total: Option<u64> },
+    FromStart {
+        /// The whole file's size, when the server said.
+        total: Option<u64>,
+    },
     /// A 416 because the partial file already holds all `total` bytes.
-    Complete { total: u64 },
+    Complete {
+        /// The whole file's size.
+        total: u64,
+    },
 }
 
 /// Decides what a response means for a request that asked for bytes from `from` on.
@@ -167,8 +179,11 @@ fn check_not_html(url: &str, headers: &HeaderMap) -> Result<(), Failure> {
 /// A parsed `Content-Range: bytes START-END/TOTAL` (`TOTAL` may be `*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContentRange {
+    /// The first byte of the range.
     pub start: u64,
+    /// The last byte of the range (inclusive).
     pub end: u64,
+    /// The whole file's size, unless the server sent `*`.
     pub total: Option<u64>,
 }
 

@@ -3,6 +3,9 @@
 //! the worker itself, so the parts of an attempt (`transport`, `verify`) and the actor use
 //! them without depending on one another.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::sync::Arc;
 
 use tokio::sync::mpsc;

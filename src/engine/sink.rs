@@ -49,7 +49,9 @@ fn start_writeback(_file: &File, _offset: u64, _length: u64) {}
 /// What the sink wrote: the digest and length of the whole partial file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SinkDone {
+    /// The SHA-256 of the whole partial file.
     pub sha256: Sha256Digest,
+    /// Its length in bytes.
     pub length: u64,
 }
 

@@ -20,6 +20,7 @@ pub struct Dialogs {
 }
 
 impl Dialogs {
+    /// Dialogs whose results go to `backend`.
     pub fn new(backend: Arc<dyn Backend>) -> Self {
         let (sender, receiver) = channel();
         Self {

@@ -23,6 +23,7 @@ pub struct Remembered {
 /// A removal waiting for the person's confirmation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingRemoval {
+    /// The pack to remove.
     pub pack: PackRef,
     /// What the dialog calls it.
     pub name: String,
@@ -33,6 +34,7 @@ pub struct PendingRemoval {
 /// Everything the window's panels read and change between frames.
 #[derive(Debug, Default)]
 pub struct UiState {
+    /// What the window keeps between runs (sort, columns, window size…).
     pub remembered: Remembered,
     /// The pack filter box.
     pub filter: String,
@@ -46,6 +48,7 @@ pub struct UiState {
     pub scroll_to: Option<usize>,
     /// Rows the list showed last frame, and its viewport height.
     pub visible_rows: Range<usize>,
+    /// The list's viewport height in points, for page up and page down.
     pub viewport_height: f32,
     /// A notice from a dialog (export written, add app failed…), dismissible.
     pub notice: Option<Notice>,
@@ -56,7 +59,9 @@ pub struct UiState {
 /// A one-line message under the toolbar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
+    /// The message.
     pub text: String,
+    /// Shown as an error (red) rather than information.
     pub is_error: bool,
 }
 

@@ -9,7 +9,9 @@ use crate::model::{Activity, DownloadPolicy};
 /// The one state a pack is shown in: what is happening now, else what is installed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PackState {
+    /// Waiting for a download slot.
     Queued,
+    /// Opening the connection.
     Connecting,
     /// Bytes are arriving; the fraction done.
     Downloading(f32),
@@ -17,12 +19,19 @@ pub enum PackState {
     Paused(f32),
     /// The fraction done; the attempt about to be made.
     Retrying(f32, u32),
+    /// Every byte arrived: the size and SHA-256 are being checked.
     Verifying,
+    /// Extracting into the app's container.
     Installing,
+    /// Failed; the error says why.
     Failed,
+    /// The listed version is installed.
     Installed,
+    /// An older version is installed; the listed one is not yet.
     UpdateAvailable,
+    /// Installed, but the manifest no longer lists it.
     Obsolete,
+    /// Not installed and not downloading.
     NotDownloaded,
 }
 

@@ -43,14 +43,18 @@ pub struct Planned {
     pub name: String,
     /// The declared uncompressed size (the extractor checks the real one).
     pub size: u64,
+    /// A folder entry (its name ended in `/`).
     pub is_dir: bool,
 }
 
 /// What [`check`] found: the entries to extract, the declared total and the limit.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
+    /// The entries to extract, in archive order.
     pub entries: Vec<Planned>,
+    /// The uncompressed bytes the entries declare, in all.
     pub declared: u64,
+    /// The most bytes the pack may take once installed.
     pub limit: u64,
 }
 

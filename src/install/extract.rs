@@ -33,7 +33,9 @@ const SYNC_LAG: usize = 16;
 /// What was extracted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Extracted {
+    /// Files written.
     pub files: usize,
+    /// Bytes written, in all.
     pub bytes: u64,
 }
 

@@ -80,6 +80,7 @@ pub struct Swept {
 }
 
 impl Swept {
+    /// Whether the sweep found nothing to delete.
     pub fn is_empty(&self) -> bool {
         self.removed.is_empty() && self.retiring.is_empty()
     }

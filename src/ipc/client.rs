@@ -7,6 +7,9 @@
 //! Two tasks own the socket: a writer (so that a cancelled call never leaves half a line) and a
 //! reader. Both stop when the last clone of the connection is dropped.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 mod lines;
 
 use std::io;

@@ -9,6 +9,9 @@
 //! forgiving about nothing else: every refusal is an [`ApiError`] that names what was wrong (the
 //! JSON position, the unknown method, the field).
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

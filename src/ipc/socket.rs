@@ -3,6 +3,9 @@
 //! connecting fail with [`io::ErrorKind::Unsupported`] and a sentence saying so; the rest of the
 //! crate still builds.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::io;
 use std::path::{Path, PathBuf};
 

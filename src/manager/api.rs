@@ -6,6 +6,9 @@
 //! - [`response`]: [`Response`], one variant per verb, and how a client reads a JSON result.
 //! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 pub mod calls;
 pub mod response;
 

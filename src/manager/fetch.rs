@@ -4,6 +4,9 @@
 //! a body bounded while it streams ([`MAX_MANIFEST_BYTES`]), and a cache on disk so a manager
 //! that restarts offline still knows its packs.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::path::Path;
 use std::time::Duration;
 

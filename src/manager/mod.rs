@@ -17,6 +17,9 @@
 //! - `leftovers`: the start-up sweep of what a crash left in containers and downloads.
 //! - `space`: an install that ran out of disk space installs by itself once space is freed.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 mod actor;
 pub mod api;
 pub mod event;

@@ -2,6 +2,9 @@
 //! languages, watched folders and the update period. Changed through the command vocabulary and
 //! saved at once; a missing or unreadable file means the defaults.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};

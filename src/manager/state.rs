@@ -3,6 +3,9 @@
 //! every change that matters; loaded forgivingly. Activity (what is downloading now) is not
 //! saved here: the engine's own queue holds it and comes back with it.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,9 @@
 //! the inspector render. A stable schema (`schema: 1`), camelCase, documented in
 //! `docs/protocol.md`; fields are only ever added.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};

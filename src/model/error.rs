@@ -168,7 +168,9 @@ impl std::fmt::Display for ErrorKind {
 #[serde(rename_all = "camelCase")]
 #[error("{message}")]
 pub struct PackError {
+    /// The error code, as Apple's API names it.
     pub kind: ErrorKind,
+    /// What went wrong, for people (it names the file, URL or limit).
     pub message: String,
 }
 
@@ -201,12 +203,22 @@ impl PackError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ManagedError {
+    /// No asset pack has this id.
     #[error("asset pack `{id}` not found")]
     #[serde(rename_all = "camelCase")]
-    AssetPackNotFound { id: String },
+    AssetPackNotFound {
+        /// The pack id asked for.
+        id: String,
+    },
+    /// The asset pack has no file at this path.
     #[error("file `{path}` not found in asset pack `{id}`")]
     #[serde(rename_all = "camelCase")]
-    FileNotFound { id: String, path: String },
+    FileNotFound {
+        /// The asset pack.
+        id: String,
+        /// The path asked for, relative to the pack.
+        path: String,
+    },
 }
 
 impl ManagedError {

@@ -8,12 +8,20 @@ use std::fmt;
 pub enum InputError {
     /// The bytes are not the expected syntax at all (not JSON, not a property list).
     #[error("{input}: {problem}")]
-    Syntax { input: String, problem: String },
+    Syntax {
+        /// The file or URL the input came from.
+        input: String,
+        /// What the parser found wrong, and where.
+        problem: String,
+    },
     /// The syntax is fine but one field is missing, of the wrong type or out of range.
     #[error("{input}: field `{field}`: {problem}")]
     Field {
+        /// The file or URL the input came from.
         input: String,
+        /// The field's path (`assetPacks[2].url`).
         field: String,
+        /// What is wrong with it.
         problem: String,
     },
 }

@@ -8,14 +8,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PackKind {
+    /// Music, sound effects, voice.
     Audio,
+    /// Pictures and textures.
     Images,
+    /// Films and cutscenes.
     Video,
+    /// Game levels and maps.
     Levels,
+    /// 3D models and machine-learning models.
     Models,
+    /// Achievements and rewards.
     Achievements,
+    /// Typefaces.
     Fonts,
+    /// Documents, dictionaries, localised text.
     Text,
+    /// Anything else (the default).
     #[default]
     Data,
 }

@@ -17,7 +17,9 @@ pub const ARCHIVE_MANIFEST_NAME: &str = ".bgassets/pack.json";
 /// What a pack collects: one file, or a whole directory kept as a path prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileSelector {
+    /// One file, by its path.
     File(String),
+    /// A directory and everything under it, by its path.
     Directory(String),
 }
 
@@ -33,13 +35,17 @@ impl FileSelector {
 /// A validated pack manifest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackManifest {
+    /// The pack's id (`assetPackID`).
     pub id: PackId,
+    /// When the pack downloads: essential, prefetch or on demand.
     pub policy: DownloadPolicy,
+    /// The files the pack collects, relative to the pack root.
     pub selectors: Vec<FileSelector>,
     /// Platforms the pack is for; empty means every platform.
     pub platforms: Vec<String>,
     /// The pack's version, a positive integer; 1 unless the manifest or `--version` says otherwise.
     pub version: u64,
+    /// A name for people; the id when absent.
     pub name: Option<String>,
     /// `None` lets the packager guess the kind from the files.
     pub kind: Option<PackKind>,
@@ -47,6 +53,7 @@ pub struct PackManifest {
     pub languages: Vec<String>,
     /// The name shared by the language variants of one pack.
     pub localization_group: Option<String>,
+    /// Anything the app wants to carry with the pack, passed through untouched.
     pub user_info: Option<serde_json::Value>,
 }
 

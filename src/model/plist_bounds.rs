@@ -38,7 +38,9 @@ pub enum ReadError {
     /// The reader failed.
     #[error("cannot read {input}: {error}")]
     Io {
+        /// The file or URL being read.
         input: String,
+        /// The OS error.
         error: std::io::Error,
     },
     /// The input is larger than [`MAX_INFO_PLIST_BYTES`].

@@ -19,7 +19,9 @@ pub enum InstallationEvent {
 /// The non-empty set of installation events an essential or prefetch pack downloads at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InstallationEvents {
+    /// Downloads when the app is first installed.
     pub first_installation: bool,
+    /// Downloads when the app is updated.
     pub subsequent_update: bool,
 }
 

@@ -20,7 +20,9 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerManifest {
+    /// The manifest format's version (1).
     pub format_version: u32,
+    /// Every pack the server offers.
     pub asset_packs: Vec<ManifestPack>,
 }
 
@@ -28,9 +30,12 @@ pub struct ServerManifest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestPack {
+    /// The pack's id (`assetPackID`).
     #[serde(rename = "assetPackID")]
     pub id: PackId,
+    /// The version the server offers, a positive integer.
     pub version: u64,
+    /// When the pack downloads: essential, prefetch or on demand.
     pub download_policy: DownloadPolicy,
     /// The archive's URL: absolute (`https://…`) or relative to the manifest's own URL.
     pub url: String,
@@ -38,17 +43,24 @@ pub struct ManifestPack {
     pub download_size: u64,
     /// The total size of the extracted files in bytes.
     pub install_size: u64,
+    /// The archive's SHA-256.
     pub sha256: Sha256Digest,
+    /// A name for people; the id when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// What the pack holds, for its icon.
     #[serde(default)]
     pub kind: PackKind,
+    /// Platforms the pack is for; empty means every platform.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// BCP 47 language tags this variant is for; empty for language-neutral packs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
+    /// The name shared by the language variants of one pack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub localization_group: Option<String>,
+    /// Anything the app wants to carry with the pack, passed through untouched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<serde_json::Value>,
 }

@@ -8,12 +8,20 @@ use std::time::Duration;
 /// Why a size or duration given on the command line or in a control message was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
+    /// Not a number of bytes.
     #[error(
         "`{input}` is not a size: expected a number with an optional B, KB, MB, GB, KiB, MiB or GiB suffix"
     )]
-    NotASize { input: String },
+    NotASize {
+        /// The text given.
+        input: String,
+    },
+    /// Not a duration.
     #[error("`{input}` is not a duration: expected a number with a ms, s or m suffix (e.g. 200ms)")]
-    NotADuration { input: String },
+    NotADuration {
+        /// The text given.
+        input: String,
+    },
 }
 
 /// Parses `123`, `40MB`, `1.5GiB`, `10 kb` into bytes.

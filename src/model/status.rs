@@ -10,7 +10,9 @@ use super::PackError;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
+    /// Bytes received so far.
     pub bytes_done: u64,
+    /// Bytes in all (0 when unknown).
     pub bytes_total: u64,
     /// Bytes per second, 0 when unknown.
     pub bytes_per_second: u64,
@@ -45,15 +47,25 @@ pub enum Activity {
     /// Opening the connection, before the first byte.
     Connecting,
     /// Bytes are arriving.
-    Downloading { progress: Progress },
+    Downloading {
+        /// Bytes done, the total and the rate.
+        progress: Progress,
+    },
     /// Stopped by a person or to make room; the partial file is kept.
-    Paused { progress: Progress },
+    Paused {
+        /// Bytes done when it stopped.
+        progress: Progress,
+    },
     /// Waiting before attempt `attempt` after a transient failure.
     #[serde(rename_all = "camelCase")]
     Retrying {
+        /// The attempt about to be made.
         attempt: u32,
+        /// Why the previous attempt failed.
         reason: PackError,
+        /// How long the wait before it is.
         delay_ms: u64,
+        /// Bytes done so far (kept in the partial file).
         progress: Progress,
     },
     /// Checking size and SHA-256.
@@ -61,7 +73,10 @@ pub enum Activity {
     /// Extracting into staging and swapping into the container.
     Installing,
     /// The last attempt failed for good.
-    Failed { error: PackError },
+    Failed {
+        /// What went wrong.
+        error: PackError,
+    },
 }
 
 impl Activity {
@@ -107,6 +122,7 @@ pub struct PackStatus {
     pub installed_version: Option<u64>,
     /// The version the server lists; `None` when the server no longer lists the pack.
     pub listed_version: Option<u64>,
+    /// What is happening to the pack now.
     pub activity: Activity,
 }
 
@@ -114,12 +130,19 @@ pub struct PackStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusFlags {
+    /// Listed and not installed.
     pub download_available: bool,
+    /// Out of date, and the update is not already under way.
     pub update_available: bool,
+    /// The listed version is installed.
     pub up_to_date: bool,
+    /// Installed, and a newer version is listed.
     pub out_of_date: bool,
+    /// Installed but no longer listed.
     pub obsolete: bool,
+    /// Queued, transferring, retrying, verifying or installing (not paused).
     pub downloading: bool,
+    /// Some version is installed.
     pub downloaded: bool,
 }
 
@@ -165,11 +188,22 @@ impl PackStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "update", rename_all = "camelCase")]
 pub enum StatusUpdate {
+    /// A download started.
     Began,
+    /// The download was paused.
     Paused,
-    Downloading { progress: Progress },
+    /// Bytes arrived.
+    Downloading {
+        /// Bytes done, the total and the rate.
+        progress: Progress,
+    },
+    /// Installed.
     Finished,
-    Failed { error: PackError },
+    /// Failed for good.
+    Failed {
+        /// What went wrong.
+        error: PackError,
+    },
 }
 
 #[cfg(test)]

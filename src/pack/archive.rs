@@ -15,9 +15,11 @@ const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 /// A pack archive's embedded manifest and install size.
 #[derive(Debug, Clone)]
 pub struct ArchiveInfo {
+    /// The manifest the packager embedded.
     pub manifest: PackManifest,
     /// The sum of the uncompressed sizes of the pack's files (the manifest entry excluded).
     pub install_size: u64,
+    /// Entries in the archive, the manifest's included.
     pub entries: usize,
 }
 

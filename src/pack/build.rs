@@ -27,14 +27,22 @@ use crate::store::atomic::partial_path;
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BuildReport {
+    /// The pack's id.
     #[serde(rename = "assetPackID")]
     pub id: PackId,
+    /// The pack's version.
     pub version: u64,
+    /// What the pack holds (from the manifest, or guessed from the files).
     pub kind: PackKind,
+    /// The archive written.
     pub output: PathBuf,
+    /// Files in the pack.
     pub files: usize,
+    /// The archive's size in bytes.
     pub download_size: u64,
+    /// The total size of the extracted files in bytes.
     pub install_size: u64,
+    /// The archive's SHA-256.
     pub sha256: Sha256Digest,
 }
 

@@ -15,8 +15,11 @@ use crate::model::pack_manifest::{ARCHIVE_MANIFEST_NAME, FileSelector};
 /// One file to archive: its name in the archive and where its bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
+    /// The name in the archive (`/`-separated, relative to the pack root).
     pub name: String,
+    /// Where the bytes are on disk.
     pub path: PathBuf,
+    /// Its size in bytes.
     pub size: u64,
 }
 

@@ -113,50 +113,93 @@ pub struct Announcement {
 /// Why a server could not start or a change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The served directory does not exist.
     #[error("cannot serve {}: no such directory", path.display())]
     RootMissing {
+        /// The directory asked for.
         path: PathBuf,
+        /// The OS error.
         source: std::io::Error,
     },
+    /// The served path is not a directory.
     #[error("cannot serve {}: not a directory", path.display())]
-    RootNotADirectory { path: PathBuf },
+    RootNotADirectory {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// The address is not a loopback one, and listening there was not asked for.
     #[error(
         "refusing to listen on {addr}: not a loopback address, and the mock server has no \
          authentication (anyone who reaches it can read its request log and change its faults); \
          pass --allow-remote to listen there anyway"
     )]
-    NotLoopback { addr: SocketAddr },
+    NotLoopback {
+        /// The address.
+        addr: SocketAddr,
+    },
+    /// A connection limit (the cap, the header timeout) is out of range.
     #[error("invalid {what}: {problem}")]
-    Limit { what: &'static str, problem: String },
+    Limit {
+        /// The limit.
+        what: &'static str,
+        /// What is wrong with its value.
+        problem: String,
+    },
+    /// The certificate directory holds the served directory: its key would be served.
     #[error(
         "the certificate directory {} holds the served directory {}: its private key would be \
          served; choose a --cert-dir outside it",
         cert_dir.display(), root.display()
     )]
-    CertDirHoldsRoot { cert_dir: PathBuf, root: PathBuf },
+    CertDirHoldsRoot {
+        /// The certificate directory.
+        cert_dir: PathBuf,
+        /// The served directory.
+        root: PathBuf,
+    },
+    /// The address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
+        /// The address.
         addr: SocketAddr,
+        /// The OS error.
         source: std::io::Error,
     },
+    /// The certificate directory could not be created.
     #[error("cannot create the certificate directory {}", path.display())]
     CertDir {
+        /// The directory.
         path: PathBuf,
+        /// The OS error.
         source: std::io::Error,
     },
+    /// A file (certificate, key) could not be written.
     #[error("cannot write {}", path.display())]
     WriteFile {
+        /// The file.
         path: PathBuf,
+        /// The OS error.
         source: std::io::Error,
     },
+    /// The self-signed certificate could not be generated.
     #[error("cannot generate the self-signed TLS certificate")]
-    Certificate { source: rcgen::Error },
+    Certificate {
+        /// The generator's error.
+        source: rcgen::Error,
+    },
+    /// TLS could not be set up with the certificate.
     #[error("cannot set up TLS with the generated certificate")]
-    Tls { source: tokio_rustls::rustls::Error },
+    Tls {
+        /// The TLS library's error.
+        source: tokio_rustls::rustls::Error,
+    },
+    /// The clock is past what a certificate can be dated with.
     #[error("the system clock is too far in the future to date a certificate")]
     Clock,
+    /// The faults given are refused.
     #[error("invalid faults")]
     Faults {
+        /// Which fault, and why.
         #[from]
         source: FaultError,
     },

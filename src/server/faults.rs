@@ -64,15 +64,21 @@ impl Default for Faults {
 /// Why a set of faults, or a change to them, was refused. The message names the field.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaultError {
+    /// The body of a fault change is not JSON.
     #[error("the body is not valid JSON: {0}")]
     NotJson(String),
+    /// The JSON is not an object.
     #[error("expected a JSON object of faults, e.g. {{\"latency\": \"200ms\"}}")]
     NotAnObject,
+    /// A field names no fault.
     #[error("unknown fault `{0}`; known faults: {known}", known = FIELDS.join(", "))]
     UnknownField(String),
+    /// A fault's value is out of range or of the wrong type.
     #[error("`{field}`: {message}")]
     Invalid {
+        /// The fault.
         field: &'static str,
+        /// What is wrong with its value.
         message: String,
     },
 }

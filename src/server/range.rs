@@ -14,7 +14,12 @@ pub enum RangeRequest {
     /// No usable range: send the whole file with `200`.
     Full,
     /// Send bytes `start..=end` with `206`.
-    Partial { start: u64, end: u64 },
+    Partial {
+        /// The first byte.
+        start: u64,
+        /// The last byte (inclusive).
+        end: u64,
+    },
     /// A valid range that lies outside the file: answer `416`.
     Unsatisfiable,
 }

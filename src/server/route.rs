@@ -45,7 +45,9 @@ impl FilePath {
 pub enum Refusal {
     /// The path is malformed or tries to leave the served directory (`400`).
     BadPath {
+        /// A stable name for the refusal, the start of the response body.
         name: &'static str,
+        /// A one-line explanation for the response body.
         message: &'static str,
     },
     /// The path names the reserved prefix other than by its exact spelling, or a file named

@@ -16,6 +16,7 @@ pub const CAPABILITY_FILE: &str = "bgassets.capability";
 /// Why the paths could not be worked out.
 #[derive(Debug, thiserror::Error)]
 pub enum PathsError {
+    /// No home folder, and no data dir given.
     #[error("no home folder to keep bgassets' data in: pass --data-dir or set {HOME_VARIABLE}")]
     NoHome,
 }

@@ -11,12 +11,22 @@ use std::path::{Component, Path, PathBuf};
 /// Why a delete was refused or failed; it names both paths.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoveError {
+    /// The target does not lie inside the folder bgassets owns: nothing was deleted.
     #[error("refusing to delete {target}: it does not lie inside {root}, which bgassets owns")]
-    Outside { target: PathBuf, root: PathBuf },
+    Outside {
+        /// What was to be deleted.
+        target: PathBuf,
+        /// The folder bgassets owns.
+        root: PathBuf,
+    },
+    /// A file system operation failed.
     #[error("cannot {action} {path}: {source}")]
     Io {
+        /// What was being done (`inspect`, `delete`…).
         action: &'static str,
+        /// The path it was done to.
         path: PathBuf,
+        /// The OS error.
         source: io::Error,
     },
 }

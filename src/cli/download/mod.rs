@@ -7,6 +7,9 @@
 //! of several files, `.bgassets-download.json`) until every download succeeds, so an
 //! interrupted run (Ctrl-C, a crash, `kill -9`) resumes where it was.
 
+// Public items still to be documented (issue 12): the lead's next commit.
+#![allow(missing_docs)]
+
 mod outcome;
 mod plan;
 

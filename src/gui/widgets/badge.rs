@@ -13,6 +13,7 @@ pub struct Badge<'a> {
 }
 
 impl<'a> Badge<'a> {
+    /// A badge showing `text` on `color`.
     pub fn new(text: &'a str, color: Color32) -> Self {
         Self { text, color }
     }

@@ -27,6 +27,7 @@ pub struct ProgressRing {
 }
 
 impl ProgressRing {
+    /// A ring for a pack in `state`, with the icon of its `kind`.
     pub fn new(state: PackState, kind: PackKind) -> Self {
         Self {
             state,

@@ -1,0 +1,55 @@
+//! bgassets' integration tests, one binary (as ripgrep's `tests/` are): one module per area,
+//! all sharing one helper module, [`support`]. One binary links the whole stack (egui included)
+//! once instead of once per test file.
+//!
+//! Run one area with its module path as the filter: `cargo test --test integration engine_transport::`;
+//! one test with `--exact`: `cargo test --test integration -- --exact ipc_load::NAME`.
+//! Where a new test goes: `tests/README.md`.
+
+// Tests state what they expect with `unwrap`/`expect`: a failure is the test's report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli_download;
+mod cli_download_priority;
+mod cli_manager;
+mod cli_pack;
+mod crash_loop;
+mod demo;
+mod download_kill;
+mod engine_disk;
+mod engine_download;
+mod engine_moved;
+mod engine_nginx;
+mod engine_refusals;
+mod engine_schedule;
+mod engine_transport;
+mod fault_matrix;
+mod full_disk;
+mod fuzz_corpus;
+mod gui_backend;
+mod gui_kittest;
+mod hostile_archives;
+mod hostile_manifests;
+mod hostile_plists;
+mod install;
+mod ipc;
+mod ipc_load;
+mod manager_lifecycle;
+mod manager_policy;
+mod model_app;
+mod model_app_errors;
+mod model_manifests;
+mod model_server_manifest;
+mod model_status;
+mod names;
+mod pack_build;
+mod serve_authority;
+mod serve_clients;
+mod serve_demo;
+mod serve_faults;
+mod serve_http;
+mod serve_log;
+mod sync_words;
+mod typed_api;
