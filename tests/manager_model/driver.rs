@@ -1,0 +1,345 @@
+//! One sequence against the real thing: a mock server on 127.0.0.1 serving the world's site, a
+//! manager in a temp data dir, each step applied to them and to the test's [`Intent`], and
+//! every check run after every step. A restart shuts the manager down and starts another on
+//! the same data dir.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bgassets::manager::{Manager, ManagerConfig, ManagerHandle};
+use bgassets::server::{Faults, ServeConfig, Server};
+use bgassets::store::Paths;
+
+use super::adapter::{self, Seen};
+use super::checks::{self, Check, Intent, Still, Violation};
+use super::observe::{self, Installs, selected};
+use super::ops::{Fault, Op};
+use super::restart;
+use super::stats::Stats;
+use super::world::{self, PACKS};
+
+/// How long a settle may take before "nothing settles" is reported.
+const SETTLE: Duration = Duration::from_secs(20);
+/// A healthy server's rate: the app's packs take about 140 ms in all, so steps meet
+/// downloads in flight.
+const HEALTHY_RATE: u64 = 1_000_000;
+/// How long nothing may be at work before the app counts as settled.
+const QUIET: Duration = Duration::from_millis(100);
+/// How long downloads may stay queued, nothing else at work, before they count as waiting
+/// behind a pause rather than about to start.
+const QUEUED_QUIET: Duration = Duration::from_millis(1000);
+/// How long a pause may take to stop a transfer.
+const PAUSE: Duration = Duration::from_secs(3);
+
+/// Quick retries, and a stall noticed in a third of a second.
+fn config(paths: Paths) -> ManagerConfig {
+    let mut config = ManagerConfig::new(paths);
+    config.retry = bgassets::engine::RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        max_retry_after: Duration::from_millis(200),
+        connect_timeout: Duration::from_secs(2),
+        stall_timeout: Duration::from_millis(300),
+    };
+    config.watch_interval = Duration::from_secs(3600);
+    config
+}
+
+fn faults(fault: Fault) -> Faults {
+    let mut faults = Faults::default();
+    match fault {
+        Fault::None => faults.rate = Some(HEALTHY_RATE),
+        Fault::Slow => faults.rate = Some(200_000),
+        Fault::Fail => {
+            faults.fail_rate = 1.0;
+            faults.retry_after = 0;
+        }
+        Fault::Corrupt => faults.corrupt = true,
+        Fault::Drop => faults.drop_after = Some(6 * 1024),
+        Fault::Stall => faults.stall_after = Some(12 * 1024),
+    }
+    faults
+}
+
+/// A running sequence.
+pub struct Run {
+    dir: tempfile::TempDir,
+    server: Server,
+    manager: Option<Manager>,
+    handle: ManagerHandle,
+    installs: Arc<Mutex<Installs>>,
+    watcher: tokio::task::JoinHandle<()>,
+    intent: Intent,
+    bundle_version: u32,
+    step: usize,
+    pub found: Vec<Violation>,
+    pub stats: Stats,
+}
+
+impl Run {
+    /// Publishes the first listing, starts the server and a manager preferring English.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let intent = Intent::default();
+        world::publish(&dir.path().join("site"), &intent.listing);
+        let mut serve = ServeConfig::new(dir.path().join("site"));
+        serve.faults = faults(Fault::None);
+        let server = Server::start(serve).await.unwrap();
+        let manager = Manager::start(config(Paths::under(dir.path().join("data"))))
+            .await
+            .unwrap();
+        let handle = manager.handle();
+        let installs = Arc::new(Mutex::new(Installs::default()));
+        let watcher = observe::watch_installs(&handle, installs.clone());
+        adapter::set_language(&handle, "en").await.unwrap();
+        Self {
+            dir,
+            server,
+            manager: Some(manager),
+            handle,
+            installs,
+            watcher,
+            intent,
+            bundle_version: 1,
+            step: 0,
+            found: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn note(&mut self, found: Vec<(Check, String)>) {
+        let step = self.step;
+        self.found.extend(
+            found
+                .into_iter()
+                .map(|(check, what)| Violation { check, step, what }),
+        );
+    }
+
+    fn publish(&self) {
+        world::publish(&self.dir.path().join("site"), &self.intent.listing);
+    }
+
+    async fn register(&mut self) {
+        let url = self.server.manifest_url();
+        let plist = world::plist(&self.dir.path().join("apps"), &url, self.bundle_version);
+        let _ = adapter::register(&self.handle, plist).await;
+    }
+
+    /// Applies `op`, then runs every check.
+    pub async fn step(&mut self, op: Op) {
+        self.step += 1;
+        self.stats.steps += 1;
+        let handle = self.handle.clone();
+        match op {
+            Op::Register => self.register().await,
+            Op::UpdateApp => {
+                self.bundle_version += 1;
+                self.register().await;
+            }
+            Op::Ensure(p) => {
+                if adapter::ensure(&handle, p).await.is_ok() {
+                    self.intent.ensured.insert(p);
+                    self.intent.paused.remove(&p);
+                    self.intent.seen_paused.remove(&p);
+                }
+            }
+            Op::Pause(sel) => self.pause(sel).await,
+            Op::Resume(sel) => {
+                let _ = adapter::resume(&handle, sel).await;
+                for p in selected(sel) {
+                    self.intent.paused.remove(&p);
+                    self.intent.seen_paused.remove(&p);
+                }
+            }
+            Op::Prioritize(p, to) => drop(adapter::prioritize(&handle, p, to).await),
+            Op::Remove(p) => {
+                let _ = adapter::remove(&handle, p).await;
+                self.intent.ensured.remove(&p);
+                self.intent.seen_paused.remove(&p);
+            }
+            Op::CheckUpdates => drop(adapter::check_updates(&handle).await),
+            Op::NewVersion(p) => {
+                self.intent.listing.versions[p] += 1;
+                self.publish();
+            }
+            Op::Unlist(p) => {
+                if self.intent.listing.listed.iter().filter(|l| **l).count() > 1 {
+                    self.intent.listing.listed[p] = false;
+                    self.intent.ensured.remove(&p);
+                    self.publish();
+                }
+            }
+            Op::Relist(p) => {
+                self.intent.listing.listed[p] = true;
+                self.publish();
+            }
+            Op::MoveUrls => {
+                let folder = &mut self.intent.listing.folder;
+                *folder = if *folder == "packs" { "moved" } else { "packs" };
+                self.publish();
+            }
+            Op::Languages(tag) => drop(adapter::set_language(&handle, tag).await),
+            Op::Fault(fault) => self.server.set_faults(faults(fault)).unwrap(),
+            Op::Restart => self.restart().await,
+            Op::Settle => self.settle().await,
+        }
+        self.check().await;
+    }
+
+    /// Pauses, waits for the selected transfers to stop, and records what each paused pack
+    /// holds.
+    async fn pause(&mut self, sel: super::ops::Sel) {
+        let packs = selected(sel);
+        let before = adapter::status(&self.handle).await;
+        let caught = packs
+            .iter()
+            .filter(|&&p| before.pack(PACKS[p].id).is_some_and(|s| s.busy()));
+        self.stats.pauses_of_busy_packs += caught.count() as u64;
+        let _ = adapter::pause(&self.handle, sel).await;
+        let still = |seen: &Seen| {
+            packs
+                .iter()
+                .all(|&p| !seen.pack(PACKS[p].id).is_some_and(|s| s.transferring()))
+        };
+        let seen = match observe::until(&self.handle, PAUSE, still).await {
+            Ok(seen) => seen,
+            Err(seen) => {
+                let what =
+                    format!("a pause of {packs:?} did not stop its transfers within {PAUSE:?}");
+                self.note(vec![(Check::PausedStaysPaused, what)]);
+                seen
+            }
+        };
+        for p in packs {
+            let Some(pack) = seen.pack(PACKS[p].id) else {
+                continue;
+            };
+            let still = Still {
+                partial: pack.partial_bytes,
+                listed: pack.listed,
+            };
+            self.intent.paused.insert(p, still);
+            if pack.state == "paused" {
+                self.stats.packs_seen_paused += 1;
+                self.intent.seen_paused.insert(p, still);
+            }
+        }
+    }
+
+    /// Shuts the manager down, starts another on the same data dir, and compares.
+    async fn restart(&mut self) {
+        self.stats.restarts += 1;
+        let before = adapter::status(&self.handle).await;
+        self.watcher.abort();
+        if let Some(manager) = self.manager.take() {
+            manager.shutdown().await;
+        }
+        let data = self.dir.path().join("data");
+        if let Ok(text) = std::fs::read_to_string(data.join("state.json"))
+            && let Err(error) = bgassets::manager::state::parse(&text)
+        {
+            self.note(vec![(
+                Check::RestartKeepsState,
+                format!("state.json does not load: {error}"),
+            )]);
+        }
+        let manager = Manager::start(config(Paths::under(&data))).await.unwrap();
+        self.handle = manager.handle();
+        self.manager = Some(manager);
+        self.drain_installs(true);
+        self.watcher = observe::watch_installs(&self.handle, self.installs.clone());
+        let after = adapter::status(&self.handle).await;
+        let lost = restart::differences(
+            &restart::stable(&before, &self.intent.listing),
+            &restart::stable(&after, &self.intent.listing),
+        );
+        if !lost.is_empty() {
+            self.note(vec![(Check::RestartKeepsState, lost.join("; "))]);
+        }
+    }
+
+    /// Waits until the app's manifest was checked and nothing is at work for [`QUIET`] (or
+    /// only queued downloads wait, behind a pause, for [`QUEUED_QUIET`]).
+    async fn settle(&mut self) {
+        self.stats.settles += 1;
+        let intent = self.intent.clone();
+        let mut since: Option<Instant> = None;
+        let result = observe::until(&self.handle, SETTLE, |seen| {
+            let Some(idle) = checks::quiet(seen, &intent) else {
+                since = None;
+                return false;
+            };
+            let quiet_for = since.get_or_insert_with(Instant::now).elapsed();
+            quiet_for >= if idle { QUIET } else { QUEUED_QUIET }
+        })
+        .await;
+        match result {
+            Ok(seen) => {
+                let found = checks::settled(&seen, &self.intent);
+                self.note(found);
+            }
+            Err(seen) => {
+                let busy: Vec<String> = seen
+                    .app()
+                    .into_iter()
+                    .flat_map(|a| &a.packs)
+                    .filter(|p| p.busy())
+                    .map(|p| format!("{} {}", p.id, p.state))
+                    .collect();
+                self.note(vec![(
+                    Check::Settles,
+                    format!("still busy after {SETTLE:?}: {busy:?}"),
+                )]);
+            }
+        }
+    }
+
+    /// Counts the installs the watcher saw and notes what it found; `fresh` also forgets the
+    /// installs it saw running (a new manager runs none of them).
+    fn drain_installs(&mut self, fresh: bool) {
+        let (began, found) = {
+            let mut installs = self.installs.lock().unwrap_or_else(|e| e.into_inner());
+            let taken = (installs.began, std::mem::take(&mut installs.found));
+            installs.began = 0;
+            if fresh {
+                *installs = Installs::default();
+            }
+            taken
+        };
+        self.stats.installs += began;
+        let found = found
+            .into_iter()
+            .map(|what| (Check::OneInstallAtATime, what));
+        self.note(found.collect());
+    }
+
+    /// Every check, on the document now and the files.
+    async fn check(&mut self) {
+        let seen = adapter::status(&self.handle).await;
+        self.intent.seen_paused.retain(|p, still| {
+            seen.pack(PACKS[*p].id)
+                .is_some_and(|s| s.listed == still.listed)
+        });
+        let found = checks::document(&seen, &mut self.intent);
+        self.note(found);
+        let found = observe::files_settled(&self.handle).await;
+        self.note(found);
+        self.drain_installs(false);
+        self.stats.observe(&seen);
+    }
+
+    /// Lifts every fault and limit of the server, settles, checks, and stops the manager and
+    /// the server.
+    pub async fn finish(mut self) -> (Vec<Violation>, Stats) {
+        self.server.set_faults(Faults::default()).unwrap();
+        self.step(Op::Settle).await;
+        self.watcher.abort();
+        if let Some(manager) = self.manager.take() {
+            manager.shutdown().await;
+        }
+        self.server.shutdown().await;
+        (self.found, self.stats)
+    }
+}
