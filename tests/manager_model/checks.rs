@@ -11,6 +11,8 @@ use super::world::{Listing, PACKS, index_of};
 /// A named property of the manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Check {
+    /// The sequence ran to its end: neither the harness nor the manager panicked.
+    NoPanic,
     /// An installed pack's files are exactly its archive's, of the version shown installed.
     VerifiedBytes,
     /// A pack shown not installed has nothing at its place in the container.
@@ -86,7 +88,9 @@ pub fn essential(index: usize, app: &AppSeen) -> bool {
     }
 }
 
-fn counts_for_launch(pack: &PackSeen, app: &AppSeen) -> bool {
+/// Whether the pack counts for launch readiness: listed, essential for the app's event, and
+/// (for a language variant) the chosen one.
+pub fn counts_for_launch(pack: &PackSeen, app: &AppSeen) -> bool {
     let chosen = PACKS[index_of(&pack.id).unwrap_or(0)].group.is_none() || pack.chosen_variant;
     pack.listed.is_some() && chosen && index_of(&pack.id).is_some_and(|i| essential(i, app))
 }
@@ -259,68 +263,4 @@ pub fn document(seen: &Seen, intent: &mut Intent) -> Vec<(Check, String)> {
     ));
     found.extend(paused(seen, &mut intent.paused, Check::PauseIsIntent));
     found
-}
-
-/// After settling: every wanted, listed pack that is not paused is installed at its listed
-/// version or failed. Packs behind a paused essential wait by design; one held back by a
-/// removed essential is classified as such; a pack shown paused that no pause selects breaks
-/// [`Check::EnsureResumes`].
-pub fn settled(seen: &Seen, intent: &Intent) -> Vec<(Check, String)> {
-    let Some(app) = seen.app() else { return vec![] };
-    let paused_by_test =
-        |p: &PackSeen| index_of(&p.id).is_some_and(|i| intent.paused.contains_key(&i));
-    let pending_essential =
-        |p: &&PackSeen| counts_for_launch(p, app) && !p.current() && !p.failed();
-    let removed_essential = app
-        .packs
-        .iter()
-        .filter(pending_essential)
-        .any(|p| !p.wanted);
-    let paused_essential = app
-        .packs
-        .iter()
-        .filter(pending_essential)
-        .any(|p| p.wanted && (p.state == "paused" || paused_by_test(p)));
-    let mut found = Vec::new();
-    for pack in &app.packs {
-        if pack.state == "paused" && !paused_by_test(pack) {
-            let what = format!("{} shows paused, though no pause selects it now", pack.id);
-            found.push((Check::EnsureResumes, what));
-            continue;
-        }
-        if !pack.wanted || pack.listed.is_none() || pack.failed() || pack.current() {
-            continue;
-        }
-        let essential = counts_for_launch(pack, app);
-        if pack.state == "paused" || paused_by_test(pack) || (paused_essential && !essential) {
-            continue;
-        }
-        let check = match removed_essential && !essential {
-            true => Check::RemovedEssentialBlocksDownloads,
-            false => Check::Settles,
-        };
-        let what = format!(
-            "{} is wanted, {} and not installed (installed {:?}, listed {:?})",
-            pack.id, pack.state, pack.installed, pack.listed
-        );
-        found.push((check, what));
-    }
-    found
-}
-
-/// How quiet the app is: `Some(true)` when nothing is at work (no transfer, verification,
-/// install or queued download), `Some(false)` when only queued downloads wait and a pause may
-/// be what they wait behind, `None` otherwise.
-pub fn quiet(seen: &Seen, intent: &Intent) -> Option<bool> {
-    let Some(app) = seen.app() else {
-        return Some(true);
-    };
-    let paused = !intent.paused.is_empty() || app.packs.iter().any(|p| p.state == "paused");
-    let queued = app.packs.iter().any(|p| p.state == "queued");
-    let working = app.packs.iter().any(|p| p.busy() && p.state != "queued");
-    match (app.checked && !working, queued) {
-        (true, false) => Some(true),
-        (true, true) if paused => Some(false),
-        _ => None,
-    }
 }

@@ -1,22 +1,23 @@
 //! One sequence against the real thing: a mock server on 127.0.0.1 serving the world's site, a
 //! manager in a temp data dir, each step applied to them and to the test's [`Intent`], and
-//! every check run after every step. A restart shuts the manager down and starts another on
-//! the same data dir.
+//! every check run after every step. The steps that wait (pause, restart, settle) are in
+//! `driver/waits.rs`.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bgassets::manager::{Manager, ManagerConfig, ManagerHandle};
 use bgassets::server::{Faults, ServeConfig, Server};
 use bgassets::store::Paths;
 
-use super::adapter::{self, Seen};
-use super::checks::{self, Check, Intent, Still, Violation};
+use super::adapter;
+use super::checks::{self, Check, Intent, Violation};
 use super::observe::{self, Installs, selected};
 use super::ops::{Fault, Op};
-use super::restart;
 use super::stats::Stats;
 use super::world::{self, PACKS};
+
+mod waits;
 
 /// How long a settle may take before "nothing settles" is reported.
 const SETTLE: Duration = Duration::from_secs(20);
@@ -186,114 +187,6 @@ impl Run {
             Op::Settle => self.settle().await,
         }
         self.check().await;
-    }
-
-    /// Pauses, waits for the selected transfers to stop, and records what each paused pack
-    /// holds.
-    async fn pause(&mut self, sel: super::ops::Sel) {
-        let packs = selected(sel);
-        let before = adapter::status(&self.handle).await;
-        let caught = packs
-            .iter()
-            .filter(|&&p| before.pack(PACKS[p].id).is_some_and(|s| s.busy()));
-        self.stats.pauses_of_busy_packs += caught.count() as u64;
-        let _ = adapter::pause(&self.handle, sel).await;
-        let still = |seen: &Seen| {
-            packs
-                .iter()
-                .all(|&p| !seen.pack(PACKS[p].id).is_some_and(|s| s.transferring()))
-        };
-        let seen = match observe::until(&self.handle, PAUSE, still).await {
-            Ok(seen) => seen,
-            Err(seen) => {
-                let what =
-                    format!("a pause of {packs:?} did not stop its transfers within {PAUSE:?}");
-                self.note(vec![(Check::PausedStaysPaused, what)]);
-                seen
-            }
-        };
-        for p in packs {
-            let Some(pack) = seen.pack(PACKS[p].id) else {
-                continue;
-            };
-            let still = Still {
-                partial: pack.partial_bytes,
-                listed: pack.listed,
-            };
-            self.intent.paused.insert(p, still);
-            if pack.state == "paused" {
-                self.stats.packs_seen_paused += 1;
-                self.intent.seen_paused.insert(p, still);
-            }
-        }
-    }
-
-    /// Shuts the manager down, starts another on the same data dir, and compares.
-    async fn restart(&mut self) {
-        self.stats.restarts += 1;
-        let before = adapter::status(&self.handle).await;
-        self.watcher.abort();
-        if let Some(manager) = self.manager.take() {
-            manager.shutdown().await;
-        }
-        let data = self.dir.path().join("data");
-        if let Ok(text) = std::fs::read_to_string(data.join("state.json"))
-            && let Err(error) = bgassets::manager::state::parse(&text)
-        {
-            self.note(vec![(
-                Check::RestartKeepsState,
-                format!("state.json does not load: {error}"),
-            )]);
-        }
-        let manager = Manager::start(config(Paths::under(&data))).await.unwrap();
-        self.handle = manager.handle();
-        self.manager = Some(manager);
-        self.drain_installs(true);
-        self.watcher = observe::watch_installs(&self.handle, self.installs.clone());
-        let after = adapter::status(&self.handle).await;
-        let lost = restart::differences(
-            &restart::stable(&before, &self.intent.listing),
-            &restart::stable(&after, &self.intent.listing),
-        );
-        if !lost.is_empty() {
-            self.note(vec![(Check::RestartKeepsState, lost.join("; "))]);
-        }
-    }
-
-    /// Waits until the app's manifest was checked and nothing is at work for [`QUIET`] (or
-    /// only queued downloads wait, behind a pause, for [`QUEUED_QUIET`]).
-    async fn settle(&mut self) {
-        self.stats.settles += 1;
-        let intent = self.intent.clone();
-        let mut since: Option<Instant> = None;
-        let result = observe::until(&self.handle, SETTLE, |seen| {
-            let Some(idle) = checks::quiet(seen, &intent) else {
-                since = None;
-                return false;
-            };
-            let quiet_for = since.get_or_insert_with(Instant::now).elapsed();
-            quiet_for >= if idle { QUIET } else { QUEUED_QUIET }
-        })
-        .await;
-        match result {
-            Ok(seen) => {
-                let found = checks::settled(&seen, &self.intent);
-                self.note(found);
-            }
-            Err(seen) => {
-                let busy: Vec<String> = seen
-                    .app()
-                    .into_iter()
-                    .flat_map(|a| &a.packs)
-                    .filter(|p| p.busy())
-                    .map(|p| format!("{} {}", p.id, p.state))
-                    .collect();
-                self.note(vec![(
-                    Check::Settles,
-                    format!("still busy after {SETTLE:?}: {busy:?}"),
-                )]);
-            }
-        }
     }
 
     /// Counts the installs the watcher saw and notes what it found; `fresh` also forgets the

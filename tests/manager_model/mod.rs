@@ -5,7 +5,8 @@
 //!
 //! - `ops`: the steps and the strategy; `world`: the packs, their archives, the served site.
 //! - `adapter`: the one place that speaks the manager's API and decodes its status document.
-//! - `checks`: the pure checks of one document; `observe`: files, installs, and the one wait.
+//! - `checks`: the pure checks of one document; `settle`: the checks once the app is at rest;
+//!   `observe`: files, installs, and the one wait.
 //! - `restart`: what a restart must keep; `driver`: one sequence; `stats`: what it exercised.
 //!
 //! Environment: `BGASSETS_MODEL_CASES` (sequences, default 200), `BGASSETS_MODEL_SEED` (a u64;
@@ -19,6 +20,7 @@ pub mod driver;
 pub mod observe;
 pub mod ops;
 pub mod restart;
+pub mod settle;
 pub mod stats;
 pub mod world;
 
@@ -49,6 +51,30 @@ pub async fn run_sequence(ops: &[ops::Op]) -> (Vec<Violation>, Stats) {
         run.step(op).await;
     }
     run.finish().await
+}
+
+/// [`run_sequence`] on a task of its own: a panic in it (the harness's or the manager's)
+/// becomes a [`Check::NoPanic`] violation with the panic's message.
+async fn run_caught(ops: Vec<ops::Op>) -> (Vec<Violation>, Stats) {
+    match tokio::spawn(async move { run_sequence(&ops).await }).await {
+        Ok(result) => result,
+        Err(error) => {
+            let what = match error.try_into_panic() {
+                Ok(payload) => payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "a panic without a message".into()),
+                Err(error) => error.to_string(),
+            };
+            let violation = Violation {
+                check: Check::NoPanic,
+                step: 0,
+                what,
+            };
+            (vec![violation], Stats::default())
+        }
+    }
 }
 
 fn describe(violation: &Violation) -> String {
@@ -90,13 +116,17 @@ pub fn run(name: &str, enforced: &[Check]) {
     let total = std::sync::Mutex::new(Stats::default());
     let started = Instant::now();
     let result = runner.run(&ops::sequence(steps), |ops| {
-        let (violations, stats) = runtime.block_on(run_sequence(&ops));
-        total.lock().unwrap_or_else(|e| e.into_inner()).add(
-            &stats,
-            &violations,
-            enforced,
-            &format!("{ops:?}"),
-        );
+        let (violations, stats) = runtime.block_on(run_caught(ops.clone()));
+        let mut sum = total.lock().unwrap_or_else(|e| e.into_inner());
+        sum.add(&stats, &violations, enforced, &format!("{ops:?}"));
+        if sum.sequences.is_multiple_of(500) {
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{name}: {} sequences in {seconds:.0} s: {:?}",
+                sum.sequences, sum.unenforced
+            );
+        }
+        drop(sum);
         match violations.iter().find(|v| enforced.contains(&v.check)) {
             Some(violation) => Err(TestCaseError::fail(describe(violation))),
             None => Ok(()),
