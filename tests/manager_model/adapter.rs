@@ -213,9 +213,13 @@ pub async fn register(handle: &ManagerHandle, path: PathBuf) -> Result<(), Refus
     send(handle, Request::Register { path }).await
 }
 
-pub async fn ensure(handle: &ManagerHandle, pack: usize) -> Result<(), Refusal> {
+/// `ensure`; `require_latest` asks for the version the server lists now.
+pub async fn ensure(
+    handle: &ManagerHandle,
+    pack: usize,
+    require_latest: bool,
+) -> Result<(), Refusal> {
     let (app, pack) = (APP.into(), PACKS[pack].id.into());
-    let require_latest = false;
     send(
         handle,
         Request::Ensure {

@@ -43,6 +43,9 @@ pub enum Check {
     RemovedEssentialBlocksDownloads,
     /// `ensure` on a paused pack resumes it.
     EnsureResumes,
+    /// `ensure(requireLatest: true)` reads the manifest first: the version the server lists
+    /// is the one listed when it returns.
+    EnsureLatestRereads,
     /// A pack ensured stays wanted until it is removed or unlisted.
     EnsureWants,
     /// The chosen language variant follows the preferred languages, falling back to the

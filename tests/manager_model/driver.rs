@@ -73,6 +73,8 @@ pub struct Run {
     watcher: tokio::task::JoinHandle<()>,
     intent: Intent,
     bundle_version: u32,
+    /// The fault the server injects now.
+    fault: Fault,
     step: usize,
     pub found: Vec<Violation>,
     pub stats: Stats,
@@ -103,6 +105,7 @@ impl Run {
             watcher,
             intent,
             bundle_version: 1,
+            fault: Fault::None,
             step: 0,
             found: Vec::new(),
             stats: Stats::default(),
@@ -139,13 +142,8 @@ impl Run {
                 self.bundle_version += 1;
                 self.register().await;
             }
-            Op::Ensure(p) => {
-                if adapter::ensure(&handle, p).await.is_ok() {
-                    self.intent.ensured.insert(p);
-                    self.intent.paused.remove(&p);
-                    self.intent.seen_paused.remove(&p);
-                }
-            }
+            Op::Ensure(p) => self.ensure(p, false).await,
+            Op::EnsureLatest(p) => self.ensure(p, true).await,
             Op::Pause(sel) => self.pause(sel).await,
             Op::Resume(sel) => {
                 let _ = adapter::resume(&handle, sel).await;
@@ -182,11 +180,38 @@ impl Run {
                 self.publish();
             }
             Op::Languages(tag) => drop(adapter::set_language(&handle, tag).await),
-            Op::Fault(fault) => self.server.set_faults(faults(fault)).unwrap(),
+            Op::Fault(fault) => {
+                self.server.set_faults(faults(fault)).unwrap();
+                self.fault = fault;
+            }
             Op::Restart => self.restart().await,
             Op::Settle => self.settle().await,
         }
         self.check().await;
+    }
+
+    /// Ensures pack `p`; with `latest` and a server that serves the manifest, the version it
+    /// lists must be the one listed when the call returns.
+    async fn ensure(&mut self, p: usize, latest: bool) {
+        if adapter::ensure(&self.handle, p, latest).await.is_err() {
+            return;
+        }
+        self.intent.ensured.insert(p);
+        self.intent.paused.remove(&p);
+        self.intent.seen_paused.remove(&p);
+        let readable = matches!(self.fault, Fault::None | Fault::Slow);
+        if latest && readable && self.intent.listing.listed[p] {
+            let seen = adapter::status(&self.handle).await;
+            let listed = seen.pack(PACKS[p].id).and_then(|s| s.listed);
+            let served = self.intent.listing.versions[p];
+            if listed != Some(served) {
+                let what = format!(
+                    "ensure({}, requireLatest) returned listing {listed:?}, the server lists {served}",
+                    PACKS[p].id
+                );
+                self.note(vec![(Check::EnsureLatestRereads, what)]);
+            }
+        }
     }
 
     /// Counts the installs the watcher saw and notes what it found; `fresh` also forgets the

@@ -47,6 +47,8 @@ pub enum Op {
     /// A new `CFBundleVersion` of the app, registered: a subsequent update.
     UpdateApp,
     Ensure(usize),
+    /// `ensure` with `requireLatest`: the manifest is read again first.
+    EnsureLatest(usize),
     Pause(Sel),
     Resume(Sel),
     Prioritize(usize, To),
@@ -101,7 +103,8 @@ pub fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         1 => Just(Op::Register),
         1 => Just(Op::UpdateApp),
-        4 => pack().prop_map(Op::Ensure),
+        3 => pack().prop_map(Op::Ensure),
+        2 => pack().prop_map(Op::EnsureLatest),
         3 => sel().prop_map(Op::Pause),
         2 => sel().prop_map(Op::Resume),
         1 => (pack(), to()).prop_map(|(p, t)| Op::Prioritize(p, t)),
