@@ -13,9 +13,8 @@ mod manager_model;
 use manager_model::checks::Check;
 
 /// The checks today's manager keeps (none of them broken in 1,000 sequences on main).
-const KEPT: [Check; 6] = [
+const KEPT: [Check; 5] = [
     Check::NoPanic,
-    Check::Settles,
     Check::NoUntrackedFiles,
     Check::OneInstallAtATime,
     Check::LaunchReady,
@@ -55,6 +54,8 @@ broken_on_main! {
         "fails on main: pack states carry no reason yet, fixed by core";
     model_a_restart_keeps_the_state: RestartKeepsState,
         "fails on main: re-reading an unchanged manifest at start-up forgets unlisted packs, fixed by core";
+    model_wanted_packs_end_installed_or_failed: Settles,
+        "fails on main (2 sequences in 500): a wanted pack ends neither installed nor failed, fixed by core";
     model_ensure_resumes_a_paused_pack: EnsureResumes,
         "fails on main: `ensure` on a paused pack leaves it paused, fixed by core";
     model_an_ensured_pack_stays_wanted: EnsureWants,
