@@ -267,3 +267,6 @@ pub fn document(seen: &Seen, intent: &mut Intent) -> Vec<(Check, String)> {
     found.extend(paused(seen, &mut intent.paused, Check::PauseIsIntent));
     found
 }
+
+#[cfg(test)]
+mod tests;
