@@ -12,10 +12,9 @@ mod manager_model;
 
 use manager_model::checks::Check;
 
-/// The checks today's manager keeps (none of them broken in 1,000 sequences on main).
-const KEPT: [Check; 5] = [
+/// The checks today's manager keeps (none of them broken in 5,000 sequences on main).
+const KEPT: [Check; 4] = [
     Check::NoPanic,
-    Check::NoUntrackedFiles,
     Check::OneInstallAtATime,
     Check::LaunchReady,
     Check::Reasons,
@@ -40,6 +39,8 @@ macro_rules! broken_on_main {
 broken_on_main! {
     model_installed_bytes_are_verified_bytes: VerifiedBytes,
         "fails on main: a pack removed while it installs is shown installed with its files gone, fixed by core";
+    model_no_files_the_manager_does_not_show: NoUntrackedFiles,
+        "fails on main (1 sequence in 5,000): an install still running at shutdown leaves files the restarted manager shows as not installed, fixed by core";
     model_a_download_seen_paused_moves_no_byte: PausedStaysPaused,
         "fails on main: a download paused while connecting goes on writing its partial file, fixed by core";
     model_a_pause_is_kept_as_intent: PauseIsIntent,
@@ -55,7 +56,7 @@ broken_on_main! {
     model_a_restart_keeps_the_state: RestartKeepsState,
         "fails on main: re-reading an unchanged manifest at start-up forgets unlisted packs, fixed by core";
     model_wanted_packs_end_installed_or_failed: Settles,
-        "fails on main (2 sequences in 500): a wanted pack ends neither installed nor failed, fixed by core";
+        "fails on main (11 sequences in 5,000): a removed pack ensured again can stay queued for good, fixed by core";
     model_ensure_resumes_a_paused_pack: EnsureResumes,
         "fails on main: `ensure` on a paused pack leaves it paused, fixed by core";
     model_an_ensured_pack_stays_wanted: EnsureWants,

@@ -11,7 +11,9 @@ use super::world::{Listing, PACKS};
 /// The facts a restart keeps, as `key → value` lines. `listing` is what the server lists:
 /// when the document before does not show it yet, the start-up fetch may change what is listed
 /// (and with it wants, order and obsolete removals), so only the app's own facts are kept.
-pub fn stable(seen: &Seen, listing: &Listing) -> BTreeMap<String, String> {
+/// `before`: a pack's installed version is a fact only while it is at rest and nothing is due
+/// (a pack at work may finish in the moment of the restart); after, it always is.
+pub fn stable(seen: &Seen, listing: &Listing, before: bool) -> BTreeMap<String, String> {
     let mut facts = BTreeMap::new();
     facts.insert("languages".into(), format!("{:?}", seen.languages));
     let Some(app) = seen.app() else {
@@ -37,7 +39,7 @@ pub fn stable(seen: &Seen, listing: &Listing) -> BTreeMap<String, String> {
         facts.insert(key("order"), pack.order.to_string());
         facts.insert(key("chosenVariant"), pack.chosen_variant.to_string());
         let at_rest = matches!(pack.state.as_str(), "idle" | "paused");
-        if at_rest && (pack.current() || !pack.wanted) {
+        if !before || (at_rest && (pack.current() || !pack.wanted)) {
             facts.insert(key("installed"), format!("{:?}", pack.installed));
         }
     }

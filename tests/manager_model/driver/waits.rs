@@ -78,8 +78,8 @@ impl Run {
         self.watcher = observe::watch_installs(&self.handle, self.installs.clone());
         let after = adapter::status(&self.handle).await;
         let lost = restart::differences(
-            &restart::stable(&before, &self.intent.listing),
-            &restart::stable(&after, &self.intent.listing),
+            &restart::stable(&before, &self.intent.listing, true),
+            &restart::stable(&after, &self.intent.listing, false),
         );
         if !lost.is_empty() {
             self.note(vec![(Check::RestartKeepsState, lost.join("; "))]);
