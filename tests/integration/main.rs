@@ -37,6 +37,7 @@ mod install;
 mod ipc;
 mod ipc_load;
 mod manager_lifecycle;
+mod manager_model;
 mod manager_policy;
 mod model_app;
 mod model_app_errors;

@@ -1,12 +1,12 @@
 //! The one place the model test speaks the manager's API: requests go out through
-//! `ManagerHandle::call`, and the status document comes back as the JSON the socket carries
+//! `ManagerHandle` (`ManagerApi`), and the status document is read as the JSON the socket carries
 //! (its documented, add-only schema), decoded here into the few facts the checks read. When the
 //! typed API lands, only this file changes.
 
 use std::path::PathBuf;
 
 use bgassets::manager::ManagerHandle;
-use bgassets::manager::api::{Move, Request, Selection};
+use bgassets::manager::api::{ManagerApi, Move, Request, Selection};
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::model::StatusUpdate;
 use serde_json::Value;
@@ -184,9 +184,10 @@ pub fn decode(document: &Value) -> Result<Seen, String> {
 /// The status document now.
 pub async fn status(handle: &ManagerHandle) -> Seen {
     let document = handle
-        .call(Request::Status)
+        .status()
         .await
         .unwrap_or_else(|e| panic!("status refused: {e}"));
+    let document = serde_json::to_value(document).expect("a status document is JSON");
     decode(&document).unwrap_or_else(|e| panic!("status document: {e}\n{document:#}"))
 }
 

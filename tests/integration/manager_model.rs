@@ -7,10 +7,10 @@
 //! The first test enforces the checks today's manager keeps. Each check it breaks has a test of
 //! its own, ignored until the manager's redesign lands, so that work can be checked against it.
 
-#[path = "manager_model/mod.rs"]
-mod manager_model;
+#[path = "manager_model/harness.rs"]
+mod harness;
 
-use manager_model::checks::Check;
+use harness::checks::Check;
 
 /// The checks today's manager keeps (none of them broken in 5,000 sequences on main).
 const KEPT: [Check; 4] = [
@@ -22,7 +22,7 @@ const KEPT: [Check; 4] = [
 
 #[test]
 fn model_sequences_keep_the_manager_s_invariants() {
-    manager_model::run("kept", &KEPT);
+    harness::run("kept", &KEPT);
 }
 
 /// One test per check today's manager breaks: random sequences enforcing that check alone.
@@ -31,7 +31,7 @@ macro_rules! broken_on_main {
         #[test]
         #[ignore = $why]
         fn $name() {
-            manager_model::run(stringify!($name), &[Check::$check]);
+            harness::run(stringify!($name), &[Check::$check]);
         }
     )*};
 }
@@ -72,8 +72,8 @@ broken_on_main! {
 #[test]
 #[ignore = "fails on main: a pack removed while it installs is shown installed with its files gone, fixed by core"]
 fn removing_a_pack_while_it_installs_leaves_it_removed() {
-    use manager_model::ops::Op::*;
-    manager_model::replay(
+    use harness::ops::Op::*;
+    harness::replay(
         "remove during install",
         &[
             Register,
@@ -91,7 +91,7 @@ fn removing_a_pack_while_it_installs_leaves_it_removed() {
 #[test]
 #[ignore = "fails on main: `ensure(requireLatest: true)` does not re-read the manifest, fixed by core"]
 fn ensure_latest_lists_a_version_published_since_the_last_check() {
-    use manager_model::ops::Op::*;
+    use harness::ops::Op::*;
     let ops = [Register, NewVersion(3), EnsureLatest(3)];
-    manager_model::replay("ensure latest", &ops, &[Check::EnsureLatestRereads], 3);
+    harness::replay("ensure latest", &ops, &[Check::EnsureLatestRereads], 3);
 }
