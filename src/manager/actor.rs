@@ -1,27 +1,43 @@
 //! The manager's one owner of state: a task that answers requests, follows the engine's events,
-//! takes the results of background work (manifest fetches, installs) and saves the state. What
-//! it does to packs is in `packs.rs`; how it shows them in `views.rs`.
+//! takes the results of background work (manifest fetches, installs) and saves the state.
+//! Requests change intent ([`super::verbs`]); [`super::apply`] plans and applies; the status
+//! document is maintained in [`super::snapshot`] and published at most ten times a second (and
+//! before any reply, so a caller sees what it changed).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::api::{ApiError, Request};
 use super::event::{ManagerEvent, ManagerEventKind};
 use super::fetch::Fetched;
+use super::installs::{InstallDone, RunningInstall};
+use super::plan::Launch;
 use super::settings::Settings;
+use super::snapshot::Views;
 use super::state::{self, ManagerState, now_ms};
+use super::view::StatusDocument;
 use super::{ManagerConfig, ManagerError};
 use crate::engine::{Engine, EngineHandle};
-use crate::model::{ErrorKind, PackError};
+use crate::model::PackError;
 use crate::store::Paths;
 use crate::store::saver::Saver;
 
 /// A reply channel for a request.
 pub(super) type Reply = oneshot::Sender<Result<serde_json::Value, ApiError>>;
+
+/// How often the state is saved at most.
+const SAVE_EVERY: Duration = Duration::from_millis(300);
+
+/// How often the status document is published at most (besides before replies).
+const PUBLISH_EVERY: Duration = Duration::from_millis(100);
+
+/// How many queued requests are answered before the document is published once for all.
+const BATCH: usize = 256;
 
 /// Who waits for a manifest check, and what they are told.
 pub(super) enum AfterFetch {
@@ -29,6 +45,8 @@ pub(super) enum AfterFetch {
     Updates(Reply),
     /// A `register`: the app's view, with its packs.
     App(String, Reply),
+    /// An `ensure` with `requireLatest`: the pack's view once the manifest was read again.
+    Ensure(String, String, Reply),
 }
 
 /// Work done off the actor that reports back to it.
@@ -37,14 +55,6 @@ pub(super) enum Internal {
     Manifests {
         results: Vec<(String, Result<Fetched, PackError>)>,
         reply: Option<AfterFetch>,
-    },
-    /// An install finished.
-    Installed {
-        app: String,
-        pack: String,
-        version: u64,
-        archive: std::path::PathBuf,
-        result: Result<crate::install::Installed, PackError>,
     },
     /// The disk has room again for an install that failed `diskFull`.
     SpaceFreed {
@@ -67,6 +77,19 @@ pub(super) struct Actor {
     pub events: broadcast::Sender<ManagerEvent>,
     pub internal: mpsc::Sender<Internal>,
     internal_receiver: Option<mpsc::Receiver<Internal>>,
+    /// Running installs, one per pack at most.
+    pub installs: HashMap<(String, String), RunningInstall>,
+    pub install_done: mpsc::UnboundedSender<InstallDone>,
+    install_receiver: Option<mpsc::UnboundedReceiver<InstallDone>>,
+    /// Each app's launch readiness as last planned.
+    pub launches: HashMap<String, Launch>,
+    /// The status document, maintained.
+    pub views: Views,
+    published: watch::Sender<Arc<StatusDocument>>,
+    /// Replies held until the document they follow is published.
+    pending: Vec<(Reply, Result<serde_json::Value, ApiError>)>,
+    /// Bytes freed by deletes since the counter was last taken.
+    pub freed: u64,
     saver: Option<Saver>,
     pub dirty: bool,
 }
@@ -77,6 +100,7 @@ impl Actor {
         settings: Settings,
         engine: Engine,
         events: broadcast::Sender<ManagerEvent>,
+        published: watch::Sender<Arc<StatusDocument>>,
     ) -> Result<Self, ManagerError> {
         let paths = config.paths.clone();
         let client = manifest_client(&config)?;
@@ -86,6 +110,7 @@ impl Actor {
             settings.languages.clone()
         };
         let (internal, internal_receiver) = mpsc::channel(64);
+        let (install_done, install_receiver) = mpsc::unbounded_channel();
         Ok(Self {
             state: state::load(&paths.state_file()),
             saver: Some(Saver::start(paths.state_file())),
@@ -99,6 +124,14 @@ impl Actor {
             events,
             internal,
             internal_receiver: Some(internal_receiver),
+            installs: HashMap::new(),
+            install_done,
+            install_receiver: Some(install_receiver),
+            launches: HashMap::new(),
+            views: Views::default(),
+            published,
+            pending: Vec::new(),
+            freed: 0,
             dirty: false,
         })
     }
@@ -108,7 +141,9 @@ impl Actor {
         mut calls: mpsc::Receiver<super::Call>,
         shutdown: CancellationToken,
     ) {
-        let Some(mut internal) = self.internal_receiver.take() else {
+        let (Some(mut internal), Some(mut installed)) =
+            (self.internal_receiver.take(), self.install_receiver.take())
+        else {
             return;
         };
         let mut engine_events = self.downloads.subscribe();
@@ -123,21 +158,42 @@ impl Actor {
         let mut updates = tokio::time::interval_at(start + update_every, update_every);
         let scan_every = self.config.watch_interval.max(Duration::from_millis(100));
         let mut scans = tokio::time::interval_at(start + scan_every, scan_every);
+        let mut saves = tokio::time::interval(SAVE_EVERY);
+        let mut publishes = tokio::time::interval(PUBLISH_EVERY);
+        for timer in [&mut saves, &mut publishes, &mut updates, &mut scans] {
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        }
+        self.publish();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some((request, reply)) = calls.recv() => self.answer(request, reply).await,
+                Some((request, reply)) = calls.recv() => {
+                    self.answer(request, reply).await;
+                    for _ in 1..BATCH {
+                        let Ok((request, reply)) = calls.try_recv() else { break };
+                        self.answer(request, reply).await;
+                    }
+                }
                 event = engine_events.recv() => match event {
                     Ok(event) => self.on_download_event(event).await,
-                    Err(broadcast::error::RecvError::Lagged(_)) => self.resync_activity().await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.resync().await,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 Some(work) = internal.recv() => self.on_internal(work).await,
+                Some(done) = installed.recv() => self.on_installed(done).await,
                 _ = updates.tick() => self.start_update_check(None, None),
                 _ = scans.tick() => self.scan_watched_folders().await,
+                _ = saves.tick() => self.save_if_dirty(),
+                _ = publishes.tick() => self.publish(),
             }
-            self.save_if_dirty();
+            if !self.pending.is_empty() {
+                self.publish();
+                for (reply, result) in self.pending.drain(..) {
+                    let _ = reply.send(result);
+                }
+            }
         }
+        self.finish_installs().await;
         self.save_if_dirty();
         if let Some(saver) = self.saver.take() {
             saver.finish().await;
@@ -157,12 +213,39 @@ impl Actor {
         });
     }
 
+    /// Answers `reply` once the document that follows this change is published.
+    pub fn reply_later(&mut self, reply: Reply, result: Result<serde_json::Value, ApiError>) {
+        self.pending.push((reply, result));
+    }
+
+    /// Publishes the status document if something changed since the last time.
+    pub fn publish(&mut self) {
+        let sources = super::snapshot::Sources {
+            state: &self.state,
+            paths: &self.paths,
+            launches: &self.launches,
+            limits: self.settings.limits,
+            languages: &self.languages,
+        };
+        if let Some(document) = self.views.publish(&sources) {
+            self.published.send_replace(Arc::new(document));
+        }
+    }
+
+    /// The document last published.
+    pub fn published_document(&self) -> Arc<StatusDocument> {
+        self.published.borrow().clone()
+    }
+
+    /// Saves the state (compact JSON) if it changed; at most every [`SAVE_EVERY`].
     fn save_if_dirty(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        if let (Some(saver), Ok(text)) = (&self.saver, serde_json::to_string_pretty(&self.state)) {
-            saver.save(text);
+        match (&self.saver, serde_json::to_string(&self.state)) {
+            (Some(saver), Ok(text)) => saver.save(text),
+            (_, Err(error)) => tracing::error!("cannot write the manager's state: {error}"),
+            (None, _) => {}
         }
     }
 
@@ -175,6 +258,23 @@ impl Actor {
                 return;
             }
             self.start_update_check(app, Some(AfterFetch::Updates(reply)));
+            return;
+        }
+        if let Request::Ensure {
+            app,
+            pack,
+            require_latest: true,
+        } = request
+        {
+            // `requireLatest`: the manifest is read again first.
+            if self.state.apps.contains_key(&app) {
+                self.start_update_check(
+                    Some(app.clone()),
+                    Some(AfterFetch::Ensure(app, pack, reply)),
+                );
+            } else {
+                let _ = reply.send(Err(ApiError::app_not_found(&app)));
+            }
             return;
         }
         if let Request::Register { path } = request {
@@ -190,88 +290,7 @@ impl Actor {
             return;
         }
         let result = self.handle(request).await;
-        let _ = reply.send(result);
-    }
-
-    async fn handle(&mut self, request: Request) -> Result<serde_json::Value, ApiError> {
-        let json = |value: Result<serde_json::Value, serde_json::Error>| {
-            value.map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()))
-        };
-        match request {
-            Request::Status => json(serde_json::to_value(self.document().await)),
-            Request::AllAssetPacks { app } => {
-                let document = self.document().await;
-                let view = document
-                    .app(&app)
-                    .ok_or_else(|| ApiError::app_not_found(&app))?;
-                json(serde_json::to_value(&view.packs))
-            }
-            Request::AssetPack { app, pack } => {
-                let document = self.document().await;
-                let view = document
-                    .pack(&app, &pack)
-                    .ok_or_else(|| ApiError::pack_not_found(&app, &pack))?;
-                json(serde_json::to_value(view))
-            }
-            Request::Register { .. } => Ok(serde_json::Value::Null),
-            Request::Unregister { app } => Ok(self.unregister(&app).await?.into()),
-            Request::Ensure {
-                app,
-                pack,
-                require_latest,
-            } => {
-                self.ensure(&app, &pack, require_latest).await?;
-                let document = self.document().await;
-                json(serde_json::to_value(document.pack(&app, &pack)))
-            }
-            Request::Pause { selection } => Ok(self.pause(&selection).await?.into()),
-            Request::Resume { selection } => Ok(self.resume(&selection).await?.into()),
-            Request::Prioritize { app, pack, to } => {
-                self.prioritize(&app, &pack, to).await?;
-                Ok(serde_json::Value::Null)
-            }
-            Request::Remove { app, pack } => Ok(self.remove(&app, &pack, true).await?.into()),
-            Request::SetLimits { limits } => {
-                self.settings.limits = limits.apply(self.settings.limits);
-                self.downloads
-                    .set_limits(self.settings.limits)
-                    .await
-                    .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
-                self.settings.save(&self.paths.settings_file());
-                self.emit("", None, ManagerEventKind::Changed);
-                json(serde_json::to_value(self.settings.limits))
-            }
-            Request::SetLanguages { languages } => {
-                self.settings.languages = languages.clone();
-                self.languages = if languages.is_empty() {
-                    super::languages::from_environment()
-                } else {
-                    languages
-                };
-                self.settings.save(&self.paths.settings_file());
-                let apps: Vec<String> = self.state.apps.keys().cloned().collect();
-                for app in apps {
-                    self.reconcile(&app).await;
-                }
-                self.emit("", None, ManagerEventKind::Changed);
-                json(serde_json::to_value(&self.languages))
-            }
-            Request::FilePath { app, pack, path } => {
-                let (container, folder) = self.pack_location(&app, &pack)?;
-                let resolved =
-                    crate::install::resolve(&container, &folder, &path).map_err(|e| {
-                        match e.kind() {
-                            ErrorKind::FileNotFound => ApiError::new(
-                                ErrorKind::FileNotFound,
-                                format!("file `{path}` not found in asset pack `{pack}`"),
-                            ),
-                            kind => ApiError::new(kind, e.to_string()),
-                        }
-                    })?;
-                Ok(resolved.display().to_string().into())
-            }
-            Request::CheckUpdates { .. } => Ok(serde_json::Value::Null),
-        }
+        self.reply_later(reply, result);
     }
 
     /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
@@ -304,43 +323,31 @@ impl Actor {
     async fn on_internal(&mut self, work: Internal) {
         match work {
             Internal::Manifests { results, reply } => {
-                let mut updating = Vec::new();
-                let mut removed = Vec::new();
+                let mut found = super::updates::UpdatesFound::default();
                 for (app, result) in results {
-                    let (u, r) = self.apply_manifest(&app, result).await;
-                    updating.extend(u);
-                    removed.extend(r);
+                    let more = self.apply_manifest(&app, result).await;
+                    found.updating.extend(more.updating);
+                    found.removed.extend(more.removed);
                 }
                 match reply {
                     Some(AfterFetch::Updates(reply)) => {
-                        let result =
-                            serde_json::json!({ "updating": updating, "removed": removed });
-                        let _ = reply.send(Ok(result));
+                        let value = super::answer::to_json(&found);
+                        self.reply_later(reply, value);
                     }
                     Some(AfterFetch::App(app, reply)) => {
-                        let document = self.document().await;
-                        let view = serde_json::to_value(document.app(&app))
-                            .map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()));
-                        let _ = reply.send(view);
+                        let value = self.app_view(&app).and_then(|v| super::answer::to_json(&v));
+                        self.reply_later(reply, value);
+                    }
+                    Some(AfterFetch::Ensure(app, pack, reply)) => {
+                        let value = self
+                            .ensure(&app, &pack)
+                            .await
+                            .and_then(|v| super::answer::to_json(&v));
+                        self.reply_later(reply, value);
                     }
                     None => {}
                 }
             }
-            Internal::Installed {
-                app,
-                pack,
-                version,
-                archive,
-                result,
-            } => match result {
-                Err(error) if super::space::waits_for_space(&error) => {
-                    self.wait_for_space(&app, &pack, version, error).await
-                }
-                result => {
-                    self.finish_install(&app, &pack, version, &archive, result)
-                        .await
-                }
-            },
             Internal::SpaceFreed { app, pack, version } => {
                 self.on_space_freed(&app, &pack, version).await
             }
@@ -351,7 +358,7 @@ impl Actor {
     async fn scan_watched_folders(&mut self) {
         let mut folders = vec![self.paths.apps_dir()];
         folders.extend(self.settings.watched_folders.iter().cloned());
-        let known: BTreeMap<std::path::PathBuf, String> = self
+        let known: std::collections::BTreeMap<PathBuf, String> = self
             .state
             .apps
             .values()

@@ -1,0 +1,134 @@
+//! Answering requests: the one match from [`Request`] to the verb that serves it, each verb a
+//! function with a typed result turned into JSON only here. Reads come from the maintained
+//! views. Part of the actor.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::actor::Actor;
+use super::api::{ApiError, LimitsPatch, Request};
+use super::event::ManagerEventKind;
+use super::snapshot::Sources;
+use super::view::{AppView, PackView};
+use crate::engine::Limits;
+use crate::model::{ErrorKind, PackId};
+
+/// A typed result as the socket carries it.
+pub fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::new(ErrorKind::Io, e.to_string()))
+}
+
+impl Actor {
+    /// Serves one request (`register`, `checkUpdates` and `ensure` with `requireLatest` wait
+    /// for a manifest and are answered in `actor.rs`).
+    pub async fn handle(&mut self, request: Request) -> Result<serde_json::Value, ApiError> {
+        match request {
+            Request::Status => {
+                self.publish();
+                to_json(&*self.published_document())
+            }
+            Request::AllAssetPacks { app } => to_json(&self.app_view(&app)?.packs),
+            Request::AssetPack { app, pack } => to_json(&self.pack_view(&app, &pack)?),
+            Request::Register { .. } | Request::CheckUpdates { .. } => Ok(serde_json::Value::Null),
+            Request::Unregister { app } => to_json(&self.unregister(&app).await?),
+            Request::Ensure { app, pack, .. } => to_json(&self.ensure(&app, &pack).await?),
+            Request::Pause { selection } => to_json(&self.pause(&selection).await?),
+            Request::Resume { selection } => to_json(&self.resume(&selection).await?),
+            Request::Prioritize { app, pack, to } => {
+                self.prioritize(&app, &pack, to).await?;
+                Ok(serde_json::Value::Null)
+            }
+            Request::Remove { app, pack } => to_json(&self.remove(&app, &pack).await?),
+            Request::SetLimits { limits } => to_json(&self.set_limits(limits).await?),
+            Request::SetLanguages { languages } => to_json(&self.set_languages(languages).await),
+            Request::FilePath { app, pack, path } => to_json(&self.file_path(&app, &pack, &path)?),
+        }
+    }
+
+    /// The view of `app`.
+    pub fn app_view(&mut self, app: &str) -> Result<AppView, ApiError> {
+        let sources = Sources {
+            state: &self.state,
+            paths: &self.paths,
+            launches: &self.launches,
+            limits: self.settings.limits,
+            languages: &self.languages,
+        };
+        self.views
+            .app(&sources, app)
+            .ok_or_else(|| ApiError::app_not_found(app))
+    }
+
+    /// The view of `pack` of `app`.
+    pub fn pack_view(&mut self, app: &str, pack: &str) -> Result<PackView, ApiError> {
+        self.known_pack(app, pack)?;
+        let sources = Sources {
+            state: &self.state,
+            paths: &self.paths,
+            launches: &self.launches,
+            limits: self.settings.limits,
+            languages: &self.languages,
+        };
+        self.views
+            .pack(&sources, app, pack)
+            .ok_or_else(|| ApiError::pack_not_found(app, pack))
+    }
+
+    async fn set_limits(&mut self, patch: LimitsPatch) -> Result<Limits, ApiError> {
+        self.settings.limits = patch.apply(self.settings.limits);
+        self.downloads
+            .set_limits(self.settings.limits)
+            .await
+            .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
+        self.settings.save(&self.paths.settings_file());
+        self.views.all_changed(&self.state);
+        self.emit("", None, ManagerEventKind::Changed);
+        Ok(self.settings.limits)
+    }
+
+    async fn set_languages(&mut self, languages: Vec<String>) -> Vec<String> {
+        self.settings.languages = languages.clone();
+        self.languages = if languages.is_empty() {
+            super::languages::from_environment()
+        } else {
+            languages
+        };
+        self.settings.save(&self.paths.settings_file());
+        self.views.all_changed(&self.state);
+        let apps: Vec<String> = self.state.apps.keys().cloned().collect();
+        for app in apps {
+            self.replan(&app, None).await;
+        }
+        self.emit("", None, ManagerEventKind::Changed);
+        self.languages.clone()
+    }
+
+    fn file_path(&self, app: &str, pack: &str, path: &str) -> Result<PathBuf, ApiError> {
+        let (container, folder) = self.pack_location(app, pack)?;
+        crate::install::resolve(&container, &folder, path).map_err(|e| match e.kind() {
+            ErrorKind::FileNotFound => ApiError::new(
+                ErrorKind::FileNotFound,
+                format!("file `{path}` not found in asset pack `{pack}`"),
+            ),
+            kind => ApiError::new(kind, e.to_string()),
+        })
+    }
+
+    /// The app's container and the pack's folder in it.
+    pub fn pack_location(&self, app: &str, pack: &str) -> Result<(PathBuf, String), ApiError> {
+        let record = self
+            .state
+            .apps
+            .get(app)
+            .ok_or_else(|| ApiError::app_not_found(app))?;
+        let id = PackId::parse(pack).map_err(|_| ApiError::pack_not_found(app, pack))?;
+        if !record.packs.contains_key(pack) {
+            return Err(ApiError::pack_not_found(app, pack));
+        }
+        Ok((
+            self.paths.container(record.app.container_name()),
+            id.folder_name(),
+        ))
+    }
+}
