@@ -88,6 +88,11 @@ pub(super) struct Actor {
     published: watch::Sender<Arc<StatusDocument>>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<serde_json::Value, ApiError>)>,
+    /// Events held until the document that shows them is published.
+    outbox: Vec<ManagerEvent>,
+    /// Whether the outbox holds an event a reader may follow with a status request (anything
+    /// but progress).
+    outbox_urgent: bool,
     /// Bytes freed by deletes since the counter was last taken.
     pub freed: u64,
     saver: Option<Saver>,
@@ -131,6 +136,8 @@ impl Actor {
             views: Views::default(),
             published,
             pending: Vec::new(),
+            outbox: Vec::new(),
+            outbox_urgent: false,
             freed: 0,
             dirty: false,
         })
@@ -163,6 +170,8 @@ impl Actor {
         for timer in [&mut saves, &mut publishes, &mut updates, &mut scans] {
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
+        self.views.touch();
+        self.flush();
         self.publish();
         loop {
             tokio::select! {
@@ -186,14 +195,10 @@ impl Actor {
                 _ = saves.tick() => self.save_if_dirty(),
                 _ = publishes.tick() => self.publish(),
             }
-            if !self.pending.is_empty() {
-                self.publish();
-                for (reply, result) in self.pending.drain(..) {
-                    let _ = reply.send(result);
-                }
-            }
+            self.flush();
         }
         self.finish_installs().await;
+        self.flush();
         self.save_if_dirty();
         if let Some(saver) = self.saver.take() {
             saver.finish().await;
@@ -203,14 +208,36 @@ impl Actor {
         }
     }
 
-    /// Sends an event to every observer.
-    pub fn emit(&self, app: &str, pack: Option<&str>, kind: ManagerEventKind) {
-        let _ = self.events.send(ManagerEvent {
+    /// Tells every observer, once the document that shows the change is published (progress
+    /// goes out at once: the next publication shows it).
+    pub fn emit(&mut self, app: &str, pack: Option<&str>, kind: ManagerEventKind) {
+        let progress = matches!(
+            kind,
+            ManagerEventKind::Status {
+                update: crate::model::StatusUpdate::Downloading { .. }
+            }
+        );
+        self.outbox_urgent |= !progress;
+        self.outbox.push(ManagerEvent {
             at_ms: now_ms(),
             app: app.to_string(),
             pack: pack.map(str::to_string),
             kind,
         });
+    }
+
+    /// Publishes what changed if a reply or an event waits on it, then sends the replies and
+    /// the events.
+    fn flush(&mut self) {
+        if !self.pending.is_empty() || std::mem::take(&mut self.outbox_urgent) {
+            self.publish();
+        }
+        for (reply, result) in self.pending.drain(..) {
+            let _ = reply.send(result);
+        }
+        for event in self.outbox.drain(..) {
+            let _ = self.events.send(event);
+        }
     }
 
     /// Answers `reply` once the document that follows this change is published.

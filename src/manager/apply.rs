@@ -41,10 +41,12 @@ impl Actor {
             for (pack, planned) in plans {
                 if let Some(entry) = self.pack_mut(app, &pack)
                     && (entry.live.activity != planned.activity
-                        || entry.live.reason != planned.reason)
+                        || entry.live.reason != planned.reason
+                        || entry.live.wanted != planned.wanted)
                 {
                     entry.live.activity = planned.activity;
                     entry.live.reason = planned.reason;
+                    entry.live.wanted = planned.wanted;
                     self.views.pack_changed(app, &pack);
                 }
                 let mut changed = false;
@@ -157,7 +159,7 @@ impl Actor {
             }
             Action::Fail { pack, error } => {
                 self.fail(app, &pack, error);
-                false
+                true // launch readiness and the packs behind essentials follow
             }
         }
     }

@@ -51,6 +51,11 @@ impl Views {
         self.changed = true;
     }
 
+    /// The next [`Self::publish`] publishes even if nothing changed (the first one).
+    pub fn touch(&mut self) {
+        self.changed = true;
+    }
+
     /// Everything changed (limits, languages).
     pub fn all_changed(&mut self, state: &ManagerState) {
         for app in state.apps.keys() {
@@ -275,7 +280,7 @@ fn pack_view(
         localization_group: listed.and_then(|l| l.localization_group.clone()),
         chosen_variant: listed
             .is_some_and(|l| l.localization_group.is_some() && is_chosen(l, choices)),
-        wanted: pack.intent.wanted.is_some(),
+        wanted: pack.live.wanted,
         paused: sources.state.is_paused(record, pack),
         order,
         user_info: listed.and_then(|l| l.user_info.clone()),

@@ -192,18 +192,25 @@ pub async fn until(
     done: impl Fn(&StatusDocument) -> bool,
 ) -> StatusDocument {
     let mut events = handle.subscribe();
+    let last = std::sync::Mutex::new(None);
     let wait = async {
         loop {
             let document = handle.status().await.unwrap();
             if done(&document) {
                 return document;
             }
+            *last.lock().unwrap() = Some(document);
             let _ = tokio::time::timeout(Duration::from_millis(500), events.recv()).await;
         }
     };
     tokio::time::timeout(Duration::from_secs(20), wait)
         .await
-        .unwrap_or_else(|_| panic!("not {what} within 20 s"))
+        .unwrap_or_else(|_| {
+            panic!(
+                "not {what} within 20 s; last seen: {:#?}",
+                last.lock().unwrap()
+            )
+        })
 }
 
 /// The pack's view.

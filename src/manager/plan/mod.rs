@@ -62,6 +62,9 @@ pub struct PackPlan {
     pub activity: Activity,
     /// Why, in a sentence for people.
     pub reason: String,
+    /// Whether the pack is to be installed (its intent resolved: a language group's chosen
+    /// variant, not the others).
+    pub wanted: bool,
 }
 
 /// The input for one app: its record (intent, observation, live state) and the manager's
@@ -103,6 +106,12 @@ pub fn plan(input: &Input, packs: Option<&[String]>) -> (Launch, Vec<(String, Pa
 
 /// Plans one pack.
 pub fn plan_pack(input: &Input, context: &Context, id: &str, pack: &PackRecord) -> PackPlan {
+    let mut planned = decide(input, context, id, pack);
+    planned.wanted = context.want(id, pack).keep;
+    planned
+}
+
+fn decide(input: &Input, context: &Context, id: &str, pack: &PackRecord) -> PackPlan {
     let mut actions = Vec::new();
     let installed = pack.observed.installed.as_ref().map(|i| i.version);
     let mirror = pack.live.download.as_ref();
@@ -127,6 +136,7 @@ pub fn plan_pack(input: &Input, context: &Context, id: &str, pack: &PackRecord) 
             None => (Activity::Idle, shown::unlisted()),
         };
         return PackPlan {
+            wanted: false,
             actions,
             activity,
             reason,
@@ -138,6 +148,7 @@ pub fn plan_pack(input: &Input, context: &Context, id: &str, pack: &PackRecord) 
             actions.push(Action::CancelInstall { pack: id.into() });
         }
         return PackPlan {
+            wanted: false,
             actions,
             activity: Activity::Installing,
             reason: shown::installing(version, !want.keep),
@@ -156,6 +167,7 @@ pub fn plan_pack(input: &Input, context: &Context, id: &str, pack: &PackRecord) 
             None => want.why_not.clone(),
         };
         return PackPlan {
+            wanted: false,
             actions,
             activity: Activity::Idle,
             reason,
@@ -169,6 +181,7 @@ pub fn plan_pack(input: &Input, context: &Context, id: &str, pack: &PackRecord) 
             actions.push(Action::Cancel(m.key.clone()));
         }
         return PackPlan {
+            wanted: false,
             actions,
             activity: Activity::Failed {
                 error: error.clone(),
@@ -191,6 +204,7 @@ pub fn plan_pack(input: &Input, context: &Context, id: &str, pack: &PackRecord) 
             // A newer version than the manifest lists (the manifest that listed it was not
             // saved before a crash): kept, not cancelled, until the next manifest check.
             PackPlan {
+                wanted: false,
                 actions,
                 activity: Activity::Queued,
                 reason: shown::newer_than_listed(m.key.version, key.version),
@@ -245,6 +259,7 @@ fn begin(
         }
     };
     PackPlan {
+        wanted: false,
         actions,
         activity,
         reason,
@@ -354,6 +369,7 @@ fn follow(
         ),
     };
     PackPlan {
+        wanted: false,
         actions: std::mem::take(actions),
         activity,
         reason,

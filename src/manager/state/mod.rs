@@ -199,6 +199,8 @@ pub struct Live {
     pub activity: Activity,
     /// Why, in a sentence.
     pub reason: String,
+    /// Whether it is to be installed, as the plan resolved its intent.
+    pub wanted: bool,
 }
 
 /// An installed version of a pack.
