@@ -5,14 +5,13 @@
 //! before any reply, so a caller sees what it changed).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::api::{ApiError, Request};
+use super::api::ApiError;
 use super::event::{ManagerEvent, ManagerEventKind};
 use super::fetch::Fetched;
 use super::installs::{InstallDone, RunningInstall};
@@ -56,6 +55,8 @@ pub(super) enum Internal {
         results: Vec<(String, Result<Fetched, PackError>)>,
         reply: Option<AfterFetch>,
     },
+    /// Plan `pack` of `app` again (an engine download was still winding down).
+    Replan { app: String, pack: String },
     /// The disk has room again for an install that failed `diskFull`.
     SpaceFreed {
         app: String,
@@ -81,6 +82,8 @@ pub(super) struct Actor {
     pub installs: HashMap<(String, String), RunningInstall>,
     pub install_done: mpsc::UnboundedSender<InstallDone>,
     install_receiver: Option<mpsc::UnboundedReceiver<InstallDone>>,
+    /// Downloads the engine has for packs the state does not list yet, by (app, pack).
+    pub unclaimed: HashMap<(String, String), super::mirror::Mirror>,
     /// Each app's launch readiness as last planned.
     pub launches: HashMap<String, Launch>,
     /// The status document, maintained.
@@ -108,7 +111,7 @@ impl Actor {
         published: watch::Sender<Arc<StatusDocument>>,
     ) -> Result<Self, ManagerError> {
         let paths = config.paths.clone();
-        let client = manifest_client(&config)?;
+        let client = super::checks::manifest_client(&config)?;
         let languages = if settings.languages.is_empty() {
             super::languages::from_environment()
         } else {
@@ -132,6 +135,7 @@ impl Actor {
             installs: HashMap::new(),
             install_done,
             install_receiver: Some(install_receiver),
+            unclaimed: HashMap::new(),
             launches: HashMap::new(),
             views: Views::default(),
             published,
@@ -275,161 +279,4 @@ impl Actor {
             (None, _) => {}
         }
     }
-
-    async fn answer(&mut self, request: Request, reply: Reply) {
-        if let Request::CheckUpdates { app } = request {
-            if let Some(app) = &app
-                && !self.state.apps.contains_key(app)
-            {
-                let _ = reply.send(Err(ApiError::app_not_found(app)));
-                return;
-            }
-            self.start_update_check(app, Some(AfterFetch::Updates(reply)));
-            return;
-        }
-        if let Request::Ensure {
-            app,
-            pack,
-            require_latest: true,
-        } = request
-        {
-            // `requireLatest`: the manifest is read again first.
-            if self.state.apps.contains_key(&app) {
-                self.start_update_check(
-                    Some(app.clone()),
-                    Some(AfterFetch::Ensure(app, pack, reply)),
-                );
-            } else {
-                let _ = reply.send(Err(ApiError::app_not_found(&app)));
-            }
-            return;
-        }
-        if let Request::Register { path } = request {
-            // The answer waits for the manifest, so it lists the app's packs.
-            match self.register(&path).await {
-                Ok(app) => {
-                    self.start_update_check(Some(app.clone()), Some(AfterFetch::App(app, reply)))
-                }
-                Err(error) => {
-                    let _ = reply.send(Err(error));
-                }
-            }
-            return;
-        }
-        let result = self.handle(request).await;
-        self.reply_later(reply, result);
-    }
-
-    /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
-    pub fn start_update_check(&mut self, app: Option<String>, reply: Option<AfterFetch>) {
-        let targets: Vec<(String, crate::model::App, Option<String>, PathBuf)> = self
-            .state
-            .apps
-            .iter()
-            .filter(|(id, _)| app.as_ref().is_none_or(|a| a == *id))
-            .map(|(id, record)| {
-                let cache = self.paths.manifest_cache(&record.app.bundle_id);
-                let etag = record.manifest_etag.clone();
-                (id.clone(), record.app.clone(), etag, cache)
-            })
-            .collect();
-        let client = self.client.clone();
-        let internal = self.internal.clone();
-        let insecure = self.config.insecure_hosts.clone();
-        tokio::spawn(async move {
-            let mut results = Vec::new();
-            for (id, app, etag, cache) in targets {
-                let result =
-                    super::fetch::fetch(&client, &app, etag.as_deref(), &cache, &insecure).await;
-                results.push((id, result));
-            }
-            let _ = internal.send(Internal::Manifests { results, reply }).await;
-        });
-    }
-
-    async fn on_internal(&mut self, work: Internal) {
-        match work {
-            Internal::Manifests { results, reply } => {
-                let mut found = super::updates::UpdatesFound::default();
-                for (app, result) in results {
-                    let more = self.apply_manifest(&app, result).await;
-                    found.updating.extend(more.updating);
-                    found.removed.extend(more.removed);
-                }
-                match reply {
-                    Some(AfterFetch::Updates(reply)) => {
-                        let value = super::answer::to_json(&found);
-                        self.reply_later(reply, value);
-                    }
-                    Some(AfterFetch::App(app, reply)) => {
-                        let value = self.app_view(&app).and_then(|v| super::answer::to_json(&v));
-                        self.reply_later(reply, value);
-                    }
-                    Some(AfterFetch::Ensure(app, pack, reply)) => {
-                        let value = self
-                            .ensure(&app, &pack)
-                            .await
-                            .and_then(|v| super::answer::to_json(&v));
-                        self.reply_later(reply, value);
-                    }
-                    None => {}
-                }
-            }
-            Internal::SpaceFreed { app, pack, version } => {
-                self.on_space_freed(&app, &pack, version).await
-            }
-        }
-    }
-
-    /// Registers apps found in watched folders (new ones, and ones whose version changed).
-    async fn scan_watched_folders(&mut self) {
-        let mut folders = vec![self.paths.apps_dir()];
-        folders.extend(self.settings.watched_folders.iter().cloned());
-        let known: std::collections::BTreeMap<PathBuf, String> = self
-            .state
-            .apps
-            .values()
-            .map(|r| (r.source.clone(), r.app.bundle_version.clone()))
-            .collect();
-        for folder in folders {
-            for path in super::registry::scan(&folder) {
-                let Ok((app, plist, _)) = super::registry::read_app(&path) else {
-                    continue;
-                };
-                if known.get(&plist) == Some(&app.bundle_version) {
-                    continue;
-                }
-                match self.register(&path).await {
-                    Ok(app) => self.start_update_check(Some(app), None),
-                    Err(error) => tracing::warn!(
-                        "cannot register {} from a watched folder: {error}",
-                        path.display()
-                    ),
-                }
-            }
-        }
-    }
-}
-
-/// The HTTP client for manifests: redirects followed by hand (each host checked).
-fn manifest_client(config: &ManagerConfig) -> Result<reqwest::Client, ManagerError> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.retry.connect_timeout);
-    for path in &config.extra_root_certificates {
-        let pem = std::fs::read(path).map_err(|source| ManagerError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| ManagerError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder.build().map_err(|e| ManagerError::Io {
-        path: config.paths.config_dir().to_path_buf(),
-        source: std::io::Error::other(e),
-    })
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::actor::Actor;
+use super::actor::{Actor, AfterFetch, Reply};
 use super::api::{ApiError, LimitsPatch, Request};
 use super::event::ManagerEventKind;
 use super::snapshot::Sources;
@@ -20,6 +20,51 @@ pub fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ApiError> {
 }
 
 impl Actor {
+    /// Serves `request`, or starts what it waits for (a manifest check).
+    pub(super) async fn answer(&mut self, request: Request, reply: Reply) {
+        if let Request::CheckUpdates { app } = request {
+            if let Some(app) = &app
+                && !self.state.apps.contains_key(app)
+            {
+                let _ = reply.send(Err(ApiError::app_not_found(app)));
+                return;
+            }
+            self.start_update_check(app, Some(AfterFetch::Updates(reply)));
+            return;
+        }
+        if let Request::Ensure {
+            app,
+            pack,
+            require_latest: true,
+        } = request
+        {
+            // `requireLatest`: the manifest is read again first.
+            if self.state.apps.contains_key(&app) {
+                self.start_update_check(
+                    Some(app.clone()),
+                    Some(AfterFetch::Ensure(app, pack, reply)),
+                );
+            } else {
+                let _ = reply.send(Err(ApiError::app_not_found(&app)));
+            }
+            return;
+        }
+        if let Request::Register { path } = request {
+            // The answer waits for the manifest, so it lists the app's packs.
+            match self.register(&path).await {
+                Ok(app) => {
+                    self.start_update_check(Some(app.clone()), Some(AfterFetch::App(app, reply)))
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                }
+            }
+            return;
+        }
+        let result = self.handle(request).await;
+        self.reply_later(reply, result);
+    }
+
     /// Serves one request (`register`, `checkUpdates` and `ensure` with `requireLatest` wait
     /// for a manifest and are answered in `actor.rs`).
     pub async fn handle(&mut self, request: Request) -> Result<serde_json::Value, ApiError> {

@@ -39,6 +39,9 @@ impl Actor {
             }
             let mut again = Vec::new();
             for (pack, planned) in plans {
+                if !planned.actions.is_empty() {
+                    tracing::debug!(app, pack, actions = ?planned.actions, reason = planned.reason, "plan");
+                }
                 if let Some(entry) = self.pack_mut(app, &pack)
                     && (entry.live.activity != planned.activity
                         || entry.live.reason != planned.reason
@@ -200,7 +203,11 @@ impl Actor {
         };
         let partial = request.partial_path();
         match self.downloads.enqueue(request).await {
-            Ok(()) | Err(engine::EngineError::AlreadyScheduled(_)) => {
+            Err(engine::EngineError::AlreadyScheduled(_)) => {
+                self.adopt_scheduled(&key).await;
+                false
+            }
+            Ok(()) => {
                 let mut mirror = Mirror::queued(key.clone(), url, partial, listed.download_size);
                 mirror.priority = entry.intent.priority;
                 if let Some(pack) = self.pack_mut(&key.app, &key.pack) {
@@ -221,6 +228,33 @@ impl Actor {
                 self.fail(&key.app, &key.pack, error);
                 true
             }
+        }
+    }
+
+    /// The engine already has `key` (a download the manager did not follow, or one still
+    /// winding down after a cancel): its state is read from the engine, and a cancelled one is
+    /// planned again a moment later, once its worker has stopped.
+    async fn adopt_scheduled(&mut self, key: &DownloadKey) {
+        let found = self.downloads.snapshot().await.ok().and_then(|snapshot| {
+            snapshot
+                .get(&key.id())
+                .map(|download| Mirror::of(key.clone(), download))
+        });
+        let cancelled = found
+            .as_ref()
+            .is_none_or(|m| m.state == DownloadState::Cancelled);
+        if let Some(entry) = self.pack_mut(&key.app, &key.pack) {
+            entry.live.download = found.filter(|_| !cancelled);
+        }
+        if cancelled {
+            let internal = self.internal.clone();
+            let (app, pack) = (key.app.clone(), key.pack.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                let _ = internal
+                    .send(super::actor::Internal::Replan { app, pack })
+                    .await;
+            });
         }
     }
 

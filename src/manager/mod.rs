@@ -28,6 +28,7 @@ mod answer;
 pub mod api;
 mod apply;
 mod apps;
+mod checks;
 pub mod demo;
 pub mod event;
 pub mod fetch;

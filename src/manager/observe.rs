@@ -15,6 +15,15 @@ impl Actor {
         let Ok(key) = event.id.parse::<DownloadKey>() else {
             return; // not a managed download
         };
+        if !matches!(event.kind, EventKind::Progress { .. }) {
+            tracing::debug!(download = %key, kind = ?event.kind, "engine");
+        }
+        if let Some(unclaimed) = self.unclaimed.get_mut(&(key.app.clone(), key.pack.clone()))
+            && unclaimed.key == key
+        {
+            unclaimed.apply(&event.kind); // a pack the state does not list yet
+            return;
+        }
         let Some(entry) = self.pack_mut(&key.app, &key.pack) else {
             return;
         };
@@ -106,6 +115,28 @@ impl Actor {
             .await;
     }
 
+    /// Gives the packs of `app` the engine's downloads that were waiting for a manifest to list
+    /// them.
+    pub fn claim_downloads(&mut self, app: &str) {
+        let slots: Vec<(String, String)> = self
+            .unclaimed
+            .keys()
+            .filter(|(a, _)| a == app)
+            .cloned()
+            .collect();
+        for slot in slots {
+            let listed = self
+                .pack_mut(&slot.0, &slot.1)
+                .is_some_and(|p| p.observed.listed.is_some() && p.live.download.is_none());
+            if listed
+                && let Some(mirror) = self.unclaimed.remove(&slot)
+                && let Some(entry) = self.pack_mut(&slot.0, &slot.1)
+            {
+                entry.live.download = Some(mirror);
+            }
+        }
+    }
+
     /// After a restart: every pack's download comes back from the engine's queue, then every
     /// app is planned (finished downloads get installed, paused ones stay paused).
     pub async fn restore(&mut self) {
@@ -123,13 +154,18 @@ impl Actor {
                 entry.live.download = None;
             }
         }
+        self.unclaimed.clear();
         let mut stale = Vec::new();
         for download in &snapshot.downloads {
             let Ok(key) = download.request.id.parse::<DownloadKey>() else {
                 continue;
             };
             let Some(entry) = self.pack_mut(&key.app, &key.pack) else {
-                continue; // an app or pack the state does not know (yet): left as it is
+                // An app or pack the state does not list yet (a crash came before the state
+                // was saved with it): kept, and claimed when a manifest lists it.
+                let slot = (key.app.clone(), key.pack.clone());
+                self.unclaimed.insert(slot, Mirror::of(key, download));
+                continue;
             };
             // The newest version's download is the pack's; an older one gives way (the plan
             // cancels it when it sees it).

@@ -128,6 +128,7 @@ impl Actor {
             );
         }
         self.apply_policies(app);
+        self.claim_downloads(app);
         self.replan(app, None).await;
         found
     }

@@ -236,12 +236,22 @@ impl Actor {
         self.freed = 0;
         self.dirty = true;
         self.replan(app, Some(&members)).await;
-        let freed = std::mem::take(&mut self.freed);
-        if let Some(entry) = self.pack_mut(app, pack)
-            && entry.observed.installed.is_none()
-            && freed == 0
-        {
-            entry.note("removed", "nothing was installed");
+        let mut freed = std::mem::take(&mut self.freed);
+        let installed = self
+            .pack_mut(app, pack)
+            .is_some_and(|entry| entry.observed.installed.is_some());
+        if !installed && freed == 0 {
+            // Nothing recorded as installed: whatever bgassets left at the pack's place goes
+            // too, and something of the user's there is named, never touched.
+            let (container, folder) = self.pack_location(app, pack)?;
+            freed = crate::install::remove(&container, &folder)
+                .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
+            if let Some(entry) = self.pack_mut(app, pack) {
+                entry.note(
+                    "removed",
+                    format!("nothing was installed; {freed} bytes freed"),
+                );
+            }
             self.emit(app, Some(pack), ManagerEventKind::Removed);
         }
         self.views.pack_changed(app, pack);

@@ -1,6 +1,7 @@
 //! The plan's decisions, one situation each; many of them guard the bugs of issue 12.
 
 use super::*;
+use crate::engine::PauseReason;
 use crate::manager::state::{InstalledPack, WantedBy};
 use crate::model::{App, ErrorKind, InstallationEvent, ManifestPack, Sha256Digest};
 
@@ -369,4 +370,14 @@ fn an_on_demand_pack_nobody_asked_for_says_so() {
     let (_, plans) = run(&record, false);
     assert!(plans["Bonus"].actions.is_empty());
     assert!(plans["Bonus"].reason.contains("on demand"));
+}
+
+#[test]
+fn a_download_of_a_version_newer_than_listed_is_kept_for_the_next_check() {
+    let mut record = app("");
+    let pack = add(&mut record, "Levels", ON_DEMAND, true);
+    pack.observed.installed = installed(1);
+    pack.live.download = mirror("Levels", 2, DownloadState::Downloading);
+    let (_, plans) = run(&record, false);
+    assert!(plans["Levels"].actions.is_empty(), "{:?}", plans["Levels"]);
 }

@@ -304,3 +304,24 @@ pub fn parse(text: &str) -> Result<ManagerState, String> {
         apps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    const V2: &str = include_str!("../../../tests/data/state/v2.json");
+
+    #[test]
+    fn a_version_2_file_keeps_pause_all_and_a_pack_resumed_under_it() {
+        let state = super::parse(V2).unwrap();
+        assert!(state.paused_all);
+        let app = &state.apps["org.example.game"];
+        let bonus = &app.packs["Bonus"];
+        assert_eq!(bonus.intent.paused, Some(false));
+        assert!(
+            !state.is_paused(app, bonus),
+            "resumed by the user while all are paused"
+        );
+        assert!(state.is_paused(app, &app.packs["Tutorial"]));
+        let again = super::parse(&serde_json::to_string(&state).unwrap()).unwrap();
+        assert_eq!(again, state, "what is saved loads back the same");
+    }
+}
