@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use super::api::ApiError;
 use super::event::{ManagerEvent, ManagerEventKind};
 use super::fetch::Fetched;
-use super::installs::{InstallDone, RunningInstall};
 use super::plan::Launch;
+use super::running::{InstallDone, RunningInstall};
 use super::settings::Settings;
 use super::snapshot::Views;
 use super::state::{self, ManagerState, now_ms};
@@ -111,7 +111,7 @@ impl Actor {
         published: watch::Sender<Arc<StatusDocument>>,
     ) -> Result<Self, ManagerError> {
         let paths = config.paths.clone();
-        let client = super::checks::manifest_client(&config)?;
+        let client = super::fetch::manifest_client(&config)?;
         let languages = if settings.languages.is_empty() {
             super::languages::from_environment()
         } else {

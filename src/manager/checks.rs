@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use super::actor::{Actor, AfterFetch, Internal};
-use super::{ManagerConfig, ManagerError};
 
 impl Actor {
     /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
@@ -98,27 +97,4 @@ impl Actor {
             }
         }
     }
-}
-
-/// The HTTP client for manifests: redirects followed by hand (each host checked).
-pub(super) fn manifest_client(config: &ManagerConfig) -> Result<reqwest::Client, ManagerError> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.retry.connect_timeout);
-    for path in &config.extra_root_certificates {
-        let pem = std::fs::read(path).map_err(|source| ManagerError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| ManagerError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder.build().map_err(|e| ManagerError::Io {
-        path: config.paths.config_dir().to_path_buf(),
-        source: std::io::Error::other(e),
-    })
 }

@@ -10,24 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::actor::Actor;
 use super::event::ManagerEventKind;
 use super::key::DownloadKey;
+use super::running::{InstallDone, RunningInstall};
 use super::state::{InstalledPack, now_ms};
 use crate::install::Installed;
 use crate::model::{ErrorKind, PackError, Sha256Digest, StatusUpdate};
-
-/// An install running off the actor.
-pub struct RunningInstall {
-    /// Which version.
-    pub key: DownloadKey,
-    /// Set to stop it between entries.
-    pub cancel: Arc<AtomicBool>,
-    /// The blocking install.
-    pub task: tokio::task::JoinHandle<Result<Installed, PackError>>,
-}
-
-/// An install ended: the actor takes its result from the task.
-pub struct InstallDone {
-    pub key: DownloadKey,
-}
 
 impl Actor {
     /// Installs the finished download `key` from its archive, unless an install of the pack

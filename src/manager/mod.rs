@@ -41,6 +41,7 @@ pub mod mirror;
 mod observe;
 pub mod plan;
 pub mod registry;
+mod running;
 pub mod settings;
 mod snapshot;
 mod space;

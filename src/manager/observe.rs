@@ -31,6 +31,11 @@ impl Actor {
             return; // a version the manager has let go of
         };
         mirror.apply(&event.kind);
+        if matches!(event.kind, EventKind::Queued | EventKind::Started { .. }) {
+            // The engine takes it up again (a `diskFull` download once space is freed): the
+            // failure is over.
+            entry.live.failed = None;
+        }
         let note = |what: &str, detail: String| Some((what.to_string(), detail));
         let (told, timeline) = match &event.kind {
             EventKind::Progress { progress, .. } => {
