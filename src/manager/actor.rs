@@ -175,8 +175,8 @@ impl Actor {
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         self.views.touch();
-        self.flush();
         self.publish();
+        self.flush(true);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -197,12 +197,15 @@ impl Actor {
                 _ = updates.tick() => self.start_update_check(None, None),
                 _ = scans.tick() => self.scan_watched_folders().await,
                 _ = saves.tick() => self.save_if_dirty(),
-                _ = publishes.tick() => self.publish(),
+                _ = publishes.tick() => {
+                    self.publish();
+                    self.flush(true);
+                }
             }
-            self.flush();
+            self.flush(false);
         }
         self.finish_installs().await;
-        self.flush();
+        self.flush(true);
         self.save_if_dirty();
         if let Some(saver) = self.saver.take() {
             saver.finish().await;
@@ -230,12 +233,16 @@ impl Actor {
         });
     }
 
-    /// Publishes what changed if a reply or an event waits on it, then sends the replies and
-    /// the events.
-    fn flush(&mut self) {
-        if !self.pending.is_empty() || std::mem::take(&mut self.outbox_urgent) {
+    /// Sends what waits on the document: replies at once (after publishing what changed),
+    /// events with them; events alone wait for the next publication (at most
+    /// [`PUBLISH_EVERY`]), except progress alone, which goes out at once. Order is kept.
+    fn flush(&mut self, tick: bool) {
+        if !self.pending.is_empty() || (tick && self.outbox_urgent) {
             self.publish();
+        } else if self.outbox_urgent {
+            return;
         }
+        self.outbox_urgent = false;
         for (reply, result) in self.pending.drain(..) {
             let _ = reply.send(result);
         }
