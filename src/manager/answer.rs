@@ -10,6 +10,7 @@ use super::actor::{Actor, AfterFetch, Reply};
 use super::api::{ApiError, LimitsPatch, Request};
 use super::event::ManagerEventKind;
 use super::snapshot::Sources;
+use super::state::PackRecord;
 use super::view::{AppView, PackView};
 use crate::engine::Limits;
 use crate::model::{ErrorKind, PackId};
@@ -175,5 +176,24 @@ impl Actor {
             self.paths.container(record.app.container_name()),
             id.folder_name(),
         ))
+    }
+
+    /// The pack's record, or `assetPackNotFound`.
+    pub fn known_pack(&self, app: &str, pack: &str) -> Result<&PackRecord, ApiError> {
+        self.state
+            .apps
+            .get(app)
+            .ok_or_else(|| ApiError::app_not_found(app))?
+            .packs
+            .get(pack)
+            .ok_or_else(|| ApiError::pack_not_found(app, pack))
+    }
+
+    /// The pack's record if the manifest lists it, or `assetPackNotFound`.
+    pub(super) fn listed_pack(&self, app: &str, pack: &str) -> Result<&PackRecord, ApiError> {
+        self.known_pack(app, pack)
+            .ok()
+            .filter(|p| p.observed.listed.is_some())
+            .ok_or_else(|| ApiError::pack_not_found(app, pack))
     }
 }

@@ -281,25 +281,6 @@ impl Actor {
         self.dirty = true;
         self.views.pack_changed(app, pack);
     }
-
-    /// The pack's record, or `assetPackNotFound`.
-    pub fn known_pack(&self, app: &str, pack: &str) -> Result<&PackRecord, ApiError> {
-        self.state
-            .apps
-            .get(app)
-            .ok_or_else(|| ApiError::app_not_found(app))?
-            .packs
-            .get(pack)
-            .ok_or_else(|| ApiError::pack_not_found(app, pack))
-    }
-
-    /// The pack's record if the manifest lists it, or `assetPackNotFound`.
-    fn listed_pack(&self, app: &str, pack: &str) -> Result<&PackRecord, ApiError> {
-        self.known_pack(app, pack)
-            .ok()
-            .filter(|p| p.observed.listed.is_some())
-            .ok_or_else(|| ApiError::pack_not_found(app, pack))
-    }
 }
 
 fn is_localized(pack: &PackRecord) -> bool {
