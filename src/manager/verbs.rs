@@ -41,7 +41,8 @@ impl Actor {
     }
 
     /// Pauses the selected packs (kept across update checks and restarts); "all" also pauses
-    /// downloads that become due later. Returns how many packs changed.
+    /// downloads that become due later. Returns how many packs with a download under way or
+    /// due changed.
     pub async fn pause(&mut self, selection: &Selection) -> Result<usize, ApiError> {
         self.set_paused(selection, true).await
     }
@@ -96,9 +97,12 @@ impl Actor {
         let mut apps = BTreeSet::new();
         for ((app, pack), was) in selected.iter().zip(before) {
             if self.is_paused(app, pack) != was {
-                changed += 1;
                 let what = if paused { "paused" } else { "resumed" };
                 if let Some(entry) = self.pack_mut(app, pack) {
+                    // Counted when something is in play: a download, or one due.
+                    let in_play =
+                        entry.live.download.is_some() || (entry.live.wanted && !entry.is_current());
+                    changed += usize::from(in_play);
                     entry.note(what, "by you");
                 }
             }
