@@ -63,10 +63,25 @@ impl Actor {
             if again.is_empty() {
                 return;
             }
-            // What changed may bear on other packs (limits, variants, essentials): re-plan the
-            // app, once the changed packs settle.
-            scope = None;
+            // What changed may bear on other packs (variants, essentials): then the app is
+            // planned again, else the changed packs.
+            scope = if again.iter().any(|pack| self.bears_on_app(app, pack)) {
+                None
+            } else {
+                Some(again)
+            };
         }
+    }
+
+    /// Whether a change to `pack` can change other packs' plans: an essential pack (launch
+    /// readiness, the packs waiting behind it) or a language variant (its group).
+    pub fn bears_on_app(&self, app: &str, pack: &str) -> bool {
+        self.state
+            .apps
+            .get(app)
+            .and_then(|r| r.packs.get(pack))
+            .and_then(|p| p.observed.listed.as_ref())
+            .is_none_or(|l| l.download_policy.is_essential() || l.localization_group.is_some())
     }
 
     /// The record of `pack` of `app`, to change.

@@ -89,7 +89,10 @@ impl Actor {
         if let Some(running) = self.installs.remove(&slot) {
             let result = join(running).await;
             self.finish_install(&done.key, result).await;
-            self.replan(&done.key.app, None).await;
+            let scope = [done.key.pack.clone()];
+            let whole = self.bears_on_app(&done.key.app, &done.key.pack);
+            self.replan(&done.key.app, (!whole).then_some(&scope[..]))
+                .await;
         }
     }
 

@@ -112,12 +112,14 @@ impl Actor {
         if let Some(kind) = told {
             self.emit(&key.app, Some(&key.pack), kind);
         }
-        let failed = matches!(event.kind, EventKind::Failed { .. });
         let scope = [key.pack.clone()];
-        // A failure or a finish bears on the app (essentials, variants): the app is re-planned.
-        let finished = matches!(event.kind, EventKind::Finished { .. });
-        self.replan(&key.app, (!failed && !finished).then_some(&scope[..]))
-            .await;
+        // A failure or a finish of an essential pack or a language variant bears on the app.
+        let ended = matches!(
+            event.kind,
+            EventKind::Failed { .. } | EventKind::Finished { .. }
+        );
+        let whole = ended && self.bears_on_app(&key.app, &key.pack);
+        self.replan(&key.app, (!whole).then_some(&scope[..])).await;
     }
 
     /// Gives the packs of `app` the engine's downloads that were waiting for a manifest to list

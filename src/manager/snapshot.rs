@@ -172,6 +172,7 @@ fn variants(record: &AppRecord, languages: &[String]) -> BTreeMap<String, String
         .packs
         .values()
         .filter_map(|p| Some((p.observed.manifest_index, p.observed.listed.as_ref()?)))
+        .filter(|(_, l)| l.localization_group.is_some())
         .collect();
     listed.sort_by_key(|(index, _)| *index);
     choose_variants(listed.into_iter().map(|(_, l)| l), languages)

@@ -70,10 +70,12 @@ impl Context {
     /// The context of `input`'s app.
     pub fn new(input: &Input) -> Self {
         let record = input.record;
+        // Only language variants take part in the choice: the others are never sorted.
         let mut listed: Vec<(usize, &ManifestPack)> = record
             .packs
             .values()
             .filter_map(|p| Some((p.observed.manifest_index, p.observed.listed.as_ref()?)))
+            .filter(|(_, l)| l.localization_group.is_some())
             .collect();
         listed.sort_by_key(|(index, pack)| (*index, pack.id.to_string()));
         let choices = choose_variants(listed.iter().map(|(_, p)| *p), input.languages);
