@@ -48,15 +48,19 @@ struct Shared<'a> {
     total: AtomicU64,
     limit: u64,
     stop: AtomicBool,
+    /// Set by whoever started the install to stop it between entries.
+    cancel: &'a AtomicBool,
     first_error: Mutex<Option<InstallError>>,
 }
 
-/// Extracts `plan` from `zip` (opened from `archive`) into the empty folder `staging`.
+/// Extracts `plan` from `zip` (opened from `archive`) into the empty folder `staging`; stops
+/// with [`InstallError::Cancelled`] between entries once `cancel` is set.
 pub fn extract(
     archive: &Path,
     zip: &Archive,
     plan: &Plan,
     staging: &Path,
+    cancel: &AtomicBool,
 ) -> Result<Extracted, InstallError> {
     let folders = create_folders(plan, staging)?;
     let mut files: Vec<&Planned> = plan.entries.iter().filter(|e| !e.is_dir).collect();
@@ -68,6 +72,7 @@ pub fn extract(
         total: AtomicU64::new(0),
         limit: plan.limit,
         stop: AtomicBool::new(false),
+        cancel,
         first_error: Mutex::new(None),
         files,
     };
@@ -124,6 +129,11 @@ fn run_worker(mut zip: Archive, shared: &Shared) {
     let mut unsynced = VecDeque::with_capacity(SYNC_LAG + 1);
     let result = (|| {
         while !shared.stop.load(Ordering::Relaxed) {
+            if shared.cancel.load(Ordering::Relaxed) {
+                return Err(InstallError::Cancelled {
+                    archive: shared.archive.to_path_buf(),
+                });
+            }
             let Some(entry) = shared
                 .files
                 .get(shared.next.fetch_add(1, Ordering::Relaxed))

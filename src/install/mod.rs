@@ -40,6 +40,7 @@ pub mod swap;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use crate::model::ErrorKind;
 
@@ -153,6 +154,12 @@ pub enum InstallError {
         /// What is there, for people (`a folder`, `a symlink to …`).
         found: String,
     },
+    /// The install was cancelled (the pack was removed meanwhile); nothing was installed.
+    #[error("{archive}: the install was cancelled; nothing was installed")]
+    Cancelled {
+        /// The archive that was being installed.
+        archive: PathBuf,
+    },
     /// No such file in the installed pack, no pack installed, or a path that could only name
     /// something outside it.
     #[error("`{relative}` is not a file of the pack installed at {pack}")]
@@ -172,6 +179,7 @@ impl InstallError {
             Self::TooLarge { .. } => ErrorKind::InstallSizeExceeded,
             Self::NoSpace { .. } => ErrorKind::DiskFull,
             Self::NotFound { .. } => ErrorKind::FileNotFound,
+            Self::Cancelled { .. } => ErrorKind::Cancelled,
             Self::Io { error, .. } if is_disk_full(error) => ErrorKind::DiskFull,
             Self::Io { .. } | Self::InvalidFolder { .. } | Self::Occupied { .. } => ErrorKind::Io,
         }
@@ -226,6 +234,16 @@ fn is_disk_full(error: &std::io::Error) -> bool {
 /// only under `<container>/.staging/`, and a failure deletes them and leaves the installed
 /// version as it was.
 pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
+    install_cancellable(request, &AtomicBool::new(false))
+}
+
+/// [`install`], stopped when `cancel` is set: it is checked between entries and before the
+/// swap, and a cancelled install deletes what it wrote (its staging folder, and the container
+/// if the install created it), leaving the installed version, if any, as it found it.
+pub fn install_cancellable(
+    request: &InstallRequest,
+    cancel: &AtomicBool,
+) -> Result<Installed, InstallError> {
     let started = std::time::Instant::now();
     layout::check_folder(request.folder)?;
     layout::check_place(request.container, request.folder)?;
@@ -235,7 +253,12 @@ pub fn install(request: &InstallRequest) -> Result<Installed, InstallError> {
     let _one_at_a_time = lock::FolderLock::acquire(request.container, request.folder);
     let new_container = !request.container.exists();
     let staging = swap::prepare_staging(request.container, request.folder)?;
-    let done = extract::extract(request.archive, &zip, &plan, &staging).and_then(|done| {
+    let done = extract::extract(request.archive, &zip, &plan, &staging, cancel).and_then(|done| {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(InstallError::Cancelled {
+                archive: request.archive.to_path_buf(),
+            });
+        }
         Ok((
             done,
             swap::swap_in(request.container, request.folder, &staging)?,

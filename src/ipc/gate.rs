@@ -27,7 +27,7 @@ impl Filter {
     pub fn apply(&self, result: Result<Response, ApiError>) -> Result<Response, ApiError> {
         match (self, result) {
             (Self::Scope(scope), Ok(Response::Status(mut status))) => {
-                authority::keep_covered(&mut status, scope);
+                authority::keep_covered(std::sync::Arc::make_mut(&mut status), scope);
                 Ok(Response::Status(status))
             }
             (_, result) => result,

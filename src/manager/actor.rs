@@ -1,27 +1,42 @@
 //! The manager's one owner of state: a task that answers requests, follows the engine's events,
-//! takes the results of background work (manifest fetches, installs) and saves the state. What
-//! it does to packs is in `packs.rs`; how it shows them in `views.rs`.
+//! takes the results of background work (manifest fetches, installs) and saves the state.
+//! Requests change intent ([`super::verbs`]); [`super::apply`] plans and applies; the status
+//! document is maintained in [`super::snapshot`] and published at most ten times a second (and
+//! before any reply, so a caller sees what it changed).
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::api::{ApiError, Request, Response, Updates};
+use super::api::{ApiError, Response};
 use super::event::{ManagerEvent, ManagerEventKind};
 use super::fetch::Fetched;
+use super::plan::Launch;
+use super::running::{InstallDone, RunningInstall};
 use super::settings::Settings;
+use super::snapshot::Views;
 use super::state::{self, ManagerState, now_ms};
+use super::view::StatusDocument;
 use super::{ManagerConfig, ManagerError};
 use crate::engine::{Engine, EngineHandle};
-use crate::model::{ErrorKind, PackError};
+use crate::model::PackError;
 use crate::store::Paths;
 use crate::store::saver::Saver;
 
 /// A reply channel for a request.
 pub(super) type Reply = oneshot::Sender<Result<Response, ApiError>>;
+
+/// How often the state is saved at most.
+const SAVE_EVERY: Duration = Duration::from_millis(300);
+
+/// How often the status document is published at most (besides before replies).
+const PUBLISH_EVERY: Duration = Duration::from_millis(100);
+
+/// How many queued requests are answered before the document is published once for all.
+const BATCH: usize = 256;
 
 /// Who waits for a manifest check, and what they are told.
 pub(super) enum AfterFetch {
@@ -29,6 +44,8 @@ pub(super) enum AfterFetch {
     Updates(Reply),
     /// A `register`: the app's view, with its packs.
     App(String, Reply),
+    /// An `ensure` with `requireLatest`: the pack's view once the manifest was read again.
+    Ensure(String, String, Reply),
 }
 
 /// Work done off the actor that reports back to it.
@@ -38,14 +55,8 @@ pub(super) enum Internal {
         results: Vec<(String, Result<Fetched, PackError>)>,
         reply: Option<AfterFetch>,
     },
-    /// An install finished.
-    Installed {
-        app: String,
-        pack: String,
-        version: u64,
-        archive: std::path::PathBuf,
-        result: Result<crate::install::Installed, PackError>,
-    },
+    /// Plan `pack` of `app` again (an engine download was still winding down).
+    Replan { app: String, pack: String },
     /// The disk has room again for an install that failed `diskFull`.
     SpaceFreed {
         app: String,
@@ -67,6 +78,26 @@ pub(super) struct Actor {
     pub events: broadcast::Sender<ManagerEvent>,
     pub internal: mpsc::Sender<Internal>,
     internal_receiver: Option<mpsc::Receiver<Internal>>,
+    /// Running installs, one per pack at most.
+    pub installs: HashMap<(String, String), RunningInstall>,
+    pub install_done: mpsc::UnboundedSender<InstallDone>,
+    install_receiver: Option<mpsc::UnboundedReceiver<InstallDone>>,
+    /// Downloads the engine has for packs the state does not list yet, by (app, pack).
+    pub unclaimed: HashMap<(String, String), super::mirror::Mirror>,
+    /// Each app's launch readiness as last planned.
+    pub launches: HashMap<String, Launch>,
+    /// The status document, maintained.
+    pub views: Views,
+    published: watch::Sender<Arc<StatusDocument>>,
+    /// Replies held until the document they follow is published.
+    pending: Vec<(Reply, Result<Response, ApiError>)>,
+    /// Events held until the document that shows them is published.
+    outbox: Vec<ManagerEvent>,
+    /// Whether the outbox holds an event a reader may follow with a status request (anything
+    /// but progress).
+    outbox_urgent: bool,
+    /// Bytes freed by deletes since the counter was last taken.
+    pub freed: u64,
     saver: Option<Saver>,
     pub dirty: bool,
 }
@@ -77,15 +108,17 @@ impl Actor {
         settings: Settings,
         engine: Engine,
         events: broadcast::Sender<ManagerEvent>,
+        published: watch::Sender<Arc<StatusDocument>>,
     ) -> Result<Self, ManagerError> {
         let paths = config.paths.clone();
-        let client = manifest_client(&config)?;
+        let client = super::fetch::manifest_client(&config)?;
         let languages = if settings.languages.is_empty() {
             super::languages::from_environment()
         } else {
             settings.languages.clone()
         };
         let (internal, internal_receiver) = mpsc::channel(64);
+        let (install_done, install_receiver) = mpsc::unbounded_channel();
         Ok(Self {
             state: state::load(&paths.state_file()),
             saver: Some(Saver::start(paths.state_file())),
@@ -99,6 +132,17 @@ impl Actor {
             events,
             internal,
             internal_receiver: Some(internal_receiver),
+            installs: HashMap::new(),
+            install_done,
+            install_receiver: Some(install_receiver),
+            unclaimed: HashMap::new(),
+            launches: HashMap::new(),
+            views: Views::default(),
+            published,
+            pending: Vec::new(),
+            outbox: Vec::new(),
+            outbox_urgent: false,
+            freed: 0,
             dirty: false,
         })
     }
@@ -108,7 +152,9 @@ impl Actor {
         mut calls: mpsc::Receiver<super::Call>,
         shutdown: CancellationToken,
     ) {
-        let Some(mut internal) = self.internal_receiver.take() else {
+        let (Some(mut internal), Some(mut installed)) =
+            (self.internal_receiver.take(), self.install_receiver.take())
+        else {
             return;
         };
         let mut engine_events = self.downloads.subscribe();
@@ -123,21 +169,43 @@ impl Actor {
         let mut updates = tokio::time::interval_at(start + update_every, update_every);
         let scan_every = self.config.watch_interval.max(Duration::from_millis(100));
         let mut scans = tokio::time::interval_at(start + scan_every, scan_every);
+        let mut saves = tokio::time::interval(SAVE_EVERY);
+        let mut publishes = tokio::time::interval(PUBLISH_EVERY);
+        for timer in [&mut saves, &mut publishes, &mut updates, &mut scans] {
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        }
+        self.views.touch();
+        self.publish();
+        self.flush(true);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some((request, reply)) = calls.recv() => self.answer(request, reply).await,
+                Some((request, reply)) = calls.recv() => {
+                    self.answer(request, reply).await;
+                    for _ in 1..BATCH {
+                        let Ok((request, reply)) = calls.try_recv() else { break };
+                        self.answer(request, reply).await;
+                    }
+                }
                 event = engine_events.recv() => match event {
                     Ok(event) => self.on_download_event(event).await,
-                    Err(broadcast::error::RecvError::Lagged(_)) => self.resync_activity().await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.resync().await,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 Some(work) = internal.recv() => self.on_internal(work).await,
+                Some(done) = installed.recv() => self.on_installed(done).await,
                 _ = updates.tick() => self.start_update_check(None, None),
                 _ = scans.tick() => self.scan_watched_folders().await,
+                _ = saves.tick() => self.save_if_dirty(),
+                _ = publishes.tick() => {
+                    self.publish();
+                    self.flush(true);
+                }
             }
-            self.save_if_dirty();
+            self.flush(false);
         }
+        self.finish_installs().await;
+        self.flush(true);
         self.save_if_dirty();
         if let Some(saver) = self.saver.take() {
             saver.finish().await;
@@ -147,9 +215,17 @@ impl Actor {
         }
     }
 
-    /// Sends an event to every observer.
-    pub fn emit(&self, app: &str, pack: Option<&str>, kind: ManagerEventKind) {
-        let _ = self.events.send(ManagerEvent {
+    /// Tells every observer, once the document that shows the change is published (progress
+    /// goes out at once: the next publication shows it).
+    pub fn emit(&mut self, app: &str, pack: Option<&str>, kind: ManagerEventKind) {
+        let progress = matches!(
+            kind,
+            ManagerEventKind::Status {
+                update: crate::model::StatusUpdate::Downloading { .. }
+            }
+        );
+        self.outbox_urgent |= !progress;
+        self.outbox.push(ManagerEvent {
             at_ms: now_ms(),
             app: app.to_string(),
             pack: pack.map(str::to_string),
@@ -157,266 +233,57 @@ impl Actor {
         });
     }
 
+    /// Sends what waits on the document: replies at once (after publishing what changed),
+    /// events with them; events alone wait for the next publication (at most
+    /// [`PUBLISH_EVERY`]), except progress alone, which goes out at once. Order is kept.
+    fn flush(&mut self, tick: bool) {
+        if !self.pending.is_empty() || (tick && self.outbox_urgent) {
+            self.publish();
+        } else if self.outbox_urgent {
+            return;
+        }
+        self.outbox_urgent = false;
+        for (reply, result) in self.pending.drain(..) {
+            let _ = reply.send(result);
+        }
+        for event in self.outbox.drain(..) {
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Answers `reply` once the document that follows this change is published.
+    pub fn reply_later(&mut self, reply: Reply, result: Result<Response, ApiError>) {
+        self.pending.push((reply, result));
+    }
+
+    /// Publishes the status document if something changed since the last time.
+    pub fn publish(&mut self) {
+        let sources = super::snapshot::Sources {
+            state: &self.state,
+            paths: &self.paths,
+            launches: &self.launches,
+            limits: self.settings.limits,
+            languages: &self.languages,
+        };
+        if let Some(document) = self.views.publish(&sources) {
+            self.published.send_replace(Arc::new(document));
+        }
+    }
+
+    /// The document last published.
+    pub fn published_document(&self) -> Arc<StatusDocument> {
+        self.published.borrow().clone()
+    }
+
+    /// Saves the state (compact JSON) if it changed; at most every [`SAVE_EVERY`].
     fn save_if_dirty(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        if let (Some(saver), Ok(text)) = (&self.saver, serde_json::to_string_pretty(&self.state)) {
-            saver.save(text);
+        match (&self.saver, serde_json::to_string(&self.state)) {
+            (Some(saver), Ok(text)) => saver.save(text),
+            (_, Err(error)) => tracing::error!("cannot write the manager's state: {error}"),
+            (None, _) => {}
         }
     }
-
-    async fn answer(&mut self, request: Request, reply: Reply) {
-        if let Request::CheckUpdates { app } = request {
-            if let Some(app) = &app
-                && !self.state.apps.contains_key(app)
-            {
-                let _ = reply.send(Err(ApiError::app_not_found(app)));
-                return;
-            }
-            self.start_update_check(app, Some(AfterFetch::Updates(reply)));
-            return;
-        }
-        if let Request::Register { path } = request {
-            // The answer waits for the manifest, so it lists the app's packs.
-            match self.register(&path).await {
-                Ok(app) => {
-                    self.start_update_check(Some(app.clone()), Some(AfterFetch::App(app, reply)))
-                }
-                Err(error) => {
-                    let _ = reply.send(Err(error));
-                }
-            }
-            return;
-        }
-        let result = self.handle(request).await;
-        let _ = reply.send(result);
-    }
-
-    async fn handle(&mut self, request: Request) -> Result<Response, ApiError> {
-        match request {
-            Request::Status => Ok(self.document().await.into()),
-            Request::AllAssetPacks { app } => {
-                let document = self.document().await;
-                let view = document
-                    .apps
-                    .into_iter()
-                    .find(|view| view.bundle_id == app)
-                    .ok_or_else(|| ApiError::app_not_found(&app))?;
-                Ok(view.packs.into())
-            }
-            Request::AssetPack { app, pack } => Ok(Response::AssetPack(Box::new(
-                self.pack_view(&app, &pack).await?,
-            ))),
-            // Answered in `answer`, once the manifest is read.
-            Request::Register { .. } | Request::CheckUpdates { .. } => Err(ApiError::new(
-                ErrorKind::Io,
-                "the manager answers this request after reading manifests",
-            )),
-            Request::Unregister { app } => Ok(Response::Unregister(self.unregister(&app).await?)),
-            Request::Ensure {
-                app,
-                pack,
-                require_latest,
-            } => {
-                self.ensure(&app, &pack, require_latest).await?;
-                Ok(Response::Ensure(Box::new(
-                    self.pack_view(&app, &pack).await?,
-                )))
-            }
-            Request::Pause { selection } => {
-                Ok(Response::Pause(count(self.pause(&selection).await?)))
-            }
-            Request::Resume { selection } => {
-                Ok(Response::Resume(count(self.resume(&selection).await?)))
-            }
-            Request::Prioritize { app, pack, to } => {
-                self.prioritize(&app, &pack, to).await?;
-                Ok(Response::Prioritize)
-            }
-            Request::Remove { app, pack } => {
-                Ok(Response::Remove(self.remove(&app, &pack, true).await?))
-            }
-            Request::SetLimits { limits } => {
-                self.settings.limits = limits.apply(self.settings.limits);
-                self.downloads
-                    .set_limits(self.settings.limits)
-                    .await
-                    .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
-                self.settings.save(&self.paths.settings_file());
-                self.emit("", None, ManagerEventKind::Changed);
-                Ok(self.settings.limits.into())
-            }
-            Request::SetLanguages { languages } => {
-                self.settings.languages = languages.clone();
-                self.languages = if languages.is_empty() {
-                    super::languages::from_environment()
-                } else {
-                    languages
-                };
-                self.settings.save(&self.paths.settings_file());
-                let apps: Vec<String> = self.state.apps.keys().cloned().collect();
-                for app in apps {
-                    self.reconcile(&app).await;
-                }
-                self.emit("", None, ManagerEventKind::Changed);
-                Ok(Response::SetLanguages(self.languages.clone()))
-            }
-            Request::FilePath { app, pack, path } => {
-                let (container, folder) = self.pack_location(&app, &pack)?;
-                let resolved =
-                    crate::install::resolve(&container, &folder, &path).map_err(|e| {
-                        match e.kind() {
-                            ErrorKind::FileNotFound => ApiError::new(
-                                ErrorKind::FileNotFound,
-                                format!("file `{path}` not found in asset pack `{pack}`"),
-                            ),
-                            kind => ApiError::new(kind, e.to_string()),
-                        }
-                    })?;
-                Ok(Response::FilePath(resolved))
-            }
-        }
-    }
-
-    /// One pack's view, or `assetPackNotFound`.
-    async fn pack_view(&self, app: &str, pack: &str) -> Result<super::view::PackView, ApiError> {
-        let document = self.document().await;
-        document
-            .pack(app, pack)
-            .cloned()
-            .ok_or_else(|| ApiError::pack_not_found(app, pack))
-    }
-
-    /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
-    pub fn start_update_check(&mut self, app: Option<String>, reply: Option<AfterFetch>) {
-        let targets: Vec<(String, crate::model::App, Option<String>, PathBuf)> = self
-            .state
-            .apps
-            .iter()
-            .filter(|(id, _)| app.as_ref().is_none_or(|a| a == *id))
-            .map(|(id, record)| {
-                let cache = self.paths.manifest_cache(&record.app.bundle_id);
-                let etag = record.manifest_etag.clone();
-                (id.clone(), record.app.clone(), etag, cache)
-            })
-            .collect();
-        let client = self.client.clone();
-        let internal = self.internal.clone();
-        let insecure = self.config.insecure_hosts.clone();
-        tokio::spawn(async move {
-            let mut results = Vec::new();
-            for (id, app, etag, cache) in targets {
-                let result =
-                    super::fetch::fetch(&client, &app, etag.as_deref(), &cache, &insecure).await;
-                results.push((id, result));
-            }
-            let _ = internal.send(Internal::Manifests { results, reply }).await;
-        });
-    }
-
-    async fn on_internal(&mut self, work: Internal) {
-        match work {
-            Internal::Manifests { results, reply } => {
-                let mut updating = Vec::new();
-                let mut removed = Vec::new();
-                for (app, result) in results {
-                    let (u, r) = self.apply_manifest(&app, result).await;
-                    updating.extend(u);
-                    removed.extend(r);
-                }
-                match reply {
-                    Some(AfterFetch::Updates(reply)) => {
-                        let _ = reply.send(Ok(Updates { updating, removed }.into()));
-                    }
-                    Some(AfterFetch::App(app, reply)) => {
-                        let document = self.document().await;
-                        let view = document
-                            .apps
-                            .into_iter()
-                            .find(|view| view.bundle_id == app)
-                            .map(Response::from)
-                            .ok_or_else(|| ApiError::app_not_found(&app));
-                        let _ = reply.send(view);
-                    }
-                    None => {}
-                }
-            }
-            Internal::Installed {
-                app,
-                pack,
-                version,
-                archive,
-                result,
-            } => match result {
-                Err(error) if super::space::waits_for_space(&error) => {
-                    self.wait_for_space(&app, &pack, version, error).await
-                }
-                result => {
-                    self.finish_install(&app, &pack, version, &archive, result)
-                        .await
-                }
-            },
-            Internal::SpaceFreed { app, pack, version } => {
-                self.on_space_freed(&app, &pack, version).await
-            }
-        }
-    }
-
-    /// Registers apps found in watched folders (new ones, and ones whose version changed).
-    async fn scan_watched_folders(&mut self) {
-        let mut folders = vec![self.paths.apps_dir()];
-        folders.extend(self.settings.watched_folders.iter().cloned());
-        let known: BTreeMap<std::path::PathBuf, String> = self
-            .state
-            .apps
-            .values()
-            .map(|r| (r.source.clone(), r.app.bundle_version.clone()))
-            .collect();
-        for folder in folders {
-            for path in super::registry::scan(&folder) {
-                let Ok((app, plist, _)) = super::registry::read_app(&path) else {
-                    continue;
-                };
-                if known.get(&plist) == Some(&app.bundle_version) {
-                    continue;
-                }
-                match self.register(&path).await {
-                    Ok(app) => self.start_update_check(Some(app), None),
-                    Err(error) => tracing::warn!(
-                        "cannot register {} from a watched folder: {error}",
-                        path.display()
-                    ),
-                }
-            }
-        }
-    }
-}
-
-/// A count of packs, as the protocol carries it.
-fn count(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}
-
-/// The HTTP client for manifests: redirects followed by hand (each host checked).
-fn manifest_client(config: &ManagerConfig) -> Result<reqwest::Client, ManagerError> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.retry.connect_timeout);
-    for path in &config.extra_root_certificates {
-        let pem = std::fs::read(path).map_err(|source| ManagerError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| ManagerError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder.build().map_err(|e| ManagerError::Io {
-        path: config.paths.config_dir().to_path_buf(),
-        source: std::io::Error::other(e),
-    })
 }

@@ -196,3 +196,29 @@ pub fn cached(app: &App, cache: &Path) -> Option<ServerManifest> {
     let text = std::fs::read_to_string(cache).ok()?;
     ServerManifest::parse(app.manifest_url.as_str(), &text).ok()
 }
+
+/// The HTTP client for manifests: redirects followed by hand (each host checked).
+pub(super) fn manifest_client(
+    config: &super::ManagerConfig,
+) -> Result<reqwest::Client, super::ManagerError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.retry.connect_timeout);
+    for path in &config.extra_root_certificates {
+        let pem = std::fs::read(path).map_err(|source| super::ManagerError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let certificate =
+            reqwest::Certificate::from_pem(&pem).map_err(|e| super::ManagerError::Io {
+                path: path.clone(),
+                source: std::io::Error::other(e),
+            })?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder.build().map_err(|e| super::ManagerError::Io {
+        path: config.paths.config_dir().to_path_buf(),
+        source: std::io::Error::other(e),
+    })
+}

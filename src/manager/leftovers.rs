@@ -21,7 +21,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::packs::parse_download_id;
+use super::key::DownloadKey;
 use super::state::ManagerState;
 use crate::engine::{self, DownloadState, EngineHandle};
 use crate::install::layout::parse_version;
@@ -41,15 +41,16 @@ pub fn stale<'a>(finished: &[Finished<'a>], state: &ManagerState) -> Vec<&'a str
             .apps
             .get(app)
             .and_then(|r| r.packs.get(pack))
-            .and_then(|p| p.installed.as_ref())
+            .and_then(|p| p.observed.installed.as_ref())
             .map(|i| i.version)
     };
     finished
         .iter()
         .filter(|f| {
             !f.archive_exists
-                || parse_download_id(f.id)
-                    .is_some_and(|(app, pack, version)| installed(app, pack) == Some(version))
+                || f.id
+                    .parse::<DownloadKey>()
+                    .is_ok_and(|key| installed(&key.app, &key.pack) == Some(key.version))
         })
         .map(|f| f.id)
         .collect()
@@ -88,9 +89,9 @@ pub fn pending_archives(paths: &Paths, state: &ManagerState) -> Vec<PathBuf> {
         .values()
         .flat_map(|record| {
             record.packs.values().filter_map(|entry| {
-                let listed = entry.listed.as_ref()?;
-                let installed = entry.installed.as_ref().map_or(0, |i| i.version);
-                (entry.wanted && listed.version > installed)
+                let listed = entry.observed.listed.as_ref()?;
+                let installed = entry.observed.installed.as_ref().map_or(0, |i| i.version);
+                (entry.intent.wanted.is_some() && listed.version > installed)
                     .then(|| paths.pack_archive(&record.app.bundle_id, &listed.id, listed.version))
             })
         })
@@ -215,6 +216,7 @@ mod tests {
         packs
             .get_mut("Tutorial")
             .unwrap()
+            .observed
             .listed
             .as_mut()
             .unwrap()

@@ -7,45 +7,64 @@
 //! [`view::StatusDocument`].
 //!
 //! - [`api`]: requests, selections, errors: the command vocabulary.
-//! - [`view`]: the status document (`ctl status --json`, the window, the inspector).
+//! - [`view`]: the status document's types (`ctl status --json`, the window, the inspector).
 //! - [`event`]: what observers are told.
-//! - [`state`]: what is saved: apps, manifests' ETags, installed versions, wants.
+//! - [`state`]: what is saved: per pack what was asked (intent) apart from what was seen.
+//! - [`plan`]: the one pure decision from intent and observation to actions and shown states;
+//!   [`limits`]: size caps and allowances; [`languages`]: choosing language variants.
+//! - [`key`]: the typed key of a managed download in the engine; [`mirror`]: the engine's
+//!   downloads as the manager follows them.
 //! - [`settings`]: limits, languages, watched folders.
 //! - [`registry`]: finding and reading Info.plists; [`fetch`]: manifests over HTTPS with ETags.
-//! - [`plan`]: size caps and allowances; [`languages`]: choosing language variants.
-//! - `actor`, `packs`, `views`: the actor's loop, what it does to packs, how it shows them.
-//! - `leftovers`: the start-up sweep of what a crash left in containers and downloads.
-//! - `space`: an install that ran out of disk space installs by itself once space is freed.
+//! - The actor: `actor` (its loop), `answer` (requests to verbs), `verbs` (intent changes),
+//!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
+//!   `observe` (engine events), `installs` (installs under its control), `snapshot` (the
+//!   maintained status document), `space` (installs waiting for disk space), `leftovers`
+//!   (the start-up sweep).
+//!
+//! The demo's wiring (mock server, demo app, a manager on them) lives in `crate::demo`.
 
 // Public items still to be documented (issue 12): the lead's next commit.
 #![allow(missing_docs)]
 
 mod actor;
+mod answer;
 pub mod api;
+mod apply;
+mod apps;
+mod checks;
 pub mod event;
 pub mod fetch;
+mod installs;
+pub mod key;
 pub mod languages;
 mod leftovers;
-mod packs;
+pub mod limits;
+pub mod mirror;
+mod observe;
 pub mod plan;
 pub mod registry;
+mod running;
 pub mod settings;
+mod snapshot;
 mod space;
 pub mod state;
+pub mod updates;
+mod verbs;
 pub mod view;
-mod views;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::{Engine, EngineConfig, RetryPolicy};
 use crate::store::Paths;
 use api::{ApiError, ManagerApi, Request, Response};
 use event::{ManagerEvent, ManagerEventKind};
-use view::PackView;
+use view::{PackView, StatusDocument};
 
 /// How a manager is started.
 #[derive(Debug, Clone)]
@@ -99,6 +118,7 @@ pub(crate) type Call = (Request, oneshot::Sender<Result<Response, ApiError>>);
 pub struct ManagerHandle {
     calls: mpsc::Sender<Call>,
     events: broadcast::Sender<ManagerEvent>,
+    document: watch::Receiver<Arc<StatusDocument>>,
 }
 
 impl ManagerApi for ManagerHandle {
@@ -113,8 +133,12 @@ impl ManagerApi for ManagerHandle {
 }
 
 impl ManagerHandle {
-    /// Sends a request and waits for its answer.
+    /// Sends a request and waits for its answer. `status` is served from the published
+    /// document, without a round trip through the actor.
     pub async fn call(&self, request: Request) -> Result<Response, ApiError> {
+        if request == Request::Status {
+            return Ok(Response::Status(self.published().await));
+        }
         let (reply, answer) = oneshot::channel();
         let stopped = || {
             ApiError::new(
@@ -129,6 +153,21 @@ impl ManagerHandle {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// The published document, once the manager has published its first (after restoring
+    /// its state at start).
+    async fn published(&self) -> Arc<StatusDocument> {
+        let mut document = self.document.clone();
+        match document.wait_for(|d| d.generated_at_ms != 0).await {
+            Ok(published) => published.clone(),
+            Err(_) => self.status_shared(),
+        }
+    }
+
+    /// The published status document, shared.
+    pub fn status_shared(&self) -> Arc<StatusDocument> {
+        self.document.borrow().clone()
+    }
+
     /// Events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ManagerEvent> {
         self.events.subscribe()
@@ -138,17 +177,34 @@ impl ManagerHandle {
     /// or fails (its error).
     pub async fn ensure_installed(&self, app: &str, pack: &str) -> Result<PackView, ApiError> {
         let mut events = self.subscribe();
-        self.ensure(app, pack, true).await?;
+        let mut document = self.document.clone();
+        self.call(Request::Ensure {
+            app: app.into(),
+            pack: pack.into(),
+            require_latest: true,
+        })
+        .await?;
         loop {
-            let view = self.asset_pack(app, pack).await?;
+            let published = self.status_shared();
+            let view = published
+                .pack(app, pack)
+                .ok_or_else(|| ApiError::pack_not_found(app, pack))?;
             if view.flags.up_to_date && !view.activity.is_in_progress() {
-                return Ok(view);
+                return Ok(view.clone());
             }
             if let crate::model::Activity::Failed { error } = &view.activity {
                 return Err(ApiError::new(error.kind, error.message.clone()));
             }
+            document.mark_unchanged();
             loop {
-                match events.recv().await {
+                let event = tokio::select! {
+                    event = events.recv() => event,
+                    changed = document.changed() => match changed {
+                        Ok(()) => break,
+                        Err(_) => Err(broadcast::error::RecvError::Closed),
+                    },
+                };
+                match event {
                     Ok(event) if event.app == app && event.pack.as_deref() == Some(pack) => break,
                     Ok(event)
                         if matches!(event.kind, ManagerEventKind::Unregistered)
@@ -207,13 +263,19 @@ impl Manager {
             max_body: None,
             hold_restored: false,
         })?;
-        let (calls, call_receiver) = mpsc::channel(256);
+        let (calls, call_receiver) = mpsc::channel(4096);
         let (events, _) = broadcast::channel(4096);
+        let (published, document) =
+            watch::channel(Arc::new(StatusDocument::empty(settings.limits)));
         let shutdown = CancellationToken::new();
-        let actor = actor::Actor::new(config, settings, engine, events.clone())?;
+        let actor = actor::Actor::new(config, settings, engine, events.clone(), published)?;
         let task = tokio::spawn(actor.run(call_receiver, shutdown.clone()));
         Ok(Self {
-            handle: ManagerHandle { calls, events },
+            handle: ManagerHandle {
+                calls,
+                events,
+                document,
+            },
             shutdown,
             task,
             _lock: lock,

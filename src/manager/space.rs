@@ -12,10 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::actor::{Actor, Internal};
-use super::event::ManagerEventKind;
-use super::packs::download_id;
+use super::key::DownloadKey;
 use crate::engine::DownloadState;
-use crate::model::{Activity, ErrorKind, PackError};
+use crate::model::{ErrorKind, PackError};
 
 /// How often a pack waiting for space looks at the free space.
 pub const SPACE_CHECK_EVERY: Duration = Duration::from_secs(2);
@@ -57,33 +56,25 @@ async fn watch_space(
 }
 
 impl Actor {
-    /// The install of `version` of `pack` failed for lack of space: the pack shows the error,
-    /// keeps its archive, and is installed again once `needed` bytes are free.
-    pub async fn wait_for_space(&mut self, app: &str, pack: &str, version: u64, error: PackError) {
-        let was_ready = self.launch_ready(app);
-        self.fail(app, pack, error);
-        if !was_ready && self.launch_ready(app) {
-            self.emit(app, None, ManagerEventKind::LaunchReady);
-        }
+    /// The install of `key` failed for lack of space: the pack shows the error, keeps its
+    /// archive and finished download, and is installed again once its install size is free.
+    pub async fn wait_for_space(&mut self, key: &DownloadKey, error: PackError) {
+        self.fail(&key.app, &key.pack, error);
         let needed = self
             .state
             .apps
-            .get(app)
-            .and_then(|r| r.packs.get(pack))
-            .and_then(|p| p.listed.as_ref())
+            .get(&key.app)
+            .and_then(|r| r.packs.get(&key.pack))
+            .and_then(|p| p.observed.listed.as_ref())
             .map_or(0, |l| l.install_size);
-        let containers: PathBuf = self.paths.containers_dir();
-        let internal = self.internal.clone();
         tokio::spawn(watch_space(
-            containers,
+            self.paths.containers_dir(),
             needed,
-            internal,
-            app.into(),
-            pack.into(),
-            version,
+            self.internal.clone(),
+            key.app.clone(),
+            key.pack.clone(),
+            key.version,
         ));
-        // As after any failed install: packs waiting for this essential one may start.
-        self.reconcile(app).await;
     }
 
     /// Space was freed for `version` of `pack`: installs it from its kept archive, unless it was
@@ -92,35 +83,32 @@ impl Actor {
         let Some(entry) = self.state.apps.get(app).and_then(|r| r.packs.get(pack)) else {
             return;
         };
-        let waiting = entry.listed.as_ref().is_some_and(|l| l.version == version)
-            && entry.installed.as_ref().is_none_or(|i| i.version < version)
-            && entry.activity != Activity::Installing;
-        let id = download_id(app, pack, version);
-        let kept = self
-            .downloads
-            .snapshot()
-            .await
-            .ok()
-            .is_some_and(|snapshot| {
-                snapshot.get(&id).is_some_and(|d| {
-                    d.state == DownloadState::Finished && d.request.destination.exists()
-                })
-            });
-        if !(waiting && kept) {
+        let key = DownloadKey::new(app, pack, version);
+        let waiting = entry.intent.wanted.is_some()
+            && entry
+                .observed
+                .listed
+                .as_ref()
+                .is_some_and(|l| l.version == version)
+            && entry
+                .observed
+                .installed
+                .as_ref()
+                .is_none_or(|i| i.version < version)
+            && entry.live.installing.is_none()
+            && entry
+                .live
+                .download
+                .as_ref()
+                .is_some_and(|m| m.key == key && m.state == DownloadState::Finished);
+        if !waiting {
             return;
         }
-        if let Some(entry) = self
-            .state
-            .apps
-            .get_mut(app)
-            .and_then(|r| r.packs.get_mut(pack))
-        {
-            entry.activity = Activity::Installing;
-            entry.note("installing", format!("version {version}, space was freed"));
+        if let Some(entry) = self.pack_mut(app, pack) {
+            entry.live.failed = None;
+            entry.note("space freed", format!("installing version {version} again"));
         }
-        self.dirty = true;
-        self.emit(app, Some(pack), ManagerEventKind::Installing);
-        self.start_install(app, pack, version);
+        self.replan(app, Some(&[pack.to_string()])).await;
     }
 }
 

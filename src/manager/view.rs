@@ -51,6 +51,9 @@ pub struct AppView {
     /// good: as on Apple's system, a failed essential download does not keep the app from
     /// launching; the app must cope (and may ask for the pack again).
     pub launch_ready: bool,
+    /// Why the app may launch or not, in a sentence.
+    #[serde(default)]
+    pub launch_reason: String,
     /// Essential packs still downloading or queued.
     pub waiting_for: Vec<String>,
     /// Essential packs whose download failed for good (the app launches without them).
@@ -74,6 +77,10 @@ pub struct PackView {
     pub installed_version: Option<u64>,
     pub listed_version: Option<u64>,
     pub activity: Activity,
+    /// Why the pack is in this state, in a sentence: "waiting for a download slot", "paused by
+    /// you", "starts once the app's essential packs are in: Tutorial"…
+    #[serde(default)]
+    pub reason: String,
     pub flags: StatusFlags,
     /// Bytes of the current or last transfer.
     pub progress: Progress,
@@ -98,6 +105,9 @@ pub struct PackView {
     pub chosen_variant: bool,
     /// The manager means to have it installed (its policy, an app or a person asked for it).
     pub wanted: bool,
+    /// Paused by the user (the pack itself, its app, or everything).
+    #[serde(default)]
+    pub paused: bool,
     /// Place in the app's download order (0 first).
     pub order: usize,
     pub user_info: Option<serde_json::Value>,
@@ -119,6 +129,17 @@ pub struct TimelineEntry {
 }
 
 impl StatusDocument {
+    /// A document with no app yet (before the manager's first publication).
+    pub fn empty(limits: Limits) -> Self {
+        Self {
+            schema: STATUS_SCHEMA,
+            generated_at_ms: 0,
+            limits,
+            languages: Vec::new(),
+            apps: Vec::new(),
+        }
+    }
+
     /// The app `bundle_id`.
     pub fn app(&self, bundle_id: &str) -> Option<&AppView> {
         self.apps.iter().find(|a| a.bundle_id == bundle_id)

@@ -173,8 +173,10 @@ async fn a_pack_update_swaps_in_while_a_reader_keeps_the_old_files() {
     manager.shutdown().await;
 }
 
+/// Issue 12 changed this: as Apple defines `obsolete` (installed, no longer listed), the pack
+/// stays installed with its flag showing until the app or the user removes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn packs_gone_from_the_manifest_become_obsolete_and_are_removed() {
+async fn packs_gone_from_the_manifest_show_obsolete_and_stay_until_removed() {
     let (site, _data, manager, document) = installed_catalogue().await;
     let handle = manager.handle();
     let folder = document.app(APP).unwrap().container.join("Music");
@@ -189,8 +191,25 @@ async fn packs_gone_from_the_manifest_become_obsolete_and_are_removed() {
     assert_eq!(answer.removed[0].pack, "Music", "{answer:?}");
     let document = handle.status().await.unwrap();
     let music = pack(&document, "Music");
-    assert!(music.flags.obsolete && !music.flags.downloaded, "{music:?}");
-    assert!(!folder.exists(), "obsolete files are removed");
+    assert!(music.flags.obsolete && music.flags.downloaded, "{music:?}");
+    assert!(music.reason.contains("obsolete"), "{music:?}");
+    assert!(
+        folder.exists(),
+        "an obsolete pack's files stay until it is removed"
+    );
+
+    let freed = call_json(
+        &handle,
+        Request::Remove {
+            app: APP.into(),
+            pack: "Music".into(),
+        },
+    )
+    .await;
+    assert!(freed.as_u64().unwrap() > 0, "{freed}");
+    assert!(!folder.exists());
+    let document = handle.status().await.unwrap();
+    assert!(!pack(&document, "Music").flags.downloaded);
     manager.shutdown().await;
 }
 

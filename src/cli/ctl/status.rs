@@ -5,14 +5,16 @@ use crate::model::size::format_bytes;
 
 use crate::ipc::protocol::kind_name;
 
-const HEADER: [&str; 6] = ["APP", "PACK", "STATE", "PROGRESS", "VERSION", "POLICY"];
+const HEADER: [&str; 7] = [
+    "APP", "PACK", "STATE", "PROGRESS", "VERSION", "POLICY", "WHY",
+];
 
 /// The whole table, with a line on limits and languages, ending in a newline.
 pub fn table(document: &StatusDocument) -> String {
     if document.apps.is_empty() {
         return "no apps registered: `bgassets ctl register PATH` adds one\n".into();
     }
-    let mut rows: Vec<[String; 6]> = vec![HEADER.map(String::from)];
+    let mut rows: Vec<[String; 7]> = vec![HEADER.map(String::from)];
     for app in &document.apps {
         if app.packs.is_empty() {
             let note = match &app.manifest_error {
@@ -26,6 +28,7 @@ pub fn table(document: &StatusDocument) -> String {
                 "-".into(),
                 "-".into(),
                 "-".into(),
+                app.launch_reason.clone(),
             ]);
         }
         for pack in &app.packs {
@@ -36,10 +39,11 @@ pub fn table(document: &StatusDocument) -> String {
                 progress(pack),
                 version(pack),
                 pack.policy.name().to_string(),
+                pack.reason.clone(),
             ]);
         }
     }
-    let mut widths = [0; 6];
+    let mut widths = [0; 7];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());

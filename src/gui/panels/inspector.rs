@@ -55,6 +55,9 @@ fn facts(ui: &mut Ui, pack: &PackView, state: PackState) {
                 ui.end_row();
             };
             row(ui, "State", activity_detail(&pack.activity, state));
+            if !pack.reason.is_empty() {
+                row(ui, "Why", pack.reason.clone());
+            }
             ui.weak("Flags");
             ui.horizontal_wrapped(|ui| flags(ui, pack.flags));
             ui.end_row();
@@ -67,6 +70,7 @@ fn facts(ui: &mut Ui, pack: &PackView, state: PackState) {
             );
             row(ui, "Order", pack.order.to_string());
             row(ui, "Wanted", yes_no(pack.wanted));
+            row(ui, "Paused by you", yes_no(pack.paused));
             let progress = pack.progress;
             row(
                 ui,

@@ -115,10 +115,23 @@ fn details(pack: &PackView, state: PackState) -> String {
         PackState::Installed | PackState::Obsolete => {
             parts.push(format::bytes(pack.installed_bytes))
         }
-        PackState::Failed => {
+        PackState::Failed if pack.reason.is_empty() => {
             parts.extend(pack.last_error.as_ref().map(|e| e.message.clone()));
         }
+        PackState::Failed => {}
         _ => parts.push(format::bytes(pack.download_size)),
+    }
+    // Why it waits, is paused, failed or is not downloaded, as the manager says it.
+    let says_why = matches!(
+        state,
+        PackState::Queued
+            | PackState::Paused(_)
+            | PackState::Failed
+            | PackState::NotDownloaded
+            | PackState::Obsolete
+    );
+    if says_why && !pack.reason.is_empty() {
+        parts.push(pack.reason.clone());
     }
     parts.join(" · ")
 }

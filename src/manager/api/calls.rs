@@ -21,7 +21,7 @@ pub trait ManagerApi: Sync {
     /// The whole state: every app and pack (`status`).
     fn status(&self) -> impl Future<Output = Result<StatusDocument, Self::Error>> + Send {
         ask(self, Request::Status, |r| match r {
-            Response::Status(document) => Ok(*document),
+            Response::Status(document) => Ok(std::sync::Arc::unwrap_or_clone(document)),
             other => Err(other),
         })
     }

@@ -29,8 +29,8 @@ pub struct Updates {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Response {
-    /// `status`: the whole state.
-    Status(Box<StatusDocument>),
+    /// `status`: the whole state (shared: the manager's published document).
+    Status(std::sync::Arc<StatusDocument>),
     /// `allAssetPacks`: every pack of the app, in download order.
     AllAssetPacks(Vec<PackView>),
     /// `assetPack`: one pack.

@@ -193,6 +193,11 @@ pub async fn call(handle: &ManagerHandle, request: Request) -> Response {
         .unwrap_or_else(|e| panic!("{request:?}: {e}"))
 }
 
+/// [`call`], its answer as the JSON the socket carries.
+pub async fn call_json(handle: &ManagerHandle, request: Request) -> serde_json::Value {
+    serde_json::to_value(call(handle, request).await).expect("an answer is JSON")
+}
+
 /// Waits (at most 20 s) until `done` holds for the status document, and returns it.
 pub async fn until(
     handle: &ManagerHandle,
@@ -200,18 +205,25 @@ pub async fn until(
     done: impl Fn(&StatusDocument) -> bool,
 ) -> StatusDocument {
     let mut events = handle.subscribe();
+    let last = std::sync::Mutex::new(None);
     let wait = async {
         loop {
             let document = handle.status().await.unwrap();
             if done(&document) {
                 return document;
             }
+            *last.lock().unwrap() = Some(document);
             let _ = tokio::time::timeout(Duration::from_millis(500), events.recv()).await;
         }
     };
     tokio::time::timeout(Duration::from_secs(20), wait)
         .await
-        .unwrap_or_else(|_| panic!("not {what} within 20 s"))
+        .unwrap_or_else(|_| {
+            panic!(
+                "not {what} within 20 s; last seen: {:#?}",
+                last.lock().unwrap()
+            )
+        })
 }
 
 /// The pack's view.

@@ -276,6 +276,11 @@ pub fn check_state(data: &Path) -> BTreeMap<String, Option<u64>> {
         .apps
         .values()
         .flat_map(|app| app.packs.iter())
-        .map(|(id, pack)| (id.clone(), pack.installed.as_ref().map(|i| i.version)))
+        .map(|(id, pack)| {
+            (
+                id.clone(),
+                pack.observed.installed.as_ref().map(|i| i.version),
+            )
+        })
         .collect()
 }

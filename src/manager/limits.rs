@@ -26,12 +26,12 @@ pub fn check_limits(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackE
         if id == pack.id.as_str() {
             continue;
         }
-        let listed = other.listed.as_ref();
-        if let Some(installed) = &other.installed
+        let listed = other.observed.listed.as_ref();
+        if let Some(installed) = &other.observed.installed
             && listed.is_none_or(&counted)
         {
             install_total = add(install_total, installed.bytes, id, "installed bytes")?;
-        } else if other.wanted
+        } else if other.intent.wanted.is_some()
             && let Some(listed) = listed.filter(|l| counted(l))
         {
             install_total = add(install_total, listed.install_size, id, "installSize")?;
@@ -90,10 +90,12 @@ fn check_allowance(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackEr
         0
     };
     for (id, other) in &record.packs {
-        let Some(listed) = other.listed.as_ref().filter(|l| initial(l)) else {
+        let Some(listed) = other.observed.listed.as_ref().filter(|l| initial(l)) else {
             continue;
         };
-        if id == pack.id.as_str() || !(other.wanted || other.installed.is_some()) {
+        if id == pack.id.as_str()
+            || !(other.intent.wanted.is_some() || other.observed.installed.is_some())
+        {
             continue;
         }
         all = add(all, listed.download_size, id, "downloadSize")?;

@@ -1,0 +1,290 @@
+//! The status document, maintained: each pack's view is rebuilt when that pack changed, an
+//! app's when the app did (order, launch readiness, manifest), and the whole document is
+//! published (an `Arc` through a `watch`) only when something changed, so a status request
+//! costs no work on the actor and a change costs work for what changed. No file is looked at:
+//! partial bytes come from the engine's events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::languages::{choose_variants, is_chosen};
+use super::plan::Launch;
+use super::state::{AppRecord, ManagerState, PackRecord};
+use super::view::{AppView, PackView, STATUS_SCHEMA, StatusDocument};
+use crate::engine::Limits;
+use crate::model::{DownloadPolicy, PackKind, PackStatus};
+use crate::store::Paths;
+
+/// What the views are built from.
+pub struct Sources<'a> {
+    pub state: &'a ManagerState,
+    pub paths: &'a Paths,
+    pub launches: &'a HashMap<String, Launch>,
+    pub limits: Limits,
+    pub languages: &'a [String],
+}
+
+/// The maintained document.
+#[derive(Debug, Default)]
+pub struct Views {
+    apps: BTreeMap<String, AppSlot>,
+    dirty_apps: BTreeSet<String>,
+    dirty_packs: BTreeSet<(String, String)>,
+    changed: bool,
+}
+
+#[derive(Debug)]
+struct AppSlot {
+    view: AppView,
+    positions: HashMap<String, usize>,
+}
+
+impl Views {
+    /// Something about the whole app changed (its packs' order, launch readiness, manifest).
+    pub fn app_changed(&mut self, app: &str) {
+        self.dirty_apps.insert(app.to_string());
+        self.changed = true;
+    }
+
+    /// One pack's state changed.
+    pub fn pack_changed(&mut self, app: &str, pack: &str) {
+        self.dirty_packs.insert((app.to_string(), pack.to_string()));
+        self.changed = true;
+    }
+
+    /// The next [`Self::publish`] publishes even if nothing changed (the first one).
+    pub fn touch(&mut self) {
+        self.changed = true;
+    }
+
+    /// Everything changed (limits, languages).
+    pub fn all_changed(&mut self, state: &ManagerState) {
+        for app in state.apps.keys() {
+            self.dirty_apps.insert(app.clone());
+        }
+        self.changed = true;
+    }
+
+    /// Brings the changed views up to date.
+    pub fn refresh(&mut self, sources: &Sources) {
+        for app in std::mem::take(&mut self.dirty_apps) {
+            match sources.state.apps.get(&app) {
+                Some(record) => {
+                    self.apps
+                        .insert(app.clone(), app_slot(sources, &app, record));
+                }
+                None => {
+                    self.apps.remove(&app);
+                }
+            }
+        }
+        for (app, pack) in std::mem::take(&mut self.dirty_packs) {
+            let (Some(slot), Some(record)) =
+                (self.apps.get_mut(&app), sources.state.apps.get(&app))
+            else {
+                continue;
+            };
+            let (Some(&position), Some(entry)) =
+                (slot.positions.get(&pack), record.packs.get(&pack))
+            else {
+                self.dirty_apps.insert(app);
+                continue;
+            };
+            let localized = entry
+                .observed
+                .listed
+                .as_ref()
+                .is_some_and(|l| l.localization_group.is_some());
+            let choices = if localized {
+                variants(record, sources.languages)
+            } else {
+                BTreeMap::new()
+            };
+            let view = pack_view(sources, record, &pack, entry, position, &choices);
+            if let Some(old) = slot.view.packs.get_mut(position) {
+                slot.view.disk_used = slot
+                    .view
+                    .disk_used
+                    .saturating_sub(old.installed_bytes)
+                    .saturating_add(view.installed_bytes);
+                *old = view;
+            }
+        }
+        if !self.dirty_apps.is_empty() {
+            self.refresh(sources);
+        }
+    }
+
+    /// The document, when something changed since the last call.
+    pub fn publish(&mut self, sources: &Sources) -> Option<StatusDocument> {
+        if !std::mem::take(&mut self.changed) {
+            return None;
+        }
+        self.refresh(sources);
+        Some(StatusDocument {
+            schema: STATUS_SCHEMA,
+            generated_at_ms: super::state::now_ms(),
+            limits: sources.limits,
+            languages: sources.languages.to_vec(),
+            apps: self.apps.values().map(|slot| slot.view.clone()).collect(),
+        })
+    }
+
+    /// The current view of one app.
+    pub fn app(&mut self, sources: &Sources, app: &str) -> Option<AppView> {
+        self.refresh(sources);
+        self.apps.get(app).map(|slot| slot.view.clone())
+    }
+
+    /// The current view of one pack.
+    pub fn pack(&mut self, sources: &Sources, app: &str, pack: &str) -> Option<PackView> {
+        self.refresh(sources);
+        let slot = self.apps.get(app)?;
+        slot.view.packs.get(*slot.positions.get(pack)?).cloned()
+    }
+}
+
+/// The app's packs in download order: essential first, then pinned, then by priority, then
+/// by id.
+pub fn order(record: &AppRecord) -> Vec<String> {
+    let mut ids: Vec<(&String, bool, bool, i64)> = record
+        .packs
+        .iter()
+        .map(|(id, p)| {
+            let essential = p
+                .observed
+                .listed
+                .as_ref()
+                .is_some_and(|l| l.download_policy.is_essential());
+            (id, essential, p.intent.pinned, p.intent.priority)
+        })
+        .collect();
+    ids.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(b.2.cmp(&a.2))
+            .then(b.3.cmp(&a.3))
+            .then(a.0.cmp(b.0))
+    });
+    ids.into_iter().map(|(id, ..)| id.clone()).collect()
+}
+
+fn variants(record: &AppRecord, languages: &[String]) -> BTreeMap<String, String> {
+    let mut listed: Vec<_> = record
+        .packs
+        .values()
+        .filter_map(|p| Some((p.observed.manifest_index, p.observed.listed.as_ref()?)))
+        .filter(|(_, l)| l.localization_group.is_some())
+        .collect();
+    listed.sort_by_key(|(index, _)| *index);
+    choose_variants(listed.into_iter().map(|(_, l)| l), languages)
+}
+
+fn app_slot(sources: &Sources, id: &str, record: &AppRecord) -> AppSlot {
+    let app = &record.app;
+    let choices = variants(record, sources.languages);
+    let order = order(record);
+    let packs: Vec<PackView> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(position, pack)| {
+            let entry = record.packs.get(pack)?;
+            Some(pack_view(sources, record, pack, entry, position, &choices))
+        })
+        .collect();
+    let positions = order.into_iter().enumerate().map(|(i, p)| (p, i)).collect();
+    let launch = sources.launches.get(id).cloned().unwrap_or_default();
+    let view = AppView {
+        bundle_id: app.bundle_id.to_string(),
+        name: app.display_name.clone(),
+        short_version: app.short_version.clone(),
+        bundle_version: app.bundle_version.clone(),
+        source: record.source.clone(),
+        icon: record.icon.clone(),
+        manifest_url: app.manifest_url.to_string(),
+        manifest_etag: record.manifest_etag.clone(),
+        last_checked_ms: record.last_checked_ms,
+        manifest_error: record.manifest_error.clone(),
+        container: sources.paths.container(app.container_name()),
+        launch_ready: launch.ready,
+        launch_reason: launch.reason,
+        waiting_for: launch.waiting_for,
+        essential_failed: launch.essential_failed,
+        installation_event: record.event,
+        disk_used: packs
+            .iter()
+            .fold(0u64, |sum, p| sum.saturating_add(p.installed_bytes)),
+        packs,
+    };
+    AppSlot { view, positions }
+}
+
+fn pack_view(
+    sources: &Sources,
+    record: &AppRecord,
+    id: &str,
+    pack: &PackRecord,
+    order: usize,
+    choices: &BTreeMap<String, String>,
+) -> PackView {
+    let listed = pack.observed.listed.as_ref();
+    let installed = pack.observed.installed.as_ref();
+    let activity = pack.live.activity.clone();
+    let status = PackStatus {
+        installed_version: installed.map(|i| i.version),
+        listed_version: listed.map(|l| l.version),
+        activity: activity.clone(),
+    };
+    let flags = status.flags();
+    let mirror = pack.live.download.as_ref();
+    let progress = activity
+        .progress()
+        .or_else(|| mirror.map(|m| m.progress))
+        .unwrap_or_default();
+    let partial_bytes = mirror.map_or(0, |m| m.partial_bytes());
+    let base = record
+        .manifest_base
+        .clone()
+        .unwrap_or_else(|| record.app.manifest_url.clone());
+    let folder = crate::model::PackId::parse(id)
+        .map(|p| p.folder_name())
+        .unwrap_or_default();
+    let container = sources.paths.container(record.app.container_name());
+    PackView {
+        app: record.app.bundle_id.to_string(),
+        id: id.to_string(),
+        name: listed
+            .and_then(|l| l.name.clone())
+            .unwrap_or_else(|| id.to_string()),
+        kind: listed.map_or(PackKind::Data, |l| l.kind),
+        policy: listed.map_or(DownloadPolicy::OnDemand, |l| l.download_policy),
+        installed_version: status.installed_version,
+        listed_version: status.listed_version,
+        eta_seconds: progress.eta_seconds(),
+        progress,
+        activity,
+        reason: pack.live.reason.clone(),
+        flags,
+        download_size: listed.map_or(0, |l| l.download_size),
+        install_size: listed.map_or(0, |l| l.install_size),
+        installed_bytes: installed.map_or(0, |i| i.bytes),
+        url: listed
+            .and_then(|l| l.resolve_url(&base).ok())
+            .map(|u| u.to_string()),
+        etag: mirror.and_then(|m| m.etag.clone()),
+        partial_path: mirror
+            .filter(|_| partial_bytes > 0)
+            .map(|m| m.partial.clone()),
+        partial_bytes,
+        path: installed.map(|_| container.join(&folder)),
+        attempts: mirror.map_or(pack.observed.attempts, |m| m.attempts),
+        last_error: pack.observed.last_error.clone(),
+        languages: listed.map(|l| l.languages.clone()).unwrap_or_default(),
+        localization_group: listed.and_then(|l| l.localization_group.clone()),
+        chosen_variant: listed
+            .is_some_and(|l| l.localization_group.is_some() && is_chosen(l, choices)),
+        wanted: pack.live.wanted,
+        paused: sources.state.is_paused(record, pack),
+        order,
+        user_info: listed.and_then(|l| l.user_info.clone()),
+        timeline: pack.observed.timeline.iter().cloned().collect(),
+    }
+}
