@@ -20,6 +20,10 @@ use super::persist::Persister;
 use super::speed::SpeedMeter;
 use super::{Limits, Snapshot};
 
+/// The most often the queue is written: a crash loses at most this much of the queue's
+/// changes, which the manager's own state and the partial files on disk make good at restart.
+pub const PERSIST_EVERY: Duration = Duration::from_millis(250);
+
 /// Sequence numbers of ordinary downloads start here; "move to top" counts down from it.
 const FIRST_SEQUENCE: u64 = 1 << 40;
 
@@ -54,6 +58,9 @@ pub(super) struct Actor {
     pub events: broadcast::Sender<Event>,
     pub persister: Option<Persister>,
     pub dirty: bool,
+    /// When the queue was last handed to the persister: saves are at most every
+    /// [`PERSIST_EVERY`], so a burst of commands costs one write, not one per command.
+    pub last_persist: Instant,
 }
 
 impl Actor {
@@ -102,6 +109,7 @@ impl Actor {
             events,
             persister,
             dirty: false,
+            last_persist: Instant::now(),
         }
     }
 
@@ -114,9 +122,13 @@ impl Actor {
     ) {
         self.resume_waiting_for_space_on_start();
         self.schedule();
-        self.persist_if_dirty();
+        self.persist_now();
         loop {
-            let wakeup = self.next_wakeup();
+            let wakeup = if self.dirty {
+                self.next_wakeup().min(self.last_persist + PERSIST_EVERY)
+            } else {
+                self.next_wakeup()
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 Some(command) = commands.recv() => self.apply_command(command),
@@ -130,7 +142,7 @@ impl Actor {
             self.persist_if_dirty();
         }
         self.stop_all(&mut reports).await;
-        self.persist_if_dirty();
+        self.persist_now();
         if let Some(persister) = self.persister.take() {
             persister.finish().await;
         }
@@ -306,11 +318,20 @@ impl Actor {
         }
     }
 
-    /// Hands the queue to the persister when something changed.
+    /// Hands the queue to the persister when something changed and the last save is at least
+    /// [`PERSIST_EVERY`] old (the loop wakes up for the deferred save).
     pub fn persist_if_dirty(&mut self) {
+        if self.dirty && self.last_persist.elapsed() >= PERSIST_EVERY {
+            self.persist_now();
+        }
+    }
+
+    /// Hands the queue to the persister now if something changed.
+    fn persist_now(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
+        self.last_persist = Instant::now();
         if let Some(persister) = &self.persister {
             persister.save(self.downloads.values());
         }
