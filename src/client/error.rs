@@ -1,9 +1,6 @@
 //! The client's errors: Apple's `ManagedBackgroundAssetsError` cases (`assetPackNotFound`,
 //! `fileNotFound`), then what can go wrong between an app and the manager.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::io;
 use std::path::PathBuf;
 
@@ -17,11 +14,19 @@ use crate::model::{ErrorKind, ManagedError, PackError};
 pub enum ClientError {
     /// No pack with this id in the app's manifest (`assetPackNotFound`).
     #[error("asset pack `{id}` not found")]
-    AssetPackNotFound { id: String },
+    AssetPackNotFound {
+        /// The pack id asked for.
+        id: String,
+    },
     /// No such file in the pack (or in any installed pack when `pack` is `None`), or the pack is
     /// not installed (`fileNotFound`).
     #[error("file `{path}` not found in {}", .pack.as_deref().map_or_else(|| "any installed asset pack".to_string(), |p| format!("asset pack `{p}`")))]
-    FileNotFound { path: String, pack: Option<String> },
+    FileNotFound {
+        /// The file's path inside the pack.
+        path: String,
+        /// The pack looked in; `None` for every installed pack.
+        pack: Option<String>,
+    },
     /// The manager could not be reached, or the connection broke.
     #[error(transparent)]
     Connection(#[from] ConnectionError),
@@ -30,14 +35,21 @@ pub enum ClientError {
     Protocol(String),
     /// The app's name cannot be a bundle id or App Group id.
     #[error("the app name is not a valid bundle id or App Group id: {problem}")]
-    InvalidApp { app: String, problem: String },
+    InvalidApp {
+        /// The name as given.
+        app: String,
+        /// What makes it invalid.
+        problem: String,
+    },
     /// The manager refused, or the pack failed (its error kind and message).
     #[error("{}: {}", kind_name(.0.kind), .0.message)]
     Manager(ApiError),
     /// A file of an installed pack could not be read.
     #[error("cannot read {path}")]
     Read {
+        /// The file that could not be read.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: io::Error,
     },

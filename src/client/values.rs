@@ -2,9 +2,6 @@
 //! ([`Endpoint`]), a pack as Apple's `AssetPack` shows it, its status, and an update check's
 //! outcome.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::path::{Path, PathBuf};
 
 use crate::manager::view::PackView;
@@ -61,16 +58,23 @@ impl From<&PathBuf> for Endpoint {
 /// A pack as the app's manifest declares it (Apple's `AssetPack`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssetPack {
+    /// The pack's id (`assetPackID`).
     pub id: String,
+    /// A name for people; the id when the manifest gives none.
     pub name: String,
+    /// What the pack holds, for its icon.
     pub kind: PackKind,
+    /// When the pack downloads: essential, prefetch or on demand.
     pub policy: DownloadPolicy,
     /// The version the server lists, else the installed one.
     pub version: Option<u64>,
+    /// The archive's size in bytes.
     pub download_size: u64,
+    /// The total size of the extracted files in bytes.
     pub install_size: u64,
     /// The languages of a localized variant (empty for every language).
     pub languages: Vec<String>,
+    /// Anything the app carries with the pack, passed through untouched.
     pub user_info: Option<serde_json::Value>,
 }
 
@@ -93,7 +97,9 @@ impl From<PackView> for AssetPack {
 /// A pack's status (Apple's `BAAssetPackStatus` flags), with what is happening to it now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssetPackStatus {
+    /// Apple's status flags, derived from the pack's state.
     pub flags: StatusFlags,
+    /// What the manager is doing with the pack right now.
     pub activity: Activity,
 }
 

@@ -2,9 +2,6 @@
 //! is visible, and a manager in a scratch data dir (or a given one) with the demo app
 //! registered, its manifest URL pointing at that server.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::path::PathBuf;
 
 use super::site::{DemoSite, build_site, default_dir, info_plist_for};
@@ -19,26 +16,36 @@ pub const DEMO_RATE: u64 = 4_000_000;
 /// Why the demo could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
+    /// The demo packs could not be built.
     #[error("cannot build the demo packs")]
     Build(#[from] crate::pack::BuildError),
+    /// The mock server could not start.
     #[error("cannot serve the demo packs")]
     Serve(#[from] ServeError),
+    /// The manager could not start.
     #[error("cannot start the demo's manager")]
     Manager(#[from] ManagerError),
+    /// A file or folder of the demo could not be written.
     #[error("cannot prepare {path}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The manager refused the demo app.
     #[error("cannot register the demo app: {0}")]
     Register(ApiError),
 }
 
 /// A running demo. Dropping it removes a scratch data dir.
 pub struct Demo {
+    /// The manager, with the demo app registered.
     pub manager: Manager,
+    /// The mock server that serves the demo site.
     pub server: Server,
+    /// The manager's data dir.
     pub data_dir: PathBuf,
     /// The scratch data dir, removed when dropped (`None` when a data dir was given).
     pub scratch: Option<tempfile::TempDir>,

@@ -1,9 +1,6 @@
 //! The one command vocabulary: the CLI, the GUI, the socket server and tests all drive the engine
 //! with these, each verb aimed at some [`Targets`] (downloads by id, or all).
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use tokio::sync::oneshot;
 use url::Url;
 
@@ -39,8 +36,11 @@ impl Targets {
 /// by the SHA-256, which must be the one the download already pins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relocation {
+    /// The download's id.
     pub id: String,
+    /// Where the bytes are fetched from now on.
     pub url: Url,
+    /// The SHA-256 the download already pins.
     pub sha256: Sha256Digest,
 }
 

@@ -3,9 +3,6 @@
 //! the worker itself, so the parts of an attempt (`transport`, `verify`) and the actor use
 //! them without depending on one another.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -19,7 +16,9 @@ use crate::model::Sha256Digest;
 /// What a worker is asked to do.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The download this attempt is for.
     pub request: DownloadRequest,
+    /// What the server said last time, to resume the same bytes (`If-Range`).
     pub validator: Validator,
     /// Discard the partial file first.
     pub restart: bool,
@@ -28,7 +27,9 @@ pub struct Job {
 /// A finished, verified download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Finished {
+    /// The file's SHA-256, hashed while streaming.
     pub sha256: Sha256Digest,
+    /// The file's size in bytes.
     pub size: u64,
 }
 
@@ -37,21 +38,32 @@ pub struct Finished {
 pub enum Report {
     /// The server answered: what to resume with next time, and the total size.
     Response {
+        /// The download's id.
         id: String,
+        /// The server's validator for the bytes, to resume them next time.
         validator: Validator,
+        /// The file's total size, when the server says it.
         total: Option<u64>,
+        /// The byte the transfer starts at (`0` when it starts over).
         from: u64,
     },
+    /// More bytes are written to the partial file.
     Progress {
+        /// The download's id.
         id: String,
+        /// Bytes of the file written so far.
         bytes_done: u64,
     },
+    /// Every byte is in; the file is being checked.
     Verifying {
+        /// The download's id.
         id: String,
     },
     /// The attempt ended; the partial file is flushed and synced.
     Done {
+        /// The download's id.
         id: String,
+        /// The verified file, or why the attempt failed.
         result: Result<Finished, Failure>,
     },
 }
@@ -59,9 +71,13 @@ pub enum Report {
 /// What every worker shares.
 #[derive(Debug)]
 pub struct WorkerContext {
+    /// The HTTP client every request goes through.
     pub client: reqwest::Client,
+    /// The bandwidth limit shared by all workers.
     pub limiter: Arc<RateLimiter>,
+    /// Where workers send their reports to the engine.
     pub reports: mpsc::Sender<Report>,
+    /// How attempts time out and retry.
     pub policy: RetryPolicy,
     /// Redirects followed before giving up.
     pub max_redirects: usize,

@@ -20,9 +20,6 @@
 //!   the bytes-per-second meter.
 //! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 pub mod actor;
 pub mod command;
 pub mod config;
@@ -73,14 +70,22 @@ pub enum EngineError {
     /// asked of one that is finished or cancelled.
     #[error("download `{id}` is not scheduled ({state}): {action} has nothing to change")]
     NotScheduled {
+        /// The download's id.
         id: String,
+        /// Where the download is instead: `finished` or `cancelled`.
         state: &'static str,
+        /// The change asked for.
         action: &'static str,
     },
     /// A change that only means something for a scheduled download asked of one that failed:
     /// it must be scheduled again (or resumed) first.
     #[error("download `{id}` has already failed: {action} has nothing to change; resume it first")]
-    AlreadyFailed { id: String, action: &'static str },
+    AlreadyFailed {
+        /// The download's id.
+        id: String,
+        /// The change asked for.
+        action: &'static str,
+    },
     /// The request cannot be downloaded as asked.
     #[error("download `{id}` is invalid: {problem}")]
     Invalid {

@@ -5,9 +5,6 @@
 //! app. The file is created under a fresh name with mode 0600 and renamed into place, so it is
 //! never readable by others, not even for a moment, and a reader never sees half of one.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -23,16 +20,25 @@ pub enum CapabilityError {
     /// The operating system gave no random bytes.
     #[error("cannot draw random bytes for the controller capability")]
     Random(#[source] io::Error),
+    /// The capability file could not be written, saved or read.
     #[error("cannot {action} the controller capability file {path}")]
     Io {
+        /// What was being done: `write`, `save` or `read`.
         action: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: io::Error,
     },
     /// The file does not hold 64 hex digits.
     #[error("the controller capability file {path} is not 64 hex digits: {problem}")]
-    Malformed { path: PathBuf, problem: String },
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its contents (never the contents themselves).
+        problem: String,
+    },
 }
 
 /// A controller capability.

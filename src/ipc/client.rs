@@ -7,9 +7,6 @@
 //! Two tasks own the socket: a writer (so that a cancelled call never leaves half a line) and a
 //! reader. Both stop when the last clone of the connection is dropped.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 mod lines;
 
 use std::io;
@@ -38,23 +35,35 @@ pub enum ConnectionError {
     /// Nothing listens on the socket (no file, or a stale one): no manager runs on that data dir.
     #[error("no bgassets manager is running: nothing listens on {socket}")]
     NotRunning {
+        /// The socket's path.
         socket: PathBuf,
+        /// The error connecting gave.
         #[source]
         source: io::Error,
     },
+    /// Something listens on the socket, but connecting failed.
     #[error("cannot connect to the bgassets manager on {socket}")]
     Connect {
+        /// The socket's path.
         socket: PathBuf,
+        /// The error connecting gave.
         #[source]
         source: io::Error,
     },
+    /// The connection broke after it was made.
     #[error("the connection to the bgassets manager on {socket} was lost: {reason}")]
-    Lost { socket: PathBuf, reason: String },
+    Lost {
+        /// The socket's path.
+        socket: PathBuf,
+        /// What broke it.
+        reason: String,
+    },
 }
 
 /// Why a call has no result.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
+    /// The manager could not be reached, or the connection broke.
     #[error(transparent)]
     Connection(#[from] ConnectionError),
     /// The controller capability could not be read (another user's manager, or none running).
@@ -77,6 +86,7 @@ impl From<Mismatch> for CallError {
 /// What a subscriber receives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
+    /// Something happened in the manager.
     Event(ManagerEvent),
     /// Some events were lost (this side or the server's read too slowly): re-read the state.
     Missed(u64),

@@ -9,9 +9,6 @@
 //! forgiving about nothing else: every refusal is an [`ApiError`] that names what was wrong (the
 //! JSON position, the unknown method, the field).
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -43,7 +40,10 @@ pub enum ClientMessage {
     /// One of the manager's requests.
     Request(Request),
     /// Receive events from now on, only `app`'s when given; replaces an earlier subscription.
-    Subscribe { app: Option<String> },
+    Subscribe {
+        /// The app whose events to receive; `None` for every app's.
+        app: Option<String>,
+    },
     /// Stop receiving events.
     Unsubscribe,
 }
@@ -60,13 +60,16 @@ struct SubscribeParams {
 pub struct RequestLine {
     /// A number or a string, echoed in the response; `null` when absent.
     pub id: Value,
+    /// What the client asks.
     pub message: ClientMessage,
 }
 
 /// A request line the server could not take: what to answer, with the id when it was readable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejection {
+    /// The request's `id`; `null` when it could not be read.
     pub id: Value,
+    /// What was wrong with the line.
     pub error: ApiError,
 }
 

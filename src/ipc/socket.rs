@@ -3,9 +3,6 @@
 //! connecting fail with [`io::ErrorKind::Unsupported`] and a sentence saying so; the rest of the
 //! crate still builds.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -14,20 +11,33 @@ use std::path::{Path, PathBuf};
 pub enum BindError {
     /// A live server answers on the socket: another manager owns it.
     #[error("another bgassets manager is already listening on {socket}")]
-    AlreadyServing { socket: PathBuf },
+    AlreadyServing {
+        /// The socket's path.
+        socket: PathBuf,
+    },
     /// Something that is not a socket sits where the socket goes; it is left alone.
     #[error("{socket} exists and is not a socket: move it away or choose another data dir")]
-    NotASocket { socket: PathBuf },
+    NotASocket {
+        /// The socket's path.
+        socket: PathBuf,
+    },
     /// The path does not fit in a socket address (about 100 bytes).
     #[error("the socket path {socket} is too long for a Unix socket: choose a shorter data dir")]
-    PathTooLong { socket: PathBuf },
+    PathTooLong {
+        /// The socket's path.
+        socket: PathBuf,
+    },
     /// The controller capability could not be written beside the socket.
     #[error(transparent)]
     Capability(#[from] super::capability::CapabilityError),
+    /// A file operation on the socket or its folder failed.
     #[error("cannot {action} {path}")]
     Io {
+        /// What was being done, e.g. `create the socket`.
         action: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: io::Error,
     },
@@ -49,7 +59,9 @@ mod unix {
 
     use super::*;
 
+    /// The server's listening socket.
     pub type Listener = tokio::net::UnixListener;
+    /// One connection, either side.
     pub type Stream = tokio::net::UnixStream;
 
     /// Which file the server created, so that it removes only its own socket.
@@ -208,10 +220,12 @@ mod other {
     #[derive(Debug)]
     pub enum Stream {}
 
+    /// No socket file exists on this platform.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct SocketIdentity;
 
     impl SocketIdentity {
+        /// Never: there is no socket.
         pub fn is_at(&self, _path: &Path) -> bool {
             false
         }
@@ -221,6 +235,7 @@ mod other {
         io::Error::new(io::ErrorKind::Unsupported, UNSUPPORTED)
     }
 
+    /// Fails: no transport on this platform yet.
     pub fn bind(
         socket: &Path,
         _prepare: impl FnOnce() -> Result<(), BindError>,
@@ -232,14 +247,17 @@ mod other {
         })
     }
 
+    /// Never called: no listener exists.
     pub async fn accept(listener: &Listener) -> io::Result<Stream> {
         match *listener {}
     }
 
+    /// Fails: no transport on this platform yet.
     pub async fn connect(_socket: &Path) -> io::Result<Stream> {
         Err(unsupported())
     }
 
+    /// Never called: no stream exists.
     pub fn peer_is_owner(stream: &Stream, _socket: &SocketIdentity) -> Result<(), String> {
         match *stream {}
     }

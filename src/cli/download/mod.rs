@@ -7,9 +7,6 @@
 //! of several files, `.bgassets-download.json`) until every download succeeds, so an
 //! interrupted run (Ctrl-C, a crash, `kill -9`) resumes where it was.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 mod outcome;
 mod plan;
 
@@ -31,6 +28,7 @@ use crate::model::size::{format_bytes, parse_duration, parse_size};
 
 use super::pack::progress_bar;
 
+/// `bgassets download`'s arguments.
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// The http(s) URLs to download.
