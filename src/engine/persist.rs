@@ -101,7 +101,10 @@ mod tests {
         let path = dir.path().join("downloads.json");
         std::fs::write(&path, r#"{"version": 99, "downloads": []}"#).unwrap();
         assert!(load(&path).is_empty());
-        assert!(!path.exists(), "the newer queue is set aside, not left to be overwritten");
+        assert!(
+            !path.exists(),
+            "the newer queue is set aside, not left to be overwritten"
+        );
         let aside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(aside.len(), 1, "{aside:?}");
     }

@@ -3,7 +3,8 @@
 //! message by message in `docs/protocol.md` so that apps in any language can use it.
 //!
 //! - [`protocol`]: the request lines, and the methods; [`reply`]: the server's lines (response
-//!   envelopes, events); [`hello`]: the first line, saying who the connection is.
+//!   envelopes, events; a published status document encoded once, `encoded`); [`hello`]: the
+//!   first line, saying who the connection is.
 //! - [`authority`]: who may ask what (controller, app, nobody yet), as pure decisions; [`gate`]
 //!   applies them to one connection; [`capability`]: the secret that makes a controller.
 //! - [`server`]: takes the socket and serves every connection against a [`service::Service`]
@@ -18,6 +19,7 @@ pub mod authority;
 pub mod capability;
 pub mod client;
 pub mod connection;
+mod encoded;
 pub mod gate;
 pub mod hello;
 pub mod line;

@@ -2,6 +2,8 @@
 //! the result being the verb's [`Response`] in JSON), and the [`ServerMessage`]s a subscriber
 //! also receives (events, missed events); `docs/protocol.md` documents each.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -26,6 +28,10 @@ pub struct ResponseLine {
     /// The refusal when not `ok`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
+    /// The result already encoded (a published status document, encoded once for every
+    /// connection that asks); written in place of `result`.
+    #[serde(skip)]
+    pub encoded: Option<Arc<str>>,
 }
 
 impl ResponseLine {
@@ -36,6 +42,7 @@ impl ResponseLine {
             ok: true,
             result: Some(result),
             error: None,
+            encoded: None,
         }
     }
 
@@ -46,6 +53,7 @@ impl ResponseLine {
             ok: false,
             result: None,
             error: Some(error),
+            encoded: None,
         }
     }
 
@@ -59,6 +67,21 @@ impl ResponseLine {
 
     /// From the manager's answer: its result as `docs/protocol.md` documents it.
     pub fn answer(id: Value, answer: Result<Response, ApiError>) -> Self {
+        if let Ok(Response::Status(document)) = &answer {
+            return match super::encoded::status_json(document) {
+                Ok(text) => Self {
+                    id,
+                    ok: true,
+                    result: None,
+                    error: None,
+                    encoded: Some(text),
+                },
+                Err(e) => Self::failure(
+                    id,
+                    ApiError::new(ErrorKind::Io, format!("cannot encode the status: {e}")),
+                ),
+            };
+        }
         let result = answer.and_then(|response| {
             response.to_value().map_err(|e| {
                 ApiError::new(
@@ -99,7 +122,12 @@ impl ServerMessage {
     /// The line to send (without its newline).
     pub fn to_line(&self) -> String {
         let value = match self {
-            Self::Response(response) => serde_json::to_value(response),
+            Self::Response(ResponseLine {
+                id,
+                encoded: Some(text),
+                ..
+            }) => return format!(r#"{{"id":{id},"ok":true,"result":{text}}}"#),
+            Self::Response(response) => return Self::encode(response),
             Self::Event(event) => {
                 serde_json::to_value(event).map(|e| serde_json::json!({ "event": e }))
             }
@@ -113,6 +141,14 @@ impl ServerMessage {
             },
             |v| v.to_string(),
         )
+    }
+
+    /// A response line, encoded directly (not through a `Value` copy of it).
+    fn encode(response: &ResponseLine) -> String {
+        serde_json::to_string(response).unwrap_or_else(|e| {
+            let error = ApiError::new(ErrorKind::Io, format!("cannot encode the reply: {e}"));
+            serde_json::json!({ "id": null, "ok": false, "error": error }).to_string()
+        })
     }
 
     /// Reads one line from the server.

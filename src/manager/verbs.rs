@@ -25,7 +25,8 @@ impl Actor {
             entry.intent.paused = Some(false);
             entry.note("resumed", "the app asked for it (ensure)");
         }
-        if entry.intent.wanted.is_none() {
+        // Asked for by name: a language variant so asked is had whatever the languages choose.
+        if matches!(entry.intent.wanted, None | Some(WantedBy::Policy)) {
             entry.intent.wanted = Some(WantedBy::App);
             entry.note("asked", "the app asked for it (ensure)");
         }
@@ -204,7 +205,7 @@ impl Actor {
     }
 
     /// `remove(assetPackWithID:)`: the pack is no longer wanted (a language variant takes its
-    /// group with it); a running install is stopped, a download cancelled, the files deleted.
+    /// group's policy with it, not the variants asked for by name); a running install is stopped, a download cancelled, the files deleted.
     /// Returns the bytes freed.
     pub async fn remove(&mut self, app: &str, pack: &str) -> Result<u64, ApiError> {
         self.known_pack(app, pack)?;
@@ -227,7 +228,10 @@ impl Actor {
                     .as_ref()
                     .and_then(|l| l.localization_group.as_ref())
                     == group.as_ref();
-            if id == pack || same_group {
+            // A variant the app or a person asked for by name is theirs: removing another
+            // variant leaves it wanted.
+            let by_name = matches!(entry.intent.wanted, Some(WantedBy::App | WantedBy::Person));
+            if id == pack || (same_group && !by_name) {
                 entry.intent.wanted = None;
                 entry.intent.pinned = false;
                 entry.live.failed = None;

@@ -10,7 +10,7 @@ use url::Url;
 use super::Input;
 use super::shown;
 use crate::manager::languages::{choose_variants, is_chosen};
-use crate::manager::state::PackRecord;
+use crate::manager::state::{PackRecord, WantedBy};
 use crate::model::{DownloadPolicy, ErrorKind, ManifestPack, PackError};
 
 /// Whether the app may launch, and why (or why not).
@@ -93,7 +93,12 @@ impl Context {
             if choices.get(&group) == Some(id) && pack.observed.installed.is_some() {
                 chosen_installed.insert(group.clone());
             }
-            if pack.intent.wanted.is_some() {
+            // The group is wanted through its chosen variant, or through its policy; a variant
+            // the app or a person asked for by name is wanted alone (see `want`).
+            let chosen = choices.get(&group) == Some(id);
+            if pack.intent.wanted.is_some()
+                && (chosen || pack.intent.wanted == Some(WantedBy::Policy))
+            {
                 groups_wanted.insert(group);
             }
         }
@@ -153,6 +158,13 @@ impl Context {
         let current = pack.is_current();
         let installed = pack.observed.installed.is_some();
         match &listed.localization_group {
+            // The app (or a person) asked for this variant by name: it is theirs to have, whatever
+            // the preferred languages choose (Apple: the app asks for the pack that matches).
+            Some(_) if !self.is_chosen(listed) && asked_by_name(pack) => Want {
+                download: !current,
+                keep: true,
+                why_not: shown::not_wanted(listed.download_policy, pack, id),
+            },
             Some(group) if !self.is_chosen(listed) => {
                 let chosen = self.choices.get(group).cloned().unwrap_or_default();
                 Want {
@@ -224,4 +236,9 @@ impl Context {
         crate::manager::limits::check_limits(input.record, pack)?;
         self.check_url(input, pack)
     }
+}
+
+/// Whether the app or a person asked for `pack` itself (not its policy).
+fn asked_by_name(pack: &PackRecord) -> bool {
+    matches!(pack.intent.wanted, Some(WantedBy::App | WantedBy::Person))
 }

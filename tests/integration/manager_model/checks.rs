@@ -75,7 +75,7 @@ pub struct Intent {
 }
 
 /// A paused pack's partial bytes (the least seen since the pause) and the version listed then.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Still {
     pub partial: u64,
     pub listed: Option<u64>,

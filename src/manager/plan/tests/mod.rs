@@ -232,3 +232,27 @@ fn language_fallback_takes_the_manifests_first_variant() {
     assert!(!starts(&plans["Voices-de"]));
     assert!(plans["Voices-de"].reason.contains("Voices-fr"));
 }
+
+#[test]
+fn a_variant_the_app_asked_for_by_name_is_had_whatever_the_languages_choose() {
+    let mut record = app("");
+    for (id, lang) in [("Voices-en", "en"), ("Voices-fr", "fr")] {
+        let mut pack = listed(id, ON_DEMAND, 1);
+        pack.localization_group = Some("Voices".into());
+        pack.languages = vec![lang.into()];
+        let index = record.packs.len();
+        record
+            .packs
+            .insert(id.into(), PackRecord::listed(pack, index));
+    }
+    if let Some(fr) = record.packs.get_mut("Voices-fr") {
+        fr.intent.wanted = Some(WantedBy::App);
+    }
+    let (_, plans) = run(&record, false); // languages: en
+    assert!(starts(&plans["Voices-fr"]), "the app asked for it by name");
+    assert!(plans["Voices-fr"].wanted);
+    assert!(
+        !starts(&plans["Voices-en"]),
+        "asking for one variant by name does not pull in the chosen one"
+    );
+}

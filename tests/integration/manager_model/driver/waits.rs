@@ -23,7 +23,12 @@ impl Run {
             .iter()
             .filter(|&&p| before.pack(PACKS[p].id).is_some_and(|s| s.busy()));
         self.stats.pauses_of_busy_packs += caught.count() as u64;
-        let _ = adapter::pause(&self.handle, sel).await;
+        if adapter::pause(&self.handle, sel).await.is_err() {
+            return; // an unknown app or pack: nothing was paused
+        }
+        // Pausing an app (or all) is a standing pause: packs its manifest lists later start
+        // paused too.
+        let standing = !matches!(sel, super::super::ops::Sel::Pack(_));
         let still = |seen: &Seen| {
             packs
                 .iter()
@@ -40,6 +45,9 @@ impl Run {
         };
         for p in packs {
             let Some(pack) = seen.pack(PACKS[p].id) else {
+                if standing {
+                    self.intent.paused.insert(p, Still::default());
+                }
                 continue;
             };
             let still = Still {

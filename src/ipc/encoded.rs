@@ -1,0 +1,52 @@
+//! The published status document, encoded once: every controller asking `status` between two
+//! publications gets the same JSON text, so fifty clients polling a 2,000-pack document cost one
+//! encoding per publication (at most ten a second), not one per request.
+
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::manager::view::StatusDocument;
+
+/// The last document encoded and its JSON.
+static LAST: Mutex<Option<(Weak<StatusDocument>, Arc<str>)>> = Mutex::new(None);
+
+/// `document` as JSON text. A document shared with the manager (its published snapshot) is
+/// encoded once and the text reused while it is the one published; a document of this request's
+/// own (filtered for an app) is encoded for it alone.
+pub fn status_json(document: &Arc<StatusDocument>) -> serde_json::Result<Arc<str>> {
+    if Arc::strong_count(document) == 1 {
+        return serde_json::to_string(&**document).map(Arc::from);
+    }
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((weak, text)) = last.as_ref()
+        && weak.upgrade().is_some_and(|d| Arc::ptr_eq(&d, document))
+    {
+        return Ok(text.clone());
+    }
+    let text: Arc<str> = serde_json::to_string(&**document)?.into();
+    *last = Some((Arc::downgrade(document), text.clone()));
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Limits;
+
+    #[test]
+    fn a_shared_document_is_encoded_once_and_a_new_one_again() {
+        let first = Arc::new(StatusDocument::empty(Limits::default()));
+        let held = first.clone();
+        let a = status_json(&first).unwrap();
+        let b = status_json(&held).unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "the same publication reuses its text");
+        assert_eq!(&*a, serde_json::to_string(&*first).unwrap());
+        let mut changed = StatusDocument::empty(Limits::default());
+        changed.languages = vec!["fr".into()];
+        let second = Arc::new(changed);
+        let _kept = second.clone();
+        let c = status_json(&second).unwrap();
+        assert!(c.contains("\"fr\""), "{c}");
+    }
+}
