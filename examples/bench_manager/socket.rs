@@ -26,7 +26,8 @@ impl Socket {
         let capability = std::fs::read_to_string(&capability_file)
             .with_context(|| format!("reading {}", capability_file.display()))?;
         let mut socket = Self {
-            reader: BufReader::new(stream.try_clone()?),
+            // Large enough that a status line of megabytes is read in a few calls.
+            reader: BufReader::with_capacity(4 << 20, stream.try_clone()?),
             writer: stream,
             next_id: 1,
         };

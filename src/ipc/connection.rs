@@ -231,6 +231,12 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
     }
 
     async fn write(&mut self, message: &ServerMessage) -> io::Result<()> {
+        if let Some((head, text)) = message.encoded_parts() {
+            self.writer.write_all(head.as_bytes()).await?;
+            self.writer.write_all(text.as_bytes()).await?;
+            self.writer.write_all(b"}\n").await?;
+            return self.writer.flush().await;
+        }
         let mut line = message.to_line();
         line.push('\n');
         self.writer.write_all(line.as_bytes()).await?;

@@ -49,4 +49,25 @@ mod tests {
         let c = status_json(&second).unwrap();
         assert!(c.contains("\"fr\""), "{c}");
     }
+
+    #[test]
+    fn an_encoded_status_line_reads_back_as_the_plain_one() {
+        use crate::ipc::reply::{ResponseLine, ServerMessage};
+        use crate::manager::api::Response;
+        let document = Arc::new(StatusDocument::empty(Limits::default()));
+        let _published = document.clone();
+        let id = serde_json::json!(7);
+        let encoded = ServerMessage::Response(ResponseLine::answer(
+            id.clone(),
+            Ok(Response::Status(document.clone())),
+        ));
+        let (head, text) = encoded.encoded_parts().unwrap();
+        let written = format!("{head}{text}}}");
+        assert_eq!(written, encoded.to_line());
+        let plain = ResponseLine::success(id, serde_json::to_value(&*document).unwrap());
+        assert_eq!(
+            ServerMessage::parse(&written).unwrap(),
+            ServerMessage::Response(plain)
+        );
+    }
 }

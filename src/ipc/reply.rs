@@ -143,6 +143,20 @@ impl ServerMessage {
         )
     }
 
+    /// For a response whose result is already encoded (a published status document): the
+    /// line's head (`{"id":…,"ok":true,"result":`) and the shared result text, so the text is
+    /// written as it is, never copied into one more string; the line ends with `}`.
+    pub fn encoded_parts(&self) -> Option<(String, Arc<str>)> {
+        match self {
+            Self::Response(ResponseLine {
+                id,
+                encoded: Some(text),
+                ..
+            }) => Some((format!(r#"{{"id":{id},"ok":true,"result":"#), text.clone())),
+            _ => None,
+        }
+    }
+
     /// A response line, encoded directly (not through a `Value` copy of it).
     fn encode(response: &ResponseLine) -> String {
         serde_json::to_string(response).unwrap_or_else(|e| {

@@ -6,9 +6,6 @@
 //! - [`response`]: [`Response`], one variant per verb, and how a client reads a JSON result.
 //! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 pub mod calls;
 pub mod response;
 
@@ -118,56 +115,101 @@ pub enum Request {
     Status,
     /// Every pack one app's manifest declares (`allAssetPacks`). Result: `[PackView]`.
     #[serde(rename_all = "camelCase")]
-    AllAssetPacks { app: String },
+    AllAssetPacks {
+        /// The app's bundle id.
+        app: String,
+    },
     /// One pack (`assetPack(withID:)`, `status(ofAssetPackWithID:)`). Result: a `PackView`.
     #[serde(rename_all = "camelCase")]
-    AssetPack { app: String, pack: String },
+    AssetPack {
+        /// The app's bundle id.
+        app: String,
+        /// The pack's id.
+        pack: String,
+    },
     /// Register an app from its Info.plist or a folder holding one. Result: an `AppView`.
     #[serde(rename_all = "camelCase")]
-    Register { path: PathBuf },
+    Register {
+        /// The Info.plist, or a folder holding one.
+        path: PathBuf,
+    },
     /// Forget an app and remove its installed packs. Result: bytes freed.
     #[serde(rename_all = "camelCase")]
-    Unregister { app: String },
+    Unregister {
+        /// The app's bundle id.
+        app: String,
+    },
     /// Download (if needed) and install a pack (`ensureLocalAvailability`). Result: a `PackView`
     /// at once; follow the events, or `waitUntilInstalled`, for the end.
     #[serde(rename_all = "camelCase")]
     Ensure {
+        /// The app's bundle id.
         app: String,
+        /// The pack's id.
         pack: String,
+        /// Read the manifest first, and have the version it lists now.
         #[serde(default)]
         require_latest: bool,
     },
     /// Pause downloads. Result: how many changed.
     #[serde(rename_all = "camelCase")]
-    Pause { selection: Selection },
+    Pause {
+        /// The packs to pause.
+        selection: Selection,
+    },
     /// Resume paused downloads and retry failed ones. Result: how many changed.
     #[serde(rename_all = "camelCase")]
-    Resume { selection: Selection },
+    Resume {
+        /// The packs to resume.
+        selection: Selection,
+    },
     /// Move a pack in the download order. Result: null.
     #[serde(rename_all = "camelCase")]
-    Prioritize { app: String, pack: String, to: Move },
+    Prioritize {
+        /// The app's bundle id.
+        app: String,
+        /// The pack's id.
+        pack: String,
+        /// Where to move it.
+        to: Move,
+    },
     /// Remove an installed pack (`remove(assetPackWithID:)`), cancelling its download. Result:
     /// bytes freed.
     #[serde(rename_all = "camelCase")]
-    Remove { app: String, pack: String },
+    Remove {
+        /// The app's bundle id.
+        app: String,
+        /// The pack's id.
+        pack: String,
+    },
     /// Re-read manifests (`checkForUpdates`). Result: `{"updating": [PackRef], "removed": [PackRef]}`.
     #[serde(rename_all = "camelCase")]
     CheckUpdates {
+        /// The app whose manifest to read; every app's when absent.
         #[serde(default)]
         app: Option<String>,
     },
     /// Change download limits live. Result: the new `Limits`.
     #[serde(rename_all = "camelCase")]
-    SetLimits { limits: LimitsPatch },
+    SetLimits {
+        /// The limits to change.
+        limits: LimitsPatch,
+    },
     /// Set the preferred languages (BCP 47 tags, best first); empty uses the environment's.
     /// Result: the languages in force.
     #[serde(rename_all = "camelCase")]
-    SetLanguages { languages: Vec<String> },
+    SetLanguages {
+        /// BCP 47 tags, best first.
+        languages: Vec<String>,
+    },
     /// The absolute path of a file inside an installed pack (`url(for:)`). Result: a path.
     #[serde(rename_all = "camelCase")]
     FilePath {
+        /// The app's bundle id.
         app: String,
+        /// The pack's id.
         pack: String,
+        /// The file's path inside the pack, `/`-separated.
         path: String,
     },
 }

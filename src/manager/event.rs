@@ -1,9 +1,6 @@
 //! What the manager tells observers (the window, the tray, `ctl events --follow`, socket
 //! subscribers): status updates per pack in Apple's vocabulary, and app-level changes.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{PackError, StatusUpdate};
@@ -14,10 +11,12 @@ use crate::model::{PackError, StatusUpdate};
 pub struct ManagerEvent {
     /// Unix time in milliseconds.
     pub at_ms: u64,
+    /// The app's bundle id (empty for manager-wide changes: limits, languages).
     pub app: String,
     /// The pack, for pack events.
     pub pack: Option<String>,
     #[serde(flatten)]
+    /// What happened.
     pub kind: ManagerEventKind,
 }
 
@@ -25,32 +24,48 @@ pub struct ManagerEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "camelCase")]
 pub enum ManagerEventKind {
+    /// The app was registered, or registered again with a new version.
     Registered,
+    /// The app was unregistered and its packs removed.
     Unregistered,
     /// The manifest was fetched (or was unchanged, by ETag).
     #[serde(rename_all = "camelCase")]
     ManifestFetched {
+        /// The manifest's ETag, when the server sent one.
         etag: Option<String>,
+        /// False when the server answered 304 (the cached manifest stands).
         changed: bool,
     },
+    /// The manifest could not be fetched or read.
     ManifestFailed {
+        /// Why.
         error: PackError,
     },
     /// A pack's status update (`began`, `paused`, `downloading`, `finished`, `failed`).
     Status {
+        /// The update, in Apple's vocabulary.
         update: StatusUpdate,
     },
+    /// The pack's download was queued.
     Queued,
+    /// The pack's download finished and its install began.
     Installing,
+    /// A version of the pack was installed.
     Installed {
+        /// The version now installed.
         version: u64,
     },
+    /// The pack's files were removed.
     Removed,
     #[serde(rename_all = "camelCase")]
+    /// The manifest lists a newer version than the one installed.
     UpdateAvailable {
+        /// The version installed.
         installed: u64,
+        /// The version listed.
         available: u64,
     },
+    /// The pack is installed but no longer listed.
     Obsolete,
     /// Every essential pack is in: the app may launch.
     LaunchReady,

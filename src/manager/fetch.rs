@@ -4,9 +4,6 @@
 //! a body bounded while it streams ([`MAX_MANIFEST_BYTES`]), and a cache on disk so a manager
 //! that restarts offline still knows its packs.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::path::Path;
 use std::time::Duration;
 
@@ -26,7 +23,9 @@ pub const MAX_MANIFEST_BYTES: usize = 8 << 20;
 /// A manifest as fetched.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The manifest, parsed and validated.
     pub manifest: ServerManifest,
+    /// Its ETag, when the server sent one.
     pub etag: Option<String>,
     /// False when the server answered 304 and the cached manifest was used.
     pub changed: bool,

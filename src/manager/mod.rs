@@ -24,9 +24,6 @@
 //!
 //! The demo's wiring (mock server, demo app, a manager on them) lives in `crate::demo`.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 mod actor;
 mod answer;
 pub mod api;
@@ -69,11 +66,13 @@ use view::{PackView, StatusDocument};
 /// How a manager is started.
 #[derive(Debug, Clone)]
 pub struct ManagerConfig {
+    /// Where the manager's files live.
     pub paths: Paths,
     /// Hosts that may be reached over plain HTTP (besides loopback), for testing.
     pub insecure_hosts: Vec<String>,
     /// PEM certificates to trust besides the system's (a local test server's).
     pub extra_root_certificates: Vec<PathBuf>,
+    /// Timeouts and the retry schedule of downloads and manifest fetches.
     pub retry: RetryPolicy,
     /// How often watched folders are scanned for apps.
     pub watch_interval: Duration,
@@ -99,14 +98,22 @@ impl ManagerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
     #[error("another bgassets manager is already running on {data_dir}")]
-    AlreadyRunning { data_dir: PathBuf },
+    /// Another manager holds the data dir's lock.
+    AlreadyRunning {
+        /// The data dir.
+        data_dir: PathBuf,
+    },
     #[error("cannot prepare {path}")]
+    /// A folder or file of the data dir could not be prepared.
     Io {
+        /// What could not be prepared.
         path: PathBuf,
         #[source]
+        /// Why.
         source: std::io::Error,
     },
     #[error("cannot start the download engine")]
+    /// The download engine could not start.
     Engine(#[from] crate::engine::EngineError),
 }
 

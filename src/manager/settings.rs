@@ -2,9 +2,6 @@
 //! languages, watched folders and the update period. Changed through the command vocabulary and
 //! saved at once; a missing or unreadable file means the defaults.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +12,7 @@ use crate::engine::Limits;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
+    /// Download limits: slots, per-host connections, bandwidth.
     pub limits: Limits,
     /// Preferred languages, best first; empty follows the environment.
     pub languages: Vec<String>,

@@ -2,9 +2,6 @@
 //! the inspector render. A stable schema (`schema: 1`), camelCase, documented in
 //! `docs/protocol.md`; fields are only ever added.
 
-// Public items still to be documented (issue 12): the lead's next commit.
-#![allow(missing_docs)]
-
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -19,12 +16,15 @@ pub const STATUS_SCHEMA: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusDocument {
+    /// The document's schema version ([`STATUS_SCHEMA`]).
     pub schema: u32,
     /// Unix time in milliseconds.
     pub generated_at_ms: u64,
+    /// The download limits in force.
     pub limits: Limits,
     /// The preferred languages in force, best first.
     pub languages: Vec<String>,
+    /// Every registered app, by bundle id.
     pub apps: Vec<AppView>,
 }
 
@@ -32,20 +32,27 @@ pub struct StatusDocument {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppView {
+    /// The app's `CFBundleIdentifier`.
     pub bundle_id: String,
+    /// The app's display name.
     pub name: String,
+    /// The app's `CFBundleShortVersionString`, when it has one.
     pub short_version: Option<String>,
+    /// The app's `CFBundleVersion`: a change is an app update.
     pub bundle_version: String,
     /// The Info.plist it was registered from.
     pub source: PathBuf,
     /// An icon file, when the app has one.
     pub icon: Option<PathBuf>,
+    /// Where the app's manifest is read from (`BAManifestURL`).
     pub manifest_url: String,
     /// The manifest's ETag when it was last fetched.
     pub manifest_etag: Option<String>,
+    /// When the manifest was last checked (Unix time in milliseconds).
     pub last_checked_ms: Option<u64>,
     /// Why the last manifest fetch failed, if it did.
     pub manifest_error: Option<PackError>,
+    /// The folder the app's packs are installed in.
     pub container: PathBuf,
     /// Every essential pack for the current installation event is installed, or failed for
     /// good: as on Apple's system, a failed essential download does not keep the app from
@@ -62,6 +69,7 @@ pub struct AppView {
     pub installation_event: crate::model::InstallationEvent,
     /// Bytes used by installed packs.
     pub disk_used: u64,
+    /// The app's packs, in download order.
     pub packs: Vec<PackView>,
 }
 
@@ -69,37 +77,55 @@ pub struct AppView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PackView {
+    /// The app's bundle id.
     pub app: String,
+    /// The pack's id (`assetPackID`).
     pub id: String,
+    /// The pack's display name.
     pub name: String,
+    /// What the pack holds (levels, audio, …), for its icon.
     pub kind: PackKind,
+    /// When the pack downloads: essential, prefetch or on demand.
     pub policy: DownloadPolicy,
+    /// The installed version, if any.
     pub installed_version: Option<u64>,
+    /// The version the manifest lists, if it lists the pack.
     pub listed_version: Option<u64>,
+    /// What is happening to the pack now.
     pub activity: Activity,
     /// Why the pack is in this state, in a sentence: "waiting for a download slot", "paused by
     /// you", "starts once the app's essential packs are in: Tutorial"…
     #[serde(default)]
     pub reason: String,
+    /// Apple's status flags, derived from the versions and the activity.
     pub flags: StatusFlags,
     /// Bytes of the current or last transfer.
     pub progress: Progress,
+    /// Seconds left at the current speed, while downloading.
     pub eta_seconds: Option<u64>,
+    /// The archive's size in bytes, as the manifest says.
     pub download_size: u64,
+    /// The installed files' size in bytes, as the manifest says.
     pub install_size: u64,
     /// Bytes the installed version takes.
     pub installed_bytes: u64,
     /// The archive's URL as resolved against the manifest.
     pub url: Option<String>,
+    /// The archive's ETag, once the server sent one.
     pub etag: Option<String>,
     /// The partial file, while one exists.
     pub partial_path: Option<PathBuf>,
+    /// Bytes in the partial file.
     pub partial_bytes: u64,
     /// Where the installed files are.
     pub path: Option<PathBuf>,
+    /// Attempts made at the current download.
     pub attempts: u32,
+    /// The last error, kept after a later success for the inspector.
     pub last_error: Option<PackError>,
+    /// The languages a language variant is for (BCP 47 tags).
     pub languages: Vec<String>,
+    /// The group of language variants the pack belongs to.
     pub localization_group: Option<String>,
     /// For a language variant: whether it is the one chosen for the preferred languages.
     pub chosen_variant: bool,
@@ -110,6 +136,7 @@ pub struct PackView {
     pub paused: bool,
     /// Place in the app's download order (0 first).
     pub order: usize,
+    /// The manifest's free-form `userInfo` for the pack.
     pub user_info: Option<serde_json::Value>,
     /// What happened to the pack, oldest first (bounded).
     pub timeline: Vec<TimelineEntry>,

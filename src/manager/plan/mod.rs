@@ -28,9 +28,19 @@ use transfer::{begin, follow};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Hand the listed version to the engine, from `url`.
-    Start { key: DownloadKey, url: Url },
+    Start {
+        /// The download.
+        key: DownloadKey,
+        /// Where from.
+        url: Url,
+    },
     /// The same bytes are listed at another URL: continue there.
-    Relocate { key: DownloadKey, url: Url },
+    Relocate {
+        /// The download.
+        key: DownloadKey,
+        /// Where the same bytes are now.
+        url: Url,
+    },
     /// Pause the engine's download (the user paused the pack).
     Pause(DownloadKey),
     /// Resume the engine's download the user had paused.
@@ -40,20 +50,37 @@ pub enum Action {
     /// Install the finished download (swapping out the installed version).
     Install(DownloadKey),
     /// Stop the running install of `pack`: it is no longer wanted.
-    CancelInstall { pack: String },
+    CancelInstall {
+        /// The pack.
+        pack: String,
+    },
     /// Delete `pack`'s installed files (removed by the user or the app, or another language
     /// variant of its group is now installed).
-    Delete { pack: String },
+    Delete {
+        /// The pack.
+        pack: String,
+    },
     /// Tell that `pack` is installed but no longer listed.
-    MarkObsolete { pack: String },
+    MarkObsolete {
+        /// The pack.
+        pack: String,
+    },
     /// Give the engine's download the pack's place in the order (`top`: ahead of all).
     Reprioritize {
+        /// The download.
         key: DownloadKey,
+        /// Its priority: higher first.
         priority: i64,
+        /// Ahead of every other download.
         top: bool,
     },
     /// `pack` cannot be downloaded (a limit, a URL refused): it fails with `error`.
-    Fail { pack: String, error: PackError },
+    Fail {
+        /// The pack.
+        pack: String,
+        /// Why.
+        error: PackError,
+    },
 }
 
 /// What the plan decided for one pack.
