@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex, Weak};
 use crate::manager::view::StatusDocument;
 
 /// The last document encoded and its JSON.
-static LAST: Mutex<Option<(Weak<StatusDocument>, Arc<str>)>> = Mutex::new(None);
+static LAST: Mutex<Option<(Weak<StatusDocument>, Arc<String>)>> = Mutex::new(None);
 
 /// `document` as JSON text. A document shared with the manager (its published snapshot) is
 /// encoded once and the text reused while it is the one published; a document of this request's
 /// own (filtered for an app) is encoded for it alone.
-pub fn status_json(document: &Arc<StatusDocument>) -> serde_json::Result<Arc<str>> {
+pub fn status_json(document: &Arc<StatusDocument>) -> serde_json::Result<Arc<String>> {
     if Arc::strong_count(document) == 1 {
-        return serde_json::to_string(&**document).map(Arc::from);
+        return encode(document, 0);
     }
     let mut last = LAST
         .lock()
@@ -24,9 +24,24 @@ pub fn status_json(document: &Arc<StatusDocument>) -> serde_json::Result<Arc<str
     {
         return Ok(text.clone());
     }
-    let text: Arc<str> = serde_json::to_string(&**document)?.into();
+    // Sized from the last encoding: a document of megabytes grows into its buffer once, not by
+    // doubling (which holds the old and the new copy at once).
+    let hint = last
+        .as_ref()
+        .map_or(0, |(_, text)| text.len() + text.len() / 8);
+    let text = encode(document, hint)?;
     *last = Some((Arc::downgrade(document), text.clone()));
     Ok(text)
+}
+
+/// `document` as JSON text, written into a buffer of `hint` bytes to start with.
+fn encode(document: &StatusDocument, hint: usize) -> serde_json::Result<Arc<String>> {
+    let mut buffer = Vec::with_capacity(hint);
+    serde_json::to_writer(&mut buffer, document)?;
+    // serde_json writes UTF-8 only.
+    String::from_utf8(buffer)
+        .map(Arc::new)
+        .map_err(|e| serde::ser::Error::custom(e.to_string()))
 }
 
 #[cfg(test)]
@@ -41,7 +56,7 @@ mod tests {
         let a = status_json(&first).unwrap();
         let b = status_json(&held).unwrap();
         assert!(Arc::ptr_eq(&a, &b), "the same publication reuses its text");
-        assert_eq!(&*a, serde_json::to_string(&*first).unwrap());
+        assert_eq!(*a, serde_json::to_string(&*first).unwrap());
         let mut changed = StatusDocument::empty(Limits::default());
         changed.languages = vec!["fr".into()];
         let second = Arc::new(changed);

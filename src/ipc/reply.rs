@@ -31,7 +31,7 @@ pub struct ResponseLine {
     /// The result already encoded (a published status document, encoded once for every
     /// connection that asks); written in place of `result`.
     #[serde(skip)]
-    pub encoded: Option<Arc<str>>,
+    pub encoded: Option<Arc<String>>,
 }
 
 impl ResponseLine {
@@ -146,7 +146,7 @@ impl ServerMessage {
     /// For a response whose result is already encoded (a published status document): the
     /// line's head (`{"id":…,"ok":true,"result":`) and the shared result text, so the text is
     /// written as it is, never copied into one more string; the line ends with `}`.
-    pub fn encoded_parts(&self) -> Option<(String, Arc<str>)> {
+    pub fn encoded_parts(&self) -> Option<(String, Arc<String>)> {
         match self {
             Self::Response(ResponseLine {
                 id,
