@@ -16,7 +16,12 @@ const ROUNDS: usize = 3;
 impl Actor {
     /// Plans `packs` of `app` (all of them when `None`) and applies the actions.
     pub async fn replan(&mut self, app: &str, packs: Option<&[String]>) {
-        let mut scope: Option<Vec<String>> = packs.map(<[String]>::to_vec);
+        // A change to an essential pack or a language variant bears on the others (the packs
+        // waiting behind essentials, the group) even when it leads to no action of its own:
+        // such a change plans the whole app from the start.
+        let mut scope: Option<Vec<String>> = packs
+            .filter(|ids| !ids.iter().any(|pack| self.bears_on_app(app, pack)))
+            .map(<[String]>::to_vec);
         for _ in 0..ROUNDS {
             let Some(record) = self.state.apps.get(app) else {
                 return;

@@ -90,3 +90,22 @@ fn ensure_latest_lists_a_version_published_since_the_last_check() {
     let ops = [Register, NewVersion(3), EnsureLatest(3)];
     harness::replay("ensure latest", &ops, &[Check::EnsureLatestRereads], 3);
 }
+
+/// Found by CI on the redesigned manager: removing an essential pack whose download had failed
+/// (no action of its own to take) left the prefetch packs waiting behind it for good, because
+/// only the removed pack was planned again.
+#[test]
+fn removing_an_essential_that_failed_lets_the_packs_behind_it_start() {
+    use harness::ops::Op::*;
+    use harness::ops::{Fault, Sel, To};
+    let ops = [
+        Register,
+        Resume(Sel::Pack(5)),
+        NewVersion(0),
+        Prioritize(1, To::Up),
+        Fault(Fault::Corrupt),
+        Remove(0),
+        Remove(0),
+    ];
+    harness::replay("remove a failed essential", &ops, &[Check::Settles], 10);
+}

@@ -120,7 +120,14 @@ impl Run {
                     .into_iter()
                     .flat_map(|a| &a.packs)
                     .filter(|p| p.busy())
-                    .map(|p| format!("{} {}", p.id, p.state))
+                    .map(|p| {
+                        format!(
+                            "{} {}: {}",
+                            p.id,
+                            p.state,
+                            p.reason.as_deref().unwrap_or("no reason")
+                        )
+                    })
                     .collect();
                 self.note(vec![(
                     Check::Settles,
