@@ -1,5 +1,6 @@
 //! The one helper module of the integration tests: waits with timeouts, random bytes, test
-//! sites served by the real mock server, servers that lie, plists, canaries and small disks.
+//! sites served by the real mock server, servers that lie, plists, canaries, small disks and a
+//! private D-Bus session bus.
 //! Every area module takes what it needs from here; nothing is duplicated per area.
 
 use std::collections::BTreeMap;
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 pub mod alone;
 pub mod canary;
 pub mod crash;
+pub mod dbus;
 pub mod engine;
 pub mod faults;
 pub mod install;
