@@ -18,6 +18,10 @@ pub const STATUS_SCHEMA: u32 = 1;
 pub struct StatusDocument {
     /// The document's schema version ([`STATUS_SCHEMA`]).
     pub schema: u32,
+    /// Which publication of the manager's this is (`statusChanges` asks what changed since
+    /// one); 0 before the first. Only meaningful to the manager that published it.
+    #[serde(default)]
+    pub generation: u64,
     /// Unix time in milliseconds.
     pub generated_at_ms: u64,
     /// The download limits in force.
@@ -160,6 +164,7 @@ impl StatusDocument {
     pub fn empty(limits: Limits) -> Self {
         Self {
             schema: STATUS_SCHEMA,
+            generation: 0,
             generated_at_ms: 0,
             limits,
             languages: Vec::new(),

@@ -55,5 +55,6 @@ mod serve_demo;
 mod serve_faults;
 mod serve_http;
 mod serve_log;
+mod status_changes;
 mod sync_words;
 mod typed_api;
