@@ -41,6 +41,7 @@ pub mod limits;
 pub mod mirror;
 mod observe;
 pub mod plan;
+mod queue;
 pub mod registry;
 mod running;
 pub mod settings;

@@ -172,28 +172,16 @@ impl Views {
     }
 }
 
-/// The app's packs in download order: essential first, then pinned, then by priority, then
-/// by id.
+/// The app's packs in download order ([`super::queue::order_key`]: moved to the top first,
+/// then essential packs, then by the person's order, then by id).
 pub fn order(record: &AppRecord) -> Vec<String> {
-    let mut ids: Vec<(&String, bool, bool, i64)> = record
+    let mut ids: Vec<_> = record
         .packs
         .iter()
-        .map(|(id, p)| {
-            let essential = p
-                .observed
-                .listed
-                .as_ref()
-                .is_some_and(|l| l.download_policy.is_essential());
-            (id, essential, p.intent.pinned, p.intent.priority)
-        })
+        .map(|(id, p)| super::queue::order_key(id, p))
         .collect();
-    ids.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then(b.2.cmp(&a.2))
-            .then(b.3.cmp(&a.3))
-            .then(a.0.cmp(b.0))
-    });
-    ids.into_iter().map(|(id, ..)| id.clone()).collect()
+    ids.sort_unstable();
+    ids.into_iter().map(|key| key.3.to_string()).collect()
 }
 
 fn variants(record: &AppRecord, languages: &[String]) -> BTreeMap<String, String> {
@@ -313,6 +301,7 @@ fn pack_view(
         wanted: pack.live.wanted,
         paused: sources.state.is_paused(record, pack),
         order,
+        pinned: pack.intent.pinned,
         user_info: listed.and_then(|l| l.user_info.clone()),
         timeline: pack.observed.timeline.iter().cloned().collect(),
     }

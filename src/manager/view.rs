@@ -140,6 +140,9 @@ pub struct PackView {
     pub paused: bool,
     /// Place in the app's download order (0 first).
     pub order: usize,
+    /// Moved to the top by a person: first in the order, its download before every other.
+    #[serde(default)]
+    pub pinned: bool,
     /// The manifest's free-form `userInfo` for the pack.
     pub user_info: Option<serde_json::Value>,
     /// What happened to the pack, oldest first (bounded).

@@ -49,6 +49,7 @@ mod model_server_manifest;
 mod model_status;
 mod names;
 mod pack_build;
+mod queue_intent;
 mod serve_authority;
 mod serve_clients;
 mod serve_demo;

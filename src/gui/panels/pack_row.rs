@@ -16,11 +16,12 @@ use crate::manager::view::PackView;
 /// A row's height, spacing excluded: the list is virtualised on it.
 pub const ROW_HEIGHT: f32 = 48.0;
 
-/// Shows `pack` in the row `ui` is at; `first` / `last`: its place in the download order.
+/// Shows `pack` in the row `ui` is at; `place`: the moves that change its place in the
+/// download order (the others are shown disabled).
 pub fn show(
     ui: &mut Ui,
     pack: &PackView,
-    place: (bool, bool),
+    place: view::Moves,
     backend: &dyn Backend,
     state: &mut UiState,
 ) {
@@ -141,11 +142,10 @@ fn actions(
     ui: &mut Ui,
     pack: &PackView,
     state: PackState,
-    place: (bool, bool),
+    place: view::Moves,
     backend: &dyn Backend,
     state_ui: &mut UiState,
 ) {
-    let (first, last) = place;
     if icon_button(ui, "🗑", "Remove…", view::can_remove(pack)).clicked() {
         state_ui.removal = Some(PendingRemoval {
             pack: crate::manager::api::PackRef::new(&pack.app, &pack.id),
@@ -153,13 +153,13 @@ fn actions(
             bytes: view::space_freed(pack),
         });
     }
-    if icon_button(ui, "⬇", "Move down", !last).clicked() {
+    if icon_button(ui, "⬇", "Move down", place.down).clicked() {
         backend.send(view::move_request(pack, Move::Down));
     }
-    if icon_button(ui, "⬆", "Move up", !first).clicked() {
+    if icon_button(ui, "⬆", "Move up", place.up).clicked() {
         backend.send(view::move_request(pack, Move::Up));
     }
-    if icon_button(ui, "⏫", "Move to top", !first).clicked() {
+    if icon_button(ui, "⏫", "Move to top", place.top).clicked() {
         backend.send(view::move_request(pack, Move::Top));
     }
     let main = if state.can_pause() {

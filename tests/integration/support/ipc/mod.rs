@@ -187,6 +187,7 @@ impl FakeService {
             localization_group: None,
             chosen_variant: false,
             order,
+            pinned: false,
             wanted: installed,
             user_info: None,
             timeline: Vec::new(),
