@@ -1,0 +1,321 @@
+//! Desktop notifications against a notification server implemented here (zbus), on a private
+//! session bus: a burst of 50 failing packs across two apps gives one notification per app; an
+//! app becoming ready gives one; the quiet setting sends none; a click on a notification gives
+//! its pack; without a notification server the notifier goes on reading.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bgassets::gui::Backend;
+use bgassets::gui::fixture::{app, document, pack};
+use bgassets::manager::api::{PackRef, Request};
+use bgassets::manager::event::ManagerEvent;
+use bgassets::manager::view::{PackView, StatusDocument};
+use bgassets::model::{
+    Activity, DownloadPolicy, ErrorKind, InstallationEvents, PackError, PackKind,
+};
+use bgassets::notify::{Bus, Notifier, NotifierConfig, Throttle, policy};
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedValue;
+
+use crate::support::dbus::SessionBus;
+use crate::support::wait::{wait_until_async, within};
+
+const PATH: &str = "/org/freedesktop/Notifications";
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One `Notify` call as the server received it.
+#[derive(Debug, Clone)]
+struct Call {
+    id: u32,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+}
+
+/// The notification server: records `Notify` calls.
+#[derive(Default, Clone)]
+struct Server {
+    calls: Arc<Mutex<Vec<Call>>>,
+    next_id: Arc<AtomicU32>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Server {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        self.calls.lock().unwrap().push(Call {
+            id,
+            summary,
+            body,
+            actions,
+        });
+        id
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("test".into(), "bgassets".into(), "1".into(), "1.2".into())
+    }
+
+    #[zbus(signal)]
+    async fn action_invoked(
+        emitter: &SignalEmitter<'_>,
+        id: u32,
+        action_key: &str,
+    ) -> zbus::Result<()>;
+}
+
+impl Server {
+    fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    /// Serves on `bus` under the well-known name; keep the connection alive.
+    async fn serve(&self, bus: &SessionBus) -> zbus::Connection {
+        zbus::connection::Builder::address(bus.address())
+            .unwrap()
+            .name("org.freedesktop.Notifications")
+            .unwrap()
+            .serve_at(PATH, self.clone())
+            .unwrap()
+            .build()
+            .await
+            .unwrap()
+    }
+}
+
+/// A backend serving one document at a time, counting how often it was read.
+struct Scripted {
+    document: Mutex<Arc<StatusDocument>>,
+    reads: AtomicUsize,
+}
+
+impl Scripted {
+    fn new(document: StatusDocument) -> Arc<Self> {
+        Arc::new(Self {
+            document: Mutex::new(Arc::new(document)),
+            reads: AtomicUsize::new(0),
+        })
+    }
+
+    fn set(&self, document: StatusDocument) {
+        *self.document.lock().unwrap() = Arc::new(document);
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the notifier has read the document `n` more times.
+    async fn read_more(&self, n: usize) {
+        let target = self.reads() + n;
+        wait_until_async("read by the notifier", TIMEOUT, || self.reads() >= target).await;
+    }
+}
+
+impl Backend for Scripted {
+    fn send(&self, _request: Request) {}
+    fn latest(&self) -> Option<Arc<StatusDocument>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        Some(self.document.lock().unwrap().clone())
+    }
+    fn events(&self) -> Vec<ManagerEvent> {
+        Vec::new()
+    }
+    fn error(&self) -> Option<String> {
+        None
+    }
+}
+
+fn on_demand(id: &str, activity: Activity) -> PackView {
+    let policy = DownloadPolicy::OnDemand;
+    pack(id, id, PackKind::Levels, policy, (None, Some(1)), activity)
+}
+
+/// Two apps of 25 packs, the first `failing` of each failed.
+fn two_apps(failing: usize) -> StatusDocument {
+    let packs = |prefix: &str| {
+        (0..25)
+            .map(|i| {
+                let activity = if i < failing {
+                    Activity::Failed {
+                        error: PackError::new(ErrorKind::Network, "connection reset"),
+                    }
+                } else {
+                    Activity::Queued
+                };
+                on_demand(&format!("{prefix}{i:02}"), activity)
+            })
+            .collect()
+    };
+    document(vec![
+        app("org.example.a", "Alpha", packs("a")),
+        app("org.example.b", "Beta", packs("b")),
+    ])
+}
+
+fn start(bus: &SessionBus, backend: Arc<Scripted>, quiet: bool) -> Notifier {
+    let config = NotifierConfig {
+        bus: Bus::Address(bus.address().to_owned()),
+        quiet,
+        throttle: Throttle::default(),
+    };
+    Notifier::start(&tokio::runtime::Handle::current(), backend, config).0
+}
+
+/// Polls past the gathering time: anything due has been sent by then.
+async fn past_gathering(backend: &Scripted) {
+    let polls = (policy::GATHER.as_millis() / 250) as usize + 4;
+    backend.read_more(polls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_fifty_failures_gives_one_notification_per_app() {
+    let bus = SessionBus::start();
+    let server = Server::default();
+    let _serving = server.serve(&bus).await;
+    let backend = Scripted::new(two_apps(0));
+    let _notifier = start(&bus, backend.clone(), false);
+    backend.read_more(1).await;
+    backend.set(two_apps(10));
+    backend.read_more(1).await;
+    backend.set(two_apps(25));
+    wait_until_async("two notifications", TIMEOUT, || server.calls().len() >= 2).await;
+    past_gathering(&backend).await;
+    let calls = server.calls();
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    let summaries: Vec<&str> = calls.iter().map(|c| c.summary.as_str()).collect();
+    assert!(
+        summaries.contains(&"Alpha: 25 packs need attention"),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries.contains(&"Beta: 25 packs need attention"),
+        "{summaries:?}"
+    );
+    assert!(
+        calls[0].body.contains("network — connection reset"),
+        "{}",
+        calls[0].body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_becoming_ready_gives_one_notification() {
+    let bus = SessionBus::start();
+    let server = Server::default();
+    let _serving = server.serve(&bus).await;
+    let essential = |installed: bool| {
+        let policy = DownloadPolicy::Essential(InstallationEvents::ALL);
+        let versions = (installed.then_some(1), Some(1));
+        let tutorial = pack(
+            "T",
+            "Tutorial",
+            PackKind::Levels,
+            policy,
+            versions,
+            Activity::Idle,
+        );
+        document(vec![app("org.example.a", "Alpha", vec![tutorial])])
+    };
+    let backend = Scripted::new(essential(false));
+    let _notifier = start(&bus, backend.clone(), false);
+    backend.read_more(1).await;
+    backend.set(essential(true));
+    wait_until_async("a notification", TIMEOUT, || !server.calls().is_empty()).await;
+    past_gathering(&backend).await;
+    let calls = server.calls();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(calls[0].summary, "Alpha is ready");
+    assert_eq!(calls[0].body, "Its essential packs are installed.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_sends_nothing() {
+    let bus = SessionBus::start();
+    let server = Server::default();
+    let _serving = server.serve(&bus).await;
+    let backend = Scripted::new(two_apps(0));
+    let notifier = start(&bus, backend.clone(), true);
+    assert!(notifier.is_quiet());
+    backend.read_more(1).await;
+    backend.set(two_apps(25));
+    notifier.announce("bgassets is still running", "in the tray");
+    past_gathering(&backend).await;
+    assert!(server.calls().is_empty(), "{:#?}", server.calls());
+    // Turned off again, what happened while quiet is not told later; new news is.
+    notifier.set_quiet(false);
+    notifier.announce("bgassets is still running", "in the tray");
+    wait_until_async("the announcement", TIMEOUT, || !server.calls().is_empty()).await;
+    past_gathering(&backend).await;
+    let summaries: Vec<String> = server.calls().into_iter().map(|c| c.summary).collect();
+    assert_eq!(summaries, vec!["bgassets is still running".to_owned()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_on_a_notification_gives_its_pack() {
+    let bus = SessionBus::start();
+    let server = Server::default();
+    let serving = server.serve(&bus).await;
+    let backend = Scripted::new(two_apps(0));
+    let config = NotifierConfig {
+        bus: Bus::Address(bus.address().to_owned()),
+        quiet: false,
+        throttle: Throttle::default(),
+    };
+    let runtime = tokio::runtime::Handle::current();
+    let (_notifier, mut clicks) = Notifier::start(&runtime, backend.clone(), config);
+    backend.read_more(1).await;
+    backend.set(two_apps(1));
+    wait_until_async("two notifications", TIMEOUT, || server.calls().len() >= 2).await;
+    let call = server
+        .calls()
+        .into_iter()
+        .find(|c| c.summary.starts_with("Beta"))
+        .unwrap();
+    assert_eq!(call.actions, vec!["default".to_owned(), "Show".to_owned()]);
+    let iface = serving
+        .object_server()
+        .interface::<_, Server>(PATH)
+        .await
+        .unwrap();
+    Server::action_invoked(iface.signal_emitter(), call.id, "default")
+        .await
+        .unwrap();
+    let clicked = within(clicks.recv()).await.unwrap();
+    assert_eq!(clicked, PackRef::new("org.example.b", "b00"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_notification_server_the_notifier_goes_on() {
+    let bus = SessionBus::start();
+    let connection = bus.connect().await;
+    let dbus = zbus::fdo::DBusProxy::new(&connection).await.unwrap();
+    let name = "org.freedesktop.Notifications".try_into().unwrap();
+    assert!(!dbus.name_has_owner(name).await.unwrap(), "no server here");
+    let backend = Scripted::new(two_apps(0));
+    let notifier = start(&bus, backend.clone(), false);
+    backend.read_more(1).await;
+    backend.set(two_apps(25));
+    notifier.announce("bgassets is still running", "in the tray");
+    // Both notifications fail (nobody owns the name); the notifier keeps reading.
+    past_gathering(&backend).await;
+    backend.read_more(2).await;
+}
