@@ -319,3 +319,100 @@ async fn without_a_notification_server_the_notifier_goes_on() {
     past_gathering(&backend).await;
     backend.read_more(2).await;
 }
+
+/// A backend that counts the reads of another (to know the notifier has read it).
+struct Counted {
+    inner: bgassets::gui::ManagerBackend,
+    reads: AtomicUsize,
+}
+
+impl Backend for Counted {
+    fn send(&self, request: Request) {
+        self.inner.send(request);
+    }
+    fn latest(&self) -> Option<Arc<StatusDocument>> {
+        let latest = self.inner.latest();
+        if latest.is_some() {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+        }
+        latest
+    }
+    fn events(&self) -> Vec<ManagerEvent> {
+        self.inner.events()
+    }
+    fn error(&self) -> Option<String> {
+        self.inner.error()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_manager_failing_fifty_packs_across_two_apps_gives_one_notification_per_app() {
+    use crate::support::manager::{PREFETCH, Site, Spec, app_plist, manager};
+    let bus = SessionBus::start();
+    let server = Server::default();
+    let _serving = server.serve(&bus).await;
+    let specs: Vec<Spec> = (0..25)
+        .map(|i| Spec::new(format!("Pack{i:02}"), PREFETCH, 1024))
+        .collect();
+    let site = Site::start(&specs, bgassets::server::Faults::default()).await;
+    // The manifest lists every pack; the archives are gone: every download fails (404).
+    std::fs::remove_dir_all(site.root().join("packs")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let manager = manager(data.path()).await;
+    let runtime = tokio::runtime::Handle::current();
+    let backend = Arc::new(Counted {
+        inner: bgassets::gui::ManagerBackend::start(&runtime, manager.handle()),
+        reads: AtomicUsize::new(0),
+    });
+    let config = NotifierConfig {
+        bus: Bus::Address(bus.address().to_owned()),
+        quiet: false,
+        throttle: Throttle::default(),
+    };
+    let _notifier = Notifier::start(&runtime, backend.clone(), config);
+    wait_until_async("the baseline read", TIMEOUT, || {
+        backend.reads.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    let url = site.server.manifest_url();
+    for (bundle_id, name) in [("org.example.alpha", "Alpha"), ("org.example.beta", "Beta")] {
+        let extra = format!("<key>CFBundleName</key><string>{name}</string>");
+        let path = app_plist(
+            data.path().join(format!("{name}.app/Contents/Info.plist")),
+            bundle_id,
+            &url,
+            "1",
+            &extra,
+        );
+        manager
+            .handle()
+            .call(Request::Register { path })
+            .await
+            .unwrap();
+    }
+    let failed = |d: &StatusDocument| {
+        d.apps.len() == 2
+            && d.apps
+                .iter()
+                .all(|a| a.packs.len() == 25 && a.packs.iter().all(|p| p.activity.is_failed()))
+    };
+    wait_until_async("fifty failed packs", Duration::from_secs(30), || {
+        backend.latest().is_some_and(|d| failed(&d))
+    })
+    .await;
+    wait_until_async("two notifications", TIMEOUT, || server.calls().len() >= 2).await;
+    let reads = backend.reads.load(Ordering::SeqCst);
+    let polls = (policy::GATHER.as_millis() / 250) as usize + 4;
+    wait_until_async("the notifier polling on", TIMEOUT, || {
+        backend.reads.load(Ordering::SeqCst) >= reads + polls
+    })
+    .await;
+    let calls = server.calls();
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    for name in ["Alpha", "Beta"] {
+        let call = calls.iter().find(|c| c.summary.starts_with(name)).unwrap();
+        assert!(call.summary.contains("need attention"), "{call:?}");
+        assert!(call.body.contains("httpStatus"), "{}", call.body);
+    }
+    manager.shutdown().await;
+}
