@@ -186,3 +186,50 @@ fn install_desktop_never_replaces_or_removes_the_users_files() {
     assert!(said.contains("left alone"), "{said}");
     assert_eq!(support::tree(&home.data()), before, "nothing removed");
 }
+
+#[test]
+fn an_executable_path_with_reserved_characters_makes_a_valid_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = Path::new("/opt/my apps/bg$\"assets\\ 100%/bgassets");
+    for (name, text) in [
+        (
+            "menu.desktop",
+            bgassets::desktop::entry::menu_entry(exe, &[]).unwrap(),
+        ),
+        (
+            "autostart.desktop",
+            bgassets::desktop::entry::autostart_entry(exe).unwrap(),
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        validate(&path);
+    }
+}
+
+#[test]
+fn install_desktop_refreshes_an_icon_cache_the_user_has() {
+    let home = Home::new();
+    let hicolor = home.data().join("icons/hicolor");
+    let users_icon = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/app.png"));
+    support::write(&hicolor.join("128x128/apps/mine.png"), &users_icon.unwrap());
+    let made = Command::new("gtk-update-icon-cache")
+        .args(["-q", "-f", "-t"])
+        .arg(&hicolor)
+        .status()
+        .expect("gtk-update-icon-cache (Debian's libgtk-3-bin)");
+    assert!(made.success());
+    let cache = hicolor.join("icon-theme.cache");
+    let before = std::fs::read(&cache).unwrap();
+    let said = home.ok(&["install-desktop"]);
+    assert!(said.contains("gtk-update-icon-cache refreshed"), "{said}");
+    let after = std::fs::read(&cache).unwrap();
+    assert!(
+        after != before && after.windows(8).any(|w| w == b"bgassets"),
+        "the cache now lists bgassets' icon"
+    );
+    home.ok(&["install-desktop", "--uninstall"]);
+    assert!(cache.exists(), "the user's cache stays");
+    assert!(!home.icon(48).exists());
+    assert!(hicolor.join("128x128/apps/mine.png").exists());
+}
