@@ -3,146 +3,26 @@
 //! app becoming ready gives one; the quiet setting sends none; a click on a notification gives
 //! its pack; without a notification server the notifier goes on reading.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod fakes;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bgassets::gui::Backend;
 use bgassets::gui::fixture::{app, document, pack};
 use bgassets::manager::api::{PackRef, Request};
-use bgassets::manager::event::ManagerEvent;
 use bgassets::manager::view::{PackView, StatusDocument};
 use bgassets::model::{
     Activity, DownloadPolicy, ErrorKind, InstallationEvents, PackError, PackKind,
 };
 use bgassets::notify::{Bus, Notifier, NotifierConfig, Throttle, policy};
-use zbus::object_server::SignalEmitter;
-use zbus::zvariant::OwnedValue;
+use fakes::{Counted, PATH, Scripted, Server};
 
 use crate::support::dbus::SessionBus;
 use crate::support::wait::{wait_until_async, within};
 
-const PATH: &str = "/org/freedesktop/Notifications";
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One `Notify` call as the server received it.
-#[derive(Debug, Clone)]
-struct Call {
-    id: u32,
-    summary: String,
-    body: String,
-    actions: Vec<String>,
-}
-
-/// The notification server: records `Notify` calls.
-#[derive(Default, Clone)]
-struct Server {
-    calls: Arc<Mutex<Vec<Call>>>,
-    next_id: Arc<AtomicU32>,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl Server {
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &self,
-        _app_name: String,
-        _replaces_id: u32,
-        _app_icon: String,
-        summary: String,
-        body: String,
-        actions: Vec<String>,
-        _hints: HashMap<String, OwnedValue>,
-        _expire_timeout: i32,
-    ) -> u32 {
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
-        self.calls.lock().unwrap().push(Call {
-            id,
-            summary,
-            body,
-            actions,
-        });
-        id
-    }
-
-    fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "actions".into()]
-    }
-
-    fn get_server_information(&self) -> (String, String, String, String) {
-        ("test".into(), "bgassets".into(), "1".into(), "1.2".into())
-    }
-
-    #[zbus(signal)]
-    async fn action_invoked(
-        emitter: &SignalEmitter<'_>,
-        id: u32,
-        action_key: &str,
-    ) -> zbus::Result<()>;
-}
-
-impl Server {
-    fn calls(&self) -> Vec<Call> {
-        self.calls.lock().unwrap().clone()
-    }
-
-    /// Serves on `bus` under the well-known name; keep the connection alive.
-    async fn serve(&self, bus: &SessionBus) -> zbus::Connection {
-        zbus::connection::Builder::address(bus.address())
-            .unwrap()
-            .name("org.freedesktop.Notifications")
-            .unwrap()
-            .serve_at(PATH, self.clone())
-            .unwrap()
-            .build()
-            .await
-            .unwrap()
-    }
-}
-
-/// A backend serving one document at a time, counting how often it was read.
-struct Scripted {
-    document: Mutex<Arc<StatusDocument>>,
-    reads: AtomicUsize,
-}
-
-impl Scripted {
-    fn new(document: StatusDocument) -> Arc<Self> {
-        Arc::new(Self {
-            document: Mutex::new(Arc::new(document)),
-            reads: AtomicUsize::new(0),
-        })
-    }
-
-    fn set(&self, document: StatusDocument) {
-        *self.document.lock().unwrap() = Arc::new(document);
-    }
-
-    fn reads(&self) -> usize {
-        self.reads.load(Ordering::SeqCst)
-    }
-
-    /// Waits until the notifier has read the document `n` more times.
-    async fn read_more(&self, n: usize) {
-        let target = self.reads() + n;
-        wait_until_async("read by the notifier", TIMEOUT, || self.reads() >= target).await;
-    }
-}
-
-impl Backend for Scripted {
-    fn send(&self, _request: Request) {}
-    fn latest(&self) -> Option<Arc<StatusDocument>> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        Some(self.document.lock().unwrap().clone())
-    }
-    fn events(&self) -> Vec<ManagerEvent> {
-        Vec::new()
-    }
-    fn error(&self) -> Option<String> {
-        None
-    }
-}
 
 fn on_demand(id: &str, activity: Activity) -> PackView {
     let policy = DownloadPolicy::OnDemand;
@@ -318,31 +198,6 @@ async fn without_a_notification_server_the_notifier_goes_on() {
     // Both notifications fail (nobody owns the name); the notifier keeps reading.
     past_gathering(&backend).await;
     backend.read_more(2).await;
-}
-
-/// A backend that counts the reads of another (to know the notifier has read it).
-struct Counted {
-    inner: bgassets::gui::ManagerBackend,
-    reads: AtomicUsize,
-}
-
-impl Backend for Counted {
-    fn send(&self, request: Request) {
-        self.inner.send(request);
-    }
-    fn latest(&self) -> Option<Arc<StatusDocument>> {
-        let latest = self.inner.latest();
-        if latest.is_some() {
-            self.reads.fetch_add(1, Ordering::SeqCst);
-        }
-        latest
-    }
-    fn events(&self) -> Vec<ManagerEvent> {
-        self.inner.events()
-    }
-    fn error(&self) -> Option<String> {
-        self.inner.error()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
