@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::DesktopError;
+use crate::gui::window::APP_ID;
 
 /// The marker key of the autostart entry.
 pub const AUTOSTART_MARKER: &str = "X-bgassets-Autostart";
@@ -36,7 +37,8 @@ pub fn autostart_entry(exe: &Path) -> Result<String, DesktopError> {
     ))
 }
 
-/// The menu entry starting `exe`; `created_dirs` are recorded for `--uninstall`.
+/// The menu entry starting `exe`; `created_dirs` are recorded for `--uninstall`. Its
+/// `StartupWMClass` is the window's app id, so the desktop matches the window to the entry.
 pub fn menu_entry(exe: &Path, created_dirs: &[&str]) -> Result<String, DesktopError> {
     let exec = exec_line(exe, &[])?;
     let mut text = format!(
@@ -51,7 +53,7 @@ pub fn menu_entry(exe: &Path, created_dirs: &[&str]) -> Result<String, DesktopEr
          Terminal=false\n\
          Categories=Network;FileTransfer;\n\
          Keywords=download;assets;packs;background;\n\
-         StartupWMClass=bgassets\n\
+         StartupWMClass={APP_ID}\n\
          {INSTALLED_MARKER}=true\n"
     );
     if !created_dirs.is_empty() {

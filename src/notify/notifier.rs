@@ -1,5 +1,5 @@
 //! The notifier: a task that reads the window's [`Backend`] (its newest status document, at
-//! most [`POLL`] apart), asks the [`policy`](super::policy) what to tell, and shows it through
+//! most [`POLL`] apart), asks the [`policy`] what to tell, and shows it through
 //! the notification server; a click on a notification sends its pack on the clicks channel.
 //!
 //! It never blocks the window: it runs on the tokio runtime it is given. Without a session bus
