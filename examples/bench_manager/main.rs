@@ -7,6 +7,7 @@
 //! when a phase cannot run (never when a target is missed: the script grades).
 
 mod load;
+mod memory;
 mod phases;
 mod site;
 mod socket;
@@ -32,6 +33,8 @@ pub struct Settings {
     pub clients: usize,
     /// Packs in the manifest for the RSS figure (`BENCH_RSS_PACKS`, 10000).
     pub rss_packs: usize,
+    /// Only the RSS figure (`BENCH_ONLY=rss`); every phase when unset.
+    pub only_rss: bool,
 }
 
 impl Settings {
@@ -52,6 +55,11 @@ impl Settings {
             load_secs: number("BENCH_LOAD_SECS", 60)? as u64,
             clients: number("BENCH_CLIENTS", 50)?,
             rss_packs: number("BENCH_RSS_PACKS", 10_000)?,
+            only_rss: match std::env::var("BENCH_ONLY").as_deref() {
+                Ok("rss") => true,
+                Ok(other) => bail!("BENCH_ONLY={other}: the only phase run alone is `rss`"),
+                Err(_) => false,
+            },
         })
     }
 }

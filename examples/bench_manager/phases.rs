@@ -1,6 +1,7 @@
 //! The benchmark's phases: the `ensure` burst and the installs it leads to, the same archives
-//! through `curl -Z` and `unzip -q`, many clients asking `status` while a large pack downloads,
-//! and the daemon's memory with a manifest of many packs.
+//! through `curl -Z` and `unzip -q`, many clients asking `status` while a large pack downloads;
+//! then the daemon's memory with a manifest of many packs (`memory.rs`). The processes these
+//! phases start (`serve`, `daemon`) and what they read of them (memory, packs) are here.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,13 +12,13 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use crate::Settings;
-use crate::site::{Site, many_manifest};
+use crate::site::Site;
 use crate::socket::Socket;
 
 pub const APP: &str = "org.bgassets.bench";
 
 /// A child process killed when dropped.
-struct Running(Child);
+pub struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -27,7 +28,7 @@ impl Drop for Running {
 }
 
 /// `bgassets serve DIR [--rate RATE]`; returns the process and its base URL.
-fn serve(bin: &Path, dir: &Path, rate: Option<&str>) -> anyhow::Result<(Running, String)> {
+pub fn serve(bin: &Path, dir: &Path, rate: Option<&str>) -> anyhow::Result<(Running, String)> {
     let mut command = Command::new(bin);
     command.arg("serve").arg(dir);
     if let Some(rate) = rate {
@@ -53,7 +54,7 @@ fn serve(bin: &Path, dir: &Path, rate: Option<&str>) -> anyhow::Result<(Running,
 }
 
 /// `bgassets daemon --data-dir DIR`, once its socket answers; returns it and its pid.
-fn daemon(bin: &Path, dir: &Path) -> anyhow::Result<(Running, u32)> {
+pub fn daemon(bin: &Path, dir: &Path) -> anyhow::Result<(Running, u32)> {
     std::fs::create_dir_all(dir)?;
     let log = std::fs::File::create(dir.with_extension("log"))?;
     let child = Command::new(bin)
@@ -77,7 +78,7 @@ fn daemon(bin: &Path, dir: &Path) -> anyhow::Result<(Running, u32)> {
 }
 
 /// An Info.plist for the bench app reading `manifest_url`.
-fn info_plist(dir: &Path, manifest_url: &str) -> anyhow::Result<PathBuf> {
+pub fn info_plist(dir: &Path, manifest_url: &str) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("Info.plist");
     let text = format!(
@@ -97,7 +98,7 @@ fn info_plist(dir: &Path, manifest_url: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// `VmRSS` and `VmHWM` of `pid`, in MB.
-fn memory(pid: u32) -> (f64, f64) {
+pub fn memory(pid: u32) -> (f64, f64) {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         text.lines()
@@ -125,6 +126,19 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
         std::fs::remove_dir_all(&run)?;
     }
     std::fs::create_dir_all(&run)?;
+    if !settings.only_rss {
+        installs_and_load(bin, &run, site, settings)?;
+    }
+    crate::memory::many_packs(bin, &run, site, settings)
+}
+
+/// The `ensure` burst, the installs next to `curl -Z` and `unzip -q`, and `status` under load.
+fn installs_and_load(
+    bin: &Path,
+    run: &Path,
+    site: &Site,
+    settings: &Settings,
+) -> anyhow::Result<()> {
     let (_small, small_url) = serve(bin, &site.small, Some(&settings.rate))?;
     // Big downloads through both status loads (followers, then whole documents) and beyond.
     let big_rate = ((settings.big_mib as u64) << 20) / (2 * settings.load_secs + 20).max(1);
@@ -138,7 +152,7 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
     socket.call("register", json!({ "path": plist }))?;
 
     let (answered, installed) = ensure_all(&mut socket, site)?;
-    let (curl, unzip) = reference(&run, &small_url, site)?;
+    let (curl, unzip) = reference(run, &small_url, site)?;
     let n = site.ids.len();
     let reference = curl + unzip;
     println!("ensure burst: {n} requests answered in {answered:.3} s (target <= 2 s)");
@@ -149,30 +163,7 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
     let (rss, hwm) = memory(pid);
     println!("daemon memory after the installs: RSS {rss:.1} MB, peak {hwm:.1} MB");
 
-    crate::load::status_load(&data, &mut socket, settings)?;
-    drop(_daemon);
-
-    let many_site = run.join("many-site");
-    many_manifest(&site.small, settings.rss_packs, &many_site)?;
-    let (_many, many_url) = serve(bin, &many_site, None)?;
-    let many_plist = info_plist(&run.join("many-app"), &format!("{many_url}/manifest.json"))?;
-    let many_data = run.join("data-many");
-    let (_many_daemon, many_pid) = daemon(bin, &many_data)?;
-    let mut socket = Socket::controller(&many_data)?;
-    let started = Instant::now();
-    socket.call("register", json!({ "path": many_plist }))?;
-    let registered = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let status = socket.call("status", Value::Null)?;
-    let status_time = started.elapsed().as_secs_f64() * 1e3;
-    let (rss, hwm) = memory(many_pid);
-    println!(
-        "{} packs listed: register {registered:.2} s, status {status_time:.1} ms ({} packs, {} bytes), daemon RSS {rss:.1} MB, peak {hwm:.1} MB (goal <= 150 MB)",
-        settings.rss_packs,
-        packs(&status).len(),
-        status.to_string().len()
-    );
-    Ok(())
+    crate::load::status_load(&data, &mut socket, settings)
 }
 
 /// The small site's manifest with the large pack added (absolute URL on its own server).

@@ -79,9 +79,8 @@ impl Persister {
             version: STATE_VERSION,
             downloads: downloads.into_iter().collect(),
         };
-        match serde_json::to_string(&state) {
-            Ok(text) => self.saver.save(text),
-            Err(error) => tracing::error!("cannot serialise the download queue: {error}"),
+        if let Err(error) = self.saver.save_json(&state) {
+            tracing::error!("cannot serialise the download queue: {error}");
         }
     }
 

@@ -285,10 +285,10 @@ impl Actor {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        match (&self.saver, serde_json::to_string(&self.state)) {
-            (Some(saver), Ok(text)) => saver.save(text),
-            (_, Err(error)) => tracing::error!("cannot write the manager's state: {error}"),
-            (None, _) => {}
+        if let Some(saver) = &self.saver
+            && let Err(error) = saver.save_json(&self.state)
+        {
+            tracing::error!("cannot write the manager's state: {error}");
         }
     }
 }
