@@ -89,10 +89,18 @@ impl Socket {
             let value: Value = serde_json::from_slice(&line).context("a line that is not JSON")?;
             value["ok"] == true
         };
-        let generation = head.split("\"generation\":").nth(1).and_then(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        });
+        let generation = head
+            .split("\"generation\":")
+            .nth(1)
+            .and_then(|rest| {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            })
+            .or_else(|| {
+                // Not near the start: read it from the whole line.
+                let value: Value = serde_json::from_slice(&line).ok()?;
+                value["result"]["generation"].as_u64()
+            });
         Ok(Line {
             ok,
             generation,
