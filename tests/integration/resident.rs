@@ -3,27 +3,19 @@
 //! (`support::sni`) or none. It starts in the tray (`--minimized`), a second launch shows its
 //! window and exits 0, closing hides it while the downloads go on, the tray shows it again and
 //! quits it with the partial download kept; without a tray host `--minimized` still shows the
-//! window and closing while downloading asks first. The quit question itself is checked with
-//! kittest, as is what closing does in each case.
+//! window and closing while downloading asks first. The quit question itself, what closing
+//! does in each case and the window's commands are checked with kittest in [`closing`].
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use bgassets::gui::closing::Resident;
-use bgassets::gui::fixture::{self, FixtureBackend};
-use bgassets::gui::state::Remembered;
-use bgassets::gui::{BgAssetsApp, Resources, WindowCommand, WindowCommands, WindowEvent};
 use bgassets::ipc::Connection;
 use bgassets::manager::api::{ManagerApi, Request};
 use bgassets::manager::view::PackView;
 use bgassets::model::Activity;
 use bgassets::server::Faults;
 use bgassets::store::Paths;
-use egui::{ViewportCommand, ViewportEvent, ViewportId};
-use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
 
 use crate::support::dbus::SessionBus;
 use crate::support::display::Display;
@@ -31,8 +23,10 @@ use crate::support::manager::{ESSENTIAL, Site, Spec, plist};
 use crate::support::sni::{self, Watcher};
 use crate::support::wait::{try_wait_for, wait_for, within};
 
+mod closing;
+
 /// Long enough for anything a window process does here on two busy cores.
-const SLOW: Duration = Duration::from_secs(60);
+const SLOW: Duration = Duration::from_secs(20);
 
 /// A `bgassets` window process, killed if the test ends before it.
 struct WindowProcess {
@@ -178,9 +172,8 @@ async fn in_the_tray_it_keeps_downloading_shows_on_a_second_launch_and_quits_kee
 
     // Closing hides it to the tray; the manager keeps downloading.
     display.close_windows_of(pid);
-    wait_for("the window hidden on close", SLOW, || {
-        (!display.shows_window(pid)).then_some(())
-    });
+    try_wait_for(SLOW, || (!display.shows_window(pid)).then_some(()))
+        .unwrap_or_else(|| panic!("the window is not hidden on close:\n{}", window.log()));
     assert!(window.is_running(), "closing to the tray does not quit");
     let before = done(&downloading_past(&connection, 0).await);
     let later = downloading_past(&connection, before).await;
@@ -231,12 +224,13 @@ async fn without_a_tray_host_the_window_stays_reachable_and_closing_while_downlo
     downloading_past(&connection, 0).await;
 
     display.close_windows_of(pid);
-    wait_for("the quit question", SLOW, || {
+    try_wait_for(SLOW, || {
         window
             .log()
             .contains("asking before quitting")
             .then_some(())
-    });
+    })
+    .unwrap_or_else(|| panic!("no quit question:\n{}", window.log()));
     assert!(
         window.is_running(),
         "closing while downloading does not quit at once"
@@ -248,141 +242,4 @@ async fn without_a_tray_host_the_window_stays_reachable_and_closing_while_downlo
         .is_none(),
         "still running after the question"
     );
-}
-
-type Window = Harness<'static, Option<BgAssetsApp>>;
-
-/// The window on `document`, tied to `resources`, drawn with its lifecycle as eframe runs it.
-fn window(backend: Arc<FixtureBackend>, resources: Resources) -> Window {
-    let mut harness = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .build_ui_state(
-            move |ui, app: &mut Option<BgAssetsApp>| {
-                let app = app.get_or_insert_with(|| {
-                    BgAssetsApp::new(ui.ctx(), backend.clone(), Remembered::default())
-                        .with_resources(ui.ctx(), resources.clone(), Default::default())
-                });
-                app.logic(ui.ctx());
-                app.show(ui);
-            },
-            None,
-        );
-    harness.run_ok();
-    harness
-}
-
-fn downloading_window(resident: Arc<Resident>) -> (Window, std::sync::mpsc::Receiver<WindowEvent>) {
-    let backend = Arc::new(FixtureBackend::new(Some(fixture::every_state())));
-    let (events, heard) = std::sync::mpsc::channel();
-    let resources = Resources {
-        commands: WindowCommands::new(),
-        resident,
-        events: Some(events),
-    };
-    (window(backend, resources), heard)
-}
-
-/// Asks the window to close, as the window manager does, and returns the commands of that
-/// frame.
-fn close(harness: &mut Window) -> Vec<ViewportCommand> {
-    harness
-        .input_mut()
-        .viewports
-        .entry(ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(ViewportEvent::Close);
-    harness.step();
-    let commands = harness.output().viewport_output[&ViewportId::ROOT]
-        .commands
-        .clone();
-    harness.run_ok();
-    commands
-}
-
-#[test]
-fn closing_while_downloading_without_a_tray_asks_and_cancel_keeps_the_window() {
-    let (mut harness, _) = downloading_window(Arc::new(Resident::default()));
-    let commands = close(&mut harness);
-    assert!(
-        commands.contains(&ViewportCommand::CancelClose),
-        "{commands:?}"
-    );
-    harness.get_by_label("Quit bgassets?");
-    harness.get_by_label("Cancel").click();
-    harness.run_ok();
-    assert!(harness.query_by_label("Quit bgassets?").is_none());
-
-    let commands = close(&mut harness);
-    assert!(
-        commands.contains(&ViewportCommand::CancelClose),
-        "asked again"
-    );
-    harness.get_by_label("Quit and stop downloads").click();
-    harness.step();
-    let commands = harness.output().viewport_output[&ViewportId::ROOT]
-        .commands
-        .clone();
-    assert!(commands.contains(&ViewportCommand::Close), "{commands:?}");
-    let commands = close(&mut harness);
-    assert!(
-        !commands.contains(&ViewportCommand::CancelClose),
-        "once answered, the close goes through: {commands:?}"
-    );
-}
-
-#[test]
-fn closing_with_a_tray_hides_the_window_and_says_so_the_first_time_only() {
-    let resident = Arc::new(Resident::default());
-    resident.set_tray_present(true);
-    let (mut harness, heard) = downloading_window(resident);
-    let commands = close(&mut harness);
-    assert!(
-        commands.contains(&ViewportCommand::CancelClose),
-        "{commands:?}"
-    );
-    assert!(
-        commands.contains(&ViewportCommand::Visible(false)),
-        "{commands:?}"
-    );
-    assert!(
-        harness.query_by_label("Quit bgassets?").is_none(),
-        "no question"
-    );
-    assert_eq!(
-        heard.try_recv(),
-        Ok(WindowEvent::HiddenToTray { first: true })
-    );
-    close(&mut harness);
-    assert_eq!(
-        heard.try_recv(),
-        Ok(WindowEvent::HiddenToTray { first: false })
-    );
-}
-
-#[test]
-fn show_pack_shows_the_window_with_the_pack_selected() {
-    let resident = Arc::new(Resident::default());
-    let commands = WindowCommands::new();
-    let backend = Arc::new(FixtureBackend::new(Some(fixture::every_state())));
-    let resources = Resources {
-        commands: commands.clone(),
-        resident,
-        events: None,
-    };
-    let mut harness = window(backend, resources);
-    let pack = fixture::every_state().apps[0].packs[2].clone();
-    commands.send(WindowCommand::ShowPack {
-        app: pack.app.clone(),
-        pack: pack.id.clone(),
-    });
-    harness.step();
-    let shown = harness.output().viewport_output[&ViewportId::ROOT]
-        .commands
-        .clone();
-    assert!(shown.contains(&ViewportCommand::Visible(true)), "{shown:?}");
-    assert!(shown.contains(&ViewportCommand::Focus), "{shown:?}");
-    harness.run_ok();
-    let app = harness.state().as_ref().unwrap();
-    assert!(app.state().is_selected(&pack.app, &pack.id));
 }

@@ -52,8 +52,9 @@ impl Display {
         }
     }
 
-    /// The environment a window process needs on this display: `DISPLAY`, software GL and a
-    /// private `XDG_RUNTIME_DIR`.
+    /// The environment a window process needs on this display: `DISPLAY`, software GL, and a
+    /// private `XDG_RUNTIME_DIR` and `XDG_DATA_HOME` (where eframe keeps the window's
+    /// remembered state, so that tests do not share it with each other or the machine's user).
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
             ("DISPLAY".into(), self.name.clone()),
@@ -61,6 +62,10 @@ impl Display {
             (
                 "XDG_RUNTIME_DIR".into(),
                 self._runtime_dir.path().display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                self._runtime_dir.path().join("data").display().to_string(),
             ),
         ]
     }
@@ -112,10 +117,12 @@ impl Display {
         let delete = atom(&conn, "WM_DELETE_WINDOW");
         for (window, _) in self.windows_of(pid) {
             let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+            // Checked: a round trip, so the server has sent it on when this returns.
             conn.send_event(false, window, EventMask::NO_EVENT, event)
-                .unwrap();
+                .unwrap()
+                .check()
+                .expect("send WM_DELETE_WINDOW");
         }
-        conn.flush().unwrap();
     }
 }
 

@@ -169,25 +169,30 @@ async fn menu_proxy(connection: &zbus::Connection, service: &str) -> zbus::Proxy
         .unwrap()
 }
 
-/// Every menu entry with a label, in id order.
+/// Every menu entry with a label, in the menu's order, read as a host does (`GetLayout`: the
+/// ids it gives are the ones `Event` takes; ksni 0.3.7's `GetGroupProperties` without ids gives
+/// positions instead once the layout has changed).
 pub async fn menu(connection: &zbus::Connection, service: &str) -> Vec<MenuEntry> {
+    type Node = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
     let proxy = menu_proxy(connection, service).await;
     let names = vec!["label", "enabled", "toggle-state"];
-    let (items,): (Vec<(i32, HashMap<String, OwnedValue>)>,) = proxy
-        .call("GetGroupProperties", &(Vec::<i32>::new(), names))
+    let (_revision, (_root, _, children)): (u32, Node) = proxy
+        .call("GetLayout", &(0i32, -1i32, names))
         .await
-        .expect("GetGroupProperties");
-    let mut entries: Vec<MenuEntry> = items
+        .expect("GetLayout");
+    let property = |properties: &HashMap<String, OwnedValue>, name: &str| {
+        properties.get(name).and_then(|v| v.try_clone().ok())
+    };
+    children
         .into_iter()
-        .filter_map(|(id, properties)| {
-            let label = String::try_from(properties.get("label")?.try_clone().ok()?).ok()?;
-            let enabled = properties
-                .get("enabled")
-                .and_then(|v| bool::try_from(v.try_clone().ok()?).ok())
+        .filter_map(|child| {
+            let (id, properties, _) = Node::try_from(child).expect("a menu node is (ia{sv}av)");
+            let label = String::try_from(property(&properties, "label")?).ok()?;
+            let enabled = property(&properties, "enabled")
+                .and_then(|v| bool::try_from(v).ok())
                 .unwrap_or(true);
-            let toggle_state = properties
-                .get("toggle-state")
-                .and_then(|v| i32::try_from(v.try_clone().ok()?).ok());
+            let toggle_state =
+                property(&properties, "toggle-state").and_then(|v| i32::try_from(v).ok());
             Some(MenuEntry {
                 id,
                 label,
@@ -195,9 +200,7 @@ pub async fn menu(connection: &zbus::Connection, service: &str) -> Vec<MenuEntry
                 toggle_state,
             })
         })
-        .collect();
-    entries.sort_by_key(|e| e.id);
-    entries
+        .collect()
 }
 
 /// Clicks the menu entry labelled `label`, as a host does (`Event(id, "clicked", …)`).
