@@ -75,6 +75,12 @@ impl WindowCommands {
     /// for it).
     pub fn send(&self, command: WindowCommand) {
         lock(&self.inner.queue).push_back(command);
+        self.wake();
+    }
+
+    /// Wakes the window without a command, to look again at what it shares with others (the
+    /// tray host went away).
+    pub fn wake(&self) {
         if let Some(ctx) = lock(&self.inner.ctx).as_ref() {
             ctx.request_repaint();
         }

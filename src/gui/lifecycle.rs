@@ -1,7 +1,8 @@
 //! The window's life in a resident process: it takes the [`WindowCommand`]s others send
 //! (show, show a pack, quit), and decides what closing does ([`super::closing::on_close`]):
 //! hide to the tray, ask first, or quit. It runs in [`eframe::App::logic`], which eframe calls
-//! for a hidden window too, so a hidden window still obeys "Show window".
+//! for a hidden window too, so a hidden window still obeys "Show window". A hidden window
+//! whose tray host went away shows itself again: never an unreachable process. Ctrl+Q quits.
 
 use std::sync::Arc;
 
@@ -76,6 +77,11 @@ impl Lifecycle {
         self.confirmation.as_ref()
     }
 
+    /// Whether the window is quitting (Quit from the tray, the question or Ctrl+Q).
+    pub fn is_quitting(&self) -> bool {
+        self.quitting
+    }
+
     /// Whether the window hid itself (closed to the tray) and was not shown since.
     pub fn is_hidden(&self) -> bool {
         self.hidden
@@ -87,6 +93,14 @@ impl Lifecycle {
             tracing::info!("starting in the tray (--minimized)");
             ctx.send_viewport_cmd(ViewportCommand::Visible(false));
             self.hidden = true;
+        }
+        if self.hidden && !self.resources.resident.tray_present() {
+            tracing::warn!("the tray host went away while the window was hidden: showing it");
+            self.show(ctx);
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            tracing::info!("Ctrl+Q: quitting");
+            self.quit(ctx);
         }
         for command in self.resources.commands.take() {
             match command {

@@ -156,6 +156,8 @@ impl ksni::Tray for BgTray {
     fn watcher_offline(&self, reason: OfflineReason) -> bool {
         tracing::warn!("the tray host went away ({reason:?}): closing the window will quit");
         self.targets.resident.set_tray_present(false);
+        // A window hidden in the tray shows itself again.
+        self.targets.commands.wake();
         // Keep the item: it registers again when a host comes back.
         true
     }

@@ -243,3 +243,62 @@ async fn without_a_tray_host_the_window_stays_reachable_and_closing_while_downlo
         "still running after the question"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_answers_show_window_that_it_has_none_and_only_controllers_may_ask() {
+    let served = crate::support::ipc::Served::start().await;
+    let answer = served.controller().await.show_window().await.unwrap();
+    assert!(!answer.shown);
+    assert!(
+        answer
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("without a window"),
+        "{answer:?}"
+    );
+    let line = r#"{"id": 1, "method": "showWindow"}"#;
+    let reply = served.raw_app("org.example.game").await.ask(line).await;
+    assert_eq!(reply["error"]["kind"], "notAuthorized", "{reply}");
+    let reply = served.raw_anonymous().await.ask(line).await;
+    assert_eq!(reply["error"]["kind"], "notAuthorized", "{reply}");
+    served.stop().await;
+}
+
+#[test]
+fn a_launch_on_a_running_daemon_opens_a_window_on_it() {
+    let bus = SessionBus::start();
+    let display = Display::start();
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_bgassets"))
+        .args(["daemon", "--data-dir", data.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(daemon.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(
+        line.contains("socket"),
+        "the daemon announced itself: {line}"
+    );
+
+    let mut window = launch(&data, &display, &bus, &[]);
+    let pid = window.pid();
+    try_wait_for(SLOW, || display.shows_window(pid).then_some(()))
+        .unwrap_or_else(|| panic!("no window on the daemon:\n{}", window.log()));
+    assert!(window.is_running(), "{}", window.log());
+    assert!(
+        window.log().contains("without a window"),
+        "it says why it opened a window of its own: {}",
+        window.log()
+    );
+    drop(window);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}

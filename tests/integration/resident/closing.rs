@@ -1,6 +1,7 @@
 //! The window's lifecycle with kittest: what closing does with and without a tray (hide and
 //! say so the first time; ask while downloading, Cancel keeps the window, Quit closes it) and
-//! `ShowPack` from another thread showing the window on that pack.
+//! `ShowPack` from another thread showing the window on that pack; a hidden window whose tray
+//! host went away shows itself; Ctrl+Q quits.
 
 use std::sync::Arc;
 
@@ -147,4 +148,45 @@ fn show_pack_shows_the_window_with_the_pack_selected() {
     harness.run_ok();
     let app = harness.state().as_ref().unwrap();
     assert!(app.state().is_selected(&pack.app, &pack.id));
+}
+
+#[test]
+fn a_hidden_window_shows_itself_when_the_tray_host_goes_away() {
+    let resident = Arc::new(Resident::default());
+    resident.set_tray_present(true);
+    let (mut harness, _) = downloading_window(resident.clone());
+    let commands = close(&mut harness);
+    assert!(
+        commands.contains(&ViewportCommand::Visible(false)),
+        "{commands:?}"
+    );
+    assert!(harness.state().as_ref().unwrap().lifecycle().is_hidden());
+    resident.set_tray_present(false);
+    harness.step();
+    let commands = harness.output().viewport_output[&ViewportId::ROOT]
+        .commands
+        .clone();
+    assert!(
+        commands.contains(&ViewportCommand::Visible(true)),
+        "{commands:?}"
+    );
+    assert!(!harness.state().as_ref().unwrap().lifecycle().is_hidden());
+}
+
+#[test]
+fn ctrl_q_quits_even_when_closing_would_hide() {
+    let resident = Arc::new(Resident::default());
+    resident.set_tray_present(true);
+    let (mut harness, heard) = downloading_window(resident);
+    let app = |harness: &Window| harness.state().as_ref().unwrap().lifecycle().is_quitting();
+    assert!(!app(&harness));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
+    harness.run_ok();
+    assert!(app(&harness), "Ctrl+Q asked the window to close");
+    let commands = close(&mut harness);
+    assert!(
+        !commands.contains(&ViewportCommand::CancelClose),
+        "the close goes through: {commands:?}"
+    );
+    assert!(heard.try_recv().is_err(), "not hidden to the tray");
 }
