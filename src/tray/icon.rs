@@ -27,7 +27,8 @@ pub fn ring_icon(progress: Option<f32>, size: u32) -> Vec<u8> {
         return Vec::new();
     }
     let n = size as usize;
-    let mut rgba = scaled_base(size);
+    // The icon fills the square alone, and shrinks inside the ring when there is one.
+    let mut rgba = scaled_base(size, if progress.is_some() { 0.62 } else { 1.0 });
     if let Some(progress) = progress {
         let progress = if progress.is_nan() {
             0.0
@@ -53,15 +54,14 @@ fn base() -> &'static (usize, Vec<u8>) {
     })
 }
 
-/// The base icon shrunk to `size` (box filter over the source pixels each target covers), and
-/// inset so that the ring fits around it.
-fn scaled_base(size: u32) -> Vec<u8> {
+/// The base icon shrunk to `fraction` of `size` (box filter over the source pixels each target
+/// covers), centred.
+fn scaled_base(size: u32, fraction: f64) -> Vec<u8> {
     let (side, source) = base();
     let n = size as usize;
     let mut out = vec![0u8; n * n * 4];
-    // The icon takes the middle 70 %, the ring the border.
-    let inset = n as f64 * 0.15;
-    let inner = n as f64 - 2.0 * inset;
+    let inner = n as f64 * fraction;
+    let inset = (n as f64 - inner) / 2.0;
     for y in 0..n {
         for x in 0..n {
             let (fx, fy) = (x as f64 + 0.5 - inset, y as f64 + 0.5 - inset);
@@ -177,12 +177,19 @@ mod tests {
     }
 
     #[test]
-    fn the_plain_icon_shows_the_bgassets_icon_and_no_ring() {
-        let icon = ring_icon(None, 48);
-        let middle = at(&icon, 48, 24, 24);
-        assert!(middle[0] > 0, "the icon's middle is drawn: {middle:?}");
-        let top = at(&icon, 48, 24, 2);
-        assert_eq!(top[0], 0, "no ring at the top edge without progress");
+    fn the_plain_icon_fills_the_square_and_a_ring_shrinks_it_inside() {
+        let bluish = |p: [u8; 4]| p[0] > 200 && p[3] > p[1].saturating_add(60);
+        let greyish = |p: [u8; 4]| p[0] > 50 && p[1].abs_diff(p[3]) < 30;
+        let plain = ring_icon(None, 48);
+        let body = at(&plain, 48, 12, 12);
+        assert!(bluish(body), "the icon's body: {body:?}");
+        let top = at(&plain, 48, 24, 4);
+        assert!(bluish(top), "the plain icon reaches near the edge: {top:?}");
+        let ringed = ring_icon(Some(0.0), 48);
+        let top = at(&ringed, 48, 24, 4);
+        assert!(greyish(top), "there the ring's track instead: {top:?}");
+        let body = at(&ringed, 48, 17, 17);
+        assert!(bluish(body), "the icon inside the ring: {body:?}");
     }
 
     #[test]
