@@ -1,5 +1,7 @@
 //! A virtual X display for tests that open the real window: `Xvfb` (installed by
-//! `scripts/setup`) on a display number it picks itself (`-displayfd`), stopped when dropped;
+//! `scripts/setup`) on a display number it picks itself (`-displayfd`), never resetting when
+//! its last client leaves (`-noreset`: clients arriving during a reset are refused), stopped
+//! when dropped;
 //! and what a window manager would do to a process's windows, with x11rb: find them by
 //! `_NET_WM_PID`, see whether they are shown, and close them with `WM_DELETE_WINDOW`.
 
@@ -15,6 +17,9 @@ use x11rb::rust_connection::RustConnection;
 /// A running Xvfb.
 pub struct Display {
     child: Child,
+    /// Xvfb's stdout, where it wrote the display number, kept open: a closed pipe would kill
+    /// it (SIGPIPE) should it write there again.
+    _stdout: std::process::ChildStdout,
     name: String,
     _runtime_dir: tempfile::TempDir,
 }
@@ -26,6 +31,7 @@ impl Display {
             .args([
                 "-displayfd",
                 "1",
+                "-noreset",
                 "-screen",
                 "0",
                 "1280x800x24",
@@ -44,10 +50,16 @@ impl Display {
             number.push(byte[0] as char);
         }
         assert!(!number.is_empty(), "Xvfb gave no display number");
+        let name = format!(":{}", number.trim());
+        // Wait until a client connects, so that a window launched at once finds the server.
+        super::wait::wait_for("Xvfb to accept connections", super::wait::PATIENCE, || {
+            RustConnection::connect(Some(&name)).ok()
+        });
         let runtime_dir = tempfile::tempdir().expect("an XDG_RUNTIME_DIR");
         Self {
             child,
-            name: format!(":{}", number.trim()),
+            _stdout: stdout,
+            name,
             _runtime_dir: runtime_dir,
         }
     }
