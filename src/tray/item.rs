@@ -3,6 +3,7 @@
 //! requests. A left click on the icon shows the window.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ksni::menu::{CheckmarkItem, StandardItem};
 use ksni::{Icon, MenuItem, OfflineReason, ToolTip};
@@ -35,17 +36,27 @@ pub struct BgTray {
     /// The icon at each of [`SIZES`], drawn for `view`'s ring.
     icons: Vec<Icon>,
     targets: Targets,
+    /// The close-to-tray value the menu was last built with.
+    rendered_setting: Arc<AtomicBool>,
 }
 
 impl BgTray {
     /// An item showing `view`.
     pub fn new(view: TrayView, targets: Targets) -> Self {
         let icons = icons(&view);
+        let setting = targets.resident.close_to_tray();
         Self {
             view,
             icons,
             targets,
+            rendered_setting: Arc::new(AtomicBool::new(setting)),
         }
+    }
+
+    /// The close-to-tray value the menu was last built with, to see when the window changed
+    /// the setting since.
+    pub fn rendered_setting(&self) -> Arc<AtomicBool> {
+        self.rendered_setting.clone()
     }
 
     /// Shows `view` (redraws the icon when the ring changed).
@@ -141,8 +152,10 @@ impl ksni::Tray for BgTray {
     }
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
+        let setting = self.targets.resident.close_to_tray();
+        self.rendered_setting.store(setting, Ordering::Relaxed);
         self.view
-            .entries(self.targets.resident.close_to_tray())
+            .entries(setting)
             .into_iter()
             .map(menu_item)
             .collect()

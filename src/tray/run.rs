@@ -1,6 +1,7 @@
 //! Running the tray item: registering it with the StatusNotifierWatcher on the session bus,
 //! then feeding it the backend's newest status document, read at most [`POLL`] apart and
-//! passed on only when the document changed (a new `Arc`) and the view it gives changed.
+//! passed on only when the document changed (a new `Arc`) and the view it gives changed (or the
+//! close-to-tray setting its menu shows, which the window sets from what it remembered).
 //!
 //! The bus is the session bus of the process's environment (`DBUS_SESSION_BUS_ADDRESS`):
 //! ksni 0.3.7 builds its own connection with `zbus::connection::Builder::session()` and takes
@@ -8,6 +9,7 @@
 //! environment names their private bus.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ksni::TrayMethods;
@@ -15,6 +17,7 @@ use ksni::TrayMethods;
 use super::item::{BgTray, Targets};
 use super::menu::TrayView;
 use crate::gui::backend::Backend;
+use crate::gui::closing::Resident;
 use crate::manager::view::StatusDocument;
 
 /// How often the tray reads the backend's newest document: four times a second at most.
@@ -56,13 +59,19 @@ impl Tray {
         let resident = targets.resident.clone();
         let latest = backend.latest();
         let item = BgTray::new(TrayView::of(latest.as_deref()), targets);
+        let rendered = item.rendered_setting();
         let handle = item.spawn().await.map_err(|error| {
             resident.set_tray_present(false);
             TrayError::from(error)
         })?;
         resident.set_tray_present(true);
         tracing::info!("the tray item is registered with the tray host");
-        let feeder = tokio::spawn(feed(handle.clone(), backend, latest));
+        let feeder = tokio::spawn(feed(
+            handle.clone(),
+            backend,
+            Setting { resident, rendered },
+            latest,
+        ));
         Ok(Self { handle, feeder })
     }
 
@@ -73,10 +82,24 @@ impl Tray {
     }
 }
 
+/// The close-to-tray setting, and what the menu last showed of it.
+struct Setting {
+    resident: Arc<Resident>,
+    rendered: Arc<AtomicBool>,
+}
+
+impl Setting {
+    /// Whether the menu shows another value than the setting's (the window changed it).
+    fn is_stale(&self) -> bool {
+        self.resident.close_to_tray() != self.rendered.load(Ordering::Relaxed)
+    }
+}
+
 /// Passes each changed view to the item until it is shut down.
 async fn feed(
     handle: ksni::Handle<BgTray>,
     backend: Arc<dyn Backend>,
+    setting: Setting,
     mut last: Option<Arc<StatusDocument>>,
 ) {
     let mut shown = TrayView::of(last.as_deref());
@@ -85,12 +108,13 @@ async fn feed(
     loop {
         ticks.tick().await;
         let latest = backend.latest();
-        if same(&latest, &last) {
+        let stale = setting.is_stale();
+        if same(&latest, &last) && !stale {
             continue;
         }
         last = latest;
         let view = TrayView::of(last.as_deref());
-        if view == shown {
+        if view == shown && !stale {
             continue;
         }
         shown = view.clone();

@@ -241,6 +241,14 @@ fn each_menu_entry_sends_its_command() {
             "the window now quits on close"
         );
         assert_eq!(setting(&sni::menu(&host, &item).await), Some(0));
+        // The window sets it too (from what it remembered): the menu follows.
+        fixture.resident.set_close_to_tray(true);
+        let checked = async {
+            while setting(&sni::menu(&host, &item).await) != Some(1) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        within(checked).await;
 
         sni::click(&host, &item, "Quit").await;
         assert_eq!(fixture.commands.take(), [WindowCommand::Quit]);
