@@ -28,7 +28,7 @@ mod closing;
 /// Long enough for anything a window process does here on two busy cores.
 const SLOW: Duration = Duration::from_secs(20);
 
-/// A `bgassets` window process, killed if the test ends before it.
+/// A `bgassets` process (a window, or a daemon), killed if the test ends before it.
 struct WindowProcess {
     child: Child,
     log: PathBuf,
@@ -271,15 +271,19 @@ fn a_launch_on_a_running_daemon_opens_a_window_on_it() {
     let display = Display::start();
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_bgassets"))
-        .args(["daemon", "--data-dir", data.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Killed when dropped, even when the test fails before its end.
+    let mut daemon = WindowProcess {
+        child: Command::new(env!("CARGO_BIN_EXE_bgassets"))
+            .args(["daemon", "--data-dir", data.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        log: work.path().join("daemon.log"),
+    };
     let mut line = String::new();
     std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(daemon.stdout.take().unwrap()),
+        &mut std::io::BufReader::new(daemon.child.stdout.take().unwrap()),
         &mut line,
     )
     .unwrap();
@@ -299,6 +303,5 @@ fn a_launch_on_a_running_daemon_opens_a_window_on_it() {
         window.log()
     );
     drop(window);
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    assert!(daemon.is_running(), "the daemon keeps running");
 }
