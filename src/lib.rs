@@ -23,6 +23,8 @@
 //! - [`client`]: the app-facing Rust API shaped like Apple's `AssetPackManager`.
 //! - [`gui`]: the desktop window (egui): apps, packs with progress rings, inspector, event log;
 //!   it renders the manager's status document and sends requests, never doing I/O itself.
+//! - [`tray`]: the tray item (StatusNotifierItem) of the resident manager: aggregate progress
+//!   in its icon, a tooltip and a menu, fed by the window's backend.
 //! - [`bucket`]: the token-bucket arithmetic shared by the engine's bandwidth limit and the
 //!   mock server's rate fault.
 //! - [`store`]: durable files: atomic replacement.
@@ -49,3 +51,4 @@ pub mod notify;
 pub mod pack;
 pub mod server;
 pub mod store;
+pub mod tray;

@@ -28,6 +28,10 @@ pub struct Cli {
     /// and a demo app in a scratch data dir).
     #[arg(long)]
     pub demo: bool,
+    /// With no subcommand: start in the tray without showing the window (it is shown anyway
+    /// when no tray host is present, so that it can always be reached).
+    #[arg(long)]
+    pub minimized: bool,
     /// Without one, `bgassets` opens the desktop window.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -61,7 +65,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        None => gui::run(cli.demo, cli.data_dir.clone()),
+        None => gui::run(cli.demo, cli.minimized, cli.data_dir.clone()),
         Some(Command::Autostart(command)) => autostart::run(command),
         Some(Command::InstallDesktop(args)) => install_desktop::run(args),
         Some(Command::Ctl(args)) => ctl::run(args, cli.data_dir.clone()),

@@ -2,6 +2,8 @@
 //! document each frame, applies keyboard shortcuts first, and remembers the selection between
 //! runs. It paints only when woken: by the backend (a changed document), by input, or by a
 //! spinning ring (at most ten times a second); an idle window asks for no frames at all.
+//! Closing, hiding to the tray and commands from the rest of the process are the
+//! [`Lifecycle`]'s, run in [`eframe::App::logic`] (hidden windows too).
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use super::backend::Backend;
 use super::dialogs::Dialogs;
 use super::icons::Icons;
 use super::keyboard;
+use super::lifecycle::{Lifecycle, Resources};
 use super::list::PackList;
 use super::panels::{apps, event_log, inspector, notices, packs, removal, toolbar};
 use super::state::{Remembered, UiState};
@@ -23,6 +26,7 @@ pub struct BgAssetsApp {
     list: PackList,
     icons: Icons,
     dialogs: Dialogs,
+    lifecycle: Lifecycle,
 }
 
 impl BgAssetsApp {
@@ -36,16 +40,60 @@ impl BgAssetsApp {
             state: UiState::restored(remembered),
             list: PackList::default(),
             icons: Icons::load(ctx),
+            lifecycle: Lifecycle::default(),
         }
     }
 
-    /// The window eframe creates, with what the previous run remembered.
-    pub fn from_creation(cc: &eframe::CreationContext<'_>, backend: Arc<dyn Backend>) -> Self {
+    /// The same window tied to the process through `resources` (commands in, events out, the
+    /// tray's presence), restoring what the previous run remembered about closing.
+    pub fn with_resources(
+        mut self,
+        ctx: &egui::Context,
+        resources: Resources,
+        remembered: super::closing::Remembered,
+    ) -> Self {
+        self.lifecycle = Lifecycle::new(resources, remembered);
+        self.lifecycle.attach(ctx);
+        self
+    }
+
+    /// The window eframe creates, with what the previous run remembered, tied to the process
+    /// through `resources`.
+    pub fn from_creation(
+        cc: &eframe::CreationContext<'_>,
+        backend: Arc<dyn Backend>,
+        resources: Resources,
+    ) -> Self {
         let remembered = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
-        Self::new(&cc.egui_ctx, backend, remembered)
+        let closing = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, super::closing::REMEMBERED_KEY))
+            .unwrap_or_default();
+        Self::new(&cc.egui_ctx, backend, remembered).with_resources(
+            &cc.egui_ctx,
+            resources,
+            closing,
+        )
+    }
+
+    /// Hides the window on its first frame (`--minimized` with a tray host present).
+    pub fn start_hidden(&mut self) {
+        self.lifecycle.start_hidden();
+    }
+
+    /// The window's lifecycle (hidden, the quit question), for tests.
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// Takes commands and close requests: every frame, hidden or not.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        let document = self.backend.latest();
+        self.lifecycle
+            .logic(ctx, document.as_deref(), &mut self.state);
     }
 
     /// The UI state, for tests.
@@ -91,6 +139,7 @@ impl BgAssetsApp {
             Some(document) => self.panels(ui, document),
         }
         removal::show(ui.ctx(), &*self.backend, &mut self.state);
+        self.lifecycle.show_modal(ui.ctx());
         if self.state.remembered != before {
             // The selection changed after some panels were drawn: draw them again.
             ui.ctx().request_repaint();
@@ -153,11 +202,20 @@ impl BgAssetsApp {
 }
 
 impl eframe::App for BgAssetsApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        BgAssetsApp::logic(self, ctx);
+    }
+
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.state.remembered);
+        eframe::set_value(
+            storage,
+            super::closing::REMEMBERED_KEY,
+            &self.lifecycle.remembered(),
+        );
     }
 }

@@ -14,23 +14,34 @@
 //!   cached, filtered rows; [`state`]: UI-only state; [`keyboard`]: shortcuts.
 //! - [`theme`], [`format`], [`icons`]: colours and glyphs, numbers as text, embedded icons.
 //! - [`dialogs`]: the add-app and export file dialogs.
+//! - [`lifecycle`]: the window in a resident process: [`commands`] from the tray and the
+//!   socket (show, show a pack, quit) and [`closing`] (hide to the tray, or ask before
+//!   quitting while downloads run).
+//! - [`totals`]: the aggregate numbers of everything in progress (tray and status bar).
 
 pub mod app;
 pub mod backend;
+pub mod closing;
+pub mod commands;
 pub mod dialogs;
 pub mod fixture;
 pub mod format;
 pub mod icons;
 pub mod keyboard;
+pub mod lifecycle;
 pub mod link;
 pub mod list;
 pub mod panels;
 pub mod state;
 pub mod theme;
+pub mod totals;
 pub mod view;
 pub mod widgets;
 pub mod window;
 
 pub use app::BgAssetsApp;
 pub use backend::{Backend, ManagerBackend};
-pub use window::run_window;
+pub use commands::{WindowCommand, WindowCommands, WindowEvent};
+pub use lifecycle::Resources;
+pub use totals::Totals;
+pub use window::{WindowOptions, run_window};

@@ -224,6 +224,13 @@ impl Connection {
         Ok(receiver)
     }
 
+    /// Asks the manager to show its window (`showWindow`); a manager without one says so.
+    pub async fn show_window(&self) -> Result<super::window::WindowShown, CallError> {
+        let result = self.send(ClientMessage::ShowWindow).await?;
+        serde_json::from_value(result)
+            .map_err(|e| CallError::Protocol(format!("unreadable result of `showWindow`: {e}")))
+    }
+
     /// Another receiver of the events of this connection's subscription.
     pub fn events(&self) -> Events {
         Events {

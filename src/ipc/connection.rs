@@ -172,6 +172,14 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                 self.events = None;
                 serde_json::Value::Null
             }),
+            ClientMessage::ShowWindow => self
+                .gate
+                .admit_controller(super::window::SHOW_WINDOW)
+                .and_then(|()| {
+                    serde_json::to_value(self.service.show_window()).map_err(|e| {
+                        ApiError::new(ErrorKind::Io, format!("cannot encode the answer: {e}"))
+                    })
+                }),
             ClientMessage::Request(request) => match self.gate.admit(&self.service, &request).await
             {
                 Ok(filter) => {

@@ -119,6 +119,18 @@ impl Gate {
         }
     }
 
+    /// Whether the connection may send `method`, which only controllers may.
+    pub fn admit_controller(&self, method: &str) -> Result<(), ApiError> {
+        match &self.role {
+            Some(Role::Controller) => Ok(()),
+            Some(role) => Err(ApiError::new(
+                NOT_AUTHORIZED,
+                format!("`{method}` is for controllers (the window, `bgassets ctl`), not {role}"),
+            )),
+            None => Err(authority::say_hello_first(method)),
+        }
+    }
+
     /// Turns a verdict into an answer, looking apps up when it asks.
     async fn settle<S: Service>(
         &self,

@@ -12,6 +12,7 @@
 //!   [`line`](mod@line) reads its request lines, capped.
 //! - [`client`]: a connection from the client side: calls with ids, typed results
 //!   ([`crate::manager::api::ManagerApi`]), and event receivers.
+//! - [`window`]: `showWindow`, how a second launch shows the running window.
 //! - [`socket`]: the platform's transport. Windows has none yet (named pipes are planned):
 //!   binding and connecting there fail with a message saying so.
 
@@ -28,6 +29,7 @@ pub mod reply;
 pub mod server;
 pub mod service;
 pub mod socket;
+pub mod window;
 
 pub use authority::Role;
 pub use capability::{Capability, CapabilityError};
@@ -36,3 +38,4 @@ pub use protocol::Hello;
 pub use server::SocketServer;
 pub use service::Service;
 pub use socket::BindError;
+pub use window::WindowShown;

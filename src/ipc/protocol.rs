@@ -22,7 +22,7 @@ pub use super::reply::{INVALID_REQUEST, ResponseLine, ServerMessage, kind_name};
 pub const MAX_LINE: usize = 1024 * 1024;
 
 /// The methods of the protocol itself, beside the manager's ([`Request::METHODS`]).
-pub const PROTOCOL_METHODS: &[&str] = &["hello", "subscribe", "unsubscribe"];
+pub const PROTOCOL_METHODS: &[&str] = &["hello", "subscribe", "unsubscribe", "showWindow"];
 
 /// Every method a client may send: `hello`, the manager's requests, then the rest of the
 /// protocol's own.
@@ -46,6 +46,8 @@ pub enum ClientMessage {
     },
     /// Stop receiving events.
     Unsubscribe,
+    /// Show the manager's window, if it has one ([`super::window`]).
+    ShowWindow,
 }
 
 /// `subscribe`'s params.
@@ -142,6 +144,11 @@ impl RequestLine {
                 object.insert("method".into(), "unsubscribe".into());
                 object
             }
+            ClientMessage::ShowWindow => {
+                let mut object = Map::new();
+                object.insert("method".into(), super::window::SHOW_WINDOW.into());
+                object
+            }
             ClientMessage::Hello(hello) => {
                 let params = match hello {
                     Hello::App(app) => serde_json::json!({ "app": app.as_str() }),
@@ -196,6 +203,7 @@ fn parse_message(mut object: Map<String, Value>) -> Result<ClientMessage, String
             Ok(ClientMessage::Subscribe { app: params.app })
         }
         "unsubscribe" => Ok(ClientMessage::Unsubscribe),
+        super::window::SHOW_WINDOW => Ok(ClientMessage::ShowWindow),
         _ => parse_request(&method, object, params).map(ClientMessage::Request),
     }
 }

@@ -99,6 +99,7 @@ fn every_method_is_listed_and_round_trips() {
         },
         ClientMessage::Subscribe { app: None },
         ClientMessage::Unsubscribe,
+        ClientMessage::ShowWindow,
         ClientMessage::Hello(Hello::App(FolderName::parse("group.a").unwrap())),
         ClientMessage::Hello(Hello::Controller(Offered("ab".repeat(32)))),
     ] {

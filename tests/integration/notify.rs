@@ -3,7 +3,7 @@
 //! app becoming ready gives one; the quiet setting sends none; a click on a notification gives
 //! its pack; without a notification server the notifier goes on reading.
 
-mod fakes;
+pub mod fakes;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -11,6 +11,18 @@ const ALONE: &str = "BGASSETS_TEST_ALONE";
 /// test `name` of module `module` (pass `module_path!()`) alone in a fresh process, asserts it
 /// passed there, and returns `false`.
 pub fn in_own_process(module: &str, name: &str) -> bool {
+    in_own_process_with(module, name, &[])
+}
+
+/// Whether this process is the fresh one running the test `name` of `module` alone.
+pub fn running_alone(module: &str, name: &str) -> bool {
+    let module = module.split_once("::").map_or("", |(_, rest)| rest);
+    std::env::var_os(ALONE).is_some_and(|running| running == format!("{module}::{name}").as_str())
+}
+
+/// [`in_own_process`], with `env` added to the fresh process's environment (a private D-Bus
+/// session bus's address, for code that reads it only from there).
+pub fn in_own_process_with(module: &str, name: &str, env: &[(&str, &str)]) -> bool {
     // `module_path!()` starts with the crate's name, which test names leave out.
     let module = module.split_once("::").map_or("", |(_, rest)| rest);
     let test = format!("{module}::{name}");
@@ -21,6 +33,7 @@ pub fn in_own_process(module: &str, name: &str) -> bool {
     let output = Command::new(binary)
         .args(["--exact", &test, "--test-threads=1", "--nocapture"])
         .env(ALONE, &test)
+        .envs(env.iter().copied())
         .output()
         .expect("run the test binary again");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -1,6 +1,6 @@
 //! The one helper module of the integration tests: waits with timeouts, random bytes, test
 //! sites served by the real mock server, servers that lie, plists, canaries, small disks and a
-//! private D-Bus session bus.
+//! private D-Bus session bus (and a tray host on it).
 //! Every area module takes what it needs from here; nothing is duplicated per area.
 
 use std::collections::BTreeMap;
@@ -10,6 +10,7 @@ pub mod alone;
 pub mod canary;
 pub mod crash;
 pub mod dbus;
+pub mod display;
 pub mod engine;
 pub mod faults;
 pub mod install;
@@ -21,6 +22,7 @@ pub mod nginx;
 pub mod plist;
 pub mod serve;
 pub mod small_disk;
+pub mod sni;
 pub mod wait;
 
 /// Every file, folder and symlink under `dir` with its content (a symlink: its target), to
