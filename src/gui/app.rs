@@ -12,8 +12,12 @@ use super::dialogs::Dialogs;
 use super::icons::Icons;
 use super::keyboard;
 use super::list::PackList;
-use super::panels::{apps, event_log, inspector, notices, packs, removal, toolbar};
+use super::panels::{
+    apps, event_log, inspector, notices, packs, removal, space_check, status_bar, toolbar,
+};
+use super::state::DiskFacts;
 use super::state::{Remembered, UiState};
+use super::totals::Totals;
 use crate::manager::view::StatusDocument;
 
 /// The desktop window's state.
@@ -81,6 +85,15 @@ impl BgAssetsApp {
             notices::banners(ui, self.backend.error(), &mut self.state);
             ui.add_space(2.0);
         });
+        if let Some(document) = &document {
+            self.state.disk = DiskFacts {
+                free_bytes: document.free_bytes,
+                on_demand_bytes: Totals::of(document).on_demand_bytes,
+            };
+            Panel::bottom("status-bar").show(ui, |ui| {
+                status_bar::show(ui, document, &self.state);
+            });
+        }
         match &document {
             None => {
                 CentralPanel::default().show(ui, notices::connecting);
@@ -91,6 +104,7 @@ impl BgAssetsApp {
             Some(document) => self.panels(ui, document),
         }
         removal::show(ui.ctx(), &*self.backend, &mut self.state);
+        space_check::show(ui.ctx(), &*self.backend, &mut self.state);
         if self.state.remembered != before {
             // The selection changed after some panels were drawn: draw them again.
             ui.ctx().request_repaint();

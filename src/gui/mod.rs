@@ -14,9 +14,12 @@
 //!   cached, filtered rows; [`state`]: UI-only state; [`keyboard`]: shortcuts.
 //! - [`theme`], [`format`], [`icons`]: colours and glyphs, numbers as text, embedded icons.
 //! - [`dialogs`]: the add-app and export file dialogs.
+//! - [`totals`]: the totals over every pack (status bar, tray); [`space`]: the space planner;
+//!   [`update_check`]: the update check's result; [`clock`]: local times with their zone.
 
 pub mod app;
 pub mod backend;
+pub mod clock;
 pub mod dialogs;
 pub mod fixture;
 pub mod format;
@@ -25,8 +28,11 @@ pub mod keyboard;
 pub mod link;
 pub mod list;
 pub mod panels;
+pub mod space;
 pub mod state;
 pub mod theme;
+pub mod totals;
+pub mod update_check;
 pub mod view;
 pub mod widgets;
 pub mod window;

@@ -19,7 +19,8 @@
 //! - The actor: `actor` (its loop), `answer` (requests to verbs), `verbs` (intent changes),
 //!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
 //!   `observe` (engine events), `installs` (installs under its control), `snapshot` (the
-//!   maintained status document), `space` (installs waiting for disk space), `leftovers`
+//!   maintained status document), `space` (installs waiting for disk space), `disk` (the free space the document
+//!   shows), `leftovers`
 //!   (the start-up sweep).
 //!
 //! The demo's wiring (mock server, demo app, a manager on them) lives in `crate::demo`.
@@ -30,6 +31,7 @@ pub mod api;
 mod apply;
 mod apps;
 mod checks;
+mod disk;
 pub mod event;
 pub mod fetch;
 mod installs;

@@ -30,6 +30,7 @@ pub struct Views {
     dirty_apps: BTreeSet<String>,
     dirty_packs: BTreeSet<(String, String)>,
     changed: bool,
+    free_bytes: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -53,6 +54,12 @@ impl Views {
 
     /// The next [`Self::publish`] publishes even if nothing changed (the first one).
     pub fn touch(&mut self) {
+        self.changed = true;
+    }
+
+    /// The free space shown changed.
+    pub fn free_space_changed(&mut self, free_bytes: Option<u64>) {
+        self.free_bytes = free_bytes;
         self.changed = true;
     }
 
@@ -125,6 +132,7 @@ impl Views {
             generated_at_ms: super::state::now_ms(),
             limits: sources.limits,
             languages: sources.languages.to_vec(),
+            free_bytes: self.free_bytes,
             apps: self.apps.values().map(|slot| slot.view.clone()).collect(),
         })
     }

@@ -24,6 +24,10 @@ pub struct StatusDocument {
     pub limits: Limits,
     /// The preferred languages in force, best first.
     pub languages: Vec<String>,
+    /// Bytes free on the disk holding the data dir (its containers and partial downloads), as
+    /// last measured; `None` until measured or when it cannot be.
+    #[serde(default)]
+    pub free_bytes: Option<u64>,
     /// Every registered app, by bundle id.
     pub apps: Vec<AppView>,
 }
@@ -163,6 +167,7 @@ impl StatusDocument {
             generated_at_ms: 0,
             limits,
             languages: Vec::new(),
+            free_bytes: None,
             apps: Vec::new(),
         }
     }

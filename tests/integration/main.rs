@@ -30,6 +30,7 @@ mod full_disk;
 mod fuzz_corpus;
 mod gui_backend;
 mod gui_kittest;
+mod gui_window;
 mod hostile_archives;
 mod hostile_manifests;
 mod hostile_plists;

@@ -7,6 +7,8 @@
 //! - [`event_log`]: the manager's recent events (bottom).
 //! - [`removal`]: the confirmation before a pack is removed.
 //! - [`notices`]: error banners and empty states.
+//! - [`status_bar`]: totals, free space and the update check (bottom).
+//! - [`space_check`]: the space planner's question before a large download.
 
 pub mod apps;
 pub mod event_log;
@@ -15,4 +17,6 @@ pub mod notices;
 pub mod pack_row;
 pub mod packs;
 pub mod removal;
+pub mod space_check;
+pub mod status_bar;
 pub mod toolbar;

@@ -6,7 +6,8 @@
 use egui::{Align, Layout, RichText, Role, Sense, Ui, UiBuilder, WidgetInfo, vec2};
 
 use crate::gui::backend::Backend;
-use crate::gui::state::{PendingRemoval, UiState};
+use crate::gui::space::SpaceNeed;
+use crate::gui::state::{PendingDownload, PendingRemoval, UiState};
 use crate::gui::view::{self, PackState};
 use crate::gui::widgets::{Badge, ProgressRing, icon_button};
 use crate::gui::{format, theme};
@@ -181,12 +182,31 @@ fn actions(
     match main {
         Some(label) => {
             if ui.add_sized(size, egui::Button::new(label)).clicked() {
-                let request =
-                    view::toggle_request(pack).unwrap_or_else(|| view::download_request(pack));
-                backend.send(request);
+                match view::toggle_request(pack) {
+                    Some(request) => backend.send(request),
+                    None => ask_for_space(pack, backend, state_ui),
+                }
             }
         }
         None => ui.add_space(size.x),
+    }
+}
+
+/// Downloads `pack`, asking first when it needs much of the free space.
+fn ask_for_space(pack: &PackView, backend: &dyn Backend, state: &mut UiState) {
+    let request = view::download_request(pack);
+    let disk = state.disk;
+    match SpaceNeed::of(pack, disk.free_bytes, disk.on_demand_bytes) {
+        Some(need) => {
+            let pending = PendingDownload {
+                pack: crate::manager::api::PackRef::new(&pack.app, &pack.id),
+                name: pack.name.clone(),
+                request,
+                need,
+            };
+            super::space_check::download(backend, state, pending);
+        }
+        None => backend.send(request),
     }
 }
 

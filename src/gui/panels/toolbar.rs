@@ -9,6 +9,7 @@ use crate::gui::backend::Backend;
 use crate::gui::dialogs::Dialogs;
 use crate::gui::format;
 use crate::gui::state::UiState;
+use crate::gui::update_check::UpdateCheck;
 use crate::manager::api::{LimitsPatch, Request, Selection};
 use crate::manager::view::StatusDocument;
 
@@ -57,6 +58,7 @@ pub fn show(
         }
         if ui.button("Check for updates").clicked() {
             backend.send(Request::CheckUpdates { app: None });
+            state.update_check = document.map(UpdateCheck::start);
         }
         ui.menu_button("Add app…", |ui| {
             if ui.button("From an Info.plist…").clicked() {

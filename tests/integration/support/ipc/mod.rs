@@ -239,6 +239,7 @@ impl FakeService {
             generated_at_ms: 1_700_000_000_000,
             limits: Limits::default(),
             languages: vec!["en".into()],
+            free_bytes: None,
             apps: vec![self.app_view(GAME), self.app_view(OTHER)],
         }
     }
