@@ -124,9 +124,12 @@ impl BgAssetsApp {
 
     fn panels(&mut self, ui: &mut Ui, document: &Arc<StatusDocument>) {
         let app = self.selected_app(document).unwrap_or_default();
+        // The side panels give way on a narrow window, so the pack rows keep room.
+        let width = ui.available_width();
         Panel::left("apps")
             .resizable(true)
             .default_size(210.0)
+            .size_range(140.0..=(width * 0.25).max(140.0))
             .show(ui, |ui| {
                 apps::show(ui, document, &app, &self.icons, &mut self.state)
             });
@@ -148,6 +151,7 @@ impl BgAssetsApp {
         Panel::right("inspector")
             .resizable(true)
             .default_size(280.0)
+            .size_range(180.0..=(width * 0.3).max(180.0))
             .show(ui, |ui| inspector::show(ui, selected));
         CentralPanel::default().show(ui, |ui| {
             packs::show(ui, document, &self.list, &*self.backend, &mut self.state);

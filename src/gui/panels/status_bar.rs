@@ -3,7 +3,7 @@
 //! free space of the data dir's disk and what installed on-demand packs could free, and the
 //! update check's result with the last-checked time. It wraps rather than clips when narrow.
 
-use egui::{ProgressBar, Ui};
+use egui::{ProgressBar, Role, Ui, UiBuilder};
 
 use crate::gui::clock;
 use crate::gui::format;
@@ -16,23 +16,28 @@ use crate::manager::view::StatusDocument;
 /// Shows the bar for `document`.
 pub fn show(ui: &mut Ui, document: &StatusDocument, state: &UiState) {
     let totals = Totals::of(document);
-    ui.horizontal_wrapped(|ui| {
-        transfers(ui, &totals);
-        ui.separator();
-        match document.free_bytes {
-            Some(free) => ui.label(format!("{} free", format::bytes(free))),
-            None => ui
-                .weak("free space unknown")
-                .on_hover_text("The manager could not measure its data folder's disk."),
-        };
-        if totals.on_demand_bytes > 0 {
-            ui.weak(format!(
-                "on-demand packs could free {}",
-                format::bytes(totals.on_demand_bytes)
-            ));
-        }
-        ui.separator();
-        updates(ui, document, state);
+    let builder = UiBuilder::new()
+        .accessibility_role(Role::Status)
+        .accessibility_label("Status bar");
+    ui.scope_builder(builder, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            transfers(ui, &totals);
+            ui.separator();
+            match document.free_bytes {
+                Some(free) => ui.label(format!("{} free", format::bytes(free))),
+                None => ui
+                    .weak("free space unknown")
+                    .on_hover_text("The manager could not measure its data folder's disk."),
+            };
+            if totals.on_demand_bytes > 0 {
+                ui.weak(format!(
+                    "on-demand packs could free {}",
+                    format::bytes(totals.on_demand_bytes)
+                ));
+            }
+            ui.separator();
+            updates(ui, document, state);
+        })
     });
 }
 
