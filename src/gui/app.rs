@@ -32,7 +32,7 @@ pub struct BgAssetsApp {
 impl BgAssetsApp {
     /// A window on `backend` in `ctx`, restoring `remembered`.
     pub fn new(ctx: &egui::Context, backend: Arc<dyn Backend>, remembered: Remembered) -> Self {
-        super::theme::apply(ctx);
+        super::theme::apply(ctx, remembered.theme);
         backend.attach(ctx);
         Self {
             dialogs: Dialogs::new(backend.clone()),
@@ -60,6 +60,7 @@ impl BgAssetsApp {
     /// Draws one frame into `ui` (the whole window).
     pub fn show(&mut self, ui: &mut Ui) {
         let before = self.state.remembered.clone();
+        super::theme::use_choice(ui.ctx(), self.state.remembered.theme);
         let document = self.backend.latest();
         self.dialogs.poll(&mut self.state);
         if let Some(document) = &document

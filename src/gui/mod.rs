@@ -15,7 +15,8 @@
 //! - [`theme`], [`format`], [`icons`]: colours and glyphs, numbers as text, embedded icons.
 //! - [`dialogs`]: the add-app and export file dialogs.
 //! - [`totals`]: the totals over every pack (status bar, tray); [`space`]: the space planner;
-//!   [`update_check`]: the update check's result; [`clock`]: local times with their zone.
+//!   [`update_check`]: the update check's result; [`clock`]: local times with their zone;
+//!   [`rate_input`]: a typed bandwidth, validated.
 
 pub mod app;
 pub mod backend;
@@ -28,6 +29,7 @@ pub mod keyboard;
 pub mod link;
 pub mod list;
 pub mod panels;
+pub mod rate_input;
 pub mod space;
 pub mod state;
 pub mod theme;

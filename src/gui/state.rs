@@ -18,6 +18,8 @@ pub struct Remembered {
     pub pack: Option<PackRef>,
     /// Whether the event log is open.
     pub show_events: bool,
+    /// Light, dark, or following the system.
+    pub theme: crate::gui::theme::ThemeChoice,
 }
 
 /// A removal waiting for the person's confirmation.
@@ -60,6 +62,10 @@ pub struct UiState {
     pub pending_download: Option<PendingDownload>,
     /// The free space and what on-demand packs could free, from this frame's document.
     pub disk: DiskFacts,
+    /// The custom bandwidth being typed.
+    pub bandwidth_text: String,
+    /// Why the custom bandwidth was refused.
+    pub bandwidth_error: Option<String>,
 }
 
 /// What the space planner knows this frame.

@@ -29,6 +29,7 @@ mod fault_matrix;
 mod full_disk;
 mod fuzz_corpus;
 mod gui_backend;
+mod gui_details;
 mod gui_kittest;
 mod gui_window;
 mod hostile_archives;
