@@ -12,7 +12,7 @@ use bgassets::manager::api::{LimitsPatch, Request};
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::model::{Progress, StatusUpdate};
 use egui::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::gui_window::{Window, window_on, window_with};
 
@@ -243,4 +243,112 @@ fn the_theme_choice_applies_and_is_kept_between_runs() {
     // A state saved before the choice existed follows the system.
     let old: Remembered = serde_json::from_str(r#"{"showEvents":true}"#).unwrap();
     assert_eq!(old.theme, ThemeChoice::System);
+}
+
+/// The text this frame put on the clipboard.
+fn copied(harness: &Window) -> Vec<String> {
+    harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|command| match command {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn copy_as_json_puts_the_pack_on_the_clipboard() {
+    let (_backend, mut harness) = window_on(fixture::every_state());
+    harness
+        .get_by_role_and_label(Role::Row, "Failed pack")
+        .click();
+    harness.run_ok();
+    harness.get_by_label("📋 Copy as JSON").click();
+    harness.step();
+    let texts = copied(&harness);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let pack: bgassets::manager::view::PackView = serde_json::from_str(&texts[0]).unwrap();
+    assert_eq!(pack.id, "failed");
+}
+
+#[test]
+fn ctrl_c_copies_text_selected_in_the_inspector() {
+    let (_backend, mut harness) = window_on(fixture::every_state());
+    harness
+        .get_by_role_and_label(Role::Row, "Failed pack")
+        .click();
+    harness.run_ok();
+    let url = "https://127.0.0.1:8443/packs/failed.zip";
+    let rect = harness.get_by_label(url).rect();
+    let (from, to) = (
+        rect.left_center() + egui::vec2(1.0, 0.0),
+        rect.right_center(),
+    );
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(from));
+    harness.event(button(from, true));
+    harness.step();
+    harness.event(egui::Event::PointerMoved(to));
+    harness.step();
+    harness.event(button(to, false));
+    harness.step();
+    // What the platform turns Ctrl+C into.
+    harness.event(egui::Event::Copy);
+    harness.step();
+    let texts = copied(&harness);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    // The selection from the label's start: the whole first line of the (wrapped) URL.
+    assert!(
+        url.starts_with(texts[0].as_str()) && texts[0].len() > 20,
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn every_control_has_a_name_for_screen_readers() {
+    let (_backend, mut harness) = window_on(fixture::every_state());
+    harness
+        .get_by_role_and_label(Role::Row, "Failed pack")
+        .click();
+    harness.run_ok();
+    let controls = [
+        Role::Button,
+        Role::TextInput,
+        Role::ComboBox,
+        Role::CheckBox,
+        Role::RadioButton,
+        Role::ProgressIndicator,
+        Role::Row,
+        Role::ListItem,
+    ];
+    let mut unnamed = Vec::new();
+    let mut seen = 0;
+    for node in harness.root().children_recursive() {
+        let role = node.accesskit_node().role();
+        if !controls.contains(&role) {
+            continue;
+        }
+        seen += 1;
+        let named = node
+            .accesskit_node()
+            .label()
+            .is_some_and(|l| !l.trim().is_empty());
+        if !named {
+            unnamed.push(format!("{role:?} at {:?}", node.rect()));
+        }
+    }
+    assert!(seen > 60, "only {seen} controls found");
+    assert!(
+        unnamed.is_empty(),
+        "controls without a name:\n{}",
+        unnamed.join("\n")
+    );
 }

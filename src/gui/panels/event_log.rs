@@ -20,11 +20,12 @@ pub fn show(ui: &mut Ui, events: &[ManagerEvent], state: &mut UiState) {
         .collect();
     ui.horizontal(|ui| {
         ui.strong("Event log");
-        ui.add(
+        let filter = ui.add(
             egui::TextEdit::singleline(&mut state.event_filter)
                 .hint_text("Filter events")
                 .desired_width(200.0),
         );
+        super::toolbar::name_for_screen_readers(ui, filter.id, "Filter events");
         ui.weak(format!("{} of {} events", shown.len(), events.len()));
         if ui.button("📋 Copy as JSON").clicked() {
             let chosen: Vec<&ManagerEvent> = shown.iter().map(|(event, _)| *event).collect();

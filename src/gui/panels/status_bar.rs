@@ -11,6 +11,7 @@ use crate::gui::state::UiState;
 use crate::gui::theme;
 use crate::gui::totals::Totals;
 use crate::gui::update_check;
+use crate::gui::view;
 use crate::manager::view::StatusDocument;
 
 /// Shows the bar for `document`.
@@ -60,11 +61,13 @@ fn transfers(ui: &mut Ui, totals: &Totals) {
     }
     ui.label(counts);
     if let Some(fraction) = totals.fraction {
-        ui.add(
+        let bar = ui.add(
             ProgressBar::new(fraction)
                 .desired_width(90.0)
                 .show_percentage(),
         );
+        let name = format!("{}% of everything downloaded", view::percent(fraction));
+        super::toolbar::name_for_screen_readers(ui, bar.id, &name);
     }
     ui.label(format::rate(totals.bytes_per_second).unwrap_or_else(|| "0 B/s".into()));
     if let Some(eta) = totals.eta_seconds {

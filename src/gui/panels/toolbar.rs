@@ -165,10 +165,17 @@ fn filter(ui: &mut Ui, state: &mut UiState) {
         .hint_text("Filter packs (Ctrl+F)")
         .desired_width(180.0);
     let response = ui.add(edit);
+    name_for_screen_readers(ui, response.id, "Filter packs");
     if std::mem::take(&mut state.focus_filter) {
         response.request_focus();
     }
     if !state.filter.is_empty() && ui.small_button("✖").on_hover_text("Clear filter").clicked() {
         state.filter.clear();
     }
+}
+
+/// Gives the widget `id` a name screen readers speak (a text box's hint is not one).
+pub fn name_for_screen_readers(ui: &Ui, id: Id, name: &str) {
+    ui.ctx()
+        .accesskit_node_builder(id, |node| node.set_label(name.to_owned()));
 }
