@@ -13,7 +13,8 @@ use super::icons::Icons;
 use super::keyboard;
 use super::list::PackList;
 use super::panels::{
-    apps, event_log, inspector, notices, packs, removal, space_check, status_bar, toolbar,
+    apps, event_log, inspector, notices, packs, path_prompt, removal, space_check, status_bar,
+    toolbar,
 };
 use super::state::DiskFacts;
 use super::state::{Remembered, UiState};
@@ -52,6 +53,11 @@ impl BgAssetsApp {
         Self::new(&cc.egui_ctx, backend, remembered)
     }
 
+    /// Uses native file dialogs or not, without looking for one (tests; desktops without).
+    pub fn use_native_dialogs(&mut self, native: bool) {
+        self.dialogs.set_native(native);
+    }
+
     /// The UI state, for tests.
     pub fn state(&self) -> &UiState {
         &self.state
@@ -84,6 +90,7 @@ impl BgAssetsApp {
                 &mut self.state,
             );
             notices::banners(ui, self.backend.error(), &mut self.state);
+            path_prompt::show(ui, &self.dialogs, &mut self.state);
             ui.add_space(2.0);
         });
         if let Some(document) = &document {

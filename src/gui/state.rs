@@ -62,6 +62,8 @@ pub struct UiState {
     pub pending_download: Option<PendingDownload>,
     /// The free space and what on-demand packs could free, from this frame's document.
     pub disk: DiskFacts,
+    /// The path field shown when no file dialog can open.
+    pub path_prompt: Option<crate::gui::dialogs::PathPrompt>,
     /// The custom bandwidth being typed.
     pub bandwidth_text: String,
     /// Why the custom bandwidth was refused.

@@ -352,3 +352,108 @@ fn every_control_has_a_name_for_screen_readers() {
         unnamed.join("\n")
     );
 }
+
+/// A window whose file dialogs cannot open (as on these machines: no portal, no zenity).
+fn window_without_dialogs() -> (Arc<FixtureBackend>, Window) {
+    let backend = Arc::new(FixtureBackend::new(Some(fixture::every_state())));
+    let shared = backend.clone();
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_ui_state(
+            move |ui, app: &mut Option<bgassets::gui::BgAssetsApp>| {
+                app.get_or_insert_with(|| {
+                    let mut app = bgassets::gui::BgAssetsApp::new(
+                        ui.ctx(),
+                        shared.clone(),
+                        Remembered::default(),
+                    );
+                    app.use_native_dialogs(false);
+                    app
+                })
+                .show(ui);
+            },
+            None,
+        );
+    harness.run_ok();
+    (backend, harness)
+}
+
+/// Runs frames until `label` shows (the dialog's thread answers).
+fn until_shown(harness: &mut Window, label: &str) {
+    crate::support::wait::wait_for(label, std::time::Duration::from_secs(10), || {
+        harness.run_ok();
+        harness
+            .query_by_label_contains(label)
+            .is_some()
+            .then_some(())
+    });
+}
+
+#[test]
+fn add_app_without_a_file_dialog_asks_for_the_path_in_the_window() {
+    let (backend, mut harness) = window_without_dialogs();
+    harness.get_by_label("Add app…").click();
+    harness.run_ok();
+    harness.get_by_label("From an Info.plist…").click();
+    harness.run_ok();
+    until_shown(&mut harness, "No file dialog can open here");
+    let field = "Path of the app's Info.plist or folder:";
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .focus();
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .type_text("/apps/Game.app");
+    harness.run_ok();
+    harness.get_by_label("Add app").click();
+    harness.run_ok();
+    assert_eq!(
+        backend.sent(),
+        vec![Request::Register {
+            path: "/apps/Game.app".into()
+        }]
+    );
+    let notice = harness
+        .query_all_by_label_contains("Adding the app at /apps/Game.app")
+        .count();
+    assert!(notice > 0, "the banner says what was done");
+    assert!(harness.query_by_label_contains("No file dialog").is_none());
+}
+
+#[test]
+fn export_without_a_file_dialog_writes_to_the_typed_path() {
+    let (_backend, mut harness) = window_without_dialogs();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("state.json");
+    harness.get_by_label("Export state…").click();
+    harness.run_ok();
+    until_shown(&mut harness, "No file dialog can open here");
+    let field = "Path of the JSON file to write:";
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .focus();
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .type_text(&target.display().to_string());
+    harness.run_ok();
+    harness.get_by_label("Export").click();
+    harness.run_ok();
+    let notice = harness
+        .query_all_by_label_contains("Exported the state to")
+        .count();
+    assert!(notice > 0, "the banner says what was done");
+    let written: bgassets::manager::view::StatusDocument =
+        serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(written, fixture::every_state());
+}
+
+#[test]
+fn no_file_dialog_is_found_without_a_session_bus_or_zenity() {
+    // These machines have neither unless a test starts a bus: the probe must say so quickly.
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        return;
+    }
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
+    assert_eq!(bgassets::gui::dialogs::native_dialog_available(), zenity);
+}
