@@ -139,7 +139,7 @@ impl BgAssetsApp {
             .default_size(210.0)
             .size_range(140.0..=(width * 0.25).max(140.0))
             .show(ui, |ui| {
-                apps::show(ui, document, &app, &self.icons, &mut self.state)
+                apps::show(ui, document, &app, &mut self.icons, &mut self.state)
             });
         // The apps panel or the filter box may have changed what the list shows.
         self.refresh_list(document);

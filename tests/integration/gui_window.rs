@@ -242,3 +242,34 @@ fn rows_stay_readable_from_the_minimum_size_up() {
         );
     }
 }
+
+#[test]
+fn apps_show_their_own_icon_and_the_default_only_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("Game.png");
+    std::fs::write(&own, bgassets::gui::icons::APP_PNG).unwrap();
+    let gif = dir.path().join("Other.png");
+    std::fs::write(&gif, b"GIF89a: not what it says").unwrap();
+    let mut document = fixture::every_state();
+    document.apps[0].icon = Some(own);
+    document.apps[1].icon = Some(gif);
+    let (_backend, harness) = window_on(document);
+    harness.get_by_label("icon of Fixture Game");
+    // The hostile file gives the default icon (and a logged reason), never a panic.
+    assert!(harness.query_by_label("icon of Empty App").is_none());
+    assert_eq!(
+        harness
+            .query_all_by_label(bgassets::gui::icons::DEFAULT_ICON)
+            .count(),
+        1
+    );
+
+    let (_backend, harness) = window_on(fixture::every_state());
+    assert_eq!(
+        harness
+            .query_all_by_label(bgassets::gui::icons::DEFAULT_ICON)
+            .count(),
+        2,
+        "apps without an icon show the default"
+    );
+}
