@@ -44,6 +44,7 @@ mod manager_lifecycle;
 mod manager_model;
 mod manager_policy;
 mod manager_scale;
+mod manager_timeline;
 mod model_app;
 mod model_app_errors;
 mod model_manifests;
