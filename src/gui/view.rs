@@ -2,6 +2,7 @@
 //! the status flags, its label, and which actions make sense. Pure functions, so the ring, the
 //! row, the keyboard and the tests all agree on what "paused" or "update available" means.
 
+use super::format;
 use crate::manager::api::{Move, Request, Selection};
 use crate::manager::view::PackView;
 use crate::model::{Activity, DownloadPolicy};
@@ -191,4 +192,49 @@ pub fn matches_filter(pack: &PackView, needle: &str) -> bool {
         || contains(pack.kind.name())
         || contains(&PackState::of(pack).label())
         || contains(policy_label(pack.policy))
+}
+
+/// The facts of the state, most important first, the bytes last ("2.0 MB/s", "14 s left",
+/// "12 MB / 40 MB"), and why it is in it, as the manager says. A paused or queued pack shows
+/// no speed: it moves nothing now.
+pub fn facts(pack: &PackView, state: PackState) -> (Vec<String>, String) {
+    let mut parts = Vec::new();
+    match state {
+        PackState::Downloading(_) | PackState::Paused(_) | PackState::Retrying(..) => {
+            if matches!(state, PackState::Downloading(_)) {
+                parts.extend(format::rate(pack.progress.bytes_per_second));
+                parts.extend(pack.eta_seconds.map(format::eta));
+            }
+            if let PackState::Retrying(_, attempt) = state {
+                parts.push(format!("attempt {attempt}"));
+            }
+            parts.push(format::transfer(
+                pack.progress.bytes_done,
+                pack.progress.bytes_total,
+            ));
+        }
+        PackState::Installed | PackState::Obsolete => {
+            parts.push(format::bytes(pack.installed_bytes))
+        }
+        PackState::Failed if pack.reason.is_empty() => {
+            parts.extend(pack.last_error.as_ref().map(|e| e.message.clone()));
+        }
+        PackState::Failed => {}
+        _ => parts.push(format::bytes(pack.download_size)),
+    }
+    // Why it waits, is paused, failed or is not downloaded, as the manager says it.
+    let says_why = matches!(
+        state,
+        PackState::Queued
+            | PackState::Paused(_)
+            | PackState::Failed
+            | PackState::NotDownloaded
+            | PackState::Obsolete
+    );
+    let why = if says_why {
+        pack.reason.clone()
+    } else {
+        String::new()
+    };
+    (parts, why)
 }

@@ -225,6 +225,11 @@ fn rows_stay_readable_from_the_minimum_size_up() {
         row.get_by_label("17 MB / 40 MB");
         row.get_by_label("2.0 MB/s");
         row.get_by_label_contains("s left");
+        if size[0] >= 1100.0 {
+            // From the default width up, rows keep the compact two-line layout.
+            let height = row.rect().height();
+            assert!(height < 60.0, "at {size:?} a row is {height} high");
+        }
     }
     let backend = Arc::new(FixtureBackend::new(Some(fixture::every_state())));
     let harness = window_with(backend, [minimum.x, minimum.y], Remembered::default());

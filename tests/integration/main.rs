@@ -28,6 +28,7 @@ mod engine_transport;
 mod fault_matrix;
 mod full_disk;
 mod fuzz_corpus;
+mod gui_access;
 mod gui_backend;
 mod gui_details;
 mod gui_kittest;

@@ -1,8 +1,8 @@
 //! One pack row: its ring, name and id, policy badge, versions, bytes, speed and time left, and
 //! the actions that apply to its state (pause / resume / retry, download, move, remove). A click
-//! on the row selects it for the inspector. Where the list is too narrow for the facts beside
-//! the buttons, the row takes the narrow layout (facts on two lines, buttons below); secondary
-//! text is dropped rather than clipped. The row is a node named after the pack, so tests
+//! on the row selects it for the inspector. Wide, the buttons share the name's line and the
+//! facts have the second line to themselves; where that is too narrow the row takes the narrow
+//! layout (facts on two lines, buttons below). Secondary text is dropped rather than clipped. The row is a node named after the pack, so tests
 //! and screen readers find "the Pause button of Voices".
 
 use egui::{Align, Layout, RichText, Role, Sense, Ui, UiBuilder, WidgetInfo, vec2};
@@ -24,11 +24,13 @@ pub const NARROW_ROW_HEIGHT: f32 = 96.0;
 const RING: f32 = ROW_HEIGHT - 6.0;
 /// The widest line of a downloading pack's transfer facts, for the layout decision.
 const WIDEST_FACTS: &str = "Downloading 99% · 999 MB/s · 59 min 59 s left · 999 MB / 999 MB";
+/// The least room kept for the name and policy badge beside the buttons.
+const TITLE_WIDTH: f32 = 160.0;
 /// The widest row of buttons: remove, three moves and the main action.
 const BUTTONS_WIDTH: f32 = 4.0 * 28.0 + MAIN_BUTTON_WIDTH + 16.0;
 
 /// Whether rows `width` wide use the narrow layout: the transfer facts of a downloading pack
-/// would not fit on one line beside the buttons.
+/// would not fit on one line, or the name and the buttons on the other.
 pub fn is_narrow(ui: &Ui, width: f32) -> bool {
     let facts = egui::WidgetText::from(WIDEST_FACTS).into_galley(
         ui,
@@ -36,7 +38,8 @@ pub fn is_narrow(ui: &Ui, width: f32) -> bool {
         f32::INFINITY,
         egui::TextStyle::Body,
     );
-    width - RING - 14.0 - BUTTONS_WIDTH < facts.size().x
+    let room = width - RING - 14.0;
+    room < facts.size().x || room - BUTTONS_WIDTH < TITLE_WIDTH
 }
 
 /// The height of every row when the list is `width` wide.
@@ -85,25 +88,30 @@ pub fn show(
                 ui.add(ProgressRing::new(packed, pack.kind).diameter(RING));
             });
             ui.add_space(6.0);
-            if narrow {
-                ui.with_layout(Layout::top_down(Align::Min), |ui| {
-                    ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
-                    text(ui, pack, packed, true);
+            ui.with_layout(Layout::top_down(Align::Min), |ui| {
+                ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+                ui.add_space(3.0);
+                if narrow {
+                    title(ui, pack, true);
+                    facts_lines(ui, pack, packed, true);
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                         ui.add_space(4.0);
                         actions(ui, pack, packed, place, backend, state);
                     });
-                });
-            } else {
-                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    ui.add_space(4.0);
-                    actions(ui, pack, packed, place, backend, state);
-                    ui.with_layout(Layout::top_down(Align::Min), |ui| {
-                        ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
-                        text(ui, pack, packed, false);
+                } else {
+                    // The buttons share the first line; the facts have the second to themselves.
+                    ui.horizontal(|ui| {
+                        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                            ui.add_space(4.0);
+                            actions(ui, pack, packed, place, backend, state);
+                            ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
+                                title(ui, pack, false);
+                            });
+                        });
                     });
-                });
-            }
+                    facts_lines(ui, pack, packed, false);
+                }
+            });
         })
         .response;
     // Also gives the node its bounds: a clickable `Ui`'s node has none of its own in egui 0.37.
@@ -126,11 +134,8 @@ fn paint_background(ui: &Ui, selected: bool) {
     ui.painter().rect_filled(rect, 4.0, fill);
 }
 
-/// The name, policy badge, version and id; then the state and its facts (speed, time left,
-/// bytes, why). Facts come first and are kept; secondary text (versions, id, the reason) is
-/// shown only where it fits, never clipped. Narrow: the facts wrap onto a third line.
-fn text(ui: &mut Ui, pack: &PackView, state: PackState, narrow: bool) {
-    ui.add_space(5.0);
+/// The name, policy badge, version and (wide) id; secondary text only where it fits.
+fn title(ui: &mut Ui, pack: &PackView, narrow: bool) {
     ui.horizontal(|ui| {
         ui.add(egui::Label::new(RichText::new(&pack.name).strong()).truncate());
         ui.add(Badge::new(
@@ -143,7 +148,12 @@ fn text(ui: &mut Ui, pack: &PackView, state: PackState, narrow: bool) {
             if_fits(ui, RichText::new(&pack.id).weak());
         }
     });
-    let (facts, why) = facts(pack, state);
+}
+
+/// The state and its facts (speed, time left, bytes, why). Facts are kept; the reason is shown
+/// only where it fits, never clipped. Narrow: the facts wrap onto a second line.
+fn facts_lines(ui: &mut Ui, pack: &PackView, state: PackState, narrow: bool) {
+    let (facts, why) = view::facts(pack, state);
     let label = RichText::new(state.label()).color(theme::state_color(state));
     let mut lines: Vec<Vec<RichText>> = vec![vec![label]];
     let facts = facts.into_iter().map(|f| RichText::new(f).weak());
@@ -183,51 +193,6 @@ fn if_fits(ui: &mut Ui, text: RichText) {
     if galley.size().x + ui.spacing().item_spacing.x <= ui.available_width() {
         ui.add(egui::Label::new(galley));
     }
-}
-
-/// The facts of the state, most important first, the bytes last ("2.0 MB/s", "14 s left",
-/// "12 MB / 40 MB"), and why it is in it, as the manager says. A paused or queued pack shows
-/// no speed: it moves nothing now.
-fn facts(pack: &PackView, state: PackState) -> (Vec<String>, String) {
-    let mut parts = Vec::new();
-    match state {
-        PackState::Downloading(_) | PackState::Paused(_) | PackState::Retrying(..) => {
-            if matches!(state, PackState::Downloading(_)) {
-                parts.extend(format::rate(pack.progress.bytes_per_second));
-                parts.extend(pack.eta_seconds.map(format::eta));
-            }
-            if let PackState::Retrying(_, attempt) = state {
-                parts.push(format!("attempt {attempt}"));
-            }
-            parts.push(format::transfer(
-                pack.progress.bytes_done,
-                pack.progress.bytes_total,
-            ));
-        }
-        PackState::Installed | PackState::Obsolete => {
-            parts.push(format::bytes(pack.installed_bytes))
-        }
-        PackState::Failed if pack.reason.is_empty() => {
-            parts.extend(pack.last_error.as_ref().map(|e| e.message.clone()));
-        }
-        PackState::Failed => {}
-        _ => parts.push(format::bytes(pack.download_size)),
-    }
-    // Why it waits, is paused, failed or is not downloaded, as the manager says it.
-    let says_why = matches!(
-        state,
-        PackState::Queued
-            | PackState::Paused(_)
-            | PackState::Failed
-            | PackState::NotDownloaded
-            | PackState::Obsolete
-    );
-    let why = if says_why {
-        pack.reason.clone()
-    } else {
-        String::new()
-    };
-    (parts, why)
 }
 
 /// The row's buttons, right to left: remove, move, then the state's main action.
