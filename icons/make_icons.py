@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Draws bgassets' icons as PNG files with nothing but the standard library (zlib + struct).
 
-    python3 icons/make_icons.py      # rewrites icons/bgassets.png and icons/app.png
+    python3 icons/make_icons.py      # rewrites icons/bgassets.png, icons/app.png, icons/hicolor/
+
+bgassets.png is also drawn at each hicolor size (16, 32, 48, 64, 128, 256) into
+icons/hicolor/NxN/apps/bgassets.png: the same shapes rendered at that size rather than scaled
+from the 256-pixel image, so small sizes stay sharp. `bgassets install-desktop` embeds them.
 
 bgassets.png: the window (and tray) icon: a progress ring three quarters full around a
 download arrow, on a blue rounded square. app.png: the icon shown for an app that brings none:
@@ -142,9 +146,16 @@ def app_icon(size=128):
     return render(size, layers)
 
 
+HICOLOR_SIZES = (16, 32, 48, 64, 128, 256)
+
+
 def main():
     png(os.path.join(HERE, "bgassets.png"), 256, 256, bgassets_icon())
     png(os.path.join(HERE, "app.png"), 128, 128, app_icon())
+    for size in HICOLOR_SIZES:
+        folder = os.path.join(HERE, "hicolor", f"{size}x{size}", "apps")
+        os.makedirs(folder, exist_ok=True)
+        png(os.path.join(folder, "bgassets.png"), size, size, bgassets_icon(size))
 
 
 if __name__ == "__main__":

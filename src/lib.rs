@@ -28,18 +28,24 @@
 //! - [`store`]: durable files: atomic replacement.
 //! - [`demo`]: the demo room: the demo app and its packs, generated deterministically from
 //!   `assets/demo/`, served by the mock server, with a manager on it (`--demo`).
+//! - [`desktop`]: bgassets' place on the desktop: start at login (XDG autostart, LaunchAgent,
+//!   `Run` key) and the menu entry with its icons (`install-desktop`), only ever its own files.
+//! - [`notify`]: desktop notifications over `org.freedesktop.Notifications`: what to say
+//!   (a pure, per-app, rate-limited policy) and a notifier fed by the window's backend.
 //! - [`cli`]: one file per subcommand: parse arguments, call the library, print.
 
 pub mod bucket;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod desktop;
 pub mod engine;
 pub mod gui;
 pub mod install;
 pub mod ipc;
 pub mod manager;
 pub mod model;
+pub mod notify;
 pub mod pack;
 pub mod server;
 pub mod store;

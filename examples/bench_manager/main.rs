@@ -6,6 +6,7 @@
 //! `Settings::from_env`). Prints one line per figure on stdout, progress on stderr; exits non-zero
 //! when a phase cannot run (never when a target is missed: the script grades).
 
+mod load;
 mod phases;
 mod site;
 mod socket;

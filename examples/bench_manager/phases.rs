@@ -14,7 +14,7 @@ use crate::Settings;
 use crate::site::{Site, many_manifest};
 use crate::socket::Socket;
 
-const APP: &str = "org.bgassets.bench";
+pub const APP: &str = "org.bgassets.bench";
 
 /// A child process killed when dropped.
 struct Running(Child);
@@ -110,7 +110,7 @@ fn memory(pid: u32) -> (f64, f64) {
 }
 
 /// The packs of the bench app in a status document.
-fn packs(status: &Value) -> Vec<Value> {
+pub fn packs(status: &Value) -> Vec<Value> {
     status["apps"]
         .as_array()
         .and_then(|apps| apps.iter().find(|a| a["bundleId"] == APP))
@@ -126,7 +126,8 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
     }
     std::fs::create_dir_all(&run)?;
     let (_small, small_url) = serve(bin, &site.small, Some(&settings.rate))?;
-    let big_rate = ((settings.big_mib as u64) << 20) / (settings.load_secs + 20).max(1);
+    // Big downloads through both status loads (followers, then whole documents) and beyond.
+    let big_rate = ((settings.big_mib as u64) << 20) / (2 * settings.load_secs + 20).max(1);
     let (_big, big_url) = serve(bin, &site.big, Some(&big_rate.to_string()))?;
     let manifest = app_manifest(site, &big_url)?;
     std::fs::write(site.small.join("app.json"), manifest.to_string())?;
@@ -148,7 +149,7 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
     let (rss, hwm) = memory(pid);
     println!("daemon memory after the installs: RSS {rss:.1} MB, peak {hwm:.1} MB");
 
-    status_load(&data, &mut socket, settings)?;
+    crate::load::status_load(&data, &mut socket, settings)?;
     drop(_daemon);
 
     let many_site = run.join("many-site");
@@ -294,69 +295,4 @@ fn reference(run: &Path, base: &str, site: &Site) -> anyhow::Result<(f64, f64)> 
         }
     }
     Ok((curl, started.elapsed().as_secs_f64()))
-}
-
-/// `clients` connections asking `status` in a loop for `load_secs` while `Big` downloads.
-fn status_load(data: &Path, socket: &mut Socket, settings: &Settings) -> anyhow::Result<()> {
-    socket.call("ensure", json!({ "app": APP, "pack": "Big" }))?;
-    eprintln!(
-        "== {} clients asking status for {} s while Big downloads",
-        settings.clients, settings.load_secs
-    );
-    let until = Instant::now() + Duration::from_secs(settings.load_secs);
-    let results: Vec<anyhow::Result<(Vec<f64>, usize)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..settings.clients)
-            .map(|_| {
-                scope.spawn(move || -> anyhow::Result<(Vec<f64>, usize)> {
-                    let mut socket = Socket::controller(data)?;
-                    let mut times = Vec::new();
-                    let mut errors = 0;
-                    while Instant::now() < until {
-                        let started = Instant::now();
-                        match socket.call_unparsed("status", Value::Null) {
-                            Ok(true) => times.push(started.elapsed().as_secs_f64() * 1e3),
-                            Ok(false) | Err(_) => errors += 1,
-                        }
-                    }
-                    Ok((times, errors))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a client panicked")))
-            })
-            .collect()
-    });
-    let mut times = Vec::new();
-    let mut errors = 0;
-    for result in results {
-        let (t, e) = result?;
-        times.extend(t);
-        errors += e;
-    }
-    times.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        times
-            .get(((times.len() as f64 - 1.0) * q).round() as usize)
-            .copied()
-    };
-    let status = socket.call("status", Value::Null)?;
-    let big = packs(&status)
-        .into_iter()
-        .find(|p| p["id"] == "Big")
-        .map(|p| p["activity"]["state"].clone())
-        .unwrap_or_default();
-    println!(
-        "status under load: {} clients, {} answers in {} s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {errors} errors (target p99 <= 50 ms, no error); Big at the end: {big}",
-        settings.clients,
-        times.len(),
-        settings.load_secs,
-        at(0.5).unwrap_or(f64::NAN),
-        at(0.99).unwrap_or(f64::NAN),
-        times.last().copied().unwrap_or(f64::NAN),
-    );
-    Ok(())
 }

@@ -9,6 +9,16 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+/// An answer's line, undecoded.
+pub struct Line {
+    /// Whether the request succeeded.
+    pub ok: bool,
+    /// The `generation` the answer names near its start, if any.
+    pub generation: Option<u64>,
+    /// The line's length in bytes.
+    pub len: usize,
+}
+
 /// A controller connection.
 pub struct Socket {
     reader: BufReader<UnixStream>,
@@ -57,10 +67,10 @@ impl Socket {
     }
 
     /// Sends a request and reads its answer's line without decoding the result (the status
-    /// load measures the manager, not this client's JSON parser): whether it succeeded, judged
-    /// from the line's head (`{"id":N,"ok":true,...`), or from the whole line when the head does
-    /// not say.
-    pub fn call_unparsed(&mut self, method: &str, params: Value) -> anyhow::Result<bool> {
+    /// load measures the manager, not this client's JSON parser): whether it succeeded and the
+    /// `generation` it names, read from the line's head (`{"id":N,"ok":true,"result":{"schema":1,
+    /// "since":…,"generation":G,…`), or from the whole line when the head does not say.
+    pub fn call_line(&mut self, method: &str, params: Value) -> anyhow::Result<Line> {
         self.send(method, params)?;
         let mut line = Vec::new();
         let read = self
@@ -70,15 +80,24 @@ impl Socket {
         if read == 0 {
             bail!("the manager closed the connection");
         }
-        let head = String::from_utf8_lossy(&line[..line.len().min(64)]);
-        if head.contains("\"ok\":true") {
-            return Ok(true);
-        }
-        if head.contains("\"ok\":false") {
-            return Ok(false);
-        }
-        let value: Value = serde_json::from_slice(&line).context("a line that is not JSON")?;
-        Ok(value["ok"] == true)
+        let head = String::from_utf8_lossy(&line[..line.len().min(160)]);
+        let ok = if head.contains("\"ok\":true") {
+            true
+        } else if head.contains("\"ok\":false") {
+            false
+        } else {
+            let value: Value = serde_json::from_slice(&line).context("a line that is not JSON")?;
+            value["ok"] == true
+        };
+        let generation = head.split("\"generation\":").nth(1).and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        });
+        Ok(Line {
+            ok,
+            generation,
+            len: line.len(),
+        })
     }
 
     /// Sends many requests in one write; returns their ids.

@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod autostart;
 pub mod ctl;
 pub mod daemon;
 pub mod download;
 pub mod gui;
+pub mod install_desktop;
 pub mod pack;
 pub mod serve;
 pub mod sync;
@@ -34,10 +36,15 @@ pub struct Cli {
 /// The subcommands of `bgassets`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start bgassets at login (in the tray), or not: `on`, `off`, `status`.
+    #[command(subcommand)]
+    Autostart(autostart::AutostartCommand),
     /// Talk to a running manager: status, events, register, ensure, pause, resume…
     Ctl(ctl::CtlArgs),
     /// Run the manager with no window, serving apps over the local socket.
     Daemon(daemon::DaemonArgs),
+    /// Put bgassets in the desktop's menu (entry and icons), or take it out with --uninstall.
+    InstallDesktop(install_desktop::InstallDesktopArgs),
     /// Download one URL through the engine: resume, checksum, priority, bandwidth limit.
     Download(download::DownloadArgs),
     /// Package asset packs: a manifest template, a pack archive, the server manifest.
@@ -55,6 +62,8 @@ pub fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         None => gui::run(cli.demo, cli.data_dir.clone()),
+        Some(Command::Autostart(command)) => autostart::run(command),
+        Some(Command::InstallDesktop(args)) => install_desktop::run(args),
         Some(Command::Ctl(args)) => ctl::run(args, cli.data_dir.clone()),
         Some(Command::Daemon(args)) => daemon::run(args, cli.data_dir.clone()),
         Some(Command::Download(args)) => download::run(args),

@@ -20,8 +20,18 @@ impl Priority {
     pub const MIN: Self = Self(i64::MIN);
     /// The priority a download has unless asked otherwise.
     pub const DEFAULT: Self = Self(0);
-    /// The highest priority: what "move to top" sets.
+    /// The highest priority: what "move to top" sets. It runs before everything, essential
+    /// downloads included, and may take a background download's slot.
     pub const MAX: Self = Self(i64::MAX);
+    /// The foreground band: a download at this priority or above was asked for by a person or
+    /// an app now (a pack's Download button, `ensure`), so it runs before background work
+    /// and may take a background download's slot when every slot is busy.
+    pub const FOREGROUND: Self = Self(1 << 40);
+
+    /// Whether this priority is in the foreground band (or is the top).
+    pub fn is_foreground(self) -> bool {
+        self >= Self::FOREGROUND
+    }
 }
 
 impl Default for Priority {

@@ -1,7 +1,9 @@
-//! Which downloads run: essential first, then by priority, then by age; never more than the
-//! concurrency limit, nor more than the per-host limit from one host. When every slot is busy and
-//! an essential or top-priority download waits, the lowest-ranked running download that is
-//! neither is paused to make room (its partial file kept). Pure functions of the downloads.
+//! Which downloads run: the one moved to the top first (the person's "first" wins), then
+//! essential ones, then by priority (the foreground band, what a person or an app asked for now,
+//! above background work), then by age; never more than the concurrency limit, nor more than the
+//! per-host limit from one host. When every slot is busy and an urgent download waits (top,
+//! essential or foreground), the lowest-ranked running download that is not urgent is paused to
+//! make room (its partial file kept). Pure functions of the downloads.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -10,8 +12,9 @@ use super::Limits;
 use super::download::{Download, DownloadState, Priority};
 
 /// The sort key: smaller runs first.
-pub fn rank(download: &Download) -> (Reverse<bool>, Reverse<Priority>, u64) {
+pub fn rank(download: &Download) -> (Reverse<bool>, Reverse<bool>, Reverse<Priority>, u64) {
     (
+        Reverse(download.request.priority == Priority::MAX),
         Reverse(download.request.essential),
         Reverse(download.request.priority),
         download.sequence,
@@ -20,7 +23,7 @@ pub fn rank(download: &Download) -> (Reverse<bool>, Reverse<Priority>, u64) {
 
 /// Whether `download` may take a running download's slot.
 fn is_urgent(download: &Download) -> bool {
-    download.request.essential || download.request.priority == Priority::MAX
+    download.request.essential || download.request.priority.is_foreground()
 }
 
 /// What the scheduler decided.
@@ -148,8 +151,55 @@ mod tests {
             download("plain", "h", 9, false, DownloadState::Queued),
         ];
         let decision = decide(&all, &limits(2, 9));
-        assert_eq!(decision.start, ["ess", "top"]);
+        assert_eq!(
+            decision.start,
+            ["top", "ess"],
+            "the top first, essential next"
+        );
         assert_eq!(decision.preempt, ["low", "mid"]);
+    }
+
+    #[test]
+    fn a_download_asked_for_now_takes_a_background_slot_but_not_an_essential_one() {
+        let asked = Priority::FOREGROUND.0 + 2;
+        let all = [
+            download("prefetch", "h", 0, false, DownloadState::Downloading),
+            download("ess", "h", 0, true, DownloadState::Downloading),
+            download("asked", "h", asked, false, DownloadState::Queued),
+            download("later", "h", 7, false, DownloadState::Queued),
+        ];
+        let decision = decide(&all, &limits(2, 9));
+        assert_eq!(decision.start, ["asked"]);
+        assert_eq!(
+            decision.preempt,
+            ["prefetch"],
+            "background work gives its slot"
+        );
+        let all = [
+            download("e1", "h", 0, true, DownloadState::Downloading),
+            download("asked", "h", asked, false, DownloadState::Queued),
+        ];
+        assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+    }
+
+    #[test]
+    fn foreground_runs_after_the_top_and_essentials_and_before_background_work() {
+        let all = [
+            download("bg", "h", 50, false, DownloadState::Queued),
+            download(
+                "asked",
+                "h",
+                Priority::FOREGROUND.0,
+                false,
+                DownloadState::Queued,
+            ),
+            download("ess", "h", 0, true, DownloadState::Queued),
+            download("top", "h", i64::MAX, false, DownloadState::Queued),
+        ];
+        assert_eq!(
+            decide(&all, &limits(9, 9)).start,
+            ["top", "ess", "asked", "bg"]
+        );
     }
 
     #[test]

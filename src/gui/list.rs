@@ -17,8 +17,6 @@ pub struct PackList {
     pub app_index: Option<usize>,
     /// Indices into the app's packs, in download order.
     pub rows: Vec<usize>,
-    /// The smallest and largest `order` of the app's packs: the first and last in line.
-    pub order_bounds: (usize, usize),
 }
 
 impl PackList {
@@ -47,8 +45,6 @@ impl PackList {
                 .map(|(i, _)| i),
         );
         self.rows.sort_by_key(|&i| app.packs[i].order);
-        let orders = app.packs.iter().map(|p| p.order);
-        self.order_bounds = (orders.clone().min().unwrap_or(0), orders.max().unwrap_or(0));
     }
 
     /// The selected app in `document`.
@@ -68,11 +64,23 @@ impl PackList {
         self.rows.iter().position(|&i| app.packs[i].id == id)
     }
 
-    /// Whether `pack` is first / last in its app's download order.
-    pub fn place(&self, pack: &PackView) -> (bool, bool) {
-        (
-            pack.order <= self.order_bounds.0,
-            pack.order >= self.order_bounds.1,
+    /// The moves that change `pack`'s place in its app's download order (its neighbours
+    /// there, not in the filtered rows).
+    pub fn place(&self, pack: &PackView) -> view::Moves {
+        let packs = self
+            .source
+            .as_ref()
+            .zip(self.app_index)
+            .and_then(|(document, i)| document.apps.get(i))
+            .map(|app| app.packs.as_slice())
+            .unwrap_or_default();
+        let at = |order: Option<usize>| {
+            order.and_then(|o| packs.iter().find(|p| p.order == o && p.id != pack.id))
+        };
+        view::moves(
+            pack,
+            at(pack.order.checked_sub(1)),
+            at(pack.order.checked_add(1)),
         )
     }
 }

@@ -16,7 +16,7 @@
 //! - [`dialogs`]: the add-app and export file dialogs.
 //! - [`totals`]: the totals over every pack (status bar, tray); [`space`]: the space planner;
 //!   [`update_check`]: the update check's result; [`clock`]: local times with their zone;
-//!   [`rate_input`]: a typed bandwidth, validated.
+//!   [`rate_input`]: a typed bandwidth, validated; [`row_facts`]: what a row says of its state.
 
 pub mod app;
 pub mod backend;
@@ -30,6 +30,7 @@ pub mod link;
 pub mod list;
 pub mod panels;
 pub mod rate_input;
+pub mod row_facts;
 pub mod space;
 pub mod state;
 pub mod theme;

@@ -2,7 +2,6 @@
 //! the status flags, its label, and which actions make sense. Pure functions, so the ring, the
 //! row, the keyboard and the tests all agree on what "paused" or "update available" means.
 
-use super::format;
 use crate::manager::api::{Move, Request, Selection};
 use crate::manager::view::PackView;
 use crate::model::{Activity, DownloadPolicy};
@@ -163,6 +162,35 @@ pub fn download_request(pack: &PackView) -> Request {
     }
 }
 
+/// Which moves change a pack's place in its app's download order: order matters only for a
+/// pack with a download to come or under way; a move never crosses what it cannot (an
+/// essential pack and a non-essential one keep their sides; the pack moved to the top stays
+/// first until moved down); "move to top" is for a pack not already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Moves {
+    /// "Move up" changes something.
+    pub up: bool,
+    /// "Move down" changes something.
+    pub down: bool,
+    /// "Move to top" changes something.
+    pub top: bool,
+}
+
+/// The moves that change something for `pack`, between `previous` and `next` in its app's
+/// download order.
+pub fn moves(pack: &PackView, previous: Option<&PackView>, next: Option<&PackView>) -> Moves {
+    let pending = pack.wanted && pack.installed_version != pack.listed_version;
+    if !pending {
+        return Moves::default();
+    }
+    let essential = |p: &PackView| p.policy.is_essential();
+    Moves {
+        up: !pack.pinned && previous.is_some_and(|p| !p.pinned && essential(p) == essential(pack)),
+        down: next.is_some_and(|n| pack.pinned || essential(n) == essential(pack)),
+        top: !pack.pinned,
+    }
+}
+
 /// Moves the pack in its app's download order.
 pub fn move_request(pack: &PackView, to: Move) -> Request {
     Request::Prioritize {
@@ -194,47 +222,57 @@ pub fn matches_filter(pack: &PackView, needle: &str) -> bool {
         || contains(policy_label(pack.policy))
 }
 
-/// The facts of the state, most important first, the bytes last ("2.0 MB/s", "14 s left",
-/// "12 MB / 40 MB"), and why it is in it, as the manager says. A paused or queued pack shows
-/// no speed: it moves nothing now.
-pub fn facts(pack: &PackView, state: PackState) -> (Vec<String>, String) {
-    let mut parts = Vec::new();
-    match state {
-        PackState::Downloading(_) | PackState::Paused(_) | PackState::Retrying(..) => {
-            if matches!(state, PackState::Downloading(_)) {
-                parts.extend(format::rate(pack.progress.bytes_per_second));
-                parts.extend(pack.eta_seconds.map(format::eta));
-            }
-            if let PackState::Retrying(_, attempt) = state {
-                parts.push(format!("attempt {attempt}"));
-            }
-            parts.push(format::transfer(
-                pack.progress.bytes_done,
-                pack.progress.bytes_total,
-            ));
-        }
-        PackState::Installed | PackState::Obsolete => {
-            parts.push(format::bytes(pack.installed_bytes))
-        }
-        PackState::Failed if pack.reason.is_empty() => {
-            parts.extend(pack.last_error.as_ref().map(|e| e.message.clone()));
-        }
-        PackState::Failed => {}
-        _ => parts.push(format::bytes(pack.download_size)),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::fixture;
+    use crate::model::{InstallationEvents, PackKind};
+
+    fn pack(id: &str, policy: DownloadPolicy, versions: (Option<u64>, Option<u64>)) -> PackView {
+        let mut pack = fixture::pack(id, id, PackKind::Data, policy, versions, Activity::Idle);
+        pack.wanted = true;
+        pack
     }
-    // Why it waits, is paused, failed or is not downloaded, as the manager says it.
-    let says_why = matches!(
-        state,
-        PackState::Queued
-            | PackState::Paused(_)
-            | PackState::Failed
-            | PackState::NotDownloaded
-            | PackState::Obsolete
-    );
-    let why = if says_why {
-        pack.reason.clone()
-    } else {
-        String::new()
-    };
-    (parts, why)
+
+    const ESSENTIAL: DownloadPolicy = DownloadPolicy::Essential(InstallationEvents::ALL);
+
+    #[test]
+    fn order_controls_are_off_where_order_does_not_matter() {
+        let installed = pack("Installed", DownloadPolicy::OnDemand, (Some(1), Some(1)));
+        let waiting = pack("Waiting", DownloadPolicy::OnDemand, (None, Some(1)));
+        assert_eq!(
+            moves(&installed, Some(&waiting), Some(&waiting)),
+            Moves::default(),
+            "an installed pack has no place in the queue"
+        );
+        let mut unwanted = waiting.clone();
+        unwanted.wanted = false;
+        assert_eq!(moves(&unwanted, None, Some(&waiting)), Moves::default());
+        let all = moves(&waiting, Some(&installed), Some(&installed));
+        assert_eq!(
+            all,
+            Moves {
+                up: true,
+                down: true,
+                top: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_move_never_crosses_what_it_cannot() {
+        let essential = pack("Core", ESSENTIAL, (None, Some(1)));
+        let waiting = pack("Maps", DownloadPolicy::OnDemand, (None, Some(1)));
+        let below_essentials = moves(&waiting, Some(&essential), None);
+        assert!(!below_essentials.up, "essential packs stay ahead");
+        assert!(!below_essentials.down, "last in line");
+        assert!(below_essentials.top, "the top is above essentials");
+        let mut pinned = waiting.clone();
+        pinned.pinned = true;
+        let under_pinned = moves(&waiting, Some(&pinned), None);
+        assert!(!under_pinned.up, "the pack moved to the top stays first");
+        let top = moves(&pinned, None, Some(&essential));
+        assert!(!top.top && !top.up, "already at the top");
+        assert!(top.down, "moving down unpins it");
+    }
 }

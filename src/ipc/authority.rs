@@ -13,6 +13,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::manager::api::{ApiError, Request, Target};
+use std::collections::BTreeSet;
+
+use crate::manager::delta::StatusDelta;
 use crate::manager::view::{AppView, StatusDocument};
 use crate::model::{ErrorKind, FolderName};
 
@@ -101,7 +104,11 @@ pub fn judge<'a>(role: Option<&Role>, request: &'a Request) -> Verdict<'a> {
         Some(Role::App(scope)) => scope,
     };
     match request.target() {
-        Target::Everything if matches!(request, Request::Status) => Verdict::AllowFiltered,
+        Target::Everything
+            if matches!(request, Request::Status | Request::StatusChanges { .. }) =>
+        {
+            Verdict::AllowFiltered
+        }
         Target::Everything => Verdict::Deny(ApiError::new(
             NOT_AUTHORIZED,
             format!(
@@ -172,6 +179,30 @@ pub fn keep_covered(status: &mut StatusDocument, scope: &str) {
         let (bundle_id, container) = identity(app);
         covers(scope, bundle_id, container)
     });
+}
+
+/// The bundle ids `scope` covers in a status document, and the scope itself (its own app, so
+/// that its removal is told).
+pub fn covered_apps(status: &StatusDocument, scope: &str) -> BTreeSet<String> {
+    let mut apps: BTreeSet<String> = status
+        .apps
+        .iter()
+        .filter(|app| {
+            let (bundle_id, container) = identity(app);
+            covers(scope, bundle_id, container)
+        })
+        .map(|app| app.bundle_id.clone())
+        .collect();
+    apps.insert(scope.to_string());
+    apps
+}
+
+/// Keeps only what concerns `apps` in a status delta.
+pub fn keep_apps_changes(delta: &mut StatusDelta, apps: &BTreeSet<String>) {
+    delta.apps.retain(|a| apps.contains(&a.bundle_id));
+    delta.headers.retain(|a| apps.contains(&a.bundle_id));
+    delta.packs.retain(|p| apps.contains(&p.app));
+    delta.removed_apps.retain(|a| apps.contains(a));
 }
 
 /// An app view's bundle id and the last part of its container's path (the container's name).

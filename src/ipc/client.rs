@@ -4,9 +4,13 @@
 //! [`ManagerApi`]), and hands events to any number of [`Events`] receivers.
 //! `bgassets ctl`, the window and the app-facing [`crate::client`] are built on it.
 //!
+//! `status` follows the document: the connection keeps the last one and asks what changed
+//! ([`follow`]).
+//!
 //! Two tasks own the socket: a writer (so that a cancelled call never leaves half a line) and a
 //! reader. Both stop when the last clone of the connection is dropped.
 
+mod follow;
 mod lines;
 
 use std::io;
@@ -100,6 +104,8 @@ struct Shared {
     /// Kept to make more receivers; the reader task holds the only sender.
     events: broadcast::Receiver<Notice>,
     tasks: [tokio::task::AbortHandle; 2],
+    /// The last status document received, to ask only what changed since.
+    follower: follow::StatusFollower,
 }
 
 impl Drop for Shared {
@@ -188,6 +194,7 @@ impl Connection {
                 next_id: AtomicU64::new(1),
                 events,
                 tasks: [writer.abort_handle(), reader.abort_handle()],
+                follower: follow::StatusFollower::default(),
             }),
         }
     }
@@ -282,6 +289,14 @@ impl ManagerApi for Connection {
         request: Request,
     ) -> impl std::future::Future<Output = Result<Response, CallError>> + Send {
         Connection::call(self, request)
+    }
+
+    /// The whole state, fetched as what changed since this connection's last `status`.
+    fn status(
+        &self,
+    ) -> impl std::future::Future<Output = Result<crate::manager::view::StatusDocument, CallError>> + Send
+    {
+        self.shared.follower.status(self)
     }
 }
 

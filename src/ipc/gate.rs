@@ -20,6 +20,9 @@ pub enum Filter {
     Nothing,
     /// Keep only the apps this scope covers (an app's `status`).
     Scope(FolderName),
+    /// Keep only these apps (an app's `statusChanges`: the apps its scope covers, looked up in
+    /// the published document, and its own bundle id).
+    Apps(std::collections::BTreeSet<String>),
 }
 
 impl Filter {
@@ -29,6 +32,10 @@ impl Filter {
             (Self::Scope(scope), Ok(Response::Status(mut status))) => {
                 authority::keep_covered(std::sync::Arc::make_mut(&mut status), scope);
                 Ok(Response::Status(status))
+            }
+            (Self::Apps(apps), Ok(Response::StatusChanges(mut delta))) => {
+                authority::keep_apps_changes(&mut delta, apps);
+                Ok(Response::StatusChanges(delta))
             }
             (_, result) => result,
         }
@@ -121,6 +128,10 @@ impl Gate {
     ) -> Result<Filter, ApiError> {
         match (verdict, self.role()) {
             (Verdict::Allow, _) => Ok(Filter::Nothing),
+            (Verdict::AllowFiltered, Some(Role::App(scope))) if method == "statusChanges" => {
+                let status = service.status().await?;
+                Ok(Filter::Apps(authority::covered_apps(&status, scope)))
+            }
             (Verdict::AllowFiltered, Some(Role::App(scope))) => Ok(Filter::Scope(scope.clone())),
             (Verdict::AllowFiltered, _) => Ok(Filter::Nothing),
             (Verdict::Deny(error), _) => Err(error),

@@ -14,6 +14,7 @@ fn parse(line: &str) -> Result<RequestLine, Rejection> {
 fn one_of_each() -> Vec<Request> {
     let all = vec![
         Request::Status,
+        Request::StatusChanges { since: 42 },
         Request::AllAssetPacks { app: "a".into() },
         Request::AssetPack {
             app: "a".into(),
@@ -59,6 +60,7 @@ fn one_of_each() -> Vec<Request> {
     for request in &all {
         match request {
             Request::Status
+            | Request::StatusChanges { .. }
             | Request::AllAssetPacks { .. }
             | Request::AssetPack { .. }
             | Request::Register { .. }

@@ -90,7 +90,7 @@ pub(super) struct Actor {
     pub views: Views,
     /// The free space the document shows.
     free_space: super::disk::FreeSpace,
-    published: watch::Sender<Arc<StatusDocument>>,
+    published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<Response, ApiError>)>,
     /// Events held until the document that shows them is published.
@@ -110,7 +110,7 @@ impl Actor {
         settings: Settings,
         engine: Engine,
         events: broadcast::Sender<ManagerEvent>,
-        published: watch::Sender<Arc<StatusDocument>>,
+        published: watch::Sender<super::delta::Published>,
     ) -> Result<Self, ManagerError> {
         let paths = config.paths.clone();
         let client = super::fetch::manifest_client(&config)?;
@@ -272,14 +272,19 @@ impl Actor {
             limits: self.settings.limits,
             languages: &self.languages,
         };
-        if let Some(document) = self.views.publish(&sources) {
-            self.published.send_replace(Arc::new(document));
+        if let Some(published) = self.views.publish(&sources) {
+            self.published.send_replace(published);
         }
     }
 
     /// The document last published.
     pub fn published_document(&self) -> Arc<StatusDocument> {
-        self.published.borrow().clone()
+        self.published.borrow().document.clone()
+    }
+
+    /// What changed since the generation `since` in the document last published.
+    pub fn published_delta(&self, since: u64) -> super::delta::StatusDelta {
+        super::delta::delta(&self.published.borrow(), since)
     }
 
     /// Saves the state (compact JSON) if it changed; at most every [`SAVE_EVERY`].

@@ -68,6 +68,10 @@ impl Actor {
                 self.publish();
                 Response::Status(self.published_document())
             }
+            Request::StatusChanges { since } => {
+                self.publish();
+                Response::StatusChanges(Box::new(self.published_delta(since)))
+            }
             Request::AllAssetPacks { app } => Response::AllAssetPacks(self.app_view(&app)?.packs),
             Request::AssetPack { app, pack } => {
                 Response::AssetPack(Box::new(self.pack_view(&app, &pack)?))

@@ -113,6 +113,14 @@ impl LimitsPatch {
 pub enum Request {
     /// The whole state: every app and pack (`ctl status --json`). Result: a `StatusDocument`.
     Status,
+    /// What changed in the status document since the generation `since` (a document's or a
+    /// previous answer's `generation`): the packs and apps that changed, or the whole state when
+    /// `since` is unknown or too old. Result: a `StatusDelta`.
+    #[serde(rename_all = "camelCase")]
+    StatusChanges {
+        /// The generation the caller holds.
+        since: u64,
+    },
     /// Every pack one app's manifest declares (`allAssetPacks`). Result: `[PackView]`.
     #[serde(rename_all = "camelCase")]
     AllAssetPacks {
@@ -246,6 +254,7 @@ impl Request {
     /// (the same as [`Request::method`] gives, one for each variant).
     pub const METHODS: &'static [&'static str] = &[
         "status",
+        "statusChanges",
         "allAssetPacks",
         "assetPack",
         "register",
@@ -266,6 +275,7 @@ impl Request {
     pub fn method(&self) -> &'static str {
         match self {
             Self::Status => "status",
+            Self::StatusChanges { .. } => "statusChanges",
             Self::AllAssetPacks { .. } => "allAssetPacks",
             Self::AssetPack { .. } => "assetPack",
             Self::Register { .. } => "register",
@@ -285,7 +295,9 @@ impl Request {
     /// What this request reads or changes.
     pub fn target(&self) -> Target<'_> {
         match self {
-            Self::Status | Self::CheckUpdates { app: None } => Target::Everything,
+            Self::Status | Self::StatusChanges { .. } | Self::CheckUpdates { app: None } => {
+                Target::Everything
+            }
             Self::Register { .. } | Self::SetLimits { .. } | Self::SetLanguages { .. } => {
                 Target::Manager
             }

@@ -214,7 +214,7 @@ impl Actor {
             destination: destination.clone(),
             expected_size: Some(listed.download_size),
             sha256: Some(listed.sha256),
-            priority: Priority(entry.intent.priority),
+            priority: Priority(super::queue::download_priority(entry)),
             essential: listed.download_policy.is_essential(),
             allowed_hosts: record.app.restrictions.domain_allow_list.clone(),
         };
@@ -226,7 +226,7 @@ impl Actor {
             }
             Ok(()) => {
                 let mut mirror = Mirror::queued(key.clone(), url, partial, listed.download_size);
-                mirror.priority = entry.intent.priority;
+                mirror.priority = super::queue::download_priority(entry);
                 if let Some(pack) = self.pack_mut(&key.app, &key.pack) {
                     pack.note("queued", format!("version {}", key.version));
                     pack.live.download = Some(mirror);

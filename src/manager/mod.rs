@@ -33,6 +33,7 @@ pub mod app_icon;
 mod apply;
 mod apps;
 mod checks;
+pub mod delta;
 mod disk;
 pub mod event;
 pub mod fetch;
@@ -44,6 +45,7 @@ pub mod limits;
 pub mod mirror;
 mod observe;
 pub mod plan;
+mod queue;
 pub mod registry;
 mod running;
 pub mod settings;
@@ -129,7 +131,7 @@ pub(crate) type Call = (Request, oneshot::Sender<Result<Response, ApiError>>);
 pub struct ManagerHandle {
     calls: mpsc::Sender<Call>,
     events: broadcast::Sender<ManagerEvent>,
-    document: watch::Receiver<Arc<StatusDocument>>,
+    document: watch::Receiver<delta::Published>,
 }
 
 impl ManagerApi for ManagerHandle {
@@ -147,8 +149,15 @@ impl ManagerHandle {
     /// Sends a request and waits for its answer. `status` is served from the published
     /// document, without a round trip through the actor.
     pub async fn call(&self, request: Request) -> Result<Response, ApiError> {
-        if request == Request::Status {
-            return Ok(Response::Status(self.published().await));
+        match request {
+            Request::Status => return Ok(Response::Status(self.published().await.document)),
+            Request::StatusChanges { since } => {
+                let published = self.published().await;
+                return Ok(Response::StatusChanges(Box::new(delta::delta(
+                    &published, since,
+                ))));
+            }
+            _ => {}
         }
         let (reply, answer) = oneshot::channel();
         let stopped = || {
@@ -166,17 +175,17 @@ impl ManagerHandle {
 
     /// The published document, once the manager has published its first (after restoring
     /// its state at start).
-    async fn published(&self) -> Arc<StatusDocument> {
+    async fn published(&self) -> delta::Published {
         let mut document = self.document.clone();
-        match document.wait_for(|d| d.generated_at_ms != 0).await {
+        match document.wait_for(|p| p.document.generated_at_ms != 0).await {
             Ok(published) => published.clone(),
-            Err(_) => self.status_shared(),
+            Err(_) => self.document.borrow().clone(),
         }
     }
 
     /// The published status document, shared.
     pub fn status_shared(&self) -> Arc<StatusDocument> {
-        self.document.borrow().clone()
+        self.document.borrow().document.clone()
     }
 
     /// Events from now on.
@@ -276,8 +285,7 @@ impl Manager {
         })?;
         let (calls, call_receiver) = mpsc::channel(4096);
         let (events, _) = broadcast::channel(4096);
-        let (published, document) =
-            watch::channel(Arc::new(StatusDocument::empty(settings.limits)));
+        let (published, document) = watch::channel(delta::Published::empty(settings.limits));
         let shutdown = CancellationToken::new();
         let actor = actor::Actor::new(config, settings, engine, events.clone(), published)?;
         let task = tokio::spawn(actor.run(call_receiver, shutdown.clone()));

@@ -5,7 +5,9 @@
 //! partial bytes come from the engine's events.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
+use super::delta::{ChangeLog, Changes, Published};
 use super::languages::{choose_variants, is_chosen};
 use super::plan::Launch;
 use super::state::{AppRecord, ManagerState, PackRecord};
@@ -30,6 +32,12 @@ pub struct Views {
     dirty_apps: BTreeSet<String>,
     dirty_packs: BTreeSet<(String, String)>,
     changed: bool,
+    /// What changed since the last publication, for the next one's log entry.
+    pending: Changes,
+    /// The last publication's generation.
+    generation: u64,
+    /// What the recent publications changed.
+    log: Arc<ChangeLog>,
     free_bytes: Option<u64>,
 }
 
@@ -74,6 +82,7 @@ impl Views {
     /// Brings the changed views up to date.
     pub fn refresh(&mut self, sources: &Sources) {
         for app in std::mem::take(&mut self.dirty_apps) {
+            self.pending.apps.insert(app.clone());
             match sources.state.apps.get(&app) {
                 Some(record) => {
                     self.apps
@@ -108,12 +117,16 @@ impl Views {
             };
             let view = pack_view(sources, record, &pack, entry, position, &choices);
             if let Some(old) = slot.view.packs.get_mut(position) {
-                slot.view.disk_used = slot
-                    .view
-                    .disk_used
-                    .saturating_sub(old.installed_bytes)
-                    .saturating_add(view.installed_bytes);
+                if old.installed_bytes != view.installed_bytes {
+                    slot.view.disk_used = slot
+                        .view
+                        .disk_used
+                        .saturating_sub(old.installed_bytes)
+                        .saturating_add(view.installed_bytes);
+                    self.pending.headers.insert(app.clone());
+                }
                 *old = view;
+                self.pending.packs.insert((app, pack));
             }
         }
         if !self.dirty_apps.is_empty() {
@@ -121,19 +134,35 @@ impl Views {
         }
     }
 
-    /// The document, when something changed since the last call.
-    pub fn publish(&mut self, sources: &Sources) -> Option<StatusDocument> {
+    /// The document and the log of what changed, when something changed since the last call.
+    /// Generations start at the time of the first publication in milliseconds and count up by
+    /// one, so a generation from an earlier run of the manager is not mistaken for one of
+    /// this run's.
+    pub fn publish(&mut self, sources: &Sources) -> Option<Published> {
         if !std::mem::take(&mut self.changed) {
             return None;
         }
         self.refresh(sources);
-        Some(StatusDocument {
+        let now = super::state::now_ms();
+        self.generation = if self.generation == 0 {
+            now
+        } else {
+            self.generation.saturating_add(1)
+        };
+        let changes = std::mem::take(&mut self.pending);
+        self.log = Arc::new(self.log.with(self.generation, changes));
+        let document = StatusDocument {
             schema: STATUS_SCHEMA,
-            generated_at_ms: super::state::now_ms(),
+            generation: self.generation,
+            generated_at_ms: now,
             limits: sources.limits,
             languages: sources.languages.to_vec(),
             free_bytes: self.free_bytes,
             apps: self.apps.values().map(|slot| slot.view.clone()).collect(),
+        };
+        Some(Published {
+            document: Arc::new(document),
+            log: self.log.clone(),
         })
     }
 
@@ -151,28 +180,16 @@ impl Views {
     }
 }
 
-/// The app's packs in download order: essential first, then pinned, then by priority, then
-/// by id.
+/// The app's packs in download order ([`super::queue::order_key`]: moved to the top first,
+/// then essential packs, then by the person's order, then by id).
 pub fn order(record: &AppRecord) -> Vec<String> {
-    let mut ids: Vec<(&String, bool, bool, i64)> = record
+    let mut ids: Vec<_> = record
         .packs
         .iter()
-        .map(|(id, p)| {
-            let essential = p
-                .observed
-                .listed
-                .as_ref()
-                .is_some_and(|l| l.download_policy.is_essential());
-            (id, essential, p.intent.pinned, p.intent.priority)
-        })
+        .map(|(id, p)| super::queue::order_key(id, p))
         .collect();
-    ids.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then(b.2.cmp(&a.2))
-            .then(b.3.cmp(&a.3))
-            .then(a.0.cmp(b.0))
-    });
-    ids.into_iter().map(|(id, ..)| id.clone()).collect()
+    ids.sort_unstable();
+    ids.into_iter().map(|key| key.3.to_string()).collect()
 }
 
 fn variants(record: &AppRecord, languages: &[String]) -> BTreeMap<String, String> {
@@ -292,6 +309,7 @@ fn pack_view(
         wanted: pack.live.wanted,
         paused: sources.state.is_paused(record, pack),
         order,
+        pinned: pack.intent.pinned,
         user_info: listed.and_then(|l| l.user_info.clone()),
         timeline: pack.observed.timeline.iter().cloned().collect(),
     }

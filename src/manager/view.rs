@@ -18,6 +18,10 @@ pub const STATUS_SCHEMA: u32 = 1;
 pub struct StatusDocument {
     /// The document's schema version ([`STATUS_SCHEMA`]).
     pub schema: u32,
+    /// Which publication of the manager's this is (`statusChanges` asks what changed since
+    /// one); 0 before the first. Only meaningful to the manager that published it.
+    #[serde(default)]
+    pub generation: u64,
     /// Unix time in milliseconds.
     pub generated_at_ms: u64,
     /// The download limits in force.
@@ -140,6 +144,9 @@ pub struct PackView {
     pub paused: bool,
     /// Place in the app's download order (0 first).
     pub order: usize,
+    /// Moved to the top by a person: first in the order, its download before every other.
+    #[serde(default)]
+    pub pinned: bool,
     /// The manifest's free-form `userInfo` for the pack.
     pub user_info: Option<serde_json::Value>,
     /// What happened to the pack, oldest first (bounded).
@@ -165,6 +172,7 @@ impl StatusDocument {
     pub fn empty(limits: Limits) -> Self {
         Self {
             schema: STATUS_SCHEMA,
+            generation: 0,
             generated_at_ms: 0,
             limits,
             languages: Vec::new(),

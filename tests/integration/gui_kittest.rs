@@ -73,8 +73,16 @@ fn a_rows_pause_button_pauses_that_pack() {
         .get_by_role_and_label(Role::Row, "Not downloaded pack")
         .get_by_label("Download")
         .click();
+    assert!(
+        harness
+            .get_by_role_and_label(Role::Row, "Installed pack")
+            .get_by_label("Move to top")
+            .accesskit_node()
+            .is_disabled(),
+        "an installed pack has no place in the queue to move"
+    );
     harness
-        .get_by_role_and_label(Role::Row, "Installed pack")
+        .get_by_role_and_label(Role::Row, "Paused pack")
         .get_by_label("Move to top")
         .click();
     harness.run_ok();
@@ -93,7 +101,7 @@ fn a_rows_pause_button_pauses_that_pack() {
         sent[4],
         Request::Prioritize {
             app: APP.into(),
-            pack: "installed".into(),
+            pack: "paused".into(),
             to: Move::Top
         }
     );

@@ -51,12 +51,13 @@ pub fn row_height(ui: &Ui, width: f32) -> f32 {
     }
 }
 
-/// Shows `pack` in the row `ui` is at; `first` / `last`: its place in the download order;
-/// `narrow`: text on three lines with the buttons below, rather than beside them.
+/// Shows `pack` in the row `ui` is at; `place`: the moves that change its place in the
+/// download order (the others are shown disabled); `narrow`: text on three lines with the
+/// buttons below, rather than beside them.
 pub fn show(
     ui: &mut Ui,
     pack: &PackView,
-    place: (bool, bool),
+    place: view::Moves,
     narrow: bool,
     backend: &dyn Backend,
     state: &mut UiState,
@@ -153,7 +154,7 @@ fn title(ui: &mut Ui, pack: &PackView, narrow: bool) {
 /// The state and its facts (speed, time left, bytes, why). Facts are kept; the reason is shown
 /// only where it fits, never clipped. Narrow: the facts wrap onto a second line.
 fn facts_lines(ui: &mut Ui, pack: &PackView, state: PackState, narrow: bool) {
-    let (facts, why) = view::facts(pack, state);
+    let (facts, why) = crate::gui::row_facts::facts(pack, state);
     let label = RichText::new(state.label()).color(theme::state_color(state));
     let mut lines: Vec<Vec<RichText>> = vec![vec![label]];
     let facts = facts.into_iter().map(|f| RichText::new(f).weak());
@@ -200,11 +201,10 @@ fn actions(
     ui: &mut Ui,
     pack: &PackView,
     state: PackState,
-    place: (bool, bool),
+    place: view::Moves,
     backend: &dyn Backend,
     state_ui: &mut UiState,
 ) {
-    let (first, last) = place;
     if icon_button(ui, "🗑", "Remove…", view::can_remove(pack)).clicked() {
         state_ui.removal = Some(PendingRemoval {
             pack: crate::manager::api::PackRef::new(&pack.app, &pack.id),
@@ -212,13 +212,13 @@ fn actions(
             bytes: view::space_freed(pack),
         });
     }
-    if icon_button(ui, "⬇", "Move down", !last).clicked() {
+    if icon_button(ui, "⬇", "Move down", place.down).clicked() {
         backend.send(view::move_request(pack, Move::Down));
     }
-    if icon_button(ui, "⬆", "Move up", !first).clicked() {
+    if icon_button(ui, "⬆", "Move up", place.up).clicked() {
         backend.send(view::move_request(pack, Move::Up));
     }
-    if icon_button(ui, "⏫", "Move to top", !first).clicked() {
+    if icon_button(ui, "⏫", "Move to top", place.top).clicked() {
         backend.send(view::move_request(pack, Move::Top));
     }
     let main = if state.can_pause() {

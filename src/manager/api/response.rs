@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{PackRef, Request};
 use crate::engine::Limits;
+use crate::manager::delta::StatusDelta;
 use crate::manager::view::{AppView, PackView, StatusDocument};
 
 /// What `checkUpdates` started: the packs now being updated and the packs removed because their
@@ -31,6 +32,8 @@ pub struct Updates {
 pub enum Response {
     /// `status`: the whole state (shared: the manager's published document).
     Status(std::sync::Arc<StatusDocument>),
+    /// `statusChanges`: what changed since a generation.
+    StatusChanges(Box<StatusDelta>),
     /// `allAssetPacks`: every pack of the app, in download order.
     AllAssetPacks(Vec<PackView>),
     /// `assetPack`: one pack.
@@ -64,6 +67,7 @@ impl Response {
     pub fn method(&self) -> &'static str {
         match self {
             Self::Status(_) => "status",
+            Self::StatusChanges(_) => "statusChanges",
             Self::AllAssetPacks(_) => "allAssetPacks",
             Self::AssetPack(_) => "assetPack",
             Self::Register(_) => "register",
@@ -92,6 +96,7 @@ impl Request {
         use serde_json::from_value;
         Ok(match self {
             Self::Status => Response::Status(from_value(result)?),
+            Self::StatusChanges { .. } => Response::StatusChanges(from_value(result)?),
             Self::AllAssetPacks { .. } => Response::AllAssetPacks(from_value(result)?),
             Self::AssetPack { .. } => Response::AssetPack(from_value(result)?),
             Self::Register { .. } => Response::Register(from_value(result)?),

@@ -25,11 +25,25 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
     .apply(Limits::default());
     let a = || "a".to_string();
     let p = || "p".to_string();
+    let log =
+        crate::manager::delta::ChangeLog::default().with(document.generation, Default::default());
+    let delta = crate::manager::delta::delta(
+        &crate::manager::delta::Published {
+            document: std::sync::Arc::new(document.clone()),
+            log: std::sync::Arc::new(log),
+        },
+        0,
+    );
     let cases = vec![
         (
             Request::Status,
             Response::from(document.clone()),
             serde_json::to_value(&document).unwrap(),
+        ),
+        (
+            Request::StatusChanges { since: 0 },
+            Response::StatusChanges(Box::new(delta.clone())),
+            serde_json::to_value(&delta).unwrap(),
         ),
         (
             Request::AllAssetPacks { app: a() },
@@ -131,7 +145,7 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
 #[test]
 fn every_verb_result_is_the_documented_json_and_reads_back_the_same() {
     let cases = every_verb();
-    assert_eq!(cases.len(), 14);
+    assert_eq!(cases.len(), Request::METHODS.len());
     for (request, response, documented) in cases {
         let method = request.method();
         let json = response.to_value().unwrap();

@@ -80,15 +80,16 @@ pub(super) fn follow(
             url,
         });
     }
+    let priority = crate::manager::queue::download_priority(pack);
     let reorder = if pack.intent.pinned {
         !m.top
     } else {
-        m.top || m.priority != pack.intent.priority
+        m.top || m.priority != priority
     };
     if is_live(m) && reorder {
         actions.push(Action::Reprioritize {
             key: m.key.clone(),
-            priority: pack.intent.priority,
+            priority,
             top: pack.intent.pinned,
         });
     }

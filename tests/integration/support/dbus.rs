@@ -86,3 +86,25 @@ impl Drop for SessionBus {
         let _ = self.child.wait();
     }
 }
+
+#[tokio::test]
+async fn a_private_bus_starts_answers_and_is_not_the_session_bus() {
+    let bus = SessionBus::start();
+    assert_ne!(
+        std::env::var("DBUS_SESSION_BUS_ADDRESS").ok().as_deref(),
+        Some(bus.address())
+    );
+    let connection = bus.connect().await;
+    let dbus = zbus::fdo::DBusProxy::new(&connection).await.unwrap();
+    let names = dbus.list_names().await.unwrap();
+    assert!(
+        names.iter().any(|n| n.as_str() == "org.freedesktop.DBus"),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.as_str() == "org.freedesktop.Notifications"),
+        "nothing else answers on a private bus: {names:?}"
+    );
+}

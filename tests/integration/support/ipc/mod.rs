@@ -13,6 +13,7 @@ use std::time::Duration;
 use bgassets::engine::Limits;
 use bgassets::ipc::{Connection, Service, SocketServer};
 use bgassets::manager::api::{ApiError, ManagerApi, PackRef, Request, Response, Updates};
+use bgassets::manager::delta::StatusDelta;
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::manager::view::{AppView, PackView, STATUS_SCHEMA, StatusDocument};
 use bgassets::model::{
@@ -186,6 +187,7 @@ impl FakeService {
             localization_group: None,
             chosen_variant: false,
             order,
+            pinned: false,
             wanted: installed,
             user_info: None,
             timeline: Vec::new(),
@@ -236,6 +238,7 @@ impl FakeService {
     pub fn document(&self) -> StatusDocument {
         StatusDocument {
             schema: STATUS_SCHEMA,
+            generation: 1,
             generated_at_ms: 1_700_000_000_000,
             limits: Limits::default(),
             languages: vec!["en".into()],
@@ -339,6 +342,23 @@ impl FakeService {
     async fn answer(&self, request: Request) -> Result<Response, ApiError> {
         match request {
             Request::Status => Ok(self.document().into()),
+            // The fake keeps no log of changes: it always answers with the whole state.
+            Request::StatusChanges { .. } => {
+                let document = self.document();
+                Ok(Response::StatusChanges(Box::new(StatusDelta {
+                    schema: document.schema,
+                    since: None,
+                    generation: document.generation,
+                    generated_at_ms: document.generated_at_ms,
+                    limits: document.limits,
+                    languages: document.languages,
+                    free_bytes: document.free_bytes,
+                    apps: document.apps,
+                    headers: Vec::new(),
+                    packs: Vec::new(),
+                    removed_apps: Vec::new(),
+                })))
+            }
             Request::AllAssetPacks { app } => {
                 self.known_app(&app)?;
                 Ok(self.app_view(&app).packs.into())
