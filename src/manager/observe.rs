@@ -81,15 +81,12 @@ impl Actor {
                     update: StatusUpdate::Paused,
                 }),
                 note(
-                    if *reason == PauseReason::Preempted {
-                        "preempted"
-                    } else {
-                        "paused"
-                    },
+                    "paused",
                     match reason {
                         PauseReason::Requested => "asked for; a resume continues it".into(),
                         PauseReason::Preempted => {
-                            "an essential or top pack needed the slot; it goes on by itself".into()
+                            "preempted: an essential or top pack needed the slot; it goes on by itself"
+                                .into()
                         }
                     },
                 ),

@@ -159,9 +159,8 @@ pub struct PackView {
 pub struct TimelineEntry {
     /// Unix time in milliseconds.
     pub at_ms: u64,
-    /// A short name: `queued`, `began`, `resumed`, `paused`, `preempted`, `retrying`,
-    /// `verifying`, `installing`, `finished`, `failed`, `removed`, `updateAvailable`,
-    /// `obsolete`…
+    /// A short name: `queued`, `began`, `resumed`, `paused`, `retrying`, `verifying`,
+    /// `installing`, `finished`, `failed`, `removed`, `updateAvailable`, `obsolete`…
     pub what: String,
     /// Details for people.
     pub detail: String,
