@@ -1,7 +1,7 @@
 //! The desktop window (`bgassets`, `bgassets --demo`): installed apps, their packs with circular
 //! progress, and pause / prioritise / remove, drawn with egui on eframe's glow renderer (it runs
 //! on software GL). The window never owns download logic and does no I/O besides its file
-//! dialogs: it renders the manager's [`StatusDocument`](crate::manager::view::StatusDocument)
+//! dialogs and reading the app icons the manager found (bounded, checked): it renders the manager's [`StatusDocument`](crate::manager::view::StatusDocument)
 //! and sends [`Request`](crate::manager::api::Request)s through a [`Backend`].
 //!
 //! - [`app`]: the `eframe::App`, laying out the panels; [`window`]: starting it natively.
