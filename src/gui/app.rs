@@ -15,8 +15,13 @@ use super::icons::Icons;
 use super::keyboard;
 use super::lifecycle::{Lifecycle, Resources};
 use super::list::PackList;
-use super::panels::{apps, event_log, inspector, notices, packs, removal, toolbar};
+use super::panels::{
+    apps, event_log, inspector, notices, packs, path_prompt, removal, space_check, status_bar,
+    toolbar,
+};
+use super::state::DiskFacts;
 use super::state::{Remembered, UiState};
+use super::totals::Totals;
 use crate::manager::view::StatusDocument;
 
 /// The desktop window's state.
@@ -32,7 +37,7 @@ pub struct BgAssetsApp {
 impl BgAssetsApp {
     /// A window on `backend` in `ctx`, restoring `remembered`.
     pub fn new(ctx: &egui::Context, backend: Arc<dyn Backend>, remembered: Remembered) -> Self {
-        super::theme::apply(ctx);
+        super::theme::apply(ctx, remembered.theme);
         backend.attach(ctx);
         Self {
             dialogs: Dialogs::new(backend.clone()),
@@ -96,6 +101,11 @@ impl BgAssetsApp {
             .logic(ctx, document.as_deref(), &mut self.state);
     }
 
+    /// Uses native file dialogs or not, without looking for one (tests; desktops without).
+    pub fn use_native_dialogs(&mut self, native: bool) {
+        self.dialogs.set_native(native);
+    }
+
     /// The UI state, for tests.
     pub fn state(&self) -> &UiState {
         &self.state
@@ -104,6 +114,7 @@ impl BgAssetsApp {
     /// Draws one frame into `ui` (the whole window).
     pub fn show(&mut self, ui: &mut Ui) {
         let before = self.state.remembered.clone();
+        super::theme::use_choice(ui.ctx(), self.state.remembered.theme);
         let document = self.backend.latest();
         self.dialogs.poll(&mut self.state);
         if let Some(document) = &document
@@ -127,8 +138,18 @@ impl BgAssetsApp {
                 &mut self.state,
             );
             notices::banners(ui, self.backend.error(), &mut self.state);
+            path_prompt::show(ui, &self.dialogs, &mut self.state);
             ui.add_space(2.0);
         });
+        if let Some(document) = &document {
+            self.state.disk = DiskFacts {
+                free_bytes: document.free_bytes,
+                on_demand_bytes: Totals::of(document).on_demand_bytes,
+            };
+            Panel::bottom("status-bar").show(ui, |ui| {
+                status_bar::show(ui, document, &self.state);
+            });
+        }
         match &document {
             None => {
                 CentralPanel::default().show(ui, notices::connecting);
@@ -139,6 +160,7 @@ impl BgAssetsApp {
             Some(document) => self.panels(ui, document),
         }
         removal::show(ui.ctx(), &*self.backend, &mut self.state);
+        space_check::show(ui.ctx(), &*self.backend, &mut self.state);
         self.lifecycle.show_modal(ui.ctx());
         if self.state.remembered != before {
             // The selection changed after some panels were drawn: draw them again.
@@ -159,11 +181,14 @@ impl BgAssetsApp {
 
     fn panels(&mut self, ui: &mut Ui, document: &Arc<StatusDocument>) {
         let app = self.selected_app(document).unwrap_or_default();
+        // The side panels give way on a narrow window, so the pack rows keep room.
+        let width = ui.available_width();
         Panel::left("apps")
             .resizable(true)
             .default_size(210.0)
+            .size_range(140.0..=(width * 0.25).max(140.0))
             .show(ui, |ui| {
-                apps::show(ui, document, &app, &self.icons, &mut self.state)
+                apps::show(ui, document, &app, &mut self.icons, &mut self.state)
             });
         // The apps panel or the filter box may have changed what the list shows.
         self.refresh_list(document);
@@ -183,6 +208,7 @@ impl BgAssetsApp {
         Panel::right("inspector")
             .resizable(true)
             .default_size(280.0)
+            .size_range(180.0..=(width * 0.3).max(180.0))
             .show(ui, |ui| inspector::show(ui, selected));
         CentralPanel::default().show(ui, |ui| {
             packs::show(ui, document, &self.list, &*self.backend, &mut self.state);

@@ -1,5 +1,5 @@
 //! Numbers as the window shows them: byte sizes and rates in decimal units (as Apple's
-//! interfaces do), durations left, versions, and event times of day (UTC, to the millisecond,
+//! interfaces do), durations left, versions, and times of day (to the millisecond,
 //! so the inspector's timeline lines up with logs).
 
 use std::fmt::Write as _;
@@ -52,7 +52,8 @@ pub fn versions(installed: Option<u64>, listed: Option<u64>) -> String {
     }
 }
 
-/// Unix milliseconds as `"HH:MM:SS.mmm"` (UTC).
+/// Milliseconds as a time of day, `"HH:MM:SS.mmm"`, without a zone: [`super::clock`] adds
+/// the local zone's offset and name.
 pub fn time_of_day(at_ms: u64) -> String {
     let ms = at_ms % 1000;
     let secs = at_ms / 1000;

@@ -86,18 +86,16 @@ impl Shared {
         true
     }
 
-    /// Adds `event` to the log; a progress update replaces the previous one for the same pack,
-    /// so a long download does not push everything else out.
+    /// Adds `event` to the log; a progress update replaces the previous one for the same pack
+    /// wherever it is, so downloads running side by side do not push state changes out.
     pub(crate) fn push_event(&self, event: ManagerEvent) {
         let mut events = lock(&self.events);
-        if let Some(last) = events.back_mut()
-            && is_progress(&last.kind)
-            && is_progress(&event.kind)
-            && last.app == event.app
-            && last.pack == event.pack
+        if is_progress(&event.kind)
+            && let Some(at) = events.iter().rposition(|old| {
+                is_progress(&old.kind) && old.app == event.app && old.pack == event.pack
+            })
         {
-            *last = event;
-            return;
+            events.remove(at);
         }
         if events.len() == EVENT_LOG_LEN {
             events.pop_front();
@@ -231,5 +229,49 @@ pub(crate) async fn refresh<A: ManagerApi>(
         while let Some(event) = feed.ready() {
             shared.push_event(event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Progress;
+
+    fn event(pack: &str, kind: ManagerEventKind) -> ManagerEvent {
+        ManagerEvent {
+            at_ms: 0,
+            app: "org.example.game".into(),
+            pack: Some(pack.into()),
+            kind,
+        }
+    }
+
+    fn progress(pack: &str, done: u64) -> ManagerEvent {
+        let progress = Progress {
+            bytes_done: done,
+            bytes_total: 100,
+            bytes_per_second: 1,
+        };
+        event(
+            pack,
+            ManagerEventKind::Status {
+                update: StatusUpdate::Downloading { progress },
+            },
+        )
+    }
+
+    #[test]
+    fn interleaved_progress_does_not_push_state_changes_out() {
+        let shared = Shared::default();
+        shared.push_event(event("a", ManagerEventKind::Queued));
+        for done in 0..(EVENT_LOG_LEN as u64 * 2) {
+            shared.push_event(progress("a", done));
+            shared.push_event(progress("b", done));
+        }
+        let events = shared.events();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert_eq!(events[0].kind, ManagerEventKind::Queued);
+        assert_eq!(events[1], progress("a", EVENT_LOG_LEN as u64 * 2 - 1));
+        assert_eq!(events[2], progress("b", EVENT_LOG_LEN as u64 * 2 - 1));
     }
 }

@@ -1,7 +1,7 @@
 //! The desktop window (`bgassets`, `bgassets --demo`): installed apps, their packs with circular
 //! progress, and pause / prioritise / remove, drawn with egui on eframe's glow renderer (it runs
 //! on software GL). The window never owns download logic and does no I/O besides its file
-//! dialogs: it renders the manager's [`StatusDocument`](crate::manager::view::StatusDocument)
+//! dialogs and reading the app icons the manager found (bounded, checked): it renders the manager's [`StatusDocument`](crate::manager::view::StatusDocument)
 //! and sends [`Request`](crate::manager::api::Request)s through a [`Backend`].
 //!
 //! - [`app`]: the `eframe::App`, laying out the panels; [`window`]: starting it natively.
@@ -17,10 +17,13 @@
 //! - [`lifecycle`]: the window in a resident process: [`commands`] from the tray and the
 //!   socket (show, show a pack, quit) and [`closing`] (hide to the tray, or ask before
 //!   quitting while downloads run).
-//! - [`totals`]: the aggregate numbers of everything in progress (tray and status bar).
+//! - [`totals`]: the totals over every pack (status bar, tray); [`space`]: the space planner;
+//!   [`update_check`]: the update check's result; [`clock`]: local times with their zone;
+//!   [`rate_input`]: a typed bandwidth, validated; [`row_facts`]: what a row says of its state.
 
 pub mod app;
 pub mod backend;
+pub mod clock;
 pub mod closing;
 pub mod commands;
 pub mod dialogs;
@@ -32,9 +35,13 @@ pub mod lifecycle;
 pub mod link;
 pub mod list;
 pub mod panels;
+pub mod rate_input;
+pub mod row_facts;
+pub mod space;
 pub mod state;
 pub mod theme;
 pub mod totals;
+pub mod update_check;
 pub mod view;
 pub mod widgets;
 pub mod window;

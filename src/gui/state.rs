@@ -18,6 +18,8 @@ pub struct Remembered {
     pub pack: Option<PackRef>,
     /// Whether the event log is open.
     pub show_events: bool,
+    /// Light, dark, or following the system.
+    pub theme: crate::gui::theme::ThemeChoice,
 }
 
 /// A removal waiting for the person's confirmation.
@@ -54,6 +56,40 @@ pub struct UiState {
     pub notice: Option<Notice>,
     /// The backend error the person dismissed, so the banner stays closed until a new one.
     pub dismissed_error: Option<String>,
+    /// The update check the person started, until another one.
+    pub update_check: Option<crate::gui::update_check::UpdateCheck>,
+    /// A download waiting for the person's go-ahead: it needs much of the free space.
+    pub pending_download: Option<PendingDownload>,
+    /// The free space and what on-demand packs could free, from this frame's document.
+    pub disk: DiskFacts,
+    /// The path field shown when no file dialog can open.
+    pub path_prompt: Option<crate::gui::dialogs::PathPrompt>,
+    /// The custom bandwidth being typed.
+    pub bandwidth_text: String,
+    /// Why the custom bandwidth was refused.
+    pub bandwidth_error: Option<String>,
+}
+
+/// What the space planner knows this frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DiskFacts {
+    /// Bytes free on the data dir's disk, when the manager measured it.
+    pub free_bytes: Option<u64>,
+    /// Bytes removing every installed on-demand pack would free.
+    pub on_demand_bytes: u64,
+}
+
+/// A download the space planner asks about first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingDownload {
+    /// The pack.
+    pub pack: PackRef,
+    /// What the dialog calls it.
+    pub name: String,
+    /// The request sent on "Download anyway".
+    pub request: crate::manager::api::Request,
+    /// What it needs against what is free.
+    pub need: crate::gui::space::SpaceNeed,
 }
 
 /// A one-line message under the toolbar.

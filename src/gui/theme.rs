@@ -1,9 +1,11 @@
 //! The window's look: one colour and one glyph per pack state, one glyph per kind of content,
-//! badge colours, and the style set up at start (the system's dark or light theme is followed).
+//! badge colours, and the style set up at start: the system's dark or light theme is followed
+//! unless the person chose one ([`ThemeChoice`], kept between runs).
 //! Every glyph here is in egui's default fonts; a test checks it, since a missing glyph would
 //! draw as a box.
 
 use egui::{Color32, Context, ThemePreference};
+use serde::{Deserialize, Serialize};
 
 use super::view::PackState;
 use crate::model::{DownloadPolicy, PackKind};
@@ -98,9 +100,53 @@ pub fn all_glyphs() -> Vec<&'static str> {
     glyphs
 }
 
-/// Sets the style once at start: follow the system's theme, slightly roomier rows.
-pub fn apply(ctx: &Context) {
-    ctx.options_mut(|options| options.theme_preference = ThemePreference::System);
+/// The person's choice of theme, kept between runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ThemeChoice {
+    /// Follow the system's light or dark setting.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// Every choice, in the order the preferences list them.
+    pub const ALL: [Self; 3] = [Self::System, Self::Light, Self::Dark];
+
+    /// What the preferences call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::System => "Follow the system",
+            Self::Light => "Light",
+            Self::Dark => "Dark",
+        }
+    }
+
+    /// egui's preference for it.
+    pub fn preference(self) -> ThemePreference {
+        match self {
+            Self::System => ThemePreference::System,
+            Self::Light => ThemePreference::Light,
+            Self::Dark => ThemePreference::Dark,
+        }
+    }
+}
+
+/// Uses `choice` from now on, if it is not already in force.
+pub fn use_choice(ctx: &Context, choice: ThemeChoice) {
+    let wanted = choice.preference();
+    if ctx.options(|options| options.theme_preference) != wanted {
+        ctx.set_theme(wanted);
+    }
+}
+
+/// Sets the style once at start: the remembered theme, slightly roomier rows.
+pub fn apply(ctx: &Context, choice: ThemeChoice) {
+    ctx.options_mut(|options| options.theme_preference = choice.preference());
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing.y = 4.0;
         style.spacing.button_padding = egui::vec2(6.0, 2.0);

@@ -1,191 +1,141 @@
-//! The aggregate numbers of every pack in progress, over one [`StatusDocument`]: how many
-//! packs are under way, the overall speed, the bytes left, the time left and the fraction done.
-//! The tray's icon and tooltip and the window's status bar show the same [`Totals`]; it is a
-//! pure function of the document, tested here.
+//! The totals over every app's packs that the status bar (and the tray's tooltip) show: how
+//! many packs are downloading, the overall speed, the bytes left, the time left and the share
+//! done, and what installed on-demand packs could free. Pure: computed from one
+//! [`StatusDocument`], tested in place.
 
 use crate::manager::view::{PackView, StatusDocument};
-use crate::model::Activity;
+use crate::model::{Activity, DownloadPolicy};
 
-/// What every pack in progress adds up to.
+/// Totals over one status document.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Totals {
-    /// Packs in progress: queued for a slot, connecting, downloading, retrying, verifying or
-    /// installing (paused and failed packs are not).
+    /// Packs transferring or about to (connecting, downloading, retrying).
     pub downloading: usize,
-    /// Bytes per second arriving across all downloads.
-    pub speed: u64,
-    /// Bytes still to download for the packs in progress.
+    /// Packs waiting for a slot (they start by themselves).
+    pub queued: usize,
+    /// Packs paused by the user with bytes still to come.
+    pub paused: usize,
+    /// The sum of the downloading packs' speeds (a paused or queued pack adds nothing).
+    pub bytes_per_second: u64,
+    /// Bytes still to download for the downloading and queued packs.
     pub bytes_left: u64,
-    /// Seconds left at the current overall speed; `None` while nothing arrives.
+    /// Bytes already downloaded of those same packs.
+    pub bytes_done: u64,
+    /// Seconds left at the current overall speed, when there is a speed and bytes left.
     pub eta_seconds: Option<u64>,
-    /// Bytes done over bytes to do for the packs in progress, in 0.0..=1.0; `None` when
-    /// nothing is in progress.
-    pub progress: Option<f32>,
+    /// The share done of what is downloading or queued (0 to 1), when something is.
+    pub fraction: Option<f32>,
+    /// Bytes that removing every installed on-demand pack would free.
+    pub on_demand_bytes: u64,
 }
 
 impl Totals {
-    /// The totals of `document`'s packs in progress.
+    /// The totals of every pack in `document`.
     pub fn of(document: &StatusDocument) -> Self {
         let mut totals = Self::default();
-        let (mut done, mut total) = (0u64, 0u64);
         for pack in document.apps.iter().flat_map(|app| &app.packs) {
-            if !pack.activity.is_in_progress() {
-                continue;
-            }
-            totals.downloading += 1;
-            let (pack_done, pack_total) = transfer(pack);
-            done = done.saturating_add(pack_done);
-            total = total.saturating_add(pack_total);
-            totals.bytes_left = totals
-                .bytes_left
-                .saturating_add(pack_total.saturating_sub(pack_done));
-            if let Activity::Downloading { progress } = &pack.activity {
-                totals.speed = totals.speed.saturating_add(progress.bytes_per_second);
-            }
+            totals.add(pack);
         }
-        if totals.downloading > 0 {
-            totals.progress = Some(if total == 0 {
-                0.0
-            } else {
-                (done as f64 / total as f64).clamp(0.0, 1.0) as f32
-            });
+        if totals.bytes_left > 0 && totals.bytes_per_second > 0 {
+            totals.eta_seconds = Some(totals.bytes_left.div_ceil(totals.bytes_per_second));
         }
-        totals.eta_seconds = (totals.speed > 0).then(|| totals.bytes_left.div_ceil(totals.speed));
+        let whole = totals.bytes_done.saturating_add(totals.bytes_left);
+        if totals.downloading + totals.queued > 0 && whole > 0 {
+            totals.fraction = Some((totals.bytes_done as f64 / whole as f64) as f32);
+        }
         totals
     }
-}
 
-/// Bytes done and bytes in all of one pack in progress: its transfer's numbers when it has
-/// them, else the manifest's download size (all of it done once verifying or installing).
-fn transfer(pack: &PackView) -> (u64, u64) {
-    match &pack.activity {
-        Activity::Verifying | Activity::Installing => (pack.download_size, pack.download_size),
-        activity => match activity.progress() {
-            Some(progress) if progress.bytes_total > 0 => (
-                progress.bytes_done.min(progress.bytes_total),
-                progress.bytes_total,
-            ),
-            _ => (
-                pack.partial_bytes.min(pack.download_size),
-                pack.download_size,
-            ),
-        },
+    fn add(&mut self, pack: &PackView) {
+        if pack.policy == DownloadPolicy::OnDemand && pack.installed_version.is_some() {
+            self.on_demand_bytes = self.on_demand_bytes.saturating_add(pack.installed_bytes);
+        }
+        let (done, total) = match &pack.activity {
+            Activity::Downloading { progress } | Activity::Retrying { progress, .. } => {
+                self.downloading += 1;
+                if matches!(pack.activity, Activity::Downloading { .. }) {
+                    self.bytes_per_second = self
+                        .bytes_per_second
+                        .saturating_add(progress.bytes_per_second);
+                }
+                (progress.bytes_done, progress.bytes_total)
+            }
+            Activity::Connecting => {
+                self.downloading += 1;
+                (pack.partial_bytes, pack.download_size)
+            }
+            Activity::Queued => {
+                self.queued += 1;
+                (pack.partial_bytes, pack.download_size)
+            }
+            Activity::Paused { .. } => {
+                self.paused += 1;
+                return;
+            }
+            _ => return,
+        };
+        self.bytes_done = self.bytes_done.saturating_add(done.min(total));
+        self.bytes_left = self.bytes_left.saturating_add(total.saturating_sub(done));
+    }
+
+    /// Whether anything is downloading or waiting to.
+    pub fn is_busy(&self) -> bool {
+        self.downloading + self.queued > 0
+    }
+
+    /// Packs downloading or waiting for a slot.
+    pub fn in_progress(&self) -> usize {
+        self.downloading.saturating_add(self.queued)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gui::fixture::{app, document, pack, progress};
-    use crate::model::{DownloadPolicy, PackKind, Progress};
-
-    fn one(id: &str, activity: Activity) -> PackView {
-        pack(
-            id,
-            id,
-            PackKind::Data,
-            DownloadPolicy::OnDemand,
-            (None, Some(1)),
-            activity,
-        )
-    }
+    use crate::gui::fixture;
 
     #[test]
-    fn nothing_in_progress_has_no_progress_and_no_eta() {
-        let idle = document(vec![app(
-            "a",
-            "A",
-            vec![
-                one("idle", Activity::Idle),
-                one(
-                    "paused",
-                    Activity::Paused {
-                        progress: progress(1_000_000),
-                    },
-                ),
-            ],
-        )]);
-        assert_eq!(Totals::of(&idle), Totals::default());
-    }
-
-    #[test]
-    fn downloads_add_up_across_apps() {
-        // 10 MB of 40 done at 2 MB/s in one app; 30 of 40 at 2 MB/s and one queued pack of
-        // 40 MB in another.
-        let doc = document(vec![
-            app(
-                "a",
-                "A",
-                vec![one(
-                    "x",
-                    Activity::Downloading {
-                        progress: progress(10_000_000),
-                    },
-                )],
-            ),
-            app(
-                "b",
-                "B",
-                vec![
-                    one(
-                        "y",
-                        Activity::Downloading {
-                            progress: progress(30_000_000),
-                        },
-                    ),
-                    one("z", Activity::Queued),
-                ],
-            ),
-        ]);
-        let totals = Totals::of(&doc);
+    fn the_fixture_totals() {
+        let totals = Totals::of(&fixture::every_state());
+        // Connecting, downloading and retrying transfer; one pack waits for a slot.
         assert_eq!(totals.downloading, 3);
-        assert_eq!(totals.speed, 4_000_000);
-        assert_eq!(totals.bytes_left, 30_000_000 + 10_000_000 + 40_000_000);
-        assert_eq!(totals.eta_seconds, Some(20));
-        assert_eq!(totals.progress, Some(40.0 / 120.0));
+        assert_eq!(totals.queued, 1);
+        assert_eq!(totals.paused, 1);
+        // Only the downloading pack's speed counts: the retrying one moves nothing now.
+        assert_eq!(totals.bytes_per_second, 2_000_000);
+        // 40 MB each: 23.2 MB left of the downloading one, 32 MB of the retrying one, 40 MB
+        // of the connecting and the queued ones.
+        assert_eq!(totals.bytes_left, 23_200_000 + 32_000_000 + 80_000_000);
+        assert_eq!(totals.bytes_done, 16_800_000 + 8_000_000);
+        assert_eq!(totals.eta_seconds, Some(135_200_000 / 2_000_000 + 1));
+        let fraction = totals.fraction.unwrap_or_default();
+        assert!((fraction - 24.8 / 160.0).abs() < 1e-4, "{fraction}");
+        // The obsolete pack is the one installed on-demand pack: 50 MB.
+        assert_eq!(totals.on_demand_bytes, 50_000_000);
     }
 
     #[test]
-    fn verifying_counts_as_done_bytes_and_no_speed_means_no_eta() {
-        let doc = document(vec![app(
-            "a",
-            "A",
-            vec![
-                one("v", Activity::Verifying),
-                one("c", Activity::Connecting),
-            ],
-        )]);
-        let totals = Totals::of(&doc);
-        assert_eq!(totals.downloading, 2);
-        assert_eq!(totals.bytes_left, 40_000_000);
+    fn nothing_moving_has_no_eta_or_fraction() {
+        let mut document = fixture::every_state();
+        for pack in &mut document.apps[0].packs {
+            pack.activity = Activity::Idle;
+        }
+        let totals = Totals::of(&document);
+        assert!(!totals.is_busy());
         assert_eq!(totals.eta_seconds, None);
-        assert_eq!(totals.progress, Some(0.5));
+        assert_eq!(totals.fraction, None);
+        assert_eq!(totals.bytes_per_second, 0);
     }
 
     #[test]
-    fn sizes_from_outside_never_wrap() {
-        let huge = Progress {
-            bytes_done: u64::MAX,
-            bytes_total: u64::MAX,
-            bytes_per_second: u64::MAX,
-        };
-        let lying = Progress {
-            bytes_done: 50,
-            bytes_total: 10,
-            bytes_per_second: 1,
-        };
-        let doc = document(vec![app(
-            "a",
-            "A",
-            vec![
-                one("h1", Activity::Downloading { progress: huge }),
-                one("h2", Activity::Downloading { progress: huge }),
-                one("l", Activity::Downloading { progress: lying }),
-            ],
-        )]);
-        let totals = Totals::of(&doc);
-        assert_eq!(totals.speed, u64::MAX);
-        assert_eq!(totals.bytes_left, 0, "a done count above its total is done");
-        assert_eq!(totals.progress, Some(1.0));
+    fn huge_sizes_saturate_instead_of_wrapping() {
+        let mut document = fixture::every_state();
+        for pack in &mut document.apps[0].packs {
+            pack.activity = Activity::Queued;
+            pack.download_size = u64::MAX;
+            pack.installed_bytes = u64::MAX;
+        }
+        let totals = Totals::of(&document);
+        assert_eq!(totals.bytes_left, u64::MAX);
     }
 }

@@ -88,6 +88,8 @@ pub(super) struct Actor {
     pub launches: HashMap<String, Launch>,
     /// The status document, maintained.
     pub views: Views,
+    /// The free space the document shows.
+    free_space: super::disk::FreeSpace,
     published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<Response, ApiError>)>,
@@ -138,6 +140,7 @@ impl Actor {
             unclaimed: HashMap::new(),
             launches: HashMap::new(),
             views: Views::default(),
+            free_space: super::disk::FreeSpace::default(),
             published,
             pending: Vec::new(),
             outbox: Vec::new(),
@@ -258,6 +261,10 @@ impl Actor {
 
     /// Publishes the status document if something changed since the last time.
     pub fn publish(&mut self) {
+        let now = std::time::Instant::now();
+        if let Some(free) = self.free_space.sample(self.paths.data_dir(), now) {
+            self.views.free_space_changed(free);
+        }
         let sources = super::snapshot::Sources {
             state: &self.state,
             paths: &self.paths,

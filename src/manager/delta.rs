@@ -113,6 +113,9 @@ pub struct StatusDelta {
     pub limits: Limits,
     /// The preferred languages in force.
     pub languages: Vec<String>,
+    /// Bytes free on the data dir's disk (the document's `freeBytes`).
+    #[serde(default)]
+    pub free_bytes: Option<u64>,
     /// Apps changed as a whole (or, `since` null, every app): replace or add each.
     pub apps: Vec<AppView>,
     /// Apps whose own fields changed, with no packs (`packs` is empty): replace each app's
@@ -135,6 +138,7 @@ pub fn delta(published: &Published, since: u64) -> StatusDelta {
         generated_at_ms: document.generated_at_ms,
         limits: document.limits,
         languages: document.languages.clone(),
+        free_bytes: document.free_bytes,
         apps: Vec::new(),
         headers: Vec::new(),
         packs: Vec::new(),
@@ -240,6 +244,7 @@ impl StatusDelta {
         document.generated_at_ms = self.generated_at_ms;
         document.limits = self.limits;
         document.languages = self.languages;
+        document.free_bytes = self.free_bytes;
         Ok(())
     }
 }

@@ -175,3 +175,19 @@ fn a_delta_naming_a_pack_the_client_lacks_is_refused() {
     let error = answer.apply_to(&mut client).unwrap_err();
     assert!(error.to_string().contains(&pack), "{error}");
 }
+
+#[test]
+fn the_free_space_travels_with_every_delta() {
+    let before = documents::every_state();
+    let log = ChangeLog::default()
+        .with(10, Changes::default())
+        .with(11, Changes::default());
+    let mut after = before.clone();
+    after.free_bytes = Some(7_000_000_000);
+    let answer = delta(&published(&after, 11, &log), 10);
+    assert_eq!(answer.free_bytes, Some(7_000_000_000));
+    let mut client = before.clone();
+    client.generation = 10;
+    answer.apply_to(&mut client).unwrap();
+    assert_eq!(client.free_bytes, Some(7_000_000_000));
+}

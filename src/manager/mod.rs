@@ -15,11 +15,13 @@
 //! - [`key`]: the typed key of a managed download in the engine; [`mirror`]: the engine's
 //!   downloads as the manager follows them.
 //! - [`settings`]: limits, languages, watched folders.
-//! - [`registry`]: finding and reading Info.plists; [`fetch`]: manifests over HTTPS with ETags.
+//! - [`registry`]: finding and reading Info.plists; [`app_icon`]: an app's own icon, checked;
+//!   [`fetch`]: manifests over HTTPS with ETags.
 //! - The actor: `actor` (its loop), `answer` (requests to verbs), `verbs` (intent changes),
 //!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
 //!   `observe` (engine events), `installs` (installs under its control), `snapshot` (the
-//!   maintained status document), `space` (installs waiting for disk space), `leftovers`
+//!   maintained status document), `space` (installs waiting for disk space), `disk` (the free space the document
+//!   shows), `leftovers`
 //!   (the start-up sweep).
 //!
 //! The demo's wiring (mock server, demo app, a manager on them) lives in `crate::demo`.
@@ -27,10 +29,12 @@
 mod actor;
 mod answer;
 pub mod api;
+pub mod app_icon;
 mod apply;
 mod apps;
 mod checks;
 pub mod delta;
+mod disk;
 pub mod event;
 pub mod fetch;
 mod installs;

@@ -6,7 +6,7 @@ use super::actor::Actor;
 use super::event::ManagerEventKind;
 use super::key::DownloadKey;
 use super::mirror::Mirror;
-use crate::engine::{self, EventKind};
+use crate::engine::{self, EventKind, PauseReason};
 use crate::model::{Activity, StatusUpdate};
 
 impl Actor {
@@ -66,13 +66,30 @@ impl Actor {
                 Some(ManagerEventKind::Status {
                     update: StatusUpdate::Began,
                 }),
-                note("began", format!("attempt {attempt} from byte {from_byte}")),
+                // A start from a later byte resumes a partial download (Range request).
+                if *from_byte > 0 {
+                    note(
+                        "resumed",
+                        format!("attempt {attempt} from byte {from_byte} of the partial file"),
+                    )
+                } else {
+                    note("began", format!("attempt {attempt} from the first byte"))
+                },
             ),
             EventKind::Paused { reason } => (
                 Some(ManagerEventKind::Status {
                     update: StatusUpdate::Paused,
                 }),
-                note("paused", format!("{reason:?}")),
+                note(
+                    "paused",
+                    match reason {
+                        PauseReason::Requested => "asked for; a resume continues it".into(),
+                        PauseReason::Preempted => {
+                            "preempted: an essential or top pack needed the slot; it goes on by itself"
+                                .into()
+                        }
+                    },
+                ),
             ),
             EventKind::Retrying {
                 attempt,
@@ -83,7 +100,10 @@ impl Actor {
                 Some(ManagerEventKind::Changed),
                 note(
                     "retrying",
-                    format!("attempt {attempt} in {delay_ms} ms: {}", reason.message),
+                    format!(
+                        "interrupted: {}; attempt {attempt} in {delay_ms} ms",
+                        reason.message
+                    ),
                 ),
             ),
             EventKind::Verifying => (

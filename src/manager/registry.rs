@@ -39,7 +39,7 @@ pub fn read_app(path: &Path) -> Result<(App, PathBuf, Option<PathBuf>), ApiError
     let bytes = read_info_plist(&plist)?;
     let app = App::parse(&plist.display().to_string(), &bytes)
         .map_err(|e| ApiError::new(ErrorKind::InvalidManifest, e.to_string()))?;
-    let icon = find_icon(&plist);
+    let icon = super::app_icon::find(&plist, &bytes);
     Ok((app, plist, icon))
 }
 
@@ -60,20 +60,6 @@ fn read_info_plist(plist: &Path) -> Result<Vec<u8>, ApiError> {
         };
         ApiError::new(kind, e.to_string())
     })
-}
-
-/// `icon.png` or `AppIcon.png` beside the plist or in `Resources/`.
-fn find_icon(plist: &Path) -> Option<PathBuf> {
-    let dir = plist.parent()?;
-    [
-        "icon.png",
-        "AppIcon.png",
-        "Resources/icon.png",
-        "Resources/AppIcon.png",
-    ]
-    .iter()
-    .map(|name| dir.join(name))
-    .find(|path| path.is_file())
 }
 
 /// The app folders and plists in a watched folder: `*.plist` files and folders holding one.

@@ -38,6 +38,7 @@ pub struct Views {
     generation: u64,
     /// What the recent publications changed.
     log: Arc<ChangeLog>,
+    free_bytes: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -61,6 +62,12 @@ impl Views {
 
     /// The next [`Self::publish`] publishes even if nothing changed (the first one).
     pub fn touch(&mut self) {
+        self.changed = true;
+    }
+
+    /// The free space shown changed.
+    pub fn free_space_changed(&mut self, free_bytes: Option<u64>) {
+        self.free_bytes = free_bytes;
         self.changed = true;
     }
 
@@ -150,6 +157,7 @@ impl Views {
             generated_at_ms: now,
             limits: sources.limits,
             languages: sources.languages.to_vec(),
+            free_bytes: self.free_bytes,
             apps: self.apps.values().map(|slot| slot.view.clone()).collect(),
         };
         Some(Published {

@@ -28,6 +28,10 @@ pub struct StatusDocument {
     pub limits: Limits,
     /// The preferred languages in force, best first.
     pub languages: Vec<String>,
+    /// Bytes free on the disk holding the data dir (its containers and partial downloads), as
+    /// last measured; `None` until measured or when it cannot be.
+    #[serde(default)]
+    pub free_bytes: Option<u64>,
     /// Every registered app, by bundle id.
     pub apps: Vec<AppView>,
 }
@@ -155,8 +159,8 @@ pub struct PackView {
 pub struct TimelineEntry {
     /// Unix time in milliseconds.
     pub at_ms: u64,
-    /// A short name: `queued`, `began`, `paused`, `retrying`, `verifying`, `installing`,
-    /// `finished`, `failed`, `removed`, `updateAvailable`, `obsolete`…
+    /// A short name: `queued`, `began`, `resumed`, `paused`, `retrying`, `verifying`,
+    /// `installing`, `finished`, `failed`, `removed`, `updateAvailable`, `obsolete`…
     pub what: String,
     /// Details for people.
     pub detail: String,
@@ -171,6 +175,7 @@ impl StatusDocument {
             generated_at_ms: 0,
             limits,
             languages: Vec::new(),
+            free_bytes: None,
             apps: Vec::new(),
         }
     }

@@ -80,7 +80,7 @@ impl TrayView {
                 .map(|app| (app.name.clone(), readiness(app)))
                 .collect(),
             percent: totals
-                .progress
+                .fraction
                 .map(|p| (p * 100.0).floor().clamp(0.0, 100.0) as u8),
         }
     }
@@ -93,7 +93,7 @@ impl TrayView {
     /// The tooltip's title and text.
     pub fn tooltip(&self) -> (String, String) {
         let totals = &self.totals;
-        if totals.downloading == 0 {
+        if !totals.is_busy() {
             let text = match self.paused {
                 0 => "Nothing downloading".to_owned(),
                 1 => "Nothing downloading; 1 pack paused".to_owned(),
@@ -107,7 +107,10 @@ impl TrayView {
             format!("{} packs downloading", totals.downloading)
         };
         let mut parts = vec![packs];
-        if let Some(rate) = format::rate(totals.speed) {
+        if totals.queued > 0 {
+            parts.push(format!("{} waiting", totals.queued));
+        }
+        if let Some(rate) = format::rate(totals.bytes_per_second) {
             parts.push(rate);
         }
         match totals.eta_seconds {
@@ -124,13 +127,13 @@ impl TrayView {
             action,
         };
         let mut entries = vec![item("Show window", Some(Action::Show)), Entry::Separator];
-        if self.totals.downloading > 0 {
+        if self.totals.is_busy() {
             entries.push(item("Pause all", Some(Action::PauseAll)));
         }
         if self.paused > 0 {
             entries.push(item("Resume all", Some(Action::ResumeAll)));
         }
-        if self.totals.downloading == 0 && self.paused == 0 {
+        if !self.totals.is_busy() && self.paused == 0 {
             entries.push(item("Nothing to pause or resume", None));
         }
         if !self.apps.is_empty() {

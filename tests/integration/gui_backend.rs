@@ -1,6 +1,7 @@
 //! The window's real backend on the real demo (mock server on 127.0.0.1, manager in a scratch
 //! data dir): the status document arrives, events reach the log, commands go through, and a
-//! refused command comes back as the banner's error naming the request.
+//! refused command comes back as the banner's error naming the request; the document carries
+//! the free space of the data dir's disk.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +37,11 @@ fn the_manager_backend_follows_the_demo_and_forwards_commands() {
         backend.latest().filter(|d| packs(d) > 0)
     });
     assert_eq!(document.apps.len(), 1);
+    // The manager measures its data dir's disk for the status bar: the window does no I/O.
+    let free = document
+        .free_bytes
+        .expect("the manager measured the free space");
+    assert!(free > 0);
     let app = document.apps[0].bundle_id.clone();
     wait::wait_for("events in the log", PATIENCE, || {
         (!backend.events().is_empty()).then_some(())

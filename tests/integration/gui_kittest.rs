@@ -155,8 +155,8 @@ fn the_inspector_shows_the_selected_packs_timeline_and_error() {
         .click();
     harness.run_ok();
     harness.get_by_label("asked for by its policy");
-    harness.get_by_label("22:13:20.000");
-    harness.get_by_label("22:13:21.500");
+    harness.get_by_label(&bgassets::gui::clock::local_time(1_700_000_000_000));
+    harness.get_by_label(&bgassets::gui::clock::local_time(1_700_000_001_500));
     harness.get_by_label("https://127.0.0.1:8443/packs/failed.zip");
     harness.get_by_label("Failed: checksumMismatch: sha256 differs from the manifest");
     harness.get_by_label("checksumMismatch: sha256 differs from the manifest");

@@ -1,4 +1,4 @@
-//! The left panel: every registered app with its icon, name, version, pack count, disk used,
+//! The left panel: every registered app with its own icon (or the default one), name, version, pack count, disk used,
 //! and whether it may launch (its essential packs are in) or what it still waits for. A click
 //! selects the app whose packs the central panel lists.
 
@@ -21,7 +21,7 @@ pub fn show(
     ui: &mut Ui,
     document: &StatusDocument,
     selected: &str,
-    icons: &Icons,
+    icons: &mut Icons,
     state: &mut UiState,
 ) {
     ui.add_space(4.0);
@@ -45,7 +45,7 @@ pub fn show(
 }
 
 /// One app; returns whether it was clicked.
-fn entry(ui: &mut Ui, app: &AppView, selected: bool, icons: &Icons) -> bool {
+fn entry(ui: &mut Ui, app: &AppView, selected: bool, icons: &mut Icons) -> bool {
     let (rect, _) =
         ui.allocate_exact_size(vec2(ui.available_width(), ENTRY_HEIGHT), Sense::hover());
     let builder = UiBuilder::new()
@@ -69,9 +69,19 @@ fn entry(ui: &mut Ui, app: &AppView, selected: bool, icons: &Icons) -> bool {
                 ui.painter().rect_filled(rect, 6.0, fill);
             }
             ui.add_space(4.0);
-            match &icons.app {
+            let (texture, own) = icons.for_app(ui.ctx(), app.icon.as_deref());
+            match texture {
                 Some(texture) => {
-                    ui.add(Image::new(texture).fit_to_exact_size(Vec2::splat(ICON_SIZE)));
+                    let alt = if own {
+                        format!("icon of {}", app.name)
+                    } else {
+                        crate::gui::icons::DEFAULT_ICON.to_owned()
+                    };
+                    ui.add(
+                        Image::new(texture)
+                            .fit_to_exact_size(Vec2::splat(ICON_SIZE))
+                            .alt_text(alt),
+                    );
                 }
                 None => {
                     ui.add_space(ICON_SIZE);

@@ -1,30 +1,31 @@
 //! The bottom panel: the manager's recent events, newest first, with a filter (app, pack or
-//! what happened) and "Copy as JSON" for the events shown.
+//! what happened) and "Copy as JSON" for the events shown. Progress is folded: each pack shows
+//! its latest progress on one line, and every state change is kept.
 
 use egui::{RichText, ScrollArea, TextStyle, Ui};
 
-use crate::gui::format;
 use crate::gui::panels::inspector::error_text;
 use crate::gui::state::UiState;
+use crate::gui::{clock, format};
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::model::StatusUpdate;
 
 /// Shows `events` (oldest first, as the backend keeps them).
 pub fn show(ui: &mut Ui, events: &[ManagerEvent], state: &mut UiState) {
     let needle = state.event_filter.trim().to_lowercase();
-    let shown: Vec<(&ManagerEvent, String)> = events
-        .iter()
-        .rev()
+    let shown: Vec<(&ManagerEvent, String)> = fold(events)
+        .into_iter()
         .map(|event| (event, line(event)))
         .filter(|(_, text)| needle.is_empty() || text.to_lowercase().contains(&needle))
         .collect();
     ui.horizontal(|ui| {
         ui.strong("Event log");
-        ui.add(
+        let filter = ui.add(
             egui::TextEdit::singleline(&mut state.event_filter)
                 .hint_text("Filter events")
                 .desired_width(200.0),
         );
+        super::toolbar::name_for_screen_readers(ui, filter.id, "Filter events");
         ui.weak(format!("{} of {} events", shown.len(), events.len()));
         if ui.button("📋 Copy as JSON").clicked() {
             let chosen: Vec<&ManagerEvent> = shown.iter().map(|(event, _)| *event).collect();
@@ -49,7 +50,28 @@ pub fn show(ui: &mut Ui, events: &[ManagerEvent], state: &mut UiState) {
         });
 }
 
-/// `"12:00:01.500  org.example.game/voices  status: began"`.
+/// The events to show, newest first: every state change, and for each pack only its latest
+/// progress (one line per pack that moves, not one per tick).
+pub fn fold(events: &[ManagerEvent]) -> Vec<&ManagerEvent> {
+    let mut seen = std::collections::HashSet::new();
+    events
+        .iter()
+        .rev()
+        .filter(|event| !is_progress(event) || seen.insert((&event.app, &event.pack)))
+        .collect()
+}
+
+/// Whether `event` reports bytes arriving.
+pub fn is_progress(event: &ManagerEvent) -> bool {
+    matches!(
+        event.kind,
+        ManagerEventKind::Status {
+            update: StatusUpdate::Downloading { .. }
+        }
+    )
+}
+
+/// `"12:00:01.500 CET  org.example.game/voices  began"`.
 pub fn line(event: &ManagerEvent) -> String {
     let subject = match &event.pack {
         Some(pack) => format!("{}/{pack}", event.app),
@@ -57,7 +79,7 @@ pub fn line(event: &ManagerEvent) -> String {
     };
     format!(
         "{}  {subject}  {}",
-        format::time_of_day(event.at_ms),
+        clock::local_time(event.at_ms),
         describe(&event.kind)
     )
 }

@@ -1,13 +1,14 @@
 //! The right panel, for QA: everything the manager knows about the selected pack: its state and
 //! derived status flags, versions, bytes, URL, ETag, partial file, attempts, the last error with
-//! its kind, and the timeline of its transitions with timestamps; "Copy as JSON" puts the pack's
-//! whole view on the clipboard.
+//! its kind, and the timeline of its transitions with local times and their zone (interruptions
+//! and resumes included); a paused or queued pack shows no speed; another pack starts scrolled
+//! to the top; "Copy as JSON" puts the pack's whole view on the clipboard.
 
 use egui::{Grid, RichText, ScrollArea, Ui};
 
 use crate::gui::view::{self, PackState};
 use crate::gui::widgets::{Badge, ProgressRing};
-use crate::gui::{format, theme};
+use crate::gui::{clock, format, theme};
 use crate::manager::view::PackView;
 use crate::model::{Activity, PackError, StatusFlags};
 
@@ -33,15 +34,26 @@ pub fn show(ui: &mut Ui, pack: Option<&PackView>) {
     {
         ui.ctx().copy_text(json);
     }
-    ScrollArea::vertical()
+    // Another pack starts at the top, not at the previous one's scroll position.
+    let shown = egui::Id::unique("inspector-shown");
+    let this = (pack.app.clone(), pack.id.clone());
+    let previous = ui.data_mut(|d| {
+        let previous = d.get_temp::<(String, String)>(shown);
+        d.insert_temp(shown, this.clone());
+        previous
+    });
+    let mut area = ScrollArea::vertical()
         .auto_shrink(false)
-        .id_salt("inspector")
-        .show(ui, |ui| {
-            facts(ui, pack, state);
-            ui.add_space(6.0);
-            ui.strong("Timeline");
-            timeline(ui, pack);
-        });
+        .id_salt("inspector");
+    if previous.is_some_and(|p| p != this) {
+        area = area.vertical_scroll_offset(0.0);
+    }
+    area.show(ui, |ui| {
+        facts(ui, pack, state);
+        ui.add_space(6.0);
+        ui.strong("Timeline");
+        timeline(ui, pack);
+    });
 }
 
 fn facts(ui: &mut Ui, pack: &PackView, state: PackState) {
@@ -77,16 +89,12 @@ fn facts(ui: &mut Ui, pack: &PackView, state: PackState) {
                 "Progress",
                 format!("{} of {} bytes", progress.bytes_done, progress.bytes_total),
             );
-            row(
-                ui,
-                "Speed",
-                format::rate(progress.bytes_per_second).unwrap_or_else(|| "—".into()),
-            );
-            row(
-                ui,
-                "ETA",
-                pack.eta_seconds.map_or_else(|| "—".into(), format::eta),
-            );
+            // Only a pack moving bytes now has a speed: a paused or queued one shows none.
+            let moving = matches!(pack.activity, Activity::Downloading { .. });
+            let speed = format::rate(progress.bytes_per_second).filter(|_| moving);
+            row(ui, "Speed", speed.unwrap_or_else(|| "—".into()));
+            let eta = pack.eta_seconds.filter(|_| moving).map(format::eta);
+            row(ui, "ETA", eta.unwrap_or_else(|| "—".into()));
             row(ui, "Download size", format::bytes(pack.download_size));
             row(ui, "Install size", format::bytes(pack.install_size));
             row(ui, "Installed", format::bytes(pack.installed_bytes));
@@ -180,7 +188,7 @@ fn timeline(ui: &mut Ui, pack: &PackView) {
     }
     for entry in pack.timeline.iter().rev() {
         ui.horizontal_wrapped(|ui| {
-            ui.monospace(format::time_of_day(entry.at_ms));
+            ui.monospace(clock::local_time(entry.at_ms));
             ui.label(RichText::new(&entry.what).strong());
             ui.label(&entry.detail);
         });

@@ -7,6 +7,10 @@
 //! - [`event_log`]: the manager's recent events (bottom).
 //! - [`removal`]: the confirmation before a pack is removed.
 //! - [`notices`]: error banners and empty states.
+//! - [`status_bar`]: totals, free space and the update check (bottom).
+//! - [`path_prompt`]: the path field when no file dialog can open.
+//! - [`preferences`]: the Preferences menu (theme, and later the tray's and desktop's).
+//! - [`space_check`]: the space planner's question before a large download.
 
 pub mod apps;
 pub mod event_log;
@@ -14,5 +18,9 @@ pub mod inspector;
 pub mod notices;
 pub mod pack_row;
 pub mod packs;
+pub mod path_prompt;
+pub mod preferences;
 pub mod removal;
+pub mod space_check;
+pub mod status_bar;
 pub mod toolbar;

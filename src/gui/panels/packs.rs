@@ -4,7 +4,7 @@
 
 use egui::{Role, ScrollArea, Ui, UiBuilder};
 
-use super::pack_row::{self, ROW_HEIGHT};
+use super::pack_row;
 use crate::gui::backend::Backend;
 use crate::gui::list::PackList;
 use crate::gui::state::UiState;
@@ -75,7 +75,9 @@ fn rows(
     backend: &dyn Backend,
     state: &mut UiState,
 ) {
-    let step = ROW_HEIGHT + ui.spacing().item_spacing.y;
+    let narrow = pack_row::is_narrow(ui, ui.available_width());
+    let height = pack_row::row_height(ui, ui.available_width());
+    let step = height + ui.spacing().item_spacing.y;
     let mut area = ScrollArea::vertical().auto_shrink(false).id_salt("packs");
     if let Some(target) = state.scroll_to.take() {
         let visible = state.visible_rows.clone();
@@ -91,10 +93,10 @@ fn rows(
         .accessibility_label("Packs");
     let output = ui
         .scope_builder(builder, |ui| {
-            area.show_rows(ui, ROW_HEIGHT, list.rows.len(), |ui, range| {
+            area.show_rows(ui, height, list.rows.len(), |ui, range| {
                 for row in range.clone() {
                     if let Some(pack) = list.pack(document, row) {
-                        pack_row::show(ui, pack, list.place(pack), backend, state);
+                        pack_row::show(ui, pack, list.place(pack), narrow, backend, state);
                     }
                 }
                 range

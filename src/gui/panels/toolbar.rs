@@ -1,14 +1,15 @@
 //! The toolbar: pause all / resume all, the bandwidth limit and concurrent downloads (sent as
-//! `SetLimits` when picked), check for updates, add app, export state, the event log toggle, and
-//! the pack filter box (Ctrl+F).
+//! `SetLimits` when picked; a custom bandwidth typed with its unit), check for updates, add app,
+//! export state, the event log toggle, Preferences, and the pack filter box (Ctrl+F).
 
 use egui::{ComboBox, Id, Ui};
 
 use crate::engine::Limits;
 use crate::gui::backend::Backend;
 use crate::gui::dialogs::Dialogs;
-use crate::gui::format;
 use crate::gui::state::UiState;
+use crate::gui::update_check::UpdateCheck;
+use crate::gui::{format, rate_input};
 use crate::manager::api::{LimitsPatch, Request, Selection};
 use crate::manager::view::StatusDocument;
 
@@ -52,11 +53,12 @@ pub fn show(
         }
         ui.separator();
         if let Some(document) = document {
-            limits(ui, document.limits, backend);
+            limits(ui, document.limits, backend, state);
             ui.separator();
         }
         if ui.button("Check for updates").clicked() {
             backend.send(Request::CheckUpdates { app: None });
+            state.update_check = document.map(UpdateCheck::start);
         }
         ui.menu_button("Add app…", |ui| {
             if ui.button("From an Info.plist…").clicked() {
@@ -71,30 +73,44 @@ pub fn show(
             dialogs.export(ui.ctx());
         }
         ui.toggle_value(&mut state.remembered.show_events, "Event log");
+        ui.menu_button("Preferences", |ui| super::preferences::menu(ui, state));
         ui.separator();
         filter(ui, state);
     });
 }
 
-fn limits(ui: &mut Ui, limits: Limits, backend: &dyn Backend) {
+fn limits(ui: &mut Ui, limits: Limits, backend: &dyn Backend, state: &mut UiState) {
     let current = limits.bytes_per_second.unwrap_or(0);
     let rate_text = |rate: u64| format::rate(rate).unwrap_or_else(|| "Unlimited".into());
+    let set_rate = |rate: u64| {
+        backend.send(Request::SetLimits {
+            limits: LimitsPatch {
+                bytes_per_second: Some(rate),
+                ..LimitsPatch::default()
+            },
+        });
+    };
     ComboBox::new("bandwidth", "bandwidth")
         .selected_text(rate_text(current))
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+        .height(400.0)
         .show_ui(ui, |ui| {
+            // Room for the custom field and its button, and for a refusal's reason.
+            ui.set_min_width(280.0);
             for rate in RATES {
                 if ui
                     .selectable_label(rate == current, rate_text(rate))
                     .clicked()
                     && rate != current
                 {
-                    backend.send(Request::SetLimits {
-                        limits: LimitsPatch {
-                            bytes_per_second: Some(rate),
-                            ..LimitsPatch::default()
-                        },
-                    });
+                    set_rate(rate);
+                    ui.close();
                 }
+            }
+            ui.separator();
+            if let Some(rate) = custom_rate(ui, state) {
+                set_rate(rate);
+                ui.close();
             }
         });
     ComboBox::new("concurrency", "at once")
@@ -114,16 +130,52 @@ fn limits(ui: &mut Ui, limits: Limits, backend: &dyn Backend) {
         });
 }
 
+/// The custom bandwidth field: a speed with its unit, validated when set.
+fn custom_rate(ui: &mut Ui, state: &mut UiState) -> Option<u64> {
+    let label = ui.label("Custom bandwidth (e.g. 1.5 MB/s, 800 KB/s):");
+    let mut chosen = None;
+    ui.horizontal(|ui| {
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.bandwidth_text)
+                    .hint_text("speed")
+                    .desired_width(110.0),
+            )
+            .labelled_by(label.id);
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.button("Set").clicked() || entered {
+            match rate_input::parse_rate(&state.bandwidth_text) {
+                Ok(rate) => {
+                    state.bandwidth_error = None;
+                    chosen = Some(rate);
+                }
+                Err(error) => state.bandwidth_error = Some(error),
+            }
+        }
+    });
+    if let Some(error) = &state.bandwidth_error {
+        ui.colored_label(crate::gui::theme::ERROR, error);
+    }
+    chosen
+}
+
 fn filter(ui: &mut Ui, state: &mut UiState) {
     let edit = egui::TextEdit::singleline(&mut state.filter)
         .id(filter_id())
         .hint_text("Filter packs (Ctrl+F)")
         .desired_width(180.0);
     let response = ui.add(edit);
+    name_for_screen_readers(ui, response.id, "Filter packs");
     if std::mem::take(&mut state.focus_filter) {
         response.request_focus();
     }
     if !state.filter.is_empty() && ui.small_button("✖").on_hover_text("Clear filter").clicked() {
         state.filter.clear();
     }
+}
+
+/// Gives the widget `id` a name screen readers speak (a text box's hint is not one).
+pub fn name_for_screen_readers(ui: &Ui, id: Id, name: &str) {
+    ui.ctx()
+        .accesskit_node_builder(id, |node| node.set_label(name.to_owned()));
 }

@@ -242,6 +242,7 @@ impl FakeService {
             generated_at_ms: 1_700_000_000_000,
             limits: Limits::default(),
             languages: vec!["en".into()],
+            free_bytes: None,
             apps: vec![self.app_view(GAME), self.app_view(OTHER)],
         }
     }
@@ -351,6 +352,7 @@ impl FakeService {
                     generated_at_ms: document.generated_at_ms,
                     limits: document.limits,
                     languages: document.languages,
+                    free_bytes: document.free_bytes,
                     apps: document.apps,
                     headers: Vec::new(),
                     packs: Vec::new(),
