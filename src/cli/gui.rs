@@ -59,17 +59,21 @@ pub fn run(demo: bool, minimized: bool, data_dir: Option<PathBuf>) -> anyhow::Re
     }
     let (notifier, clicks) =
         Notifier::start(runtime.handle(), backend.clone(), NotifierConfig::session());
+    let notifier = Arc::new(notifier);
+    let told = notifier.clone();
     runtime.spawn(show_clicked(clicks, commands.clone()));
     let (events, heard) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for event in heard {
-            window_event(&event, &notifier);
+            window_event(&event, &told);
         }
     });
     let resources = Resources {
         commands,
         resident,
         events: Some(events),
+        notifier: Some(notifier),
+        login: Some(Arc::new(crate::desktop::autostart::SystemLogin)),
     };
     let shown = run_window(
         backend,

@@ -68,6 +68,7 @@ pub fn disable() -> Result<Autostart, DesktopError> {
 }
 
 /// An entry that is a file: where it goes, what it holds, how to tell it is bgassets'.
+#[derive(Debug)]
 pub struct FileEntry {
     /// The file.
     pub path: PathBuf,
@@ -236,5 +237,56 @@ mod tests {
         assert!(matches!(file.status().unwrap(), Autostart::Users { .. }));
         assert!(file.disable().is_err());
         assert!(target.exists() && file.path.symlink_metadata().is_ok());
+    }
+}
+
+/// Starting at login as the window's Preferences change it: the platform's entry for the
+/// running executable, or (tests) an XDG entry in a folder of their own.
+pub trait StartAtLogin: Send + Sync + std::fmt::Debug {
+    /// The entry's state.
+    fn status(&self) -> Result<Autostart, DesktopError>;
+    /// Writes (`true`) or removes (`false`) bgassets' entry; the state afterwards.
+    fn set(&self, on: bool) -> Result<Autostart, DesktopError>;
+}
+
+/// This platform's entry, for the running executable.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemLogin;
+
+impl StartAtLogin for SystemLogin {
+    fn status(&self) -> Result<Autostart, DesktopError> {
+        status()
+    }
+
+    fn set(&self, on: bool) -> Result<Autostart, DesktopError> {
+        if on {
+            enable().map(|at| Autostart::On { at })
+        } else {
+            disable()
+        }
+    }
+}
+
+/// An XDG entry in a folder of its own, starting `exe`.
+#[derive(Debug)]
+pub struct XdgLogin {
+    /// The entry.
+    pub entry: FileEntry,
+    /// The executable it starts.
+    pub exe: PathBuf,
+}
+
+impl StartAtLogin for XdgLogin {
+    fn status(&self) -> Result<Autostart, DesktopError> {
+        self.entry.status()
+    }
+
+    fn set(&self, on: bool) -> Result<Autostart, DesktopError> {
+        if on {
+            let contents = entry::autostart_entry(&self.exe)?;
+            self.entry.enable(&contents).map(|at| Autostart::On { at })
+        } else {
+            self.entry.disable()
+        }
     }
 }

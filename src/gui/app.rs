@@ -136,6 +136,7 @@ impl BgAssetsApp {
                 &*self.backend,
                 &self.dialogs,
                 &mut self.state,
+                self.lifecycle.resources(),
             );
             notices::banners(ui, self.backend.error(), &mut self.state);
             path_prompt::show(ui, &self.dialogs, &mut self.state);

@@ -99,6 +99,8 @@ pub struct Remembered {
     pub close_to_tray: bool,
     /// The window has hidden itself to the tray before (the one-time notice was given).
     pub hidden_before: bool,
+    /// No desktop notifications.
+    pub quiet_notifications: bool,
 }
 
 impl Default for Remembered {
@@ -106,6 +108,7 @@ impl Default for Remembered {
         Self {
             close_to_tray: true,
             hidden_before: false,
+            quiet_notifications: false,
         }
     }
 }

@@ -24,6 +24,10 @@ pub struct Resources {
     pub resident: Arc<Resident>,
     /// Where [`WindowEvent`]s go, when someone listens.
     pub events: Option<WindowEvents>,
+    /// The desktop notifications, whose quiet setting Preferences changes.
+    pub notifier: Option<Arc<crate::notify::Notifier>>,
+    /// Starting at login, as Preferences changes it.
+    pub login: Option<Arc<dyn crate::desktop::autostart::StartAtLogin>>,
 }
 
 /// The window's lifecycle state.
@@ -44,6 +48,9 @@ impl Lifecycle {
         resources
             .resident
             .set_close_to_tray(remembered.close_to_tray);
+        if let Some(notifier) = &resources.notifier {
+            notifier.set_quiet(remembered.quiet_notifications);
+        }
         Self {
             resources,
             remembered,
@@ -68,8 +75,18 @@ impl Lifecycle {
     pub fn remembered(&self) -> Remembered {
         Remembered {
             close_to_tray: self.resources.resident.close_to_tray(),
+            quiet_notifications: self
+                .resources
+                .notifier
+                .as_ref()
+                .map_or(self.remembered.quiet_notifications, |n| n.is_quiet()),
             ..self.remembered.clone()
         }
+    }
+
+    /// What Preferences changes besides the window's own looks.
+    pub fn resources(&self) -> &Resources {
+        &self.resources
     }
 
     /// The quit question, while it is open.

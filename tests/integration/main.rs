@@ -33,6 +33,7 @@ mod gui_access;
 mod gui_backend;
 mod gui_details;
 mod gui_kittest;
+mod gui_preferences;
 mod gui_window;
 mod hostile_archives;
 mod hostile_manifests;

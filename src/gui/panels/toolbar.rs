@@ -39,6 +39,7 @@ pub fn show(
     backend: &dyn Backend,
     dialogs: &Dialogs,
     state: &mut UiState,
+    resources: &crate::gui::lifecycle::Resources,
 ) {
     ui.horizontal_wrapped(|ui| {
         if ui.button("⏸ Pause all").clicked() {
@@ -73,7 +74,9 @@ pub fn show(
             dialogs.export(ui.ctx());
         }
         ui.toggle_value(&mut state.remembered.show_events, "Event log");
-        ui.menu_button("Preferences", |ui| super::preferences::menu(ui, state));
+        ui.menu_button("Preferences", |ui| {
+            super::preferences::menu(ui, state, resources)
+        });
         ui.separator();
         filter(ui, state);
     });

@@ -41,6 +41,7 @@ fn downloading_window(resident: Arc<Resident>) -> (Window, std::sync::mpsc::Rece
         commands: WindowCommands::new(),
         resident,
         events: Some(events),
+        ..Resources::default()
     };
     (window(backend, resources), heard)
 }
@@ -132,6 +133,7 @@ fn show_pack_shows_the_window_with_the_pack_selected() {
         commands: commands.clone(),
         resident,
         events: None,
+        ..Resources::default()
     };
     let mut harness = window(backend, resources);
     let pack = fixture::every_state().apps[0].packs[2].clone();
