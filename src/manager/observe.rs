@@ -24,11 +24,25 @@ impl Actor {
             unclaimed.apply(&event.kind); // a pack the state does not list yet
             return;
         }
+        let followed = self
+            .pack_mut(&key.app, &key.pack)
+            .and_then(|entry| entry.live.download.as_ref())
+            .is_some_and(|m| m.key == key);
+        if !followed {
+            // A download the manager has let go of. One cancelled while its last bytes were
+            // verified ends finished all the same, and the engine would answer a later
+            // enqueue of that version "already done" with no event: the pack would show
+            // queued for good. It is forgotten, with its archive.
+            if matches!(event.kind, EventKind::Finished { .. }) {
+                self.drop_download(&key).await;
+            }
+            return;
+        }
         let Some(entry) = self.pack_mut(&key.app, &key.pack) else {
             return;
         };
         let Some(mirror) = entry.live.download.as_mut().filter(|m| m.key == key) else {
-            return; // a version the manager has let go of
+            return;
         };
         mirror.apply(&event.kind);
         if matches!(event.kind, EventKind::Queued | EventKind::Started { .. }) {

@@ -109,3 +109,33 @@ fn removing_an_essential_that_failed_lets_the_packs_behind_it_start() {
     ];
     harness::replay("remove a failed essential", &ops, &[Check::Settles], 10);
 }
+
+/// Found by the census on the redesigned manager: a pack removed as its download finished
+/// (the cancel reached the engine while the last bytes were verified) ended finished in the
+/// engine all the same; asked for again, the engine answered "already done" with no event,
+/// and the pack showed "queued: waiting for a download slot" for good.
+#[test]
+fn a_pack_removed_as_its_download_finishes_downloads_again_when_asked() {
+    use harness::ops::Op::*;
+    let ops = [Register, Remove(0), Settle, Ensure(0)];
+    harness::replay("remove as it finishes", &ops, &[Check::Settles], 10);
+}
+
+/// Found by the census: the model took a resume the manager refused (a pack its app's manifest
+/// had not listed yet, the server failing) as a resume, and then a pack its app's standing
+/// pause held once listed as "paused though no pause selects it". The model was wrong.
+#[test]
+fn a_refused_resume_leaves_the_app_s_pause_standing() {
+    use harness::ops::Op::*;
+    use harness::ops::{Fault, Sel};
+    let ops = [
+        Fault(Fault::Fail),
+        Register,
+        Pause(Sel::App),
+        Resume(Sel::Pack(2)),
+        Fault(Fault::None),
+        CheckUpdates,
+        Settle,
+    ];
+    harness::replay("a refused resume", &ops, &[Check::EnsureResumes], 3);
+}
