@@ -199,6 +199,11 @@ impl Actor {
                 if let Some(old) = entry.live.download.take() {
                     stale.push(old.key.id());
                 }
+                // A download that failed stays failed until the user or the app asks again:
+                // a restart (or a lagged event stream) is not asking again.
+                if let crate::engine::DownloadState::Failed { error } = &download.state {
+                    entry.live.failed = Some(error.clone());
+                }
                 entry.live.download = Some(Mirror::of(key, download));
             } else {
                 stale.push(download.request.id.clone());

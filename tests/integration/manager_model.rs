@@ -139,3 +139,23 @@ fn a_refused_resume_leaves_the_app_s_pause_standing() {
     ];
     harness::replay("a refused resume", &ops, &[Check::EnsureResumes], 3);
 }
+
+/// Found by reading: after a restart a failed download was taken for one asked for again and
+/// resumed, though nobody asked and though its pack was paused.
+#[test]
+fn a_failed_download_stays_failed_and_paused_across_a_restart() {
+    use harness::ops::Op::*;
+    use harness::ops::{Fault, Sel};
+    let ops = [
+        Register,
+        Fault(Fault::Corrupt),
+        Remove(2),
+        Ensure(2),
+        Settle,
+        Pause(Sel::Pack(2)),
+        Fault(Fault::Slow),
+        Restart,
+    ];
+    let checks = [Check::RestartKeepsState, Check::PauseIsIntent];
+    harness::replay("failed across a restart", &ops, &checks, 3);
+}
