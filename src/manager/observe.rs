@@ -44,6 +44,9 @@ impl Actor {
         let Some(mirror) = entry.live.download.as_mut().filter(|m| m.key == key) else {
             return;
         };
+        if mirror.is_stale(&event.kind) {
+            return; // the partial shown stays what the engine reported when it took the pause
+        }
         mirror.apply(&event.kind);
         if matches!(event.kind, EventKind::Queued | EventKind::Started { .. }) {
             // The engine takes it up again (a `diskFull` download once space is freed): the

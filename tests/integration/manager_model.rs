@@ -159,3 +159,24 @@ fn a_failed_download_stays_failed_and_paused_across_a_restart() {
     let checks = [Check::RestartKeepsState, Check::PauseIsIntent];
     harness::replay("failed across a restart", &ops, &checks, 3);
 }
+
+/// Found by reading: a pack unlisted for two manifest checks was forgotten with the user's
+/// pause; listed again, it started as a fresh pack, its policy wanting it, and downloaded.
+#[test]
+fn a_pause_outlives_the_pack_s_absence_from_the_manifest() {
+    use harness::ops::Op::*;
+    use harness::ops::{Fault, Sel};
+    let ops = [
+        Register,
+        Remove(2),
+        Pause(Sel::Pack(2)),
+        Unlist(2),
+        CheckUpdates,
+        CheckUpdates,
+        Fault(Fault::Slow),
+        Relist(2),
+        CheckUpdates,
+        Languages("en"),
+    ];
+    harness::replay("a pause while unlisted", &ops, &[Check::PauseIsIntent], 5);
+}
