@@ -4,30 +4,34 @@
 //! manager restarts, against a real manager and the real mock server, with named checks after
 //! every step (see `manager_model/checks.rs`). `docs/model-test.md` says how to run it long.
 //!
-//! The first test enforces, over 200 sequences (`BGASSETS_MODEL_CASES` for more), the checks
-//! the redesigned manager keeps in every sequence of the long run; five checks it still breaks
-//! rarely have ignored tests of their own; the last two replay, as regression tests, sequences
-//! found on the manager before issue 12.
+//! The first test enforces every check over 200 sequences (`BGASSETS_MODEL_CASES` for more);
+//! the others replay, as regression tests, sequences the model found (on the manager before
+//! issue 12, and on its redesign) or that reading the code found.
 
 #[path = "manager_model/harness.rs"]
 mod harness;
 
 use harness::checks::Check;
 
-/// The checks the redesigned manager (issue 12) keeps in every sequence of the long run. Before
-/// it, `main` kept only `NoPanic`, `OneInstallAtATime`, `LaunchReady` and `Reasons`
-/// (`docs/model-test.md` lists what the others found).
-const KEPT: [Check; 13] = [
+/// The checks the redesigned manager (issue 12) keeps in every sequence of the long run: all
+/// of them. Before it, `main` kept only `NoPanic`, `OneInstallAtATime`, `LaunchReady` and
+/// `Reasons` (`docs/model-test.md` lists what the others found, and the long runs).
+const KEPT: [Check; 18] = [
     Check::NoPanic,
     Check::VerifiedBytes,
     Check::NoUntrackedFiles,
     Check::OneInstallAtATime,
+    Check::PausedStaysPaused,
+    Check::PauseIsIntent,
     Check::LaunchReady,
     Check::ReadyWithoutManifest,
     Check::RemovedEssentialBlocksLaunch,
     Check::Reasons,
     Check::ReasonField,
     Check::RestartKeepsState,
+    Check::Settles,
+    Check::RemovedEssentialBlocksDownloads,
+    Check::EnsureResumes,
     Check::EnsureLatestRereads,
     Check::EnsureWants,
     Check::LanguageChoice,
@@ -36,32 +40,6 @@ const KEPT: [Check; 13] = [
 #[test]
 fn model_sequences_keep_the_manager_s_invariants() {
     harness::run("kept", &KEPT);
-}
-
-/// The checks the redesigned manager still breaks in a few sequences of a thousand (races the
-/// long run found; `docs/model-test.md` has them): each enforced alone, ignored so the suite
-/// does not fail at random, to be turned on as each is fixed.
-macro_rules! rare_on_main {
-    ($($name:ident: $check:ident, $why:literal;)*) => {$(
-        #[test]
-        #[ignore = $why]
-        fn $name() {
-            harness::run(stringify!($name), &[Check::$check]);
-        }
-    )*};
-}
-
-rare_on_main! {
-    model_wanted_packs_end_installed_or_failed: Settles,
-        "fails rarely (6 sequences in 2,500, and once in CI): packs stay queued after a corrupt server and removals";
-    model_a_removed_essential_does_not_hold_back_downloads: RemovedEssentialBlocksDownloads,
-        "fails rarely (2 sequences in 2,500): a removed essential still holds back a download";
-    model_ensure_resumes_a_paused_pack: EnsureResumes,
-        "fails rarely (1 sequence in 2,500): a pack stays paused though no pause selects it";
-    model_a_download_seen_paused_moves_no_byte: PausedStaysPaused,
-        "fails rarely (2 sequences in 2,500): a download seen paused moved bytes";
-    model_a_pause_is_kept_as_intent: PauseIsIntent,
-        "fails rarely (2 sequences in 2,500): a paused pack moved bytes across a later step";
 }
 
 /// The shrunk sequences the model found on the manager before issue 12, replayed as regression
