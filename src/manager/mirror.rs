@@ -117,6 +117,14 @@ impl Mirror {
         }
     }
 
+    /// Whether `kind` is older than what the mirror knows: the engine reports progress only
+    /// while a download runs, so progress that reaches a download the manager has paused was
+    /// sent before the engine took the pause. Applied, it would show the paused download
+    /// moving bytes.
+    pub fn is_stale(&self, kind: &EventKind) -> bool {
+        self.is_paused_by_request() && matches!(kind, EventKind::Progress { .. })
+    }
+
     /// Whether the user paused it in the engine.
     pub fn is_paused_by_request(&self) -> bool {
         self.state
@@ -170,6 +178,15 @@ mod tests {
         });
         assert!(m.is_paused_by_request());
         assert_eq!(m.progress.bytes_per_second, 0);
+        let late = EventKind::Progress {
+            progress: Progress {
+                bytes_done: 6,
+                ..progress
+            },
+            eta_seconds: None,
+        };
+        assert!(m.is_stale(&late), "progress sent before the pause");
+        assert!(!m.is_stale(&EventKind::Queued));
         m.apply(&EventKind::Failed {
             error: PackError::new(ErrorKind::Network, "x"),
         });

@@ -24,12 +24,29 @@ impl Actor {
             unclaimed.apply(&event.kind); // a pack the state does not list yet
             return;
         }
+        let followed = self
+            .pack_mut(&key.app, &key.pack)
+            .and_then(|entry| entry.live.download.as_ref())
+            .is_some_and(|m| m.key == key);
+        if !followed {
+            // A download the manager has let go of. One cancelled while its last bytes were
+            // verified ends finished all the same, and the engine would answer a later
+            // enqueue of that version "already done" with no event: the pack would show
+            // queued for good. It is forgotten, with its archive.
+            if matches!(event.kind, EventKind::Finished { .. }) {
+                self.drop_download(&key).await;
+            }
+            return;
+        }
         let Some(entry) = self.pack_mut(&key.app, &key.pack) else {
             return;
         };
         let Some(mirror) = entry.live.download.as_mut().filter(|m| m.key == key) else {
-            return; // a version the manager has let go of
+            return;
         };
+        if mirror.is_stale(&event.kind) {
+            return; // the partial shown stays what the engine reported when it took the pause
+        }
         mirror.apply(&event.kind);
         if matches!(event.kind, EventKind::Queued | EventKind::Started { .. }) {
             // The engine takes it up again (a `diskFull` download once space is freed): the
@@ -204,6 +221,11 @@ impl Actor {
             if newer {
                 if let Some(old) = entry.live.download.take() {
                     stale.push(old.key.id());
+                }
+                // A download that failed stays failed until the user or the app asks again:
+                // a restart (or a lagged event stream) is not asking again.
+                if let crate::engine::DownloadState::Failed { error } = &download.state {
+                    entry.live.failed = Some(error.clone());
                 }
                 entry.live.download = Some(Mirror::of(key, download));
             } else {

@@ -90,8 +90,13 @@ impl Actor {
                     pack.note("unlisted", "the manifest no longer lists it");
                 }
                 found.removed.push(PackRef::new(app, id));
-            } else if pack.live.download.is_none() && pack.live.installing.is_none() {
-                forget.push(id.clone()); // unlisted last time too, nothing installed
+            } else if pack.live.download.is_none()
+                && pack.live.installing.is_none()
+                && !pack.intent.holds_a_word()
+            {
+                // Unlisted last time too, nothing installed, and nothing the user or the app
+                // said of it (a pause, a pin, asking for it) that a later listing must keep.
+                forget.push(id.clone());
             }
         }
         for id in forget {

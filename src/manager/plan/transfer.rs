@@ -94,9 +94,12 @@ pub(super) fn follow(
         });
     }
     let (activity, reason) = match &m.state {
-        DownloadState::Failed { error } if pack.live.failed.is_none() => {
+        // Asked again after a failure, but paused: it waits for Resume, failed in the engine.
+        DownloadState::Failed { .. } if pack.live.failed.is_none() && paused.is_some() => {
+            (Activity::Paused { progress }, shown::paused(paused))
+        }
+        DownloadState::Failed { .. } if pack.live.failed.is_none() => {
             // Asked again after a failure: the engine resumes it from its partial file.
-            let _ = error;
             actions.push(Action::Resume(m.key.clone()));
             (Activity::Queued, shown::resuming())
         }

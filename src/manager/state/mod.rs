@@ -220,6 +220,16 @@ pub struct InstalledPack {
     pub installed_at_ms: u64,
 }
 
+impl Intent {
+    /// Whether the user or the app said something of the pack (paused or resumed it, pinned
+    /// it, asked for it by name) that outlives its listing.
+    pub fn holds_a_word(&self) -> bool {
+        self.paused.is_some()
+            || self.pinned
+            || matches!(self.wanted, Some(WantedBy::App | WantedBy::Person))
+    }
+}
+
 impl PackRecord {
     /// A record for a newly listed pack, `index` in its manifest.
     pub fn listed(pack: ManifestPack, index: usize) -> Self {

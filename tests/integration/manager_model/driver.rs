@@ -13,7 +13,7 @@ use bgassets::store::Paths;
 use super::adapter;
 use super::checks::{self, Check, Intent, Violation};
 use super::observe::{self, Installs, selected};
-use super::ops::{Fault, Op};
+use super::ops::{Fault, Op, Sel};
 use super::stats::Stats;
 use super::world::{self, PACKS};
 
@@ -145,13 +145,7 @@ impl Run {
             Op::Ensure(p) => self.ensure(p, false).await,
             Op::EnsureLatest(p) => self.ensure(p, true).await,
             Op::Pause(sel) => self.pause(sel).await,
-            Op::Resume(sel) => {
-                let _ = adapter::resume(&handle, sel).await;
-                for p in selected(sel) {
-                    self.intent.paused.remove(&p);
-                    self.intent.seen_paused.remove(&p);
-                }
-            }
+            Op::Resume(sel) => self.resume(sel).await,
             Op::Prioritize(p, to) => drop(adapter::prioritize(&handle, p, to).await),
             Op::Remove(p) => {
                 let _ = adapter::remove(&handle, p).await;
@@ -188,6 +182,18 @@ impl Run {
             Op::Settle => self.settle().await,
         }
         self.check().await;
+    }
+
+    /// Resumes the selection. A resume refused (a pack no manifest has listed yet) resumes
+    /// nothing: a pause of its app still holds it once it is listed.
+    async fn resume(&mut self, sel: Sel) {
+        if adapter::resume(&self.handle, sel).await.is_err() {
+            return;
+        }
+        for p in selected(sel) {
+            self.intent.paused.remove(&p);
+            self.intent.seen_paused.remove(&p);
+        }
     }
 
     /// Ensures pack `p`; with `latest` and a server that serves the manifest, the version it

@@ -1,7 +1,7 @@
 //! "The state file reloads to the same state": the status document before a restart and the
 //! one right after, less what is volatile (activity, progress, times, attempts) and less what
 //! may rightly change in the moment between (a pack at work may finish; a manifest the manager
-//! had not read yet is read at start-up).
+//! had not read yet is read at start-up). A pack failed before is failed after.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +38,10 @@ pub fn stable(seen: &Seen, listing: &Listing, before: bool) -> BTreeMap<String, 
         facts.insert(key("wanted"), pack.wanted.to_string());
         facts.insert(key("order"), pack.order.to_string());
         facts.insert(key("chosenVariant"), pack.chosen_variant.to_string());
+        // A failure stands until the user or the app asks again: a restart is not asking.
+        if !before || pack.failed() {
+            facts.insert(key("failed"), pack.failed().to_string());
+        }
         let at_rest = matches!(pack.state.as_str(), "idle" | "paused");
         if !before || (at_rest && (pack.current() || !pack.wanted)) {
             facts.insert(key("installed"), format!("{:?}", pack.installed));

@@ -133,6 +133,23 @@ fn a_failed_pack_stays_failed_until_asked_again() {
 }
 
 #[test]
+fn a_failed_download_no_longer_marked_failed_is_not_resumed_while_paused() {
+    let mut record = app("");
+    let failed = DownloadState::Failed {
+        error: PackError::new(ErrorKind::ChecksumMismatch, "sha256 differs"),
+    };
+    let pack = add(&mut record, "Bonus", ON_DEMAND, true);
+    pack.intent.paused = Some(true);
+    pack.live.download = mirror("Bonus", 1, failed);
+    let (_, plans) = run(&record, false);
+    assert!(plans["Bonus"].actions.is_empty(), "{:?}", plans["Bonus"]);
+    assert!(plans["Bonus"].activity.is_paused());
+    record.packs.get_mut("Bonus").unwrap().intent.paused = Some(false);
+    let (_, plans) = run(&record, false);
+    assert_eq!(plans["Bonus"].actions, [Action::Resume(key("Bonus", 1))]);
+}
+
+#[test]
 fn an_essential_failure_makes_the_app_launch_ready_without_it() {
     let mut record = app("");
     add(&mut record, "Tutorial", ESSENTIAL, true).live.failed =
