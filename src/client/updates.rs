@@ -197,6 +197,7 @@ fn verdict(event: &ManagerEvent, app: &str, pack: &str) -> Verdict {
         ManagerEventKind::Removed => stopped("was removed"),
         ManagerEventKind::Obsolete => stopped("became obsolete"),
         ManagerEventKind::Installed { .. }
+        | ManagerEventKind::InstallCancelled
         | ManagerEventKind::Status {
             update: StatusUpdate::Finished,
         } => Verdict::Recheck,

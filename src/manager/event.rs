@@ -55,6 +55,9 @@ pub enum ManagerEventKind {
         /// The version now installed.
         version: u64,
     },
+    /// An install stopped before it swapped anything in (the pack was removed, or is no longer
+    /// wanted): nothing of it was installed, and what was installed before stays.
+    InstallCancelled,
     /// The pack's files were removed.
     Removed,
     #[serde(rename_all = "camelCase")]

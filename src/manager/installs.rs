@@ -138,9 +138,14 @@ impl Actor {
                 if let Some(entry) = self.pack_mut(&key.app, &key.pack) {
                     entry.note(
                         "install cancelled",
-                        "the pack was removed; nothing was installed",
+                        "stopped before anything was swapped in: nothing of it was installed",
                     );
                 }
+                self.emit(
+                    &key.app,
+                    Some(&key.pack),
+                    ManagerEventKind::InstallCancelled,
+                );
             }
             Err(error) => self.fail(&key.app, &key.pack, error),
             Ok(installed) => self.record_installed(key, &installed, sha256),

@@ -145,6 +145,7 @@ fn describe(
         ManagerEventKind::Queued => "queued".into(),
         ManagerEventKind::Installing => "installing".into(),
         ManagerEventKind::Installed { version } => format!("installed version {version}"),
+        ManagerEventKind::InstallCancelled => "install cancelled".into(),
         ManagerEventKind::Removed => "removed".into(),
         ManagerEventKind::UpdateAvailable {
             installed,

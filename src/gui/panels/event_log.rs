@@ -112,6 +112,7 @@ pub fn describe(kind: &ManagerEventKind) -> String {
         ManagerEventKind::Queued => "queued".into(),
         ManagerEventKind::Installing => "installing".into(),
         ManagerEventKind::Installed { version } => format!("installed v{version}"),
+        ManagerEventKind::InstallCancelled => "install cancelled".into(),
         ManagerEventKind::Removed => "removed".into(),
         ManagerEventKind::UpdateAvailable {
             installed,

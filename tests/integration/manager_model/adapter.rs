@@ -282,8 +282,8 @@ pub async fn set_language(handle: &ManagerHandle, tag: &str) -> Result<(), Refus
     send(handle, Request::SetLanguages { languages }).await
 }
 
-/// What an event says about a pack's install: it began, or it ended (installed, failed,
-/// removed, obsolete).
+/// What an event says about a pack's install: it began, or it ended (installed, cancelled,
+/// failed, removed, obsolete).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstallSignal {
     Began,
@@ -296,6 +296,7 @@ pub fn install_signal(event: &ManagerEvent) -> Option<(String, InstallSignal)> {
     let signal = match &event.kind {
         ManagerEventKind::Installing => InstallSignal::Began,
         ManagerEventKind::Installed { .. }
+        | ManagerEventKind::InstallCancelled
         | ManagerEventKind::Removed
         | ManagerEventKind::Obsolete => InstallSignal::Ended,
         ManagerEventKind::Status {
