@@ -111,9 +111,14 @@ fn create_folders(plan: &Plan, staging: &Path) -> Result<BTreeSet<String>, Insta
         }
     }
     // A parent sorts before its children ("a" < "a/b"), so each folder's parent exists.
-    let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    let builder = {
+        let mut builder = fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+        builder
+    };
+    #[cfg(not(unix))]
+    let builder = fs::DirBuilder::new();
     for folder in &folders {
         let path = staging.join(folder);
         builder
