@@ -5,33 +5,17 @@
 use std::sync::Arc;
 
 use bgassets::desktop::autostart::{FileEntry, XdgLogin};
+use bgassets::gui::Resources;
 use bgassets::gui::closing::Resident;
 use bgassets::gui::fixture::{self, FixtureBackend};
-use bgassets::gui::state::Remembered;
-use bgassets::gui::{BgAssetsApp, Resources};
 use bgassets::notify::{Bus, Notifier, NotifierConfig};
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-type Window = Harness<'static, Option<BgAssetsApp>>;
+use crate::support::window::{Window, resident_window};
 
 fn window(resources: Resources) -> Window {
     let backend = Arc::new(FixtureBackend::new(Some(fixture::every_state())));
-    let mut harness = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .build_ui_state(
-            move |ui, app: &mut Option<BgAssetsApp>| {
-                let app = app.get_or_insert_with(|| {
-                    BgAssetsApp::new(ui.ctx(), backend.clone(), Remembered::default())
-                        .with_resources(ui.ctx(), resources.clone(), Default::default())
-                });
-                app.logic(ui.ctx());
-                app.show(ui);
-            },
-            None,
-        );
-    harness.run_ok();
-    harness
+    resident_window(backend, resources)
 }
 
 /// Opens the Preferences menu unless it is open (a click in a menu may or may not close it).

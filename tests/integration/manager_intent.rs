@@ -17,18 +17,6 @@ fn slow(rate: u64) -> Faults {
     }
 }
 
-async fn registered(
-    specs: &[Spec],
-    faults: Faults,
-) -> (Site, tempfile::TempDir, bgassets::manager::Manager) {
-    let site = Site::start(specs, faults).await;
-    let data = tempfile::tempdir().unwrap();
-    let manager = manager(data.path()).await;
-    let path = plist(data.path(), &site.server.manifest_url(), "1", "");
-    call_json(&manager.handle(), Request::Register { path }).await;
-    (site, data, manager)
-}
-
 fn one(pack: &str) -> Selection {
     Selection::pack(APP, pack)
 }

@@ -11,18 +11,6 @@ use bgassets::server::Faults;
 
 const KB: usize = 1024;
 
-async fn registered(
-    specs: &[Spec],
-    faults: Faults,
-) -> (Site, tempfile::TempDir, bgassets::manager::Manager) {
-    let site = Site::start(specs, faults).await;
-    let data = tempfile::tempdir().unwrap();
-    let manager = manager(data.path()).await;
-    let path = plist(data.path(), &site.server.manifest_url(), "1", "");
-    call_json(&manager.handle(), Request::Register { path }).await;
-    (site, data, manager)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_on_a_pack_starts_it_before_a_prefetch_holding_the_only_slot() {
     let specs = [

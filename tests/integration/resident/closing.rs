@@ -7,32 +7,11 @@ use std::sync::Arc;
 
 use bgassets::gui::closing::Resident;
 use bgassets::gui::fixture::{self, FixtureBackend};
-use bgassets::gui::state::Remembered;
-use bgassets::gui::{BgAssetsApp, Resources, WindowCommand, WindowCommands, WindowEvent};
+use bgassets::gui::{Resources, WindowCommand, WindowCommands, WindowEvent};
 use egui::{ViewportCommand, ViewportEvent, ViewportId};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-type Window = Harness<'static, Option<BgAssetsApp>>;
-
-/// The window on `document`, tied to `resources`, drawn with its lifecycle as eframe runs it.
-fn window(backend: Arc<FixtureBackend>, resources: Resources) -> Window {
-    let mut harness = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .build_ui_state(
-            move |ui, app: &mut Option<BgAssetsApp>| {
-                let app = app.get_or_insert_with(|| {
-                    BgAssetsApp::new(ui.ctx(), backend.clone(), Remembered::default())
-                        .with_resources(ui.ctx(), resources.clone(), Default::default())
-                });
-                app.logic(ui.ctx());
-                app.show(ui);
-            },
-            None,
-        );
-    harness.run_ok();
-    harness
-}
+use crate::support::window::{Window, resident_window as window};
 
 fn downloading_window(resident: Arc<Resident>) -> (Window, std::sync::mpsc::Receiver<WindowEvent>) {
     let backend = Arc::new(FixtureBackend::new(Some(fixture::every_state())));

@@ -270,3 +270,14 @@ pub async fn events_until(
 pub fn is(kind: &ManagerEventKind, name: &str) -> bool {
     serde_json::to_value(kind).unwrap()["event"] == name
 }
+
+/// `specs` served with `faults`, a manager in a temp data dir, and the app registered: the
+/// site, the data dir and the manager.
+pub async fn registered(specs: &[Spec], faults: Faults) -> (Site, tempfile::TempDir, Manager) {
+    let site = Site::start(specs, faults).await;
+    let data = tempfile::tempdir().unwrap();
+    let manager = manager(data.path()).await;
+    let path = plist(data.path(), &site.server.manifest_url(), "1", "");
+    call_json(&manager.handle(), Request::Register { path }).await;
+    (site, data, manager)
+}

@@ -24,6 +24,7 @@ pub mod serve;
 pub mod small_disk;
 pub mod sni;
 pub mod wait;
+pub mod window;
 
 /// Every file, folder and symlink under `dir` with its content (a symlink: its target), to
 /// prove a canary folder untouched.
