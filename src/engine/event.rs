@@ -59,6 +59,14 @@ pub enum EventKind {
         /// Attempts in a row that brought no new bytes.
         without_progress: u32,
     },
+    /// A stopped attempt's worker has ended (after a pause, a preemption or a failed
+    /// attempt): the partial file holds `bytes_done` bytes. Progress is reported at most every
+    /// 100 ms while bytes arrive, so this corrects what was last reported.
+    #[serde(rename_all = "camelCase")]
+    Kept {
+        /// Bytes in the partial file.
+        bytes_done: u64,
+    },
     /// Every byte arrived: size and SHA-256 are being checked.
     Verifying,
     /// Complete and verified at the destination.

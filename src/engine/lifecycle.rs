@@ -101,7 +101,13 @@ impl Actor {
                 if stop == Stop::Cancel && download.state == DownloadState::Cancelled {
                     let _ = std::fs::remove_file(&partial);
                     download.bytes_done = 0;
+                } else {
+                    let bytes_done = download.bytes_done;
+                    self.emit(id, EventKind::Kept { bytes_done });
                 }
+                let Some(download) = self.downloads.get_mut(id) else {
+                    return;
+                };
                 if stop == Stop::Shutdown && !download.state.is_terminal() {
                     download.state = DownloadState::Queued;
                 }
@@ -129,6 +135,11 @@ impl Actor {
         download.bytes_done = std::fs::metadata(download.request.partial_path())
             .map(|m| m.len())
             .unwrap_or(0);
+        let bytes_done = download.bytes_done;
+        self.emit(id, EventKind::Kept { bytes_done });
+        let Some(download) = self.downloads.get_mut(id) else {
+            return;
+        };
         let kind = failure.error.kind;
         let integrity = matches!(kind, ErrorKind::ChecksumMismatch | ErrorKind::SizeMismatch)
             && failure.restart_from_zero;

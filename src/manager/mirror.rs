@@ -100,6 +100,10 @@ impl Mirror {
                 };
                 self.progress.bytes_per_second = 0;
             }
+            EventKind::Kept { bytes_done } => {
+                self.progress.bytes_done = *bytes_done;
+                self.progress.bytes_per_second = 0;
+            }
             EventKind::Verifying => self.state = DownloadState::Verifying,
             EventKind::Finished { sha256, size } => {
                 self.state = DownloadState::Finished;

@@ -133,7 +133,10 @@ impl Actor {
                 self.fail(&key.app, &key.pack, error);
                 (None, None)
             }
-            EventKind::Queued | EventKind::Cancelled | EventKind::Reordered => {
+            EventKind::Queued
+            | EventKind::Cancelled
+            | EventKind::Reordered
+            | EventKind::Kept { .. } => {
                 (Some(ManagerEventKind::Changed), None)
             }
         };

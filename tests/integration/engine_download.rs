@@ -195,6 +195,46 @@ async fn a_stalled_download_shows_as_retrying_and_finishes_once_data_flows() {
     engine.shutdown().await;
 }
 
+/// Progress goes out at most every 100 ms while bytes arrive, so the last bytes before a stall
+/// were never reported: the model test saw a paused pack show 0 bytes with 12,288 on disk.
+/// When a stopped attempt's worker ends, the engine reports what the partial file keeps.
+#[tokio::test]
+async fn a_stopped_attempt_reports_the_bytes_its_partial_file_keeps() {
+    let faults = Faults::default().stall_after(200_000);
+    let site = Site::start(&[("a.bin", 1_000_000)], faults).await;
+    let engine = engine(&site.state_file(), limits(4, None));
+    let handle = engine.handle();
+    let mut events = handle.subscribe();
+    handle.enqueue(site.request("a.bin")).await.unwrap();
+    let partial = bgassets::store::atomic::partial_path(&site.out("a.bin"));
+    let kept = |e: &bgassets::engine::Event| matches!(e.kind, EventKind::Kept { .. });
+    // A failed (stalled) attempt: the report comes before the retry is announced.
+    let EventKind::Kept { bytes_done } = event(&mut events, "kept after a stall", kept).await.kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(bytes_done, std::fs::metadata(&partial).unwrap().len());
+    assert!(bytes_done > 0 && bytes_done <= 200_000, "{bytes_done}");
+    event(&mut events, "retrying", |e| {
+        matches!(e.kind, EventKind::Retrying { .. })
+    })
+    .await;
+    // A pause of the next attempt, once it runs: reported when its worker stops.
+    event(&mut events, "started", |e| {
+        matches!(e.kind, EventKind::Started { .. })
+    })
+    .await;
+    assert_eq!(handle.pause(Targets::one("a.bin")).await.unwrap(), 1);
+    let EventKind::Kept { bytes_done } = event(&mut events, "kept after a pause", kept).await.kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(bytes_done, std::fs::metadata(&partial).unwrap().len());
+    let snapshot = handle.snapshot().await.unwrap();
+    assert_eq!(snapshot.get("a.bin").unwrap().bytes_done, bytes_done);
+    engine.shutdown().await;
+}
+
 #[tokio::test]
 async fn service_unavailable_is_retried_after_the_servers_retry_after() {
     let faults = Faults::default().fail_rate(1.0).retry_after(1);

@@ -4,8 +4,7 @@
 //! manager restarts, against a real manager and the real mock server, with named checks after
 //! every step (see `manager_model/checks.rs`). `docs/model-test.md` says how to run it long.
 //!
-//! The first test enforces every check but three over 200 sequences (`BGASSETS_MODEL_CASES`
-//! for more); the three the long run still found broken rarely have ignored tests of their own;
+//! The first test enforces every check over 200 sequences (`BGASSETS_MODEL_CASES` for more);
 //! the others replay, as regression tests, sequences the model found (on the manager before
 //! issue 12, and on its redesign) or that reading the code found.
 
@@ -14,10 +13,10 @@ mod harness;
 
 use harness::checks::Check;
 
-/// The checks the redesigned manager (issue 12) keeps in every sequence of the long run: all
-/// but the two below (`OneInstallAtATime` is back since the cancelled install has its event). Before it, `main` kept only `NoPanic`, `OneInstallAtATime`, `LaunchReady`
-/// and `Reasons` (`docs/model-test.md` lists what the others found, and the long runs).
-const KEPT: [Check; 16] = [
+/// Every check, kept in every sequence of the long run by the redesigned manager (issue 12).
+/// Before it, `main` kept only `NoPanic`, `OneInstallAtATime`, `LaunchReady` and `Reasons`
+/// (`docs/model-test.md` lists what the others found, and the long runs).
+const KEPT: [Check; 18] = [
     Check::NoPanic,
     Check::OneInstallAtATime,
     Check::VerifiedBytes,
@@ -34,31 +33,13 @@ const KEPT: [Check; 16] = [
     Check::EnsureLatestRereads,
     Check::EnsureWants,
     Check::LanguageChoice,
+    Check::PausedStaysPaused,
+    Check::PauseIsIntent,
 ];
 
 #[test]
 fn model_sequences_keep_the_manager_s_invariants() {
     harness::run("kept", &KEPT);
-}
-
-/// The checks the redesigned manager still breaks in a few sequences of a thousand (the long
-/// run's; `docs/model-test.md` has them): each enforced alone, ignored so the suite does not
-/// fail at random, to be turned on once fixed.
-macro_rules! rare_on_main {
-    ($($name:ident: $check:ident, $why:literal;)*) => {$(
-        #[test]
-        #[ignore = $why]
-        fn $name() {
-            harness::run(stringify!($name), &[Check::$check]);
-        }
-    )*};
-}
-
-rare_on_main! {
-    model_a_download_seen_paused_moves_no_byte: PausedStaysPaused,
-        "fails rarely (1 sequence in 5,000): a paused download's partial bytes show as last reported (at most every 100 ms while bytes arrive); after a restart the partial file's real size shows, larger (Core: 0, then 12,288)";
-    model_a_pause_is_kept_as_intent: PauseIsIntent,
-        "fails rarely (1 sequence in 5,000): as model_a_download_seen_paused_moves_no_byte, across a restart";
 }
 
 /// The shrunk sequences the model found on the manager before issue 12, replayed as regression
@@ -198,4 +179,25 @@ fn a_language_change_during_an_install_never_shows_two_installs_at_once() {
         &[Check::OneInstallAtATime],
         5,
     );
+}
+
+/// Found by the long run: a pack paused just after a stall showed 0 partial bytes (the last
+/// progress report) with 12,288 on disk, and the real size after a restart. A stopped worker
+/// now reports what its partial file keeps.
+#[test]
+fn a_paused_pack_shows_the_bytes_its_partial_file_keeps() {
+    use harness::ops::{Fault, Op::*, Sel, To};
+    let ops = [
+        Fault(Fault::Stall),
+        Register,
+        EnsureLatest(0),
+        Pause(Sel::Pack(4)),
+        NewVersion(3),
+        Prioritize(2, To::Top),
+        Pause(Sel::App),
+        Restart,
+        Fault(Fault::Slow),
+    ];
+    let checks = [Check::PausedStaysPaused, Check::PauseIsIntent];
+    harness::replay("paused after a stall", &ops, &checks, 5);
 }

@@ -1,20 +1,24 @@
 //! The steps of a sequence that wait: a pause (until the selected transfers stop), a restart
 //! (shut down, start again, compare), and a settle (until nothing is at work).
 
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use bgassets::manager::Manager;
+use bgassets::model::FolderName;
 use bgassets::store::Paths;
 
-use super::super::adapter::{self, Seen};
+use super::super::adapter::{self, PackSeen, Seen};
 use super::super::checks::{Check, Still};
 use super::super::observe::{self, selected};
-use super::super::world::PACKS;
+use super::super::world::{APP, PACKS};
 use super::super::{restart, settle};
 use super::{PAUSE, QUEUED_QUIET, QUIET, Run, SETTLE, config};
 
 impl Run {
-    /// Pauses, waits for the selected transfers to stop, and records what each paused pack
+    /// Pauses, waits for the selected transfers to stop and for the document to show what
+    /// their partial files hold on disk (for [`HOLDS`]: progress is reported at most every
+    /// 100 ms, and once more when a stopped worker ends), and records what each paused pack
     /// holds.
     pub(super) async fn pause(&mut self, sel: super::super::ops::Sel) {
         let packs = selected(sel);
@@ -29,16 +33,36 @@ impl Run {
         // Pausing an app (or all) is a standing pause: packs its manifest lists later start
         // paused too.
         let standing = !matches!(sel, super::super::ops::Sel::Pack(_));
+        let data = self.dir.path().join("data");
+        let mut since: Option<Instant> = None;
         let still = |seen: &Seen| {
-            packs
-                .iter()
-                .all(|&p| !seen.pack(PACKS[p].id).is_some_and(|s| s.transferring()))
+            let stopped = packs.iter().all(|&p| {
+                seen.pack(PACKS[p].id)
+                    .is_none_or(|s| !s.transferring() && shows_disk(&data, s))
+            });
+            if !stopped {
+                since = None;
+                return false;
+            }
+            since.get_or_insert_with(Instant::now).elapsed() >= HOLDS
         };
         let seen = match observe::until(&self.handle, PAUSE, still).await {
             Ok(seen) => seen,
             Err(seen) => {
-                let what =
-                    format!("a pause of {packs:?} did not stop its transfers within {PAUSE:?}");
+                let what = format!(
+                    "a pause of {packs:?} did not stop its transfers (and show the bytes its \
+                     partial files hold) within {PAUSE:?}: {:?}",
+                    packs
+                        .iter()
+                        .filter_map(|&p| seen.pack(PACKS[p].id))
+                        .map(|s| (
+                            &s.id,
+                            &s.state,
+                            s.partial_bytes,
+                            partial_sizes(&data, &s.id)
+                        ))
+                        .collect::<Vec<_>>()
+                );
                 self.note(vec![(Check::PausedStaysPaused, what)]);
                 seen
             }
@@ -136,4 +160,33 @@ impl Run {
             }
         }
     }
+}
+
+/// How long a paused pack must show what its partial file holds before the pause counts as
+/// taken (a last progress report could match the file by chance while the worker still writes).
+const HOLDS: Duration = Duration::from_millis(300);
+
+/// Whether `pack` shows as partial bytes the size of one of its partial files (0 with none).
+fn shows_disk(data: &Path, pack: &PackSeen) -> bool {
+    let sizes = partial_sizes(data, &pack.id);
+    if sizes.is_empty() {
+        return pack.partial_bytes == 0;
+    }
+    sizes.contains(&pack.partial_bytes)
+}
+
+/// The sizes of `pack`'s partial files (one per version downloading) in the app's downloads.
+fn partial_sizes(data: &Path, pack: &str) -> Vec<u64> {
+    let app = FolderName::parse(APP).unwrap();
+    let Ok(entries) = std::fs::read_dir(Paths::under(data).app_downloads_dir(&app)) else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(&format!("{pack}@")) && name.ends_with(".partial")
+        })
+        .filter_map(|e| e.metadata().ok().map(|m| m.len()))
+        .collect()
 }
