@@ -2,6 +2,7 @@
 //! I/O beyond the bytes handed in.
 //!
 //! - [`app`]: an app as its `Info.plist` declares it (bundle keys and every Background Assets key).
+//! - [`app_download`]: an app's own download (`BAURLDownload`): identifier, URL, headers, bounds.
 //! - [`plist_bounds`]: the caps on a property list: bytes read, nesting, expanded values.
 //! - [`pack_manifest`]: Apple's pack manifest, the packager's input (`assetPackID`, policy, selectors).
 //! - [`server_manifest`]: the manifest a client fetches: every pack with version, URL, sizes, SHA-256.
@@ -18,6 +19,7 @@
 //! - [`size`]: byte sizes and durations as people type them.
 
 pub mod app;
+pub mod app_download;
 pub mod digest;
 pub mod error;
 pub mod input_error;
@@ -34,6 +36,7 @@ pub mod size;
 pub mod status;
 
 pub use app::{App, DomainPattern, DownloadRestrictions};
+pub use app_download::{DownloadIdentifier, DownloadSpec, Header};
 pub use digest::Sha256Digest;
 pub use error::{ErrorKind, ManagedError, PackError};
 pub use input_error::InputError;
