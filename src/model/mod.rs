@@ -3,6 +3,7 @@
 //!
 //! - [`app`]: an app as its `Info.plist` declares it (bundle keys and every Background Assets key).
 //! - [`app_download`]: an app's own download (`BAURLDownload`): identifier, URL, headers, bounds.
+//! - [`content_kind`]: why an extension is asked for content (install, update, periodic).
 //! - [`plist_bounds`]: the caps on a property list: bytes read, nesting, expanded values.
 //! - [`pack_manifest`]: Apple's pack manifest, the packager's input (`assetPackID`, policy, selectors).
 //! - [`server_manifest`]: the manifest a client fetches: every pack with version, URL, sizes, SHA-256.
@@ -20,6 +21,7 @@
 
 pub mod app;
 pub mod app_download;
+pub mod content_kind;
 pub mod digest;
 pub mod error;
 pub mod input_error;
@@ -37,6 +39,7 @@ pub mod status;
 
 pub use app::{App, DomainPattern, DownloadRestrictions};
 pub use app_download::{DownloadIdentifier, DownloadSpec, Header};
+pub use content_kind::ContentKind;
 pub use digest::Sha256Digest;
 pub use error::{ErrorKind, ManagedError, PackError};
 pub use input_error::InputError;
