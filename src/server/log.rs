@@ -52,6 +52,11 @@ pub struct RequestRecord {
     pub faults: Vec<String>,
     /// How the response ended.
     pub outcome: Outcome,
+    /// Under `--require-token`: `public`, `bearer`, `signed`, or why the request was refused
+    /// (`no-token`, `wrong-token`, `bad-authorization`, `bad-query`, `bad-signature`,
+    /// `expired`); `null` when no token is required or the path never reached the gate.
+    #[serde(default)]
+    pub auth: Option<String>,
 }
 
 /// The shared, bounded log.
@@ -130,6 +135,7 @@ pub fn trace(record: &RequestRecord) {
         bytes = record.bytes_sent,
         faults = %if record.faults.is_empty() { "-".to_string() } else { record.faults.join(",") },
         outcome = ?record.outcome,
+        auth = %record.auth.as_deref().unwrap_or("-"),
         "request"
     );
 }
@@ -149,6 +155,7 @@ mod tests {
             bytes_sent: 0,
             faults: Vec::new(),
             outcome: Outcome::InProgress,
+            auth: None,
         }
     }
 
