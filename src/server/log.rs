@@ -54,8 +54,9 @@ pub struct RequestRecord {
     pub outcome: Outcome,
     /// Under `--require-token`: `public`, `bearer`, `signed`, or why the request was refused
     /// (`no-token`, `wrong-token`, `bad-authorization`, `bad-query`, `bad-signature`,
-    /// `expired`); `null` when no token is required or the path never reached the gate.
-    #[serde(default)]
+    /// `expired`). Left out when no token is required or the path never reached the gate (a
+    /// malformed path, a refused method, an injected failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
 }
 
