@@ -2,7 +2,8 @@
 //! index` (the manifest and the pack archives) over HTTP/1.1 or HTTPS, with `Range`, `ETag`,
 //! `Last-Modified`, `If-Range` and `If-None-Match`, and injects faults (latency, rate limit,
 //! failures, dropped and stalled bodies, ignored ranges, changing ETags, corruption) that can be
-//! changed while it runs. The engine's tests and the GUI's `--demo` embed it in-process through
+//! changed while it runs; with `--require-token` its files need a bearer token or a signed URL.
+//! The engine's tests and the GUI's `--demo` embed it in-process through
 //! [`Server`]; `docs/serve.md` documents it for people.
 //!
 //! - [`config`]: [`ServeConfig`], the [`Announcement`] line, [`ServeError`].
