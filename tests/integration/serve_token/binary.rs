@@ -154,3 +154,48 @@ async fn the_real_binary_gates_files_signs_urls_and_logs_why_never_the_secret() 
         "{requests}"
     );
 }
+
+/// Regression: clap repeats a refused value in its error, so a secret with a stray space or
+/// newline (`$(cat file)`, a pasted line) would have been printed; it is validated after
+/// parsing instead, and the error names where it came from, not what it was.
+#[test]
+fn a_refused_secret_is_never_echoed() {
+    let fixture = Fixture::new();
+    let stray = "almost-the-secret \n";
+    for args in [
+        vec!["serve", fixture.root().to_str().unwrap()],
+        vec!["serve", "sign", "http://127.0.0.1:1/a.zip"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_bgassets"))
+            .args(&args)
+            .env("BGASSETS_SERVE_TOKEN", stray)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing on stdout");
+        assert!(
+            stderr.contains("BGASSETS_SERVE_TOKEN"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("not visible ASCII"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("almost-the-secret"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn public_paths_need_require_token() {
+    let fixture = Fixture::new();
+    let output = Command::new(env!("CARGO_BIN_EXE_bgassets"))
+        .arg("serve")
+        .arg(fixture.root())
+        .args(["--public", "packs/data.bin"])
+        .env_remove("BGASSETS_SERVE_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("--require-token"), "{stderr}");
+}
