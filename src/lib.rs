@@ -11,7 +11,8 @@
 //! - [`pack`]: the packager behind `bgassets pack`: manifest templates, reproducible pack
 //!   archives, and the server manifest index built from them.
 //! - [`server`]: the mock server behind `bgassets serve`: files with Range/ETag semantics,
-//!   optional TLS, and fault injection changeable while running.
+//!   optional TLS, an optional token (bearer or signed URLs), and fault injection changeable
+//!   while running.
 //! - [`engine`]: the download engine: one actor owning every download's state, a bounded
 //!   worker pool with Range resume, streaming SHA-256, retries, bandwidth limit and a saved queue.
 //! - [`install`]: safe extraction of a verified pack into an app's container, swapped in

@@ -64,6 +64,7 @@ mod serve_demo;
 mod serve_faults;
 mod serve_http;
 mod serve_log;
+mod serve_token;
 mod status_changes;
 mod sync_words;
 mod tray;
