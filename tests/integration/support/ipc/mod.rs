@@ -394,6 +394,14 @@ impl FakeService {
             Request::SetLimits { limits } => Ok(limits.apply(Limits::default()).into()),
             Request::SetLanguages { languages } => Ok(Response::SetLanguages(languages)),
             Request::FilePath { app, pack, path } => self.file_path(&app, &pack, &path),
+            // Kept in `requests()`: a test takes the connection extension from there.
+            Request::RegisterExtension { .. } => Ok(Response::RegisterExtension(
+                bgassets::manager::api::Registered { registered: true },
+            )),
+            Request::ExtensionAnswer { id, .. } => Err(ApiError::new(
+                ErrorKind::DownloadInvalid,
+                format!("extensionAnswer {id} reached the manager"),
+            )),
         }
     }
 }
