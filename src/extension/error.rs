@@ -72,7 +72,7 @@ pub enum Problem {
         after: Duration,
     },
     /// Killed by `signal`.
-    #[error("killed by signal {signal}{}", tail(stderr))]
+    #[error("killed by signal {signal}{}{}", signal_name(*signal), tail(stderr))]
     Crashed {
         /// The signal's number.
         signal: i32,
@@ -154,6 +154,28 @@ fn seconds(duration: Duration) -> String {
     } else {
         format!("{:.1} s", duration.as_secs_f64())
     }
+}
+
+/// ` (SIGSEGV)` for the signals a crash usually is.
+fn signal_name(signal: i32) -> &'static str {
+    #[cfg(unix)]
+    {
+        let names = [
+            (libc::SIGSEGV, " (SIGSEGV)"),
+            (libc::SIGABRT, " (SIGABRT)"),
+            (libc::SIGBUS, " (SIGBUS)"),
+            (libc::SIGFPE, " (SIGFPE)"),
+            (libc::SIGILL, " (SIGILL)"),
+            (libc::SIGKILL, " (SIGKILL)"),
+            (libc::SIGTERM, " (SIGTERM)"),
+            (libc::SIGPIPE, " (SIGPIPE)"),
+        ];
+        if let Some((_, name)) = names.iter().find(|(number, _)| *number == signal) {
+            return name;
+        }
+    }
+    let _ = signal;
+    ""
 }
 
 /// `; stderr: …` when there is any.

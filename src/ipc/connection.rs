@@ -96,9 +96,11 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                     reply
                 }
                 Step::Read(Ok(LineRead::Eof)) => {
-                    // Answer what is running, then close.
+                    // Answer what is running, then close. An extension that cannot answer any
+                    // more is gone at once (`disconnected`), not `hung` at its limit.
                     reading = false;
                     self.events = None;
+                    self.extension = None;
                     None
                 }
                 Step::Read(Ok(LineRead::TooLong)) => {

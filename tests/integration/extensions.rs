@@ -249,7 +249,10 @@ async fn a_crash_an_exit_code_and_garbage_are_named() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ExtensionErrorKind::Crashed, "{error}");
-    assert!(error.to_string().contains("killed by signal 11"), "{error}");
+    assert!(
+        error.to_string().contains("killed by signal 11 (SIGSEGV)"),
+        "{error}"
+    );
 
     let exit = app.extension(
         "exit3",

@@ -13,15 +13,16 @@ use bgassets::manager::api::Request;
 use bgassets::server::Faults;
 use bgassets::store::Paths;
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
 use super::should_download;
-use crate::support::ipc::{GAME, Raw, Served};
+use crate::support::ipc::{GAME, Raw, SLOW, Served};
 use crate::support::manager::{ON_DEMAND, Site, Spec, app_plist, manager};
 use crate::support::wait::{wait_until_async, within};
 
-/// `raw` registers as its app's extension; the fake manager's copy of it.
-async fn register(served: &Served, raw: &mut Raw) -> ConnectedExtension {
+/// `raw`, an app connection of `app`, registers as its extension; the fake manager's copy.
+async fn register(served: &Served, raw: &mut Raw, app: &str) -> ConnectedExtension {
     let reply = raw
         .ask(r#"{"id": "r", "method": "registerExtension"}"#)
         .await;
@@ -36,7 +37,7 @@ async fn register(served: &Served, raw: &mut Raw) -> ConnectedExtension {
     else {
         panic!("the manager got no connection: {requests:?}");
     };
-    assert_eq!(extension.app(), GAME);
+    assert_eq!(extension.app(), app);
     extension.clone()
 }
 
@@ -51,7 +52,7 @@ fn limits(time: Duration) -> ExtensionLimits {
 async fn a_connection_extension_gets_pushed_requests_and_answers_them() {
     let served = Served::start().await;
     let mut app = served.raw_app(GAME).await;
-    let extension = register(&served, &mut app).await;
+    let extension = register(&served, &mut app, GAME).await;
     let asking = tokio::spawn({
         let extension = extension.clone();
         async move {
@@ -116,7 +117,7 @@ async fn a_closed_connection_is_disconnected() {
     let served = Served::start().await;
     // Closed while the manager waits for its answer.
     let mut app = served.raw_app(GAME).await;
-    let extension = register(&served, &mut app).await;
+    let extension = register(&served, &mut app, GAME).await;
     let asking = tokio::spawn({
         let extension = extension.clone();
         async move {
@@ -147,10 +148,50 @@ async fn a_closed_connection_is_disconnected() {
 }
 
 #[tokio::test]
+async fn a_connection_that_stopped_writing_is_disconnected_at_once_not_hung() {
+    // Regression: a connection that closed its writing side while a request of its own still
+    // ran kept its extension until that request ended; requests pushed meanwhile could never
+    // be answered.
+    let served = Served::start().await;
+    let mut app = served.raw_app(SLOW).await;
+    let extension = register(&served, &mut app, SLOW).await;
+    let slow = json!({"id": "slow", "method": "checkUpdates", "params": {"app": SLOW}});
+    app.send(format!("{slow}\n").as_bytes()).await;
+    wait_until_async("the slow check running", Duration::from_secs(5), || {
+        served
+            .fake
+            .requests()
+            .iter()
+            .any(|r| matches!(r, Request::CheckUpdates { app: Some(_) }))
+    })
+    .await;
+    app.writer.shutdown().await.unwrap();
+    let started = Instant::now();
+    let error = extension
+        .call(&should_download(), &limits(Duration::from_secs(10)))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ExtensionErrorKind::Disconnected, "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // The slow request is still answered (after the pushed request, if it went out before the
+    // end of the connection's writing was read).
+    let mut line = app.line().await.unwrap();
+    if line.get("extensionRequest").is_some() {
+        line = app.line().await.unwrap();
+    }
+    assert_eq!(line["id"], "slow", "{line}");
+    served.stop().await;
+}
+
+#[tokio::test]
 async fn a_connection_that_never_answers_is_hung_at_the_limit() {
     let served = Served::start().await;
     let mut app = served.raw_app(GAME).await;
-    let extension = register(&served, &mut app).await;
+    let extension = register(&served, &mut app, GAME).await;
     let limit = Duration::from_millis(500);
     let started = Instant::now();
     let error = extension

@@ -31,6 +31,8 @@ use crate::support::wait::within;
 
 pub const GAME: &str = "org.example.game";
 pub const OTHER: &str = "org.example.other";
+/// An app whose `checkUpdates` takes 2 s in the fake (it has no packs).
+pub const SLOW: &str = "org.example.slow";
 
 /// A pack as the fake manager knows it.
 #[derive(Debug, Clone)]
@@ -385,6 +387,11 @@ impl FakeService {
                 self.find(&app, &pack)?;
                 self.update(&app, &pack, |s| s.installed_version = None);
                 Ok(Response::Remove(2000))
+            }
+            // An app's own check that takes a while, as a real manifest fetch can.
+            Request::CheckUpdates { app: Some(app) } if app == SLOW => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                Ok(Updates::default().into())
             }
             Request::CheckUpdates { .. } => Ok(Updates {
                 updating: vec![PackRef::new(GAME, "Levels")],
