@@ -96,9 +96,13 @@ pub(super) async fn run(
             }
             output = &mut stdout, if read.is_none() => match output {
                 Ok(Some(output)) => read = Some(output),
-                Ok(None) | Err(_) => {
+                Ok(None) => {
                     stop_child(pid, &mut child).await;
                     return Err(Problem::TooMuchOutput { limit: limits.max_output });
+                }
+                Err(error) => {
+                    stop_child(pid, &mut child).await;
+                    return Err(Problem::SpawnFailed(format!("cannot read its output: {error}")));
                 }
             },
         }
