@@ -1,6 +1,6 @@
 //! `BGAssetsDownloaderExtension`'s file: what resolving refuses (absolute, `..`, a symlink out
 //! of the Info.plist's folder, no executable bit, missing, a folder), and the check again when
-//! the extension is called.
+//! the extension is called; a file the system refuses to run (a truncated ELF) is `spawnFailed`.
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -63,4 +63,20 @@ async fn an_extension_removed_since_registration_is_not_found_when_called() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ExtensionErrorKind::NotFound, "{error}");
+}
+
+#[tokio::test]
+async fn a_file_the_system_cannot_run_is_spawn_failed() {
+    let app = App::new();
+    let path = app.folder().join("MacOS/notes");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, [0x7f, b'E', b'L', b'F', 0, 0, 0, 0]).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let extension = ProcessExtension::resolve(&app.folder(), "MacOS/notes").unwrap();
+    let error = app
+        .call(&extension, &should_download(), LIMIT)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ExtensionErrorKind::SpawnFailed, "{error}");
+    assert!(error.to_string().contains("cannot start"), "{error}");
 }
