@@ -45,6 +45,16 @@ impl Default for ExtensionLimits {
     }
 }
 
+impl ExtensionLimits {
+    /// For `willTerminate`, sent while the manager stops: 2 s, the rest as by default.
+    pub fn will_terminate() -> Self {
+        Self {
+            time: Duration::from_secs(2),
+            ..Self::default()
+        }
+    }
+}
+
 /// An app's extension, of either kind.
 #[derive(Debug, Clone)]
 pub enum Extension {
