@@ -21,6 +21,8 @@
 //!   updates, removal; one actor owning apps and packs on top of the engine.
 //! - [`ipc`]: the local socket: newline-delimited JSON (`docs/protocol.md`), the server over a
 //!   `Service`, the client-side connection.
+//! - [`extension`]: an app's downloader extension: the JSON messages, the process runner
+//!   (`BGAssetsDownloaderExtension`) and connection extensions (`registerExtension`).
 //! - [`client`]: the app-facing Rust API shaped like Apple's `AssetPackManager`.
 //! - [`gui`]: the desktop window (egui): apps, packs with progress rings, inspector, event log;
 //!   it renders the manager's status document and sends requests, never doing I/O itself.
@@ -43,6 +45,7 @@ pub mod client;
 pub mod demo;
 pub mod desktop;
 pub mod engine;
+pub mod extension;
 pub mod gui;
 pub mod install;
 pub mod ipc;

@@ -102,6 +102,8 @@ pub(super) struct Actor {
     pub freed: u64,
     saver: Option<Saver>,
     pub dirty: bool,
+    /// The connection extensions registered over the socket.
+    pub(super) extensions: super::extensions::ConnectedExtensions,
 }
 
 impl Actor {
@@ -147,6 +149,7 @@ impl Actor {
             outbox_urgent: false,
             freed: 0,
             dirty: false,
+            extensions: Default::default(),
         })
     }
 

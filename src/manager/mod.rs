@@ -14,6 +14,8 @@
 //!   [`limits`]: size caps and allowances; [`languages`]: choosing language variants.
 //! - [`key`]: the typed key of a managed download in the engine; [`mirror`]: the engine's
 //!   downloads as the manager follows them.
+//! - `extensions`: the apps' downloader extensions (connection ones registered over the
+//!   socket, process ones from Info.plists) and which one to ask.
 //! - [`settings`]: limits, languages, watched folders.
 //! - [`registry`]: finding and reading Info.plists; [`app_icon`]: an app's own icon, checked;
 //!   [`fetch`]: manifests over HTTPS with ETags.
@@ -36,6 +38,7 @@ mod checks;
 pub mod delta;
 mod disk;
 pub mod event;
+mod extensions;
 pub mod fetch;
 mod installs;
 pub mod key;

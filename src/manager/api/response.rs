@@ -60,6 +60,18 @@ pub enum Response {
     SetLanguages(Vec<String>),
     /// `filePath`: the file's absolute path.
     FilePath(PathBuf),
+    /// `registerExtension`: `{"registered": true}`.
+    RegisterExtension(Registered),
+    /// `extensionAnswer`: nothing (`null`).
+    ExtensionAnswer,
+}
+
+/// `registerExtension`'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registered {
+    /// Always true: a refusal is an error.
+    pub registered: bool,
 }
 
 impl Response {
@@ -81,6 +93,8 @@ impl Response {
             Self::SetLimits(_) => "setLimits",
             Self::SetLanguages(_) => "setLanguages",
             Self::FilePath(_) => "filePath",
+            Self::RegisterExtension(_) => "registerExtension",
+            Self::ExtensionAnswer => "extensionAnswer",
         }
     }
 
@@ -113,6 +127,11 @@ impl Request {
             Self::SetLimits { .. } => Response::SetLimits(from_value(result)?),
             Self::SetLanguages { .. } => Response::SetLanguages(from_value(result)?),
             Self::FilePath { .. } => Response::FilePath(from_value(result)?),
+            Self::RegisterExtension { .. } => Response::RegisterExtension(from_value(result)?),
+            Self::ExtensionAnswer { .. } => {
+                from_value::<()>(result)?;
+                Response::ExtensionAnswer
+            }
         })
     }
 }
