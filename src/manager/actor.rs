@@ -57,6 +57,8 @@ pub(super) enum Internal {
     },
     /// Plan `pack` of `app` again (an engine download was still winding down).
     Replan { app: String, pack: String },
+    /// The app's downloader extension answered `shouldDownload` (or failed to).
+    Asked(super::veto::Asked),
     /// The disk has room again for an install that failed `diskFull`.
     SpaceFreed {
         app: String,

@@ -47,10 +47,6 @@ impl Actor {
 
     /// The extension to ask for `app`, if it has one: its connection extension while that is
     /// connected, else the process its Info.plist names (checked again when it is called).
-    #[expect(
-        dead_code,
-        reason = "the manager's events (shouldDownload, contentRequest…) ask it: issue 14, wired next"
-    )]
     pub fn extension_for(&self, app: &str) -> Option<Extension> {
         let record = self.state.apps.get(app)?;
         choose(

@@ -79,13 +79,15 @@ pub enum ErrorKind {
     InvalidManifest,
     /// The download was cancelled.
     Cancelled,
+    /// The app's downloader extension answered `shouldDownload: false` for the pack.
+    VetoedByExtension,
     /// A file system operation failed for another reason.
     Io,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 30] = [
+    pub const ALL: [ErrorKind; 31] = [
         Self::AssetPackNotFound,
         Self::FileNotFound,
         Self::DownloadInvalid,
@@ -115,6 +117,7 @@ impl ErrorKind {
         Self::InvalidArchive,
         Self::InvalidManifest,
         Self::Cancelled,
+        Self::VetoedByExtension,
         Self::Io,
     ];
 
@@ -152,6 +155,7 @@ impl ErrorKind {
             Self::InvalidArchive => "invalidArchive",
             Self::InvalidManifest => "invalidManifest",
             Self::Cancelled => "cancelled",
+            Self::VetoedByExtension => "vetoedByExtension",
             Self::Io => "io",
         }
     }
