@@ -106,6 +106,8 @@ pub(super) struct Actor {
     pub dirty: bool,
     /// The connection extensions registered over the socket.
     pub(super) extensions: super::extensions::ConnectedExtensions,
+    /// Calls of each app's extension still running (told `willTerminate` at shutdown).
+    pub(super) extension_calls: HashMap<String, usize>,
 }
 
 impl Actor {
@@ -152,6 +154,7 @@ impl Actor {
             freed: 0,
             dirty: false,
             extensions: Default::default(),
+            extension_calls: HashMap::new(),
         })
     }
 
@@ -212,6 +215,7 @@ impl Actor {
             }
             self.flush(false);
         }
+        self.tell_extensions_terminating().await;
         self.finish_installs().await;
         self.flush(true);
         self.save_if_dirty();

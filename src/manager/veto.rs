@@ -57,6 +57,7 @@ impl Actor {
         let limits = self.config.extension_limits;
         let internal = self.internal.clone();
         let name = extension.name();
+        self.extension_call_began(app);
         if let Some(entry) = self.pack_mut(app, pack) {
             entry.live.asking = Some(version);
             entry.note(
@@ -117,6 +118,7 @@ impl Actor {
             extension,
             answer,
         } = asked;
+        self.extension_call_ended(&app);
         let Some(entry) = self.pack_mut(&app, &pack) else {
             return;
         };

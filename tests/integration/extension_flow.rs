@@ -17,8 +17,8 @@ use bgassets::store::Paths;
 
 use crate::support::manager::*;
 
-#[path = "extension_flow/content.rs"]
-mod content;
+#[path = "extension_flow/connected.rs"]
+mod connected;
 
 /// A shell extension that says no to `Bonus` and yes to the rest, and notes each request's
 /// event and pack in `asked.log` in its working directory (the app's container).
