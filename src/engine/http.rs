@@ -155,6 +155,7 @@ pub fn status_failure(url: &str, status: StatusCode, headers: &HeaderMap) -> Fai
     };
     failure.retry_after =
         header(headers, RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, SystemTime::now()));
+    failure.error.http_status = Some(status.as_u16());
     failure
 }
 

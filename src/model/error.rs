@@ -176,6 +176,9 @@ pub struct PackError {
     pub kind: ErrorKind,
     /// What went wrong, for people (it names the file, URL or limit).
     pub message: String,
+    /// The HTTP status the server answered, for an `httpStatus` error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
 }
 
 impl PackError {
@@ -184,6 +187,7 @@ impl PackError {
         Self {
             kind,
             message: message.into(),
+            http_status: None,
         }
     }
 
