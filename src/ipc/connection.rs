@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::capability::Capability;
 use super::gate::{Filter, Gate};
+use super::leases::Leases;
 use super::line::{LineRead, read_line};
 use super::protocol::{
     ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, ResponseLine, ServerMessage,
@@ -42,8 +43,13 @@ where
         call_ids: HashMap::new(),
         events: None,
         gate: Gate::new(capability),
+        leases: Leases::default(),
     };
     session.run(BufReader::new(reader)).await;
+    // An app's exclusive control ends with the connection that took it.
+    for (app, lease) in session.leases.take_all() {
+        let _ = session.service.release_exclusive_control(&app, lease).await;
+    }
     tracing::debug!(connection, "disconnected");
 }
 
@@ -69,6 +75,7 @@ struct Session<S, W> {
     call_ids: HashMap<tokio::task::Id, serde_json::Value>,
     events: Option<Subscription>,
     gate: Gate,
+    leases: Leases,
 }
 
 impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
@@ -202,12 +209,16 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
     }
 
     /// Runs an admitted request on its own task; its response is written when it is done.
-    fn start(&mut self, id: serde_json::Value, request: Request, filter: Filter) {
+    fn start(&mut self, id: serde_json::Value, mut request: Request, filter: Filter) {
+        self.leases.fill(&mut request);
+        let leases = self.leases.clone();
         let service = self.service.clone();
         let call_id = id.clone();
         let connection = self.connection;
         let task = self.calls.spawn(async move {
+            let asked = request.clone();
             let result = filter.apply(service.call(request).await);
+            leases.note(&asked, &result);
             if let Err(error) = &result {
                 tracing::debug!(connection, "request {call_id} refused: {error}");
             }

@@ -9,6 +9,14 @@ fn parse(line: &str) -> Result<RequestLine, Rejection> {
     RequestLine::parse(line.as_bytes()).map(|l| l.expect("not blank"))
 }
 
+fn download() -> crate::model::DownloadSpec {
+    serde_json::from_value(serde_json::json!({
+        "identifier": "x", "url": "https://cdn.example/x",
+        "headers": [{"name": "Authorization", "value": "Bearer t"}]
+    }))
+    .unwrap()
+}
+
 /// One request of every method. The `match` fails to compile when a method is added, as a
 /// reminder to list it in [`Request::METHODS`] and here.
 fn one_of_each() -> Vec<Request> {
@@ -56,6 +64,31 @@ fn one_of_each() -> Vec<Request> {
             pack: "p".into(),
             path: "x/y".into(),
         },
+        Request::ScheduleDownload {
+            app: "a".into(),
+            download: Box::new(download()),
+            lease: Some(2),
+        },
+        Request::CurrentDownloads { app: "a".into() },
+        Request::CancelDownload {
+            app: "a".into(),
+            identifier: "x".into(),
+            lease: None,
+        },
+        Request::StartForegroundDownload {
+            app: "a".into(),
+            download: Box::new(download()),
+            lease: None,
+        },
+        Request::AcquireExclusiveControl {
+            app: "a".into(),
+            wait_ms: 10,
+            hold_ms: 20,
+        },
+        Request::ReleaseExclusiveControl {
+            app: "a".into(),
+            lease: 2,
+        },
     ];
     for request in &all {
         match request {
@@ -73,7 +106,13 @@ fn one_of_each() -> Vec<Request> {
             | Request::CheckUpdates { .. }
             | Request::SetLimits { .. }
             | Request::SetLanguages { .. }
-            | Request::FilePath { .. } => {}
+            | Request::FilePath { .. }
+            | Request::ScheduleDownload { .. }
+            | Request::CurrentDownloads { .. }
+            | Request::CancelDownload { .. }
+            | Request::StartForegroundDownload { .. }
+            | Request::AcquireExclusiveControl { .. }
+            | Request::ReleaseExclusiveControl { .. } => {}
         }
     }
     all

@@ -102,6 +102,10 @@ pub(super) struct Actor {
     pub freed: u64,
     saver: Option<Saver>,
     pub dirty: bool,
+    /// Each app's exclusive control of its downloads, and the requests waiting for it.
+    pub exclusive: super::exclusive::Exclusive<super::downloads::control::Parked>,
+    /// Queue changes whose wait for exclusive control is over, to carry out.
+    pub parked_ready: Vec<super::downloads::control::Parked>,
 }
 
 impl Actor {
@@ -147,6 +151,8 @@ impl Actor {
             outbox_urgent: false,
             freed: 0,
             dirty: false,
+            exclusive: Default::default(),
+            parked_ready: Vec::new(),
         })
     }
 
@@ -204,7 +210,9 @@ impl Actor {
                     self.publish();
                     self.flush(true);
                 }
+                _ = until(self.exclusive_timer()) => self.wake_exclusive(),
             }
+            self.run_parked().await;
             self.flush(false);
         }
         self.finish_installs().await;
@@ -225,6 +233,9 @@ impl Actor {
             kind,
             ManagerEventKind::Status {
                 update: crate::model::StatusUpdate::Downloading { .. }
+            } | ManagerEventKind::DownloadStatus {
+                progress: Some(_),
+                ..
             }
         );
         self.outbox_urgent |= !progress;
@@ -297,5 +308,13 @@ impl Actor {
         {
             tracing::error!("cannot write the manager's state: {error}");
         }
+    }
+}
+
+/// Waits until `deadline`; forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }

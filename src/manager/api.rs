@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Limits;
-use crate::model::ErrorKind;
+use crate::model::{DownloadSpec, ErrorKind};
 
 pub use calls::ManagerApi;
 pub use response::{Mismatch, Response, Updates};
@@ -220,6 +220,79 @@ pub enum Request {
         /// The file's path inside the pack, `/`-separated.
         path: String,
     },
+    // Apps' own downloads (`BADownloadManager`): app-scoped, an app for itself only.
+    /// Schedule an app download (`scheduleDownload`). Result: an `AppDownloadView`.
+    #[serde(rename_all = "camelCase")]
+    ScheduleDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download, validated as it is read.
+        download: Box<DownloadSpec>,
+        /// The caller's exclusive-control lease, if it holds one (the socket fills it in for
+        /// the connection that took it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lease: Option<u64>,
+    },
+    /// The app's downloads (`currentDownloads`). Result: `[AppDownloadView]`.
+    #[serde(rename_all = "camelCase")]
+    CurrentDownloads {
+        /// The app's bundle id.
+        app: String,
+    },
+    /// Cancel and forget an app download (its partial file is deleted; a finished one's file
+    /// stays in the container). Result: null.
+    #[serde(rename_all = "camelCase")]
+    CancelDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download's identifier.
+        identifier: String,
+        /// The caller's exclusive-control lease, if it holds one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lease: Option<u64>,
+    },
+    /// Schedule the download if needed and move it to the foreground band
+    /// (`startForegroundDownload`). Result: an `AppDownloadView`.
+    #[serde(rename_all = "camelCase")]
+    StartForegroundDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download.
+        download: Box<DownloadSpec>,
+        /// The caller's exclusive-control lease, if it holds one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lease: Option<u64>,
+    },
+    /// Take the app's exclusive control of its downloads, waiting up to `waitMs` (at most
+    /// 30 000) for another holder; it ends after `holdMs` (at most 60 000), on release, or when
+    /// the connection closes. Result: `{"lease", "expiresAtMs"}`.
+    #[serde(rename_all = "camelCase")]
+    AcquireExclusiveControl {
+        /// The app's bundle id.
+        app: String,
+        /// How long to wait for another holder, in milliseconds.
+        wait_ms: u64,
+        /// How long to hold it at most, in milliseconds.
+        hold_ms: u64,
+    },
+    /// End an exclusive-control lease. Result: null.
+    #[serde(rename_all = "camelCase")]
+    ReleaseExclusiveControl {
+        /// The app's bundle id.
+        app: String,
+        /// The lease `acquireExclusiveControl` gave.
+        lease: u64,
+    },
+}
+
+/// A granted exclusive-control lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseView {
+    /// The lease's number, to release it and to pass with queue changes.
+    pub lease: u64,
+    /// When it ends by itself (Unix time in milliseconds).
+    pub expires_at_ms: u64,
 }
 
 /// What a request reads or changes, so the socket can tell who may send it.
@@ -231,6 +304,9 @@ pub enum Target<'a> {
     Everything,
     /// The packs of these apps (bundle ids, as the request names them).
     Apps(Vec<&'a str>),
+    /// One app's own downloads: an app connection for that very app only (its App Group
+    /// does not stretch to other apps' downloads), a controller for any.
+    OwnApp(&'a str),
 }
 
 impl Selection {
@@ -268,6 +344,12 @@ impl Request {
         "setLimits",
         "setLanguages",
         "filePath",
+        "scheduleDownload",
+        "currentDownloads",
+        "cancelDownload",
+        "startForegroundDownload",
+        "acquireExclusiveControl",
+        "releaseExclusiveControl",
     ];
 
     /// The method's name, as the socket spells it (`allAssetPacks`): serde's name of the
@@ -289,6 +371,12 @@ impl Request {
             Self::SetLimits { .. } => "setLimits",
             Self::SetLanguages { .. } => "setLanguages",
             Self::FilePath { .. } => "filePath",
+            Self::ScheduleDownload { .. } => "scheduleDownload",
+            Self::CurrentDownloads { .. } => "currentDownloads",
+            Self::CancelDownload { .. } => "cancelDownload",
+            Self::StartForegroundDownload { .. } => "startForegroundDownload",
+            Self::AcquireExclusiveControl { .. } => "acquireExclusiveControl",
+            Self::ReleaseExclusiveControl { .. } => "releaseExclusiveControl",
         }
     }
 
@@ -310,6 +398,12 @@ impl Request {
             | Self::Remove { app, .. }
             | Self::CheckUpdates { app: Some(app) }
             | Self::FilePath { app, .. } => Target::Apps(vec![app]),
+            Self::ScheduleDownload { app, .. }
+            | Self::CurrentDownloads { app }
+            | Self::CancelDownload { app, .. }
+            | Self::StartForegroundDownload { app, .. }
+            | Self::AcquireExclusiveControl { app, .. }
+            | Self::ReleaseExclusiveControl { app, .. } => Target::OwnApp(app),
         }
     }
 }

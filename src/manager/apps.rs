@@ -50,6 +50,7 @@ impl Actor {
                         manifest_error: None,
                         paused: None,
                         packs: Default::default(),
+                        downloads: Default::default(),
                     },
                 );
                 self.dirty = true;

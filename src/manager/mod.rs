@@ -14,6 +14,8 @@
 //!   [`limits`]: size caps and allowances; [`languages`]: choosing language variants.
 //! - [`key`]: the typed key of a managed download in the engine; [`mirror`]: the engine's
 //!   downloads as the manager follows them.
+//! - [`downloads`]: apps' own downloads (`BADownloadManager`), saved with their app;
+//!   [`exclusive`]: an app's exclusive control of them.
 //! - [`settings`]: limits, languages, watched folders.
 //! - [`registry`]: finding and reading Info.plists; [`app_icon`]: an app's own icon, checked;
 //!   [`fetch`]: manifests over HTTPS with ETags.
@@ -35,7 +37,9 @@ mod apps;
 mod checks;
 pub mod delta;
 mod disk;
+pub mod downloads;
 pub mod event;
+pub mod exclusive;
 pub mod fetch;
 mod installs;
 pub mod key;

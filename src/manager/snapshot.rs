@@ -238,6 +238,11 @@ fn app_slot(sources: &Sources, id: &str, record: &AppRecord) -> AppSlot {
             .iter()
             .fold(0u64, |sum, p| sum.saturating_add(p.installed_bytes)),
         packs,
+        downloads: record
+            .downloads
+            .values()
+            .map(|d| d.view(app.bundle_id.as_str()))
+            .collect(),
     };
     AppSlot { view, positions }
 }

@@ -15,7 +15,7 @@ pub(super) const PREFETCH: &str =
     r#"{"prefetch": {"installationEventTypes": ["firstInstallation"]}}"#;
 pub(super) const ON_DEMAND: &str = r#"{"onDemand": {}}"#;
 
-pub(super) fn app(extra: &str) -> AppRecord {
+pub(crate) fn app(extra: &str) -> AppRecord {
     let plist = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict>
 <key>CFBundleIdentifier</key><string>org.example.game</string>
@@ -34,6 +34,7 @@ pub(super) fn app(extra: &str) -> AppRecord {
         manifest_error: None,
         paused: None,
         packs: Default::default(),
+        downloads: Default::default(),
     }
 }
 

@@ -231,6 +231,7 @@ impl FakeService {
             installation_event: InstallationEvent::FirstInstallation,
             disk_used: packs.iter().map(|p| p.installed_bytes).sum(),
             packs,
+            downloads: Vec::new(),
         }
     }
 
@@ -394,6 +395,16 @@ impl FakeService {
             Request::SetLimits { limits } => Ok(limits.apply(Limits::default()).into()),
             Request::SetLanguages { languages } => Ok(Response::SetLanguages(languages)),
             Request::FilePath { app, pack, path } => self.file_path(&app, &pack, &path),
+            // Apps' own downloads are tested against a real manager (`app_downloads`).
+            request @ (Request::ScheduleDownload { .. }
+            | Request::CurrentDownloads { .. }
+            | Request::CancelDownload { .. }
+            | Request::StartForegroundDownload { .. }
+            | Request::AcquireExclusiveControl { .. }
+            | Request::ReleaseExclusiveControl { .. }) => Err(ApiError::new(
+                ErrorKind::DownloadInvalid,
+                format!("the fake service does not serve `{}`", request.method()),
+            )),
         }
     }
 }
