@@ -90,6 +90,29 @@ impl Actor {
                 self.delete_files(app, pack);
             }
         }
+        // The app's own downloads stop with it (their partial files go with its download
+        // folder below).
+        let ids: Vec<String> = self
+            .state
+            .apps
+            .get(app)
+            .map(|r| {
+                r.downloads
+                    .values()
+                    .map(|d| super::key::AppDownloadKey::new(app, d.spec.identifier.clone()).id())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            let _ = self
+                .downloads
+                .cancel(crate::engine::Targets::Ids(ids.clone()))
+                .await;
+            let _ = self
+                .downloads
+                .forget(crate::engine::Targets::Ids(ids))
+                .await;
+        }
         let freed = std::mem::take(&mut self.freed);
         if let Some(record) = self.state.apps.remove(app) {
             self.forget_files(&record.app);

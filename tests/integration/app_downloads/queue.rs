@@ -135,4 +135,12 @@ async fn a_download_survives_a_manager_restart_and_resumes_with_range() {
         "a ranged request continued the partial file: {:#?}",
         room.site.server.requests()
     );
+    drop((app, events));
+    // Another restart: the start-up sweep leaves the placed file and the record alone.
+    room.restart().await;
+    let app = room.app().await;
+    let listed = app.current_downloads().await.unwrap();
+    assert_eq!(listed[0].state, "finished", "{listed:#?}");
+    let placed = room.container().join("Background Downloads/movie.bin");
+    assert_eq!(std::fs::read(placed).unwrap(), bytes);
 }
