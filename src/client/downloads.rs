@@ -15,7 +15,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{AssetPackManager, ClientError};
-use crate::manager::api::ManagerApi;
+use crate::manager::api::AppDownloadApi;
 use crate::manager::downloads::AppDownloadView;
 use crate::model::DownloadSpec;
 

@@ -19,7 +19,7 @@ use super::protocol::{
     ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, ResponseLine, ServerMessage,
 };
 use super::service::Service;
-use crate::manager::api::{ApiError, Request};
+use crate::manager::api::{ApiError, AppDownloadApi, Request};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
 

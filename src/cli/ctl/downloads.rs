@@ -9,7 +9,7 @@ use url::Url;
 
 use super::UsageError;
 use crate::ipc::Connection;
-use crate::manager::api::ManagerApi;
+use crate::manager::api::AppDownloadApi;
 use crate::manager::downloads::AppDownloadView;
 use crate::model::size::{format_bytes, parse_size};
 use crate::model::{DownloadIdentifier, DownloadSpec, Header, Sha256Digest};

@@ -6,11 +6,9 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use super::{LeaseView, LimitsPatch, Mismatch, Move, Request, Response, Selection, Updates};
+use super::{LimitsPatch, Mismatch, Move, Request, Response, Selection, Updates};
 use crate::engine::Limits;
-use crate::manager::downloads::AppDownloadView;
 use crate::manager::view::{AppView, PackView, StatusDocument};
-use crate::model::DownloadSpec;
 
 /// Asks the manager, verb by verb, for typed results.
 pub trait ManagerApi: Sync {
@@ -203,114 +201,11 @@ pub trait ManagerApi: Sync {
             other => Err(other),
         })
     }
-
-    /// Schedules `app`'s own download (`scheduleDownload`); `lease` is the caller's
-    /// exclusive-control lease, if it holds one.
-    fn schedule_download(
-        &self,
-        app: &str,
-        download: DownloadSpec,
-        lease: Option<u64>,
-    ) -> impl Future<Output = Result<AppDownloadView, Self::Error>> + Send {
-        let request = Request::ScheduleDownload {
-            app: app.into(),
-            download: Box::new(download),
-            lease,
-        };
-        ask(self, request, |r| match r {
-            Response::ScheduleDownload(view) => Ok(*view),
-            other => Err(other),
-        })
-    }
-
-    /// `app`'s own downloads (`currentDownloads`).
-    fn current_downloads(
-        &self,
-        app: &str,
-    ) -> impl Future<Output = Result<Vec<AppDownloadView>, Self::Error>> + Send {
-        let request = Request::CurrentDownloads { app: app.into() };
-        ask(self, request, |r| match r {
-            Response::CurrentDownloads(views) => Ok(views),
-            other => Err(other),
-        })
-    }
-
-    /// Cancels and forgets `app`'s download `identifier` (`cancelDownload`).
-    fn cancel_download(
-        &self,
-        app: &str,
-        identifier: &str,
-        lease: Option<u64>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        let request = Request::CancelDownload {
-            app: app.into(),
-            identifier: identifier.into(),
-            lease,
-        };
-        ask(self, request, |r| match r {
-            Response::CancelDownload => Ok(()),
-            other => Err(other),
-        })
-    }
-
-    /// Schedules the download if needed and moves it to the foreground band
-    /// (`startForegroundDownload`).
-    fn start_foreground_download(
-        &self,
-        app: &str,
-        download: DownloadSpec,
-        lease: Option<u64>,
-    ) -> impl Future<Output = Result<AppDownloadView, Self::Error>> + Send {
-        let request = Request::StartForegroundDownload {
-            app: app.into(),
-            download: Box::new(download),
-            lease,
-        };
-        ask(self, request, |r| match r {
-            Response::StartForegroundDownload(view) => Ok(*view),
-            other => Err(other),
-        })
-    }
-
-    /// Takes `app`'s exclusive control of its downloads, waiting up to `wait_ms` for another
-    /// holder; it ends after `hold_ms` at most (`acquireExclusiveControl`).
-    fn acquire_exclusive_control(
-        &self,
-        app: &str,
-        wait_ms: u64,
-        hold_ms: u64,
-    ) -> impl Future<Output = Result<LeaseView, Self::Error>> + Send {
-        let request = Request::AcquireExclusiveControl {
-            app: app.into(),
-            wait_ms,
-            hold_ms,
-        };
-        ask(self, request, |r| match r {
-            Response::AcquireExclusiveControl(lease) => Ok(lease),
-            other => Err(other),
-        })
-    }
-
-    /// Ends the exclusive-control lease `lease` of `app` (`releaseExclusiveControl`).
-    fn release_exclusive_control(
-        &self,
-        app: &str,
-        lease: u64,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        let request = Request::ReleaseExclusiveControl {
-            app: app.into(),
-            lease,
-        };
-        ask(self, request, |r| match r {
-            Response::ReleaseExclusiveControl => Ok(()),
-            other => Err(other),
-        })
-    }
 }
 
 /// Sends `request` and takes the result `pick` finds in its answer; an answer of another verb
 /// is a [`Mismatch`].
-async fn ask<A, T>(
+pub(super) async fn ask<A, T>(
     api: &A,
     request: Request,
     pick: fn(Response) -> Result<T, Response>,

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bgassets::client::AssetPackManager;
-use bgassets::manager::api::ManagerApi;
+use bgassets::manager::api::AppDownloadApi;
 use bgassets::model::ErrorKind;
 use bgassets::server::Faults;
 
