@@ -4,9 +4,11 @@
 //! JSON: `{"method": "pause", "params": {"selection": {"app": "org.example.game"}}}`.
 //!
 //! - [`response`]: [`Response`], one variant per verb, and how a client reads a JSON result.
-//! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike.
+//! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike;
+//!   [`download_calls`]: [`AppDownloadApi`], the same for apps' own downloads.
 
 pub mod calls;
+pub mod download_calls;
 pub mod response;
 
 use std::path::PathBuf;
@@ -17,6 +19,7 @@ use crate::engine::Limits;
 use crate::model::{DownloadSpec, ErrorKind};
 
 pub use calls::ManagerApi;
+pub use download_calls::AppDownloadApi;
 pub use response::{Mismatch, Response, Updates};
 
 /// One pack of one app.
