@@ -1,4 +1,4 @@
-//! The queue of an app's downloads: cancel (the partial file goes), the foreground band (it
+//! The queue of an app's downloads: a duplicate identifier, cancel (the partial file goes), the foreground band (it
 //! jumps the queue), and a restart of the manager mid-download (it resumes with `Range`).
 
 use std::time::Duration;
@@ -13,7 +13,7 @@ use crate::support::faults::FaultsExt;
 use crate::support::wait::wait_until_async;
 
 #[tokio::test]
-async fn cancel_deletes_the_partial_file_and_a_second_cancel_finds_nothing() {
+async fn a_duplicate_is_refused_and_cancel_deletes_the_partial_file_once() {
     let room = Room::start(Faults::default().rate(100_000), "").await;
     let bytes = crate::support::random_bytes(2_000_000, 6);
     let url = room.put("big.bin", &bytes);
@@ -23,6 +23,13 @@ async fn cancel_deletes_the_partial_file_and_a_second_cancel_finds_nothing() {
         .await
         .unwrap();
     until_status(&mut events, "big.bin", "downloading").await;
+    let (kind, message) = refusal(
+        app.schedule_download(pinned("big.bin", &url, &bytes))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(kind, ErrorKind::DownloadAlreadyScheduled, "{message}");
+    assert!(message.contains("big.bin"), "{message}");
     let partial = room.engine_dir().join("download-big.bin.partial");
     wait_until_async("a partial file", Duration::from_secs(20), || {
         partial.exists()
