@@ -16,7 +16,7 @@ use std::time::Duration;
 use bgassets::client::{AssetPackManager, ClientError};
 use bgassets::ipc::{Notice, SocketServer};
 use bgassets::manager::Manager;
-use bgassets::manager::api::Request;
+use bgassets::manager::api::{Request, Response};
 use bgassets::manager::event::{ManagerEvent, ManagerEventKind};
 use bgassets::model::{DownloadIdentifier, DownloadSpec, ErrorKind, Sha256Digest};
 use bgassets::server::Faults;
@@ -299,4 +299,35 @@ async fn a_file_the_user_put_in_the_download_folder_is_not_overwritten() {
     until_status(&mut events, "own.bin", "finished").await;
     let placed = room.container().join("Background Downloads/own.bin");
     assert_eq!(std::fs::read(placed).unwrap(), second);
+}
+
+#[tokio::test]
+async fn an_app_downloads_moves_send_the_apps_header_not_its_packs() {
+    use crate::support::manager::ManagerApi;
+    let room = Room::start(Faults::default(), "").await;
+    let handle = room.handle();
+    let since = handle.status().await.unwrap().generation;
+    let bytes = crate::support::random_bytes(200_000, 8);
+    let url = room.put("delta.bin", &bytes);
+    let app = room.app().await;
+    let mut events = subscribe(&app).await;
+    app.schedule_download(pinned("delta.bin", &url, &bytes))
+        .await
+        .unwrap();
+    until_status(&mut events, "delta.bin", "finished").await;
+    let Response::StatusChanges(delta) =
+        handle.call(Request::StatusChanges { since }).await.unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(delta.since, Some(since), "{delta:#?}");
+    assert!(
+        delta.apps.is_empty(),
+        "no whole app is sent: {:#?}",
+        delta.apps
+    );
+    let header = delta.headers.iter().find(|h| h.bundle_id == APP).unwrap();
+    assert!(header.packs.is_empty());
+    assert_eq!(header.downloads.len(), 1);
+    assert_eq!(header.downloads[0].state, "finished");
 }

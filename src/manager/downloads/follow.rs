@@ -217,7 +217,7 @@ impl Actor {
                             AppDownloadState::Waiting
                         };
                     }
-                    self.views.app_changed(&app);
+                    self.views.downloads_changed(&app);
                 }
             }
         }

@@ -112,7 +112,7 @@ impl Actor {
             .map_err(engine_error)?;
         let _ = self.downloads.forget(targets()).await;
         self.dirty = true;
-        self.views.app_changed(app);
+        self.views.downloads_changed(app);
         if !download.state.is_over() {
             let error = PackError::new(
                 ErrorKind::Cancelled,
@@ -164,15 +164,15 @@ impl Actor {
                 download.foreground = true;
                 let view = download.view(app);
                 self.dirty = true;
-                self.views.app_changed(app);
+                self.views.downloads_changed(app);
                 Ok(view)
             }
         }
     }
 
-    /// Marks `app`'s view changed and tells observers where download `identifier` is now.
+    /// Marks `app`'s downloads changed and tells observers where download `identifier` is now.
     pub(in crate::manager) fn app_downloads_changed(&mut self, app: &str, identifier: &str) {
-        self.views.app_changed(app);
+        self.views.downloads_changed(app);
         let Some(download) = self
             .state
             .apps
