@@ -25,7 +25,7 @@ pub fn place(
 ) -> Result<PathBuf, PackError> {
     let folder = container.join(CONTAINER_FOLDER);
     let io_error = |path: &Path, action: &str, e: io::Error| {
-        let kind = if e.raw_os_error() == Some(28) {
+        let kind = if e.kind() == io::ErrorKind::StorageFull {
             ErrorKind::DiskFull
         } else {
             ErrorKind::Io
