@@ -220,6 +220,33 @@ fn refusals_name_the_problem() {
 }
 
 #[test]
+fn a_hostile_download_is_refused_at_the_edge_naming_the_field() {
+    for (line, expected) in [
+        (
+            r#"{"id":4,"method":"scheduleDownload","params":{"app":"a","download":{"identifier":"../etc/passwd","url":"https://x.example/a"}}}"#,
+            "params.download",
+        ),
+        (
+            r#"{"id":4,"method":"scheduleDownload","params":{"app":"a","download":{"identifier":"a","url":"https://x.example/a","headers":[{"name":"Host","value":"evil"}]}}}"#,
+            "set by the download engine",
+        ),
+        (
+            r#"{"id":4,"method":"startForegroundDownload","params":{"app":"a","download":{"identifier":"a","url":"file:///etc/passwd"}}}"#,
+            "not an http or https URL",
+        ),
+    ] {
+        let refused = parse(line).unwrap_err();
+        assert_eq!(refused.id, Value::from(4));
+        assert_eq!(refused.error.kind, ErrorKind::DownloadInvalid);
+        assert!(
+            refused.error.message.contains(expected),
+            "{line}: {}",
+            refused.error.message
+        );
+    }
+}
+
+#[test]
 fn hello_names_one_valid_app_or_a_capability() {
     let hello = parse(r#"{"id":0,"method":"hello","params":{"app":"org.example.game"}}"#);
     assert_eq!(
