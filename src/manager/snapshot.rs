@@ -101,7 +101,7 @@ impl Views {
                 self.dirty_apps.insert(app);
                 continue;
             };
-            slot.view.downloads = downloads_view(&app, record);
+            slot.view.downloads = downloads_view(sources.state, &app, record);
             self.pending.headers.insert(app);
         }
         for app in std::mem::take(&mut self.dirty_apps) {
@@ -261,17 +261,23 @@ fn app_slot(sources: &Sources, id: &str, record: &AppRecord) -> AppSlot {
             .iter()
             .fold(0u64, |sum, p| sum.saturating_add(p.installed_bytes)),
         packs,
-        downloads: downloads_view(app.bundle_id.as_str(), record),
+        downloads: downloads_view(sources.state, app.bundle_id.as_str(), record),
     };
     AppSlot { view, positions }
 }
 
 /// The app's own downloads, by identifier.
 fn downloads_view(
+    state: &ManagerState,
     app: &str,
     record: &AppRecord,
 ) -> Vec<crate::manager::downloads::AppDownloadView> {
-    record.downloads.values().map(|d| d.view(app)).collect()
+    let paused = crate::manager::downloads::is_paused(state, record);
+    record
+        .downloads
+        .values()
+        .map(|d| d.view(app, paused))
+        .collect()
 }
 
 fn pack_view(

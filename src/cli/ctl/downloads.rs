@@ -97,6 +97,9 @@ pub fn line(view: &AppDownloadView) -> String {
     if view.foreground {
         marks.push("foreground");
     }
+    if view.paused {
+        marks.push("paused by you");
+    }
     let marks = if marks.is_empty() {
         String::new()
     } else {

@@ -149,11 +149,11 @@ fn app_download_verbs() -> Vec<(Request, Response, Value)> {
     let spec: crate::model::DownloadSpec =
         serde_json::from_value(json!({"identifier": "config", "url": "https://cdn.example/c"}))
             .unwrap();
-    let view = AppDownloadRecord::new(spec.clone(), Scheduler::App, 5).view("a");
+    let view = AppDownloadRecord::new(spec.clone(), Scheduler::App, 5).view("a", false);
     let view_json = json!({
         "app": "a", "identifier": "config", "url": "https://cdn.example/c", "headerNames": [],
         "essential": false, "expectedSize": null, "sha256": null, "priority": 0,
-        "foreground": false, "scheduledBy": {"by": "app"}, "scheduledAtMs": 5,
+        "foreground": false, "paused": false, "scheduledBy": {"by": "app"}, "scheduledAtMs": 5,
         "state": "waiting", "progress": null, "path": null, "error": null, "vetoable": false
     });
     let a = || "a".to_string();

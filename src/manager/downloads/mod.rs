@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{ContentKind, DownloadSpec, PackError, Progress, Sha256Digest};
 
-pub use rules::essential_launch;
+pub use rules::{essential_launch, is_paused};
 
 /// The folder of an app's container that receives its downloads: a name no pack id can
 /// produce (pack folders have no spaces).
@@ -131,6 +131,10 @@ pub struct AppDownloadView {
     pub priority: i64,
     /// In the foreground band (`startForegroundDownload`).
     pub foreground: bool,
+    /// Held by a person's pause of its app or of everything (`pause`): it stays `waiting`
+    /// until resumed.
+    #[serde(default)]
+    pub paused: bool,
     /// Who scheduled it.
     pub scheduled_by: Scheduler,
     /// When (Unix time in milliseconds).
@@ -165,8 +169,8 @@ impl AppDownloadRecord {
         }
     }
 
-    /// Its view, for app `app`.
-    pub fn view(&self, app: &str) -> AppDownloadView {
+    /// Its view, for app `app`; `paused` when a person paused the app or everything.
+    pub fn view(&self, app: &str, paused: bool) -> AppDownloadView {
         let (path, error) = match &self.state {
             AppDownloadState::Finished { path } => (Some(path.clone()), None),
             AppDownloadState::Failed { error } => (None, Some(error.clone())),
@@ -182,6 +186,7 @@ impl AppDownloadRecord {
             sha256: self.spec.sha256,
             priority: self.spec.priority,
             foreground: self.foreground,
+            paused: paused && !self.state.is_over(),
             scheduled_by: self.scheduled_by,
             scheduled_at_ms: self.scheduled_at_ms,
             state: self.state.name().to_string(),

@@ -5,7 +5,7 @@
 
 use super::{AppDownloadState, Scheduler};
 use crate::manager::api::ApiError;
-use crate::manager::state::AppRecord;
+use crate::manager::state::{AppRecord, ManagerState};
 use crate::model::{DownloadSpec, ErrorKind, InstallationEvent};
 
 /// Checks `spec`, scheduled by `by` for the app of `record`; the refusal carries Apple's code
@@ -95,6 +95,12 @@ pub fn check_allowance(record: &AppRecord, spec: &DownloadSpec) -> Result<(), Ap
         }
     }
     Ok(())
+}
+
+/// Whether a person's pause holds the app's own downloads: the app's pause (or resume), else
+/// "pause all". A single pack's pause does not reach them.
+pub fn is_paused(state: &ManagerState, record: &AppRecord) -> bool {
+    record.paused.unwrap_or(state.paused_all)
 }
 
 /// The app's essential downloads launch readiness waits for (`download:IDENTIFIER`, still to

@@ -65,7 +65,13 @@ impl Actor {
             .enqueue(request)
             .await
             .map_err(engine_error)?;
-        let view = download.view(app);
+        let paused = self.app_downloads_paused(app);
+        if paused {
+            // Scheduled while a person has paused the app (or everything): it waits for the
+            // resume, like the app's packs.
+            let _ = self.downloads.pause(engine::Targets::one(key.id())).await;
+        }
+        let view = download.view(app, paused);
         let identifier = download.spec.identifier.to_string();
         if let Some(record) = self.state.apps.get_mut(app) {
             record.downloads.insert(identifier.clone(), download);
@@ -85,7 +91,12 @@ impl Actor {
             .apps
             .get(app)
             .ok_or_else(|| ApiError::app_not_found(app))?;
-        Ok(record.downloads.values().map(|d| d.view(app)).collect())
+        let paused = super::is_paused(&self.state, record);
+        Ok(record
+            .downloads
+            .values()
+            .map(|d| d.view(app, paused))
+            .collect())
     }
 
     /// Cancels and forgets download `identifier` of `app`: the engine stops it and deletes its
@@ -142,13 +153,14 @@ impl Actor {
             .get(app)
             .ok_or_else(|| ApiError::app_not_found(app))?;
         let identifier = spec.identifier.to_string();
+        let paused = super::is_paused(&self.state, record);
         let live = record
             .downloads
             .get(&identifier)
             .filter(|d| !matches!(d.state, AppDownloadState::Failed { .. }));
         match live {
             None => self.schedule(app, spec, Scheduler::App, true).await,
-            Some(d) if d.state.is_over() => Ok(d.view(app)),
+            Some(d) if d.state.is_over() => Ok(d.view(app, paused)),
             Some(d) => {
                 let key = AppDownloadKey::new(app, d.spec.identifier.clone());
                 self.downloads
@@ -162,12 +174,53 @@ impl Actor {
                     .and_then(|r| r.downloads.get_mut(&identifier))
                     .ok_or_else(|| not_found(app, &identifier))?;
                 download.foreground = true;
-                let view = download.view(app);
+                let view = download.view(app, paused);
                 self.dirty = true;
                 self.views.downloads_changed(app);
                 Ok(view)
             }
         }
+    }
+
+    /// Whether a person's pause holds `app`'s own downloads.
+    fn app_downloads_paused(&self, app: &str) -> bool {
+        self.state
+            .apps
+            .get(app)
+            .is_some_and(|record| super::is_paused(&self.state, record))
+    }
+
+    /// After a person paused or resumed `apps` (or everything): their own live downloads
+    /// follow, in the engine. How many changed.
+    pub(in crate::manager) async fn follow_app_pauses(&mut self, apps: &[String]) -> usize {
+        let mut changed = 0;
+        for app in apps {
+            let paused = self.app_downloads_paused(app);
+            let ids: Vec<String> = self
+                .state
+                .apps
+                .get(app)
+                .map(|r| {
+                    r.downloads
+                        .values()
+                        .filter(|d| !d.state.is_over())
+                        .map(|d| AppDownloadKey::new(app, d.spec.identifier.clone()).id())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ids.is_empty() {
+                continue;
+            }
+            let targets = engine::Targets::Ids(ids);
+            let result = if paused {
+                self.downloads.pause(targets).await
+            } else {
+                self.downloads.resume(targets).await
+            };
+            changed += result.unwrap_or(0);
+            self.views.downloads_changed(app);
+        }
+        changed
     }
 
     /// Marks `app`'s downloads changed and tells observers where download `identifier` is now.

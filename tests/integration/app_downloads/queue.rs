@@ -151,3 +151,43 @@ async fn a_download_survives_a_manager_restart_and_resumes_with_range() {
     let placed = room.container().join("Background Downloads/movie.bin");
     assert_eq!(std::fs::read(placed).unwrap(), bytes);
 }
+
+#[tokio::test]
+async fn pausing_the_app_or_everything_holds_its_own_downloads_until_resumed() {
+    use bgassets::manager::api::Selection;
+    let room = Room::start(Faults::default().rate(300_000), "").await;
+    let bytes = crate::support::random_bytes(600_000, 12);
+    let url = room.put("held.bin", &bytes);
+    let app = room.app().await;
+    let mut events = subscribe(&app).await;
+    app.schedule_download(pinned("held.bin", &url, &bytes))
+        .await
+        .unwrap();
+    until_status(&mut events, "held.bin", "downloading").await;
+    let changed = room.handle().pause(Selection::All).await.unwrap();
+    assert!(changed >= 1, "the app's download is counted: {changed}");
+    until_status(&mut events, "held.bin", "waiting").await;
+    let listed = app.current_downloads().await.unwrap();
+    assert!(
+        listed[0].paused && listed[0].state == "waiting",
+        "{listed:#?}"
+    );
+    // One scheduled while paused waits too.
+    let small = crate::support::random_bytes(1_000, 13);
+    let small_url = room.put("later.bin", &small);
+    let later = app
+        .schedule_download(pinned("later.bin", &small_url, &small))
+        .await
+        .unwrap();
+    assert!(later.paused, "{later:#?}");
+    room.handle()
+        .resume(Selection::App(crate::support::manager::APP.into()))
+        .await
+        .unwrap();
+    until_status(&mut events, "later.bin", "finished").await;
+    if app.current_downloads().await.unwrap()[0].state != "finished" {
+        until_status(&mut events, "held.bin", "finished").await;
+    }
+    let placed = room.container().join("Background Downloads/held.bin");
+    assert_eq!(std::fs::read(placed).unwrap(), bytes);
+}
