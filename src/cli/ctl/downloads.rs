@@ -78,17 +78,16 @@ impl ScheduleArgs {
 
 /// A download in one line: `ID  STATE  detail  URL`.
 pub fn line(view: &AppDownloadView) -> String {
-    let detail = match (&view.error, &view.path, &view.progress) {
-        (Some(error), _, _) => error.explain(),
-        (_, Some(path), _) => format!("at {}", path.display()),
-        (_, _, Some(p)) if p.bytes_total > 0 => format!(
-            "{} of {}",
-            format_bytes(p.bytes_done),
-            format_bytes(p.bytes_total)
-        ),
-        (_, _, Some(p)) => format!("{} so far", format_bytes(p.bytes_done)),
-        _ if view.state == "waiting" => "waiting for a download slot".into(),
-        _ => String::new(),
+    let bytes = view.progress.map(|p| match p.bytes_total {
+        0 => format!("{} so far", format_bytes(p.bytes_done)),
+        total => format!("{} of {}", format_bytes(p.bytes_done), format_bytes(total)),
+    });
+    let detail = match (&view.error, &view.path, &view.detail, bytes) {
+        (Some(error), _, _, _) => error.explain(),
+        (_, Some(path), _, _) => format!("at {}", path.display()),
+        (_, _, Some(why), Some(bytes)) => format!("{why} ({bytes})"),
+        (_, _, Some(why), None) => why.clone(),
+        (_, _, None, bytes) => bytes.unwrap_or_default(),
     };
     let mut marks = Vec::new();
     if view.essential {
@@ -170,4 +169,39 @@ pub async fn foreground(
         .await?;
     println!("{}", line(&view));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::downloads::{AppDownloadRecord, AppDownloadState, Scheduler};
+    use crate::model::{ErrorKind, PackError, Progress};
+
+    #[test]
+    fn a_line_says_why_a_download_waits_and_how_far_it_got() {
+        let spec = DownloadSpec::new(
+            DownloadIdentifier::parse("a.bin").unwrap(),
+            Url::parse("https://cdn.example/a.bin").unwrap(),
+        );
+        let mut record = AppDownloadRecord::new(spec, Scheduler::App, 1);
+        record.progress = Some(Progress {
+            bytes_done: 1_000_000,
+            bytes_total: 4_000_000,
+            bytes_per_second: 0,
+        });
+        let paused = line(&record.view("app", true));
+        assert!(
+            paused.starts_with("a.bin  waiting [paused by you]  paused by you ("),
+            "{paused}"
+        );
+        assert!(paused.ends_with("https://cdn.example/a.bin"), "{paused}");
+        record.state = AppDownloadState::Failed {
+            error: PackError::new(ErrorKind::ChecksumMismatch, "the SHA-256 differs"),
+        };
+        let failed = line(&record.view("app", false));
+        assert!(
+            failed.contains("failed  checksumMismatch — the SHA-256 differs"),
+            "{failed}"
+        );
+    }
 }

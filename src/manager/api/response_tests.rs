@@ -154,7 +154,7 @@ fn app_download_verbs() -> Vec<(Request, Response, Value)> {
         "app": "a", "identifier": "config", "url": "https://cdn.example/c", "headerNames": [],
         "essential": false, "expectedSize": null, "sha256": null, "priority": 0,
         "foreground": false, "paused": false, "scheduledBy": {"by": "app"}, "scheduledAtMs": 5,
-        "state": "waiting", "progress": null, "path": null, "error": null, "vetoable": false
+        "state": "waiting", "progress": null, "detail": null, "path": null, "error": null, "vetoable": false
     });
     let a = || "a".to_string();
     vec![

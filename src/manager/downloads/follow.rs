@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use super::{AppDownloadRecord, AppDownloadState};
-use crate::engine::{self, DownloadRequest, DownloadState, EventKind, Priority};
+use crate::engine::{self, DownloadRequest, DownloadState, EventKind, PauseReason, Priority};
 use crate::manager::actor::Actor;
 use crate::manager::key::AppDownloadKey;
 use crate::model::{ErrorKind, PackError, Progress};
@@ -65,10 +65,30 @@ impl Actor {
         if download.state.is_over() {
             return;
         }
-        let before = download.state.clone();
+        let before = (download.state.clone(), download.detail.clone());
         match kind {
-            EventKind::Queued | EventKind::Paused { .. } | EventKind::Retrying { .. } => {
+            EventKind::Queued => {
                 download.state = AppDownloadState::Waiting;
+                download.detail = Some("waiting for a download slot".into());
+            }
+            EventKind::Paused { reason } => {
+                download.state = AppDownloadState::Waiting;
+                download.detail = Some(match reason {
+                    PauseReason::Requested => "paused".into(),
+                    PauseReason::Preempted => {
+                        "preempted by a more urgent download; it goes on by itself".into()
+                    }
+                });
+            }
+            EventKind::Retrying {
+                reason,
+                delay_ms,
+                without_progress,
+                ..
+            } => {
+                download.state = AppDownloadState::Waiting;
+                download.detail =
+                    Some(engine::retry::explain(reason, *delay_ms, *without_progress));
             }
             EventKind::Started { .. } | EventKind::Verifying => {
                 download.state = AppDownloadState::Downloading;
@@ -76,7 +96,7 @@ impl Actor {
             EventKind::Progress { progress, .. } => {
                 download.state = AppDownloadState::Downloading;
                 download.progress = Some(*progress);
-                self.dirty |= before != AppDownloadState::Downloading;
+                self.dirty |= before.0 != AppDownloadState::Downloading;
                 self.app_downloads_changed(&app, &id);
                 return;
             }
@@ -89,13 +109,14 @@ impl Actor {
             EventKind::Failed { error } if error.kind == ErrorKind::DiskFull => {
                 // The engine takes it up again once space is freed.
                 download.state = AppDownloadState::Waiting;
+                download.detail = Some(format!("waiting for disk space: {}", error.message));
             }
             EventKind::Failed { error } => {
                 return self.fail_app_download(&key, error.clone()).await;
             }
             EventKind::Cancelled | EventKind::Reordered => {}
         }
-        if download.state != before {
+        if (download.state.clone(), download.detail.clone()) != before {
             self.dirty = true;
             self.app_downloads_changed(&app, &id);
         }

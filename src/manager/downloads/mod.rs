@@ -103,6 +103,10 @@ pub struct AppDownloadRecord {
     /// Bytes done and the total, while it downloads; not saved (the engine's queue has it).
     #[serde(skip)]
     pub progress: Option<Progress>,
+    /// Why it waits, as the engine last said (a slot, a retry and its reason, disk space);
+    /// not saved.
+    #[serde(skip)]
+    pub detail: Option<String>,
 }
 
 /// An app download as the socket, `ctl` and the window show it. Headers are shown by name
@@ -144,6 +148,10 @@ pub struct AppDownloadView {
     /// Bytes done and the total, while it downloads.
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// Why it waits, in a sentence (`waiting` only): for a download slot, paused by you,
+    /// preempted, a retry and its reason, disk space.
+    #[serde(default)]
+    pub detail: Option<String>,
     /// Where the file is, once finished.
     #[serde(default)]
     pub path: Option<PathBuf>,
@@ -166,6 +174,7 @@ impl AppDownloadRecord {
             state: AppDownloadState::Waiting,
             placed: None,
             progress: None,
+            detail: None,
         }
     }
 
@@ -191,6 +200,11 @@ impl AppDownloadRecord {
             scheduled_at_ms: self.scheduled_at_ms,
             state: self.state.name().to_string(),
             progress: self.progress.filter(|_| !self.state.is_over()),
+            detail: match self.state {
+                AppDownloadState::Waiting if paused => Some("paused by you".into()),
+                AppDownloadState::Waiting => self.detail.clone(),
+                _ => None,
+            },
             path,
             error,
             vetoable: false,

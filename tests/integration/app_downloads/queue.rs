@@ -172,6 +172,7 @@ async fn pausing_the_app_or_everything_holds_its_own_downloads_until_resumed() {
         listed[0].paused && listed[0].state == "waiting",
         "{listed:#?}"
     );
+    assert_eq!(listed[0].detail.as_deref(), Some("paused by you"));
     // One scheduled while paused waits too.
     let small = crate::support::random_bytes(1_000, 13);
     let small_url = room.put("later.bin", &small);
