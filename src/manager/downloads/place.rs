@@ -50,6 +50,11 @@ pub fn place(
         Err(e) => return Err(io_error(&folder, "read", e)),
     }
     let target = folder.join(identifier.as_str());
+    if same_file(source, &target) {
+        // A crash came between linking the file in and removing the engine's name for it.
+        let _ = std::fs::remove_file(source);
+        return Ok(target);
+    }
     let existing = std::fs::symlink_metadata(&target);
     let replaceable =
         ours == Some(target.as_path()) && existing.as_ref().is_ok_and(|meta| meta.is_file());
@@ -72,6 +77,23 @@ pub fn place(
     }
     crate::store::atomic::sync_parent(&target);
     Ok(target)
+}
+
+/// Whether `a` and `b` are one file (two names of it), never following links.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
+            (Ok(a), Ok(b)) => a.is_file() && a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
 }
 
 fn not_ours(target: &Path, identifier: &DownloadIdentifier) -> PackError {
@@ -125,6 +147,21 @@ mod tests {
         // Its own earlier file is replaced.
         let placed = place(&source, &container, &id("a"), Some(&theirs)).unwrap();
         assert_eq!(std::fs::read(placed).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_placing_a_crash_cut_short_is_finished_not_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let container = dir.path().join("container");
+        let source = dir.path().join("download-a");
+        std::fs::write(&source, b"bytes").unwrap();
+        let there = target(&container, &id("a"));
+        std::fs::create_dir_all(there.parent().unwrap()).unwrap();
+        std::fs::hard_link(&source, &there).unwrap();
+        assert_eq!(place(&source, &container, &id("a"), None).unwrap(), there);
+        assert!(!source.exists());
+        assert_eq!(std::fs::read(&there).unwrap(), b"bytes");
     }
 
     #[test]
