@@ -11,7 +11,8 @@
 //! - [`pack`]: the packager behind `bgassets pack`: manifest templates, reproducible pack
 //!   archives, and the server manifest index built from them.
 //! - [`server`]: the mock server behind `bgassets serve`: files with Range/ETag semantics,
-//!   optional TLS, and fault injection changeable while running.
+//!   optional TLS, an optional token (bearer or signed URLs), and fault injection changeable
+//!   while running.
 //! - [`engine`]: the download engine: one actor owning every download's state, a bounded
 //!   worker pool with Range resume, streaming SHA-256, retries, bandwidth limit and a saved queue.
 //! - [`install`]: safe extraction of a verified pack into an app's container, swapped in
@@ -20,6 +21,8 @@
 //!   updates, removal; one actor owning apps and packs on top of the engine.
 //! - [`ipc`]: the local socket: newline-delimited JSON (`docs/protocol.md`), the server over a
 //!   `Service`, the client-side connection.
+//! - [`extension`]: an app's downloader extension: the JSON messages, the process runner
+//!   (`BGAssetsDownloaderExtension`) and connection extensions (`registerExtension`).
 //! - [`client`]: the app-facing Rust API shaped like Apple's `AssetPackManager`.
 //! - [`gui`]: the desktop window (egui): apps, packs with progress rings, inspector, event log;
 //!   it renders the manager's status document and sends requests, never doing I/O itself.
@@ -42,6 +45,7 @@ pub mod client;
 pub mod demo;
 pub mod desktop;
 pub mod engine;
+pub mod extension;
 pub mod gui;
 pub mod install;
 pub mod ipc;

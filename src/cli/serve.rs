@@ -1,5 +1,6 @@
 //! `bgassets serve DIR`: runs the mock server in the foreground until Ctrl-C (or SIGTERM),
 //! printing one JSON line on stdout once listening and one log line per request on stderr.
+//! `bgassets serve sign URL` (in `sign`) prints a URL signed for `--require-token`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -10,15 +11,27 @@ use anyhow::Context;
 
 use crate::model::size::{parse_duration, parse_size};
 use crate::server::config::{DEFAULT_MAX_CONNECTIONS, MAX_HEADER_READ_TIMEOUT};
-use crate::server::{ConnLimits, Faults, ServeConfig, Server};
+use crate::server::token::Secret;
+use crate::server::{ConnLimits, Faults, ServeConfig, Server, TokenGate};
+
+mod sign;
+
+/// The environment variable that may hold the token secret (keeps it out of `ps`).
+pub const TOKEN_ENV: &str = "BGASSETS_SERVE_TOKEN";
 
 /// Serve a directory made by `bgassets pack index` (manifest.json and pack archives).
 ///
 /// Prints one JSON line once listening:
 /// {"listening":URL,"manifest":URL,"root":DIR,"cert":PEM-or-null}.
 /// Faults can be changed while running through /_bgassets/faults (see docs/serve.md).
+/// `bgassets serve sign URL` prints a URL signed for --require-token (a folder named `sign` is
+/// served as `./sign`).
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ServeArgs {
+    /// Sign a URL for a server run with --require-token.
+    #[command(subcommand)]
+    pub action: Option<ServeAction>,
     /// The directory to serve.
     #[arg(
         value_name = "DIR",
@@ -48,6 +61,27 @@ pub struct ServeArgs {
     /// Where to write cert.pem and key.pem (default: a temporary directory, removed on exit).
     #[arg(long, value_name = "DIR", requires = "tls")]
     pub cert_dir: Option<PathBuf>,
+    /// Every file but the manifests (*.json at the root) and --public paths answers 403 unless
+    /// the request has `Authorization: Bearer SECRET` or a URL signed with this secret (`serve
+    /// sign`). Better given in the environment variable BGASSETS_SERVE_TOKEN, which stays out
+    /// of `ps`; setting that variable turns this on.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = TOKEN_ENV,
+        hide_env_values = true,
+        help_heading = "Access"
+    )]
+    pub require_token: Option<SecretArg>,
+    /// A file, or a folder and all under it, served without the token (repeatable), e.g.
+    /// packs/free.zip.
+    #[arg(
+        long = "public",
+        value_name = "PATH",
+        requires = "require_token",
+        help_heading = "Access"
+    )]
+    pub public: Vec<String>,
     /// Delay before the response headers of every file request (e.g. 200ms, 1.5s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Faults")]
     pub latency: Option<Duration>,
@@ -90,10 +124,28 @@ pub struct ServeArgs {
     pub corrupt: bool,
 }
 
+/// What `bgassets serve` does besides serving.
+#[derive(Debug, clap::Subcommand)]
+pub enum ServeAction {
+    /// Print the URL signed with the secret until now + --ttl: ?expires=UNIX&signature=HEX.
+    Sign(sign::SignArgs),
+}
+
 impl ServeArgs {
-    /// The server configuration these arguments describe, serving `root`.
-    pub fn config(&self, root: PathBuf) -> ServeConfig {
-        ServeConfig {
+    /// The server configuration these arguments describe, serving `root`; a bad `--public`
+    /// path is refused by name.
+    pub fn config(&self, root: PathBuf) -> anyhow::Result<ServeConfig> {
+        let token = match &self.require_token {
+            Some(secret) => {
+                let mut gate = TokenGate::new(secret.validate("--require-token")?);
+                for path in &self.public {
+                    gate = gate.with_public(path)?;
+                }
+                Some(gate)
+            }
+            None => None,
+        };
+        Ok(ServeConfig {
             root,
             addr: self.addr,
             tls: self.tls,
@@ -115,7 +167,34 @@ impl ServeArgs {
                 change_etag: self.change_etag,
                 corrupt: self.corrupt,
             },
-        }
+            token,
+        })
+    }
+}
+
+/// A token secret as given on the command line or in the environment, not yet validated:
+/// clap would repeat a refused value in its error, so it is validated after parsing by
+/// [`SecretArg::validate`], whose errors never show it. Its `Debug` does not either.
+#[derive(Clone)]
+pub struct SecretArg(String);
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(SecretArg(text.to_string()))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(<hidden>)")
+    }
+}
+
+impl SecretArg {
+    /// The validated secret; the error names the flag and the environment variable.
+    pub fn validate(&self, flag: &str) -> anyhow::Result<Secret> {
+        Secret::new(&self.0).with_context(|| format!("invalid {flag} (or {TOKEN_ENV})"))
     }
 }
 
@@ -136,8 +215,11 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Runs the server until Ctrl-C or SIGTERM.
+/// Runs the server until Ctrl-C or SIGTERM (or signs a URL).
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(ServeAction::Sign(sign)) = args.action {
+        return sign::run(sign);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -160,7 +242,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             site.site
         }
     };
-    let server = Server::start(args.config(root.clone()))
+    let server = Server::start(args.config(root.clone())?)
         .await
         .with_context(|| format!("cannot serve {}", root.display()))?;
     let line = serde_json::to_string(&server.announcement())?;

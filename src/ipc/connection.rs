@@ -19,6 +19,7 @@ use super::protocol::{
     ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, ResponseLine, ServerMessage,
 };
 use super::service::Service;
+use crate::extension::connected;
 use crate::manager::api::{ApiError, AppDownloadApi, Request};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
@@ -43,6 +44,7 @@ where
         call_ids: HashMap::new(),
         events: None,
         gate: Gate::new(capability),
+        extension: None,
         leases: Leases::default(),
     };
     session.run(BufReader::new(reader)).await;
@@ -64,6 +66,8 @@ enum Step {
     Read(io::Result<LineRead>),
     Answered(ResponseLine),
     Event(Option<ServerMessage>),
+    /// A request for this connection's extension (`registerExtension`), to push.
+    Extension(Option<(u64, crate::extension::ExtensionRequest)>),
 }
 
 struct Session<S, W> {
@@ -75,6 +79,8 @@ struct Session<S, W> {
     call_ids: HashMap<tokio::task::Id, serde_json::Value>,
     events: Option<Subscription>,
     gate: Gate,
+    /// This connection as its app's extension, once it sent `registerExtension`.
+    extension: Option<connected::Endpoint>,
     leases: Leases,
 }
 
@@ -88,6 +94,7 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                     if reading && self.calls.len() < MAX_IN_FLIGHT => Step::Read(read),
                 Some(done) = self.calls.join_next_with_id() => Step::Answered(self.answered(done)),
                 event = next_event(&mut self.events) => Step::Event(event),
+                pushed = connected::next_request(&mut self.extension) => Step::Extension(pushed),
             };
             let outgoing = match step {
                 Step::Read(Ok(LineRead::Line)) => {
@@ -96,9 +103,11 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                     reply
                 }
                 Step::Read(Ok(LineRead::Eof)) => {
-                    // Answer what is running, then close.
+                    // Answer what is running, then close. An extension that cannot answer any
+                    // more is gone at once (`disconnected`), not `hung` at its limit.
                     reading = false;
                     self.events = None;
+                    self.extension = None;
                     None
                 }
                 Step::Read(Ok(LineRead::TooLong)) => {
@@ -130,6 +139,12 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                     .await
                     .then_some(ServerMessage::Event(event)),
                 Step::Event(message) => message,
+                Step::Extension(pushed) => {
+                    pushed.map(|(id, request)| ServerMessage::ExtensionRequest {
+                        id,
+                        request: Box::new(request),
+                    })
+                }
             };
             if let Some(message) = outgoing
                 && let Err(error) = self.write(&message).await
@@ -187,6 +202,18 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
                         ApiError::new(ErrorKind::Io, format!("cannot encode the answer: {e}"))
                     })
                 }),
+            ClientMessage::Request(
+                request @ (Request::RegisterExtension { .. } | Request::ExtensionAnswer { .. }),
+            ) => {
+                let role = self.gate.role();
+                match connected::on_request(role, self.connection, &mut self.extension, request) {
+                    connected::Handled::Start(request) => {
+                        self.start(id, request, Filter::Nothing);
+                        return None;
+                    }
+                    connected::Handled::Answered(result) => result,
+                }
+            }
             ClientMessage::Request(request) => match self.gate.admit(&self.service, &request).await
             {
                 Ok(filter) => {

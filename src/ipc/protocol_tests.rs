@@ -64,6 +64,11 @@ fn one_of_each() -> Vec<Request> {
             pack: "p".into(),
             path: "x/y".into(),
         },
+        Request::RegisterExtension { connection: None },
+        Request::ExtensionAnswer {
+            id: 3,
+            answer: serde_json::json!({"shouldDownload": true}),
+        },
         Request::ScheduleDownload {
             app: "a".into(),
             download: Box::new(download()),
@@ -107,7 +112,9 @@ fn one_of_each() -> Vec<Request> {
             | Request::SetLimits { .. }
             | Request::SetLanguages { .. }
             | Request::FilePath { .. }
-            | Request::ScheduleDownload { .. }
+            | Request::RegisterExtension { .. }
+            | Request::ExtensionAnswer { .. } => {}
+            Request::ScheduleDownload { .. }
             | Request::CurrentDownloads { .. }
             | Request::CancelDownload { .. }
             | Request::StartForegroundDownload { .. }
@@ -295,6 +302,15 @@ fn server_lines_round_trip() {
     assert_eq!(response.into_result(), Ok(Value::Null));
     let missed = ServerMessage::MissedEvents(3);
     assert_eq!(ServerMessage::parse(&missed.to_line()).unwrap(), missed);
+    let pushed = ServerMessage::ExtensionRequest {
+        id: 4,
+        request: Box::new(crate::extension::ExtensionRequest::WillTerminate { app: "a.b".into() }),
+    };
+    assert_eq!(
+        pushed.to_line(),
+        r#"{"extensionRequest":{"id":4,"request":{"app":"a.b","event":"willTerminate"}}}"#
+    );
+    assert_eq!(ServerMessage::parse(&pushed.to_line()).unwrap(), pushed);
     assert_eq!(kind_name(ErrorKind::AssetPackNotFound), "assetPackNotFound");
 }
 

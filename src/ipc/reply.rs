@@ -119,6 +119,14 @@ pub enum ServerMessage {
     /// `{"missedEvents": n}`: `n` events were dropped because this connection read too slowly;
     /// re-read the state.
     MissedEvents(u64),
+    /// `{"extensionRequest": {"id": n, "request": {…}}}`: the manager asks this connection
+    /// extension; answer with `extensionAnswer` (`docs/extensions.md`).
+    ExtensionRequest {
+        /// The id to answer with.
+        id: u64,
+        /// The request, as a process extension reads it on stdin.
+        request: Box<crate::extension::ExtensionRequest>,
+    },
 }
 
 impl ServerMessage {
@@ -135,6 +143,8 @@ impl ServerMessage {
                 serde_json::to_value(event).map(|e| serde_json::json!({ "event": e }))
             }
             Self::MissedEvents(n) => Ok(serde_json::json!({ "missedEvents": n })),
+            Self::ExtensionRequest { id, request } => serde_json::to_value(request)
+                .map(|r| serde_json::json!({ "extensionRequest": { "id": id, "request": r } })),
         };
         // Our types always serialize (string keys only); keep the line well formed anyway.
         value.map_or_else(
@@ -179,6 +189,16 @@ impl ServerMessage {
             return serde_json::from_value(event)
                 .map(Self::Event)
                 .map_err(|e| format!("unreadable event: {e}"));
+        }
+        if let Some(pushed) = object.remove("extensionRequest") {
+            #[derive(Deserialize)]
+            struct Pushed {
+                id: u64,
+                request: Box<crate::extension::ExtensionRequest>,
+            }
+            return serde_json::from_value(pushed)
+                .map(|Pushed { id, request }| Self::ExtensionRequest { id, request })
+                .map_err(|e| format!("unreadable extension request: {e}"));
         }
         if let Some(missed) = object.remove("missedEvents") {
             return missed

@@ -102,6 +102,8 @@ pub(super) struct Actor {
     pub freed: u64,
     saver: Option<Saver>,
     pub dirty: bool,
+    /// The connection extensions registered over the socket.
+    pub(super) extensions: super::extensions::ConnectedExtensions,
     /// Each app's exclusive control of its downloads, and the requests waiting for it.
     pub exclusive: super::exclusive::Exclusive<super::downloads::control::Parked>,
     /// Queue changes whose wait for exclusive control is over, to carry out.
@@ -151,6 +153,7 @@ impl Actor {
             outbox_urgent: false,
             freed: 0,
             dirty: false,
+            extensions: Default::default(),
             exclusive: Default::default(),
             parked_ready: Vec::new(),
         })

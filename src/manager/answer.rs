@@ -111,6 +111,17 @@ impl Actor {
             Request::FilePath { app, pack, path } => {
                 Response::FilePath(self.file_path(&app, &pack, &path)?)
             }
+            Request::RegisterExtension { connection } => {
+                Response::RegisterExtension(self.register_extension(connection)?)
+            }
+            Request::ExtensionAnswer { id, .. } => {
+                return Err(ApiError::new(
+                    crate::ipc::protocol::INVALID_REQUEST,
+                    format!(
+                        "`extensionAnswer` {id} goes to the socket connection that received the                          request, not to the manager"
+                    ),
+                ));
+            }
             Request::ScheduleDownload { app, download, .. } => {
                 Response::ScheduleDownload(Box::new(
                     self.schedule_app_download(&app, *download, Scheduler::App)

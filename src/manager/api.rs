@@ -20,7 +20,7 @@ use crate::model::{DownloadSpec, ErrorKind};
 
 pub use calls::ManagerApi;
 pub use download_calls::AppDownloadApi;
-pub use response::{Mismatch, Response, Updates};
+pub use response::{Mismatch, Registered, Response, Updates};
 
 /// One pack of one app.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -223,6 +223,24 @@ pub enum Request {
         /// The file's path inside the pack, `/`-separated.
         path: String,
     },
+    /// An app connection becomes its app's downloader extension (no params on the socket):
+    /// the manager pushes it `extensionRequest` lines from now on (`docs/extensions.md`).
+    /// Result: `{"registered": true}`.
+    #[serde(rename_all = "camelCase")]
+    RegisterExtension {
+        /// The connection's side, filled in by the socket server (never sent on the wire).
+        #[serde(skip)]
+        connection: Option<crate::extension::ConnectedExtension>,
+    },
+    /// A connection extension's answer to the pushed request `id`; the connection that
+    /// received the request takes it. Result: null.
+    #[serde(rename_all = "camelCase")]
+    ExtensionAnswer {
+        /// The pushed request's id.
+        id: u64,
+        /// The answer, as for a process extension.
+        answer: serde_json::Value,
+    },
     // Apps' own downloads (`BADownloadManager`): app-scoped, an app for itself only.
     /// Schedule an app download (`scheduleDownload`). Result: an `AppDownloadView`.
     #[serde(rename_all = "camelCase")]
@@ -347,6 +365,8 @@ impl Request {
         "setLimits",
         "setLanguages",
         "filePath",
+        "registerExtension",
+        "extensionAnswer",
         "scheduleDownload",
         "currentDownloads",
         "cancelDownload",
@@ -374,6 +394,8 @@ impl Request {
             Self::SetLimits { .. } => "setLimits",
             Self::SetLanguages { .. } => "setLanguages",
             Self::FilePath { .. } => "filePath",
+            Self::RegisterExtension { .. } => "registerExtension",
+            Self::ExtensionAnswer { .. } => "extensionAnswer",
             Self::ScheduleDownload { .. } => "scheduleDownload",
             Self::CurrentDownloads { .. } => "currentDownloads",
             Self::CancelDownload { .. } => "cancelDownload",
@@ -401,6 +423,8 @@ impl Request {
             | Self::Remove { app, .. }
             | Self::CheckUpdates { app: Some(app) }
             | Self::FilePath { app, .. } => Target::Apps(vec![app]),
+            // The socket server answers both for the connection's own app (its hello).
+            Self::RegisterExtension { .. } | Self::ExtensionAnswer { .. } => Target::Manager,
             Self::ScheduleDownload { app, .. }
             | Self::CurrentDownloads { app }
             | Self::CancelDownload { app, .. }

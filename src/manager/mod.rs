@@ -16,6 +16,8 @@
 //!   downloads as the manager follows them.
 //! - [`downloads`]: apps' own downloads (`BADownloadManager`), saved with their app;
 //!   [`exclusive`]: an app's exclusive control of them.
+//! - `extensions`: the apps' downloader extensions (connection ones registered over the
+//!   socket, process ones from Info.plists) and which one to ask.
 //! - [`settings`]: limits, languages, watched folders.
 //! - [`registry`]: finding and reading Info.plists; [`app_icon`]: an app's own icon, checked;
 //!   [`fetch`]: manifests over HTTPS with ETags.
@@ -40,6 +42,7 @@ mod disk;
 pub mod downloads;
 pub mod event;
 pub mod exclusive;
+mod extensions;
 pub mod fetch;
 mod installs;
 pub mod key;

@@ -39,6 +39,18 @@ pub fn read_app(path: &Path) -> Result<(App, PathBuf, Option<PathBuf>), ApiError
     let bytes = read_info_plist(&plist)?;
     let app = App::parse(&plist.display().to_string(), &bytes)
         .map_err(|e| ApiError::new(ErrorKind::InvalidManifest, e.to_string()))?;
+    if let (Some(relative), Some(folder)) = (&app.downloader_extension, plist.parent()) {
+        crate::extension::ProcessExtension::resolve(folder, relative).map_err(|problem| {
+            ApiError::new(
+                ErrorKind::InvalidManifest,
+                format!(
+                    "{}: field `BGAssetsDownloaderExtension`: {}: {problem}",
+                    plist.display(),
+                    problem.kind()
+                ),
+            )
+        })?;
+    }
     let icon = super::app_icon::find(&plist, &bytes);
     Ok((app, plist, icon))
 }

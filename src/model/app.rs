@@ -7,6 +7,8 @@
 //!   manifest's own host ([`DownloadRestrictions::defaulted`] says so, for reports).
 //!
 //! `BAUsesAppleHosting = true` is refused: bgassets serves packs from the app's own servers.
+//! `BGAssetsDownloaderExtension` (bgassets' own key) names the app's downloader extension: its
+//! shape is checked here, the file itself when the app is registered (`crate::extension`).
 
 use plist::{Dictionary, Value};
 use serde::{Deserialize, Serialize};
@@ -39,7 +41,14 @@ pub struct App {
     pub max_install_size: Option<u64>,
     /// `BAInitialDownloadRestrictions`.
     pub restrictions: DownloadRestrictions,
+    /// `BGAssetsDownloaderExtension`: the app's downloader extension, a path relative to the
+    /// folder holding the Info.plist (see [`MAX_EXTENSION_PATH`] and `docs/extensions.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downloader_extension: Option<String>,
 }
+
+/// The longest `BGAssetsDownloaderExtension` path accepted, in bytes.
+pub const MAX_EXTENSION_PATH: usize = 1024;
 
 /// `BAInitialDownloadRestrictions`: allowances and the hosts downloads may come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +152,7 @@ impl App {
             has_managed_asset_packs: keys.bool("BAHasManagedAssetPacks")?.unwrap_or(false),
             essential_max_install_size: keys.size(dict, "BAEssentialMaxInstallSize")?,
             max_install_size: keys.size(dict, "BAMaxInstallSize")?,
+            downloader_extension: keys.relative_path("BGAssetsDownloaderExtension")?,
             manifest_url,
             restrictions,
             bundle_id,
@@ -189,6 +199,38 @@ impl Keys<'_> {
     fn required_string(&self, key: &str) -> Result<String, InputError> {
         self.string(key)?
             .ok_or_else(|| self.error(key, "is missing (a string is required)"))
+    }
+
+    /// A path relative to the Info.plist's folder: not empty, not absolute, no `.`, `..` or
+    /// empty segment, at most [`MAX_EXTENSION_PATH`] bytes (the shape only: no file is read).
+    fn relative_path(&self, key: &str) -> Result<Option<String>, InputError> {
+        let Some(text) = self.string(key)? else {
+            return Ok(None);
+        };
+        if text.len() > MAX_EXTENSION_PATH {
+            return Err(self.error(
+                key,
+                format!(
+                    "is {} bytes long; at most {MAX_EXTENSION_PATH} are allowed",
+                    text.len()
+                ),
+            ));
+        }
+        if text.starts_with('/') {
+            return Err(self.error(
+                key,
+                format!("`{text}` is absolute; give a path relative to the folder holding the Info.plist"),
+            ));
+        }
+        match super::rel_path::check(&text) {
+            Ok(path) => Ok(Some(path.to_string())),
+            Err(problem) => Err(self.error(
+                key,
+                format!(
+                    "{problem} (a path relative to the folder holding the Info.plist is expected)"
+                ),
+            )),
+        }
     }
 
     fn bool(&self, key: &str) -> Result<Option<bool>, InputError> {

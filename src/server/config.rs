@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::faults::{FaultError, Faults};
+use super::gate::TokenGate;
 
 /// How to start a mock server.
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct ServeConfig {
     pub allow_remote: bool,
     /// Header timeout and connection cap.
     pub limits: ConnLimits,
+    /// `--require-token`: every file but the public ones needs the secret (a bearer token or a
+    /// signed URL); `None` serves every file to anyone.
+    pub token: Option<TokenGate>,
 }
 
 /// How slow and how many clients may be: the answer to slowloris and connection floods.
@@ -93,6 +97,7 @@ impl ServeConfig {
             faults: Faults::default(),
             allow_remote: false,
             limits: ConnLimits::default(),
+            token: None,
         }
     }
 }

@@ -2,10 +2,12 @@
 //! endpoint's exact spelling to [`super::control`] and answers every other path from the served
 //! directory (or with the path's refusal), applying the request-level faults
 //! (`latency`, `fail_rate`, `ignore_range`, `change_etag`, `corrupt`) and the conditional and
-//! range headers, then logs the response.
+//! range headers, then logs the response. Under `--require-token` the [`TokenGate`] judges a
+//! file request before its file is looked up: refused, it is a `403` with `WWW-Authenticate`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
@@ -15,10 +17,12 @@ use super::body::{FileSlice, ServeBody, stream_file};
 use super::control;
 use super::faults::Faults;
 use super::files::{self, FileInfo};
+use super::gate::{self, Admission, TokenGate};
 use super::log::{Outcome, RequestRecord, trace};
 use super::range::{self, RangeRequest};
 use super::route::{FilePath, Refusal, Route, route};
 use super::state::Shared;
+use super::token::Denial;
 
 /// Every request of every connection comes through here.
 pub async fn handle(
@@ -63,6 +67,35 @@ impl Reply {
     fn refusal(refusal: Refusal) -> Self {
         Reply::text(refusal.status(), refusal.name(), refusal.message())
     }
+
+    /// `403` with the challenge: `NAME: why`, the secret and the signature never repeated.
+    fn forbidden(denial: &Denial) -> Self {
+        let mut reply = Reply::text(StatusCode::FORBIDDEN, denial.name(), &denial.to_string());
+        reply
+            .headers
+            .push((header::WWW_AUTHENTICATE, gate::www_authenticate(denial)));
+        reply
+    }
+}
+
+/// The token gate's word on a request for `path`; `None` when no token is required.
+fn admit(
+    request: &Request<Incoming>,
+    path: &FilePath,
+    gate: Option<&TokenGate>,
+) -> Option<Admission> {
+    let gate = gate?;
+    let authorization: Vec<&[u8]> = request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let uri = request.uri();
+    Some(gate.admit(path, uri.path(), uri.query(), &authorization, now))
 }
 
 /// Answers a file request (or a refused path) and records it in the log.
@@ -73,6 +106,7 @@ async fn serve(
 ) -> Response<ServeBody> {
     let faults = shared.faults();
     let mut applied = Vec::new();
+    let mut auth = None;
     if let Some(latency) = faults.latency.filter(|latency| !latency.is_zero()) {
         tokio::time::sleep(latency).await;
         applied.push("latency");
@@ -97,17 +131,25 @@ async fn serve(
         reply.headers.push((header::ALLOW, "GET, HEAD".into()));
         reply
     } else {
-        let file = match path {
-            Ok(path) => files::resolve(&shared.root, shared.hidden.as_deref(), &path).await,
-            Err(refusal) => Err(refusal),
+        let admission = path
+            .as_ref()
+            .ok()
+            .and_then(|path| admit(request, path, shared.gate.as_ref()));
+        auth = admission.as_ref().map(Admission::name);
+        let file = match (path, admission) {
+            (Ok(_), Some(Admission::Refused(denial))) => Err(Reply::forbidden(&denial)),
+            (Ok(path), _) => files::resolve(&shared.root, shared.hidden.as_deref(), &path)
+                .await
+                .map_err(Reply::refusal),
+            (Err(refusal), _) => Err(Reply::refusal(refusal)),
         };
         match file {
             Ok(file) => file_reply(request.headers(), &file, &faults, &shared),
-            Err(refusal) => Reply::refusal(refusal),
+            Err(reply) => reply,
         }
     };
     applied.append(&mut reply.faults);
-    respond(request, reply, applied, shared)
+    respond(request, reply, applied, auth, shared)
 }
 
 /// The reply for an existing file: validators, conditionals, ranges, and the slice to stream.
@@ -203,6 +245,7 @@ fn respond(
     request: &Request<Incoming>,
     reply: Reply,
     faults: Vec<&'static str>,
+    auth: Option<&'static str>,
     shared: Arc<Shared>,
 ) -> Response<ServeBody> {
     let header_text = |name| {
@@ -222,6 +265,7 @@ fn respond(
         bytes_sent: 0,
         faults: faults.iter().map(|fault| fault.to_string()).collect(),
         outcome: Outcome::Complete,
+        auth: auth.map(str::to_string),
     };
     let streams = matches!(reply.body, ReplyBody::File(ref slice) if !is_head && slice.len > 0);
     if streams {

@@ -52,6 +52,12 @@ pub struct RequestRecord {
     pub faults: Vec<String>,
     /// How the response ended.
     pub outcome: Outcome,
+    /// Under `--require-token`: `public`, `bearer`, `signed`, or why the request was refused
+    /// (`no-token`, `wrong-token`, `bad-authorization`, `bad-query`, `bad-signature`,
+    /// `expired`). Left out when no token is required or the path never reached the gate (a
+    /// malformed path, a refused method, an injected failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
 }
 
 /// The shared, bounded log.
@@ -130,6 +136,7 @@ pub fn trace(record: &RequestRecord) {
         bytes = record.bytes_sent,
         faults = %if record.faults.is_empty() { "-".to_string() } else { record.faults.join(",") },
         outcome = ?record.outcome,
+        auth = %record.auth.as_deref().unwrap_or("-"),
         "request"
     );
 }
@@ -149,6 +156,7 @@ mod tests {
             bytes_sent: 0,
             faults: Vec::new(),
             outcome: Outcome::InProgress,
+            auth: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! index` (the manifest and the pack archives) over HTTP/1.1 or HTTPS, with `Range`, `ETag`,
 //! `Last-Modified`, `If-Range` and `If-None-Match`, and injects faults (latency, rate limit,
 //! failures, dropped and stalled bodies, ignored ranges, changing ETags, corruption) that can be
-//! changed while it runs. The engine's tests and the GUI's `--demo` embed it in-process through
+//! changed while it runs; with `--require-token` its files need a bearer token or a signed URL.
+//! The engine's tests and the GUI's `--demo` embed it in-process through
 //! [`Server`]; `docs/serve.md` documents it for people.
 //!
 //! - [`config`]: [`ServeConfig`], the [`Announcement`] line, [`ServeError`].
@@ -13,6 +14,8 @@
 //! - [`route`]: the request path, parsed once: the control endpoint's exact spelling, a safe
 //!   file path, or a named refusal.
 //! - `handler`: one request to one response: validators, ranges, request faults.
+//! - [`token`]: the secret, signed URLs and checking a request's credentials (pure); [`gate`]:
+//!   which files need them under `--require-token` (all but the manifests and `--public`).
 //! - [`files`]: file paths to files, safely (never the certificate directory); `ETag` and
 //!   `Content-Type`.
 //! - [`range`]: `Range`, `If-Range`, `If-None-Match`, `If-Modified-Since` parsing.
@@ -37,6 +40,7 @@ pub mod control;
 mod fault_json;
 pub mod faults;
 pub mod files;
+pub mod gate;
 mod handler;
 pub mod log;
 pub mod range;
@@ -44,9 +48,11 @@ pub mod rate;
 pub mod route;
 mod state;
 pub mod tls;
+pub mod token;
 
 pub use config::{Announcement, ConnLimits, ServeConfig, ServeError};
 pub use faults::{FaultError, Faults};
+pub use gate::TokenGate;
 pub use log::{Outcome, RequestRecord};
 
 use state::Shared;
@@ -110,7 +116,19 @@ impl Server {
             source,
         })?;
         let url = base_url(local_addr, cert.is_some());
-        let shared = Arc::new(Shared::new(root, hidden, config.limits, config.faults));
+        if let Some(gate) = &config.token {
+            let mut public = String::from("*.json at the root");
+            for path in gate.public_paths() {
+                public.push_str(&format!(", {}", path.as_path().display()));
+            }
+            tracing::info!(
+                %public,
+                "files need a token (`Authorization: Bearer …` or a signed URL) except the public ones"
+            );
+        }
+        let mut shared = Shared::new(root, hidden, config.limits, config.faults);
+        shared.gate = config.token;
+        let shared = Arc::new(shared);
         let (stop, stopped) = watch::channel(false);
         let acceptor = cert.as_ref().map(|cert| cert.acceptor.clone());
         let task = tokio::spawn(conn::accept_loop(

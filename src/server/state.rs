@@ -1,7 +1,7 @@
 //! The state every connection of one server shares: the served root, the hidden certificate
 //! directory, the connection limits, the live faults (a
 //! `watch` channel, so streaming bodies notice changes such as a cleared stall), the global
-//! rate limiter, the random generator behind `fail_rate`, and the request log.
+//! rate limiter, the random generator behind `fail_rate`, the request log and the token gate.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use super::config::ConnLimits;
 use super::faults::Faults;
+use super::gate::TokenGate;
 use super::log::RequestLog;
 use super::rate::RateLimiter;
 
@@ -29,6 +30,8 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// Every answered request.
     pub log: RequestLog,
+    /// `--require-token`, when set.
+    pub gate: Option<TokenGate>,
     rng: Mutex<fastrand::Rng>,
     etag_counter: AtomicU64,
 }
@@ -47,6 +50,7 @@ impl Shared {
             faults: watch::Sender::new(faults),
             limiter: RateLimiter::default(),
             log: RequestLog::default(),
+            gate: None,
             rng: Mutex::new(rng),
             etag_counter: AtomicU64::new(0),
         }

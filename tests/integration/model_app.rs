@@ -212,3 +212,36 @@ fn domain_patterns_refuse_urls_ports_and_empty_labels() {
         assert!(problem.contains("is not a host name"), "{bad:?}: {problem}");
     }
 }
+
+#[test]
+fn the_downloader_extension_key_is_read_and_absent_by_default() {
+    let app = parse_with(
+        "<key>BGAssetsDownloaderExtension</key><string>Contents/MacOS/extension</string>",
+    )
+    .unwrap();
+    assert_eq!(
+        app.downloader_extension.as_deref(),
+        Some("Contents/MacOS/extension")
+    );
+    assert_eq!(parse_with("").unwrap().downloader_extension, None);
+    let exactly_1024 = format!("ext/{}", "x".repeat(1020));
+    let app = parse_with(&format!(
+        "<key>BGAssetsDownloaderExtension</key><string>{exactly_1024}</string>"
+    ))
+    .unwrap();
+    assert_eq!(app.downloader_extension.as_deref(), Some(&*exactly_1024));
+}
+
+#[test]
+fn an_app_saved_before_the_extension_key_existed_still_loads() {
+    // A state file written before issue 14 has no `downloaderExtension` in its apps.
+    let app = parse_with("").unwrap();
+    let mut json = serde_json::to_value(&app).unwrap();
+    assert!(
+        json.get("downloaderExtension").is_none(),
+        "absent when unset: {json}"
+    );
+    json.as_object_mut().unwrap().remove("downloaderExtension");
+    let back: App = serde_json::from_value(json).unwrap();
+    assert_eq!(back, app);
+}

@@ -230,3 +230,32 @@ fn garbage_truncated_and_bit_flipped_plists_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_downloader_extension_path_is_checked_by_shape_and_the_key_named() {
+    let key = "BGAssetsDownloaderExtension";
+    let too_long = format!("<string>{}</string>", "x".repeat(1025));
+    let cases: [(&str, &[&str]); 8] = [
+        (
+            "<string>/usr/bin/ext</string>",
+            &[
+                "`/usr/bin/ext` is absolute",
+                "relative to the folder holding the Info.plist",
+            ],
+        ),
+        (
+            "<string>../outside/ext</string>",
+            &["contains `..`", "relative to the folder"],
+        ),
+        ("<string>bin/../../ext</string>", &["contains `..`"]),
+        ("<string>bin//ext</string>", &["empty component"]),
+        ("<string>   </string>", &["is empty"]),
+        (&too_long, &["is 1025 bytes long", "at most 1024"]),
+        ("<true/>", &["expected a string, found a boolean"]),
+        ("<string>bin\\ext</string>", &["contains `\\`"]),
+    ];
+    for (value, words) in cases {
+        let entry = format!("<key>{key}</key>{value}");
+        assert_field_error(parse_with(&entry), "Info.plist", key, words);
+    }
+}

@@ -84,6 +84,10 @@ pub(super) async fn read_lines<R: AsyncRead + Unpin>(
             Ok(ServerMessage::MissedEvents(missed)) => {
                 let _ = notices.send(Notice::Missed(missed));
             }
+            // This client registers no extension; a connection extension reads its own lines.
+            Ok(ServerMessage::ExtensionRequest { id, .. }) => {
+                tracing::debug!("skipping extension request {id}: this client is no extension");
+            }
             // A newer manager may say things this client does not know; skip them.
             Err(problem) => tracing::debug!("skipping a line from the manager: {problem}"),
         }

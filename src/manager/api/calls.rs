@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use super::{LimitsPatch, Mismatch, Move, Request, Response, Selection, Updates};
+use super::{LimitsPatch, Mismatch, Move, Registered, Request, Response, Selection, Updates};
 use crate::engine::Limits;
 use crate::manager::view::{AppView, PackView, StatusDocument};
 
@@ -198,6 +198,28 @@ pub trait ManagerApi: Sync {
         };
         ask(self, request, |r| match r {
             Response::FilePath(path) => Ok(path),
+            other => Err(other),
+        })
+    }
+
+    /// Makes this app connection its app's downloader extension (`registerExtension`): only
+    /// over the socket, on a connection that said hello as the app.
+    fn register_extension(&self) -> impl Future<Output = Result<Registered, Self::Error>> + Send {
+        let request = Request::RegisterExtension { connection: None };
+        ask(self, request, |r| match r {
+            Response::RegisterExtension(registered) => Ok(registered),
+            other => Err(other),
+        })
+    }
+
+    /// Answers the pushed extension request `id` (`extensionAnswer`).
+    fn extension_answer(
+        &self,
+        id: u64,
+        answer: serde_json::Value,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        ask(self, Request::ExtensionAnswer { id, answer }, |r| match r {
+            Response::ExtensionAnswer => Ok(()),
             other => Err(other),
         })
     }

@@ -73,6 +73,18 @@ pub enum Response {
     AcquireExclusiveControl(LeaseView),
     /// `releaseExclusiveControl`: nothing (`null`).
     ReleaseExclusiveControl,
+    /// `registerExtension`: `{"registered": true}`.
+    RegisterExtension(Registered),
+    /// `extensionAnswer`: nothing (`null`).
+    ExtensionAnswer,
+}
+
+/// `registerExtension`'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registered {
+    /// Always true: a refusal is an error.
+    pub registered: bool,
 }
 
 impl Response {
@@ -94,6 +106,8 @@ impl Response {
             Self::SetLimits(_) => "setLimits",
             Self::SetLanguages(_) => "setLanguages",
             Self::FilePath(_) => "filePath",
+            Self::RegisterExtension(_) => "registerExtension",
+            Self::ExtensionAnswer => "extensionAnswer",
             Self::ScheduleDownload(_) => "scheduleDownload",
             Self::CurrentDownloads(_) => "currentDownloads",
             Self::CancelDownload => "cancelDownload",
@@ -132,6 +146,11 @@ impl Request {
             Self::SetLimits { .. } => Response::SetLimits(from_value(result)?),
             Self::SetLanguages { .. } => Response::SetLanguages(from_value(result)?),
             Self::FilePath { .. } => Response::FilePath(from_value(result)?),
+            Self::RegisterExtension { .. } => Response::RegisterExtension(from_value(result)?),
+            Self::ExtensionAnswer { .. } => {
+                from_value::<()>(result)?;
+                Response::ExtensionAnswer
+            }
             Self::ScheduleDownload { .. } => Response::ScheduleDownload(from_value(result)?),
             Self::CurrentDownloads { .. } => Response::CurrentDownloads(from_value(result)?),
             Self::CancelDownload { .. } => {

@@ -138,6 +138,19 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
             Response::FilePath("/d/containers/a/p/x/y".into()),
             json!("/d/containers/a/p/x/y"),
         ),
+        (
+            Request::RegisterExtension { connection: None },
+            Response::RegisterExtension(super::super::Registered { registered: true }),
+            json!({"registered": true}),
+        ),
+        (
+            Request::ExtensionAnswer {
+                id: 1,
+                answer: json!({}),
+            },
+            Response::ExtensionAnswer,
+            Value::Null,
+        ),
     ];
     cases.extend(app_download_verbs());
     cases

@@ -31,6 +31,8 @@ use crate::support::wait::within;
 
 pub const GAME: &str = "org.example.game";
 pub const OTHER: &str = "org.example.other";
+/// An app whose `checkUpdates` takes 2 s in the fake (it has no packs).
+pub const SLOW: &str = "org.example.slow";
 
 /// A pack as the fake manager knows it.
 #[derive(Debug, Clone)]
@@ -387,6 +389,11 @@ impl FakeService {
                 self.update(&app, &pack, |s| s.installed_version = None);
                 Ok(Response::Remove(2000))
             }
+            // An app's own check that takes a while, as a real manifest fetch can.
+            Request::CheckUpdates { app: Some(app) } if app == SLOW => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                Ok(Updates::default().into())
+            }
             Request::CheckUpdates { .. } => Ok(Updates {
                 updating: vec![PackRef::new(GAME, "Levels")],
                 removed: vec![PackRef::new(OTHER, "Music")],
@@ -395,6 +402,14 @@ impl FakeService {
             Request::SetLimits { limits } => Ok(limits.apply(Limits::default()).into()),
             Request::SetLanguages { languages } => Ok(Response::SetLanguages(languages)),
             Request::FilePath { app, pack, path } => self.file_path(&app, &pack, &path),
+            // Kept in `requests()`: a test takes the connection extension from there.
+            Request::RegisterExtension { .. } => Ok(Response::RegisterExtension(
+                bgassets::manager::api::Registered { registered: true },
+            )),
+            Request::ExtensionAnswer { id, .. } => Err(ApiError::new(
+                ErrorKind::DownloadInvalid,
+                format!("extensionAnswer {id} reached the manager"),
+            )),
             // Apps' own downloads are tested against a real manager (`app_downloads`).
             request @ (Request::ScheduleDownload { .. }
             | Request::CurrentDownloads { .. }
