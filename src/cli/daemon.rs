@@ -75,9 +75,11 @@ async fn daemon(args: DaemonArgs, data_dir: Option<PathBuf>) -> anyhow::Result<(
         stdout.flush().context("cannot write to stdout")?;
     }
     wait_for_signal().await?;
+    // The manager stops first, while the socket still serves: a running app registered as its
+    // extension hears `willTerminate`.
+    manager.shutdown().await;
     shutdown.cancel();
     let _ = serving.await;
-    manager.shutdown().await;
     if let Some(server) = demo_server {
         server.shutdown().await;
     }

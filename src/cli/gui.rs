@@ -251,11 +251,13 @@ impl Session {
             demo,
         } = self
         {
+            // The manager stops first, while the socket still serves: a running app
+            // registered as its extension hears `willTerminate`.
+            manager.shutdown().await;
             if let Some((task, shutdown)) = serving {
                 shutdown.cancel();
                 let _ = task.await;
             }
-            manager.shutdown().await;
             if let Some(demo) = demo {
                 let (server, _scratch) = *demo;
                 server.shutdown().await;

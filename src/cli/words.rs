@@ -22,5 +22,6 @@ pub fn pack_state(pack: &PackView) -> String {
         Activity::Verifying => "verifying".into(),
         Activity::Installing => "installing".into(),
         Activity::Failed { error } => format!("failed: {}", kind_name(error.kind)),
+        Activity::Vetoed { .. } => "vetoed by the app's extension".into(),
     }
 }

@@ -90,6 +90,8 @@ fn update_from_view(view: &PackView) -> Option<StatusUpdate> {
             progress: view.progress,
         }),
         Activity::Paused { .. } => Some(StatusUpdate::Paused),
+        // Nothing began: the app's own extension said no; `ensure` reports it as an error.
+        Activity::Vetoed { .. } => None,
         Activity::Failed { error } => Some(StatusUpdate::Failed {
             error: error.clone(),
         }),
@@ -109,6 +111,13 @@ fn settled(
     match &view.activity {
         Activity::Failed { error } if believe_failure => {
             Some(Err(ClientError::from_pack(error, &view.id)))
+        }
+        Activity::Vetoed { extension } if believe_failure => {
+            let error = crate::model::PackError::new(
+                crate::model::ErrorKind::VetoedByExtension,
+                format!("vetoed by the app's downloader extension ({extension})"),
+            );
+            Some(Err(ClientError::from_pack(&error, &view.id)))
         }
         _ => None,
     }
@@ -198,6 +207,7 @@ fn verdict(event: &ManagerEvent, app: &str, pack: &str) -> Verdict {
         ManagerEventKind::Obsolete => stopped("became obsolete"),
         ManagerEventKind::Installed { .. }
         | ManagerEventKind::InstallCancelled
+        | ManagerEventKind::ExtensionFailed { .. }
         | ManagerEventKind::Status {
             update: StatusUpdate::Finished,
         } => Verdict::Recheck,

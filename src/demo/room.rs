@@ -73,6 +73,12 @@ pub async fn build_default_site() -> Result<DemoSite, DemoError> {
         .map_err(DemoError::from)
 }
 
+/// The demo app's bundle id.
+pub const DEMO_APP: &str = "org.bgassets.demo.starfield";
+
+/// The on-demand pack the demo app asks for at start (its extension vetoes it).
+pub const UPSCALER: &str = "ml/upscaler.onnx";
+
 /// Starts the demo; `data_dir` defaults to a scratch folder removed when the demo ends.
 pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
     let site = build_default_site().await?;
@@ -96,7 +102,20 @@ pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
         }
     };
     let plist = data_dir.join("demo-app/Info.plist");
-    let text = info_plist_for(&server.manifest_url());
+    let mut text = info_plist_for(&server.manifest_url());
+    match super::extension::find() {
+        Some(built) => match super::extension::install(&built, &data_dir.join("demo-app")) {
+            Ok(_) => text = super::extension::with_key(&text),
+            Err(error) => tracing::warn!(
+                "the demo runs without its downloader extension: cannot copy {}: {error}",
+                built.display()
+            ),
+        },
+        None => tracing::info!(
+            "the demo runs without its downloader extension: build it with `cargo build --bin bgassets-demo-extension` (or set {})",
+            super::extension::ENV
+        ),
+    }
     crate::store::write_atomically(&plist, text.as_bytes()).map_err(|source| DemoError::Io {
         path: plist.clone(),
         source,
@@ -107,6 +126,16 @@ pub async fn start_demo(data_dir: Option<PathBuf>) -> Result<Demo, DemoError> {
         .call(Request::Register { path: plist })
         .await
         .map_err(DemoError::Register)?;
+    // The demo app asks for its upscaler model at start, as a running app would: with its
+    // extension, the window shows that on-demand pack vetoed by the app.
+    let upscaler = Request::Ensure {
+        app: DEMO_APP.into(),
+        pack: UPSCALER.into(),
+        require_latest: false,
+    };
+    if let Err(error) = manager.handle().call(upscaler).await {
+        tracing::warn!("the demo app could not ask for {UPSCALER}: {error}");
+    }
     Ok(Demo {
         manager,
         server,

@@ -64,6 +64,11 @@ const PACKS: [(&str, &str); 11] = [
     ),
 ];
 
+/// The demo app's own download, which its extension schedules at install (not a pack): served
+/// beside the manifest.
+pub const CONFIG: &str =
+    "{\"app\": \"Starfield Explorer\", \"starDensity\": 0.8, \"motd\": \"Welcome, explorer\"}\n";
+
 /// A built demo: the folder to serve and the app's Info.plist.
 #[derive(Debug, Clone)]
 pub struct DemoSite {
@@ -110,6 +115,7 @@ pub fn build_site(dir: &Path) -> Result<DemoSite, BuildError> {
         archives.push(archive);
     }
     index::index(&archives, None, &site.join("manifest.json"), |_, _| {})?;
+    write_file(&site.join("config.json"), CONFIG.as_bytes())?;
     write_file(&result.info_plist, INFO_PLIST.as_bytes())?;
     write_file(&stamp_path, stamp.as_bytes())?;
     Ok(result)
@@ -150,7 +156,7 @@ fn clear_earlier_build(dir: &Path) -> Result<(), BuildError> {
 
 /// Changes whenever the recipe or the manifests change, so a stale cache is rebuilt.
 fn fingerprint() -> String {
-    let mut all = String::from(CONTENT);
+    let mut all = format!("{CONTENT}{CONFIG}");
     for (name, text) in PACKS {
         all.push_str(name);
         all.push_str(text);

@@ -40,6 +40,7 @@ pub fn facts(pack: &PackView, state: PackState) -> (Vec<String>, String) {
         PackState::Queued
             | PackState::Paused(_)
             | PackState::Failed
+            | PackState::Vetoed
             | PackState::NotDownloaded
             | PackState::Obsolete
     );

@@ -25,6 +25,8 @@ pub enum PackState {
     Installing,
     /// Failed; the error says why.
     Failed,
+    /// The app's downloader extension said no to this version; Download asks it again.
+    Vetoed,
     /// The listed version is installed.
     Installed,
     /// An older version is installed; the listed one is not yet.
@@ -49,6 +51,7 @@ impl PackState {
             Activity::Verifying => Self::Verifying,
             Activity::Installing => Self::Installing,
             Activity::Failed { .. } => Self::Failed,
+            Activity::Vetoed { .. } => Self::Vetoed,
             Activity::Idle if pack.flags.obsolete => Self::Obsolete,
             Activity::Idle if pack.flags.out_of_date => Self::UpdateAvailable,
             Activity::Idle if pack.installed_version.is_some() => Self::Installed,
@@ -67,6 +70,7 @@ impl PackState {
             Self::Verifying => "Verifying".into(),
             Self::Installing => "Installing".into(),
             Self::Failed => "Failed".into(),
+            Self::Vetoed => "Vetoed by the app".into(),
             Self::Installed => "Installed".into(),
             Self::UpdateAvailable => "Update available".into(),
             Self::Obsolete => "Obsolete".into(),
@@ -136,7 +140,7 @@ pub fn can_remove(pack: &PackView) -> bool {
 pub fn can_download(pack: &PackView) -> bool {
     matches!(
         PackState::of(pack),
-        PackState::NotDownloaded | PackState::UpdateAvailable
+        PackState::NotDownloaded | PackState::UpdateAvailable | PackState::Vetoed
     ) && (pack.flags.download_available || pack.flags.out_of_date)
 }
 

@@ -57,6 +57,8 @@ pub(super) enum Internal {
     },
     /// Plan `pack` of `app` again (an engine download was still winding down).
     Replan { app: String, pack: String },
+    /// The app's downloader extension answered `shouldDownload` (or failed to).
+    Asked(super::veto::Asked),
     /// The disk has room again for an install that failed `diskFull`.
     SpaceFreed {
         app: String,
@@ -104,6 +106,8 @@ pub(super) struct Actor {
     pub dirty: bool,
     /// The connection extensions registered over the socket.
     pub(super) extensions: super::extensions::ConnectedExtensions,
+    /// Calls of each app's extension still running (told `willTerminate` at shutdown).
+    pub(super) extension_calls: HashMap<String, usize>,
     /// Each app's exclusive control of its downloads, and the requests waiting for it.
     pub exclusive: super::exclusive::Exclusive<super::downloads::control::Parked>,
     /// Queue changes whose wait for exclusive control is over, to carry out.
@@ -154,6 +158,7 @@ impl Actor {
             freed: 0,
             dirty: false,
             extensions: Default::default(),
+            extension_calls: HashMap::new(),
             exclusive: Default::default(),
             parked_ready: Vec::new(),
         })
@@ -218,6 +223,7 @@ impl Actor {
             self.run_parked().await;
             self.flush(false);
         }
+        self.tell_extensions_terminating().await;
         self.finish_installs().await;
         self.flush(true);
         self.save_if_dirty();

@@ -22,6 +22,7 @@ impl Actor {
         let mut scope: Option<Vec<String>> = packs
             .filter(|ids| !ids.iter().any(|pack| self.bears_on_app(app, pack)))
             .map(<[String]>::to_vec);
+        let extension = self.extension_for(app).map(|e| e.name());
         for _ in 0..ROUNDS {
             let Some(record) = self.state.apps.get(app) else {
                 return;
@@ -32,6 +33,7 @@ impl Actor {
                 paused_all: self.state.paused_all,
                 languages: &self.languages,
                 insecure_hosts: &self.config.insecure_hosts,
+                extension: extension.as_deref(),
             };
             let (launch, plans) = plan::plan(&input, scope.as_deref());
             let previous = self.launches.get(app);
@@ -181,6 +183,7 @@ impl Actor {
                 self.fail(app, &pack, error);
                 true // launch readiness and the packs behind essentials follow
             }
+            Action::AskExtension { pack, version } => self.ask_extension(app, &pack, version),
         }
     }
 

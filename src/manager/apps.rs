@@ -50,6 +50,7 @@ impl Actor {
                         manifest_error: None,
                         paused: None,
                         packs: Default::default(),
+                        extension_error: None,
                         downloads: Default::default(),
                     },
                 );

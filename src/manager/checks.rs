@@ -63,6 +63,7 @@ impl Actor {
                 }
             }
             Internal::Replan { app, pack } => self.replan(&app, Some(&[pack])).await,
+            Internal::Asked(asked) => self.on_asked(asked).await,
             Internal::SpaceFreed { app, pack, version } => {
                 self.on_space_freed(&app, &pack, version).await
             }

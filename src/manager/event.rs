@@ -58,6 +58,17 @@ pub enum ManagerEventKind {
     /// An install stopped before it swapped anything in (the pack was removed, or is no longer
     /// wanted): nothing of it was installed, and what was installed before stays.
     InstallCancelled,
+    /// The app's downloader extension gave no answer to `event` (hung, crashed, exited with an
+    /// error, answered garbage…): the manager went on as if the app had no extension for it.
+    #[serde(rename_all = "camelCase")]
+    ExtensionFailed {
+        /// The event asked (`shouldDownload`, `contentRequest`…).
+        asked: String,
+        /// The error's kind (`hung`, `crashed`, `exitCode`, `garbage`…).
+        kind: String,
+        /// The whole error, naming the extension and the app.
+        message: String,
+    },
     /// The pack's files were removed.
     Removed,
     #[serde(rename_all = "camelCase")]

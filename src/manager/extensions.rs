@@ -8,7 +8,9 @@ use std::path::Path;
 
 use super::actor::Actor;
 use super::api::{ApiError, Registered};
-use crate::extension::{ConnectedExtension, Extension, ProcessExtension};
+use crate::extension::{
+    ConnectedExtension, Extension, ExtensionLimits, ExtensionRequest, ProcessExtension,
+};
 use crate::model::ErrorKind;
 
 /// The connection extensions, by app bundle id.
@@ -47,10 +49,6 @@ impl Actor {
 
     /// The extension to ask for `app`, if it has one: its connection extension while that is
     /// connected, else the process its Info.plist names (checked again when it is called).
-    #[expect(
-        dead_code,
-        reason = "the manager's events (shouldDownload, contentRequest…) ask it: issue 14, wired next"
-    )]
     pub fn extension_for(&self, app: &str) -> Option<Extension> {
         let record = self.state.apps.get(app)?;
         choose(
@@ -58,6 +56,45 @@ impl Actor {
             record.source.parent(),
             record.app.downloader_extension.as_deref(),
         )
+    }
+}
+
+impl Actor {
+    /// A call of `app`'s extension began (off the actor).
+    pub(super) fn extension_call_began(&mut self, app: &str) {
+        *self.extension_calls.entry(app.to_string()).or_default() += 1;
+    }
+
+    /// A call of `app`'s extension ended.
+    pub(super) fn extension_call_ended(&mut self, app: &str) {
+        if let Some(n) = self.extension_calls.get_mut(app) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// `willTerminate`, as the manager stops: to every connection extension still connected,
+    /// and to the process extension of every app one of whose calls is still running; all at
+    /// once, each within [`ExtensionLimits::will_terminate`]. Best effort: a failure is logged.
+    pub(super) async fn tell_extensions_terminating(&mut self) {
+        let limits = ExtensionLimits::will_terminate();
+        let mut calls = tokio::task::JoinSet::new();
+        for (app, record) in &self.state.apps {
+            let connected = self.extensions.0.get(app).is_some_and(|c| c.is_connected());
+            if !connected && self.extension_calls.get(app).is_none_or(|n| *n == 0) {
+                continue;
+            }
+            let Some(extension) = self.extension_for(app) else {
+                continue;
+            };
+            let container = self.paths.container(record.app.container_name());
+            let request = ExtensionRequest::WillTerminate { app: app.clone() };
+            calls.spawn(async move {
+                if let Err(error) = extension.call(&container, &request, &limits).await {
+                    tracing::warn!("{error}");
+                }
+            });
+        }
+        while calls.join_next().await.is_some() {}
     }
 }
 

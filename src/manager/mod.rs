@@ -61,6 +61,7 @@ mod space;
 pub mod state;
 pub mod updates;
 mod verbs;
+mod veto;
 pub mod view;
 
 use std::path::PathBuf;
@@ -91,7 +92,14 @@ pub struct ManagerConfig {
     pub watch_interval: Duration,
     /// Overrides the saved update period.
     pub update_interval: Option<Duration>,
+    /// The bounds of one call of an app's downloader extension.
+    pub extension_limits: crate::extension::ExtensionLimits,
+    /// How often apps' downloader extensions get a `periodic` content request.
+    pub content_interval: Duration,
 }
+
+/// How often apps' downloader extensions are asked for content by default (`periodic`).
+pub const DEFAULT_CONTENT_INTERVAL: Duration = Duration::from_secs(6 * 60 * 60);
 
 impl ManagerConfig {
     /// Defaults for a manager whose files live in `paths`.
@@ -103,6 +111,8 @@ impl ManagerConfig {
             retry: RetryPolicy::default(),
             watch_interval: Duration::from_secs(5),
             update_interval: None,
+            extension_limits: crate::extension::ExtensionLimits::default(),
+            content_interval: DEFAULT_CONTENT_INTERVAL,
         }
     }
 }

@@ -260,6 +260,8 @@ fn app_slot(sources: &Sources, id: &str, record: &AppRecord) -> AppSlot {
         disk_used: packs
             .iter()
             .fold(0u64, |sum, p| sum.saturating_add(p.installed_bytes)),
+        extension: app.downloader_extension.clone(),
+        extension_error: record.extension_error.clone(),
         packs,
         downloads: downloads_view(sources.state, app.bundle_id.as_str(), record),
     };

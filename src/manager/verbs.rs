@@ -33,6 +33,14 @@ impl Actor {
         if let Some(error) = entry.live.failed.take() {
             entry.note("retry", format!("asked again after: {}", error.message));
         }
+        if entry.observed.verdict.as_ref().is_some_and(|v| !v.allowed) {
+            // The app (or a person) asks by name: its extension is asked again.
+            entry.observed.verdict = None;
+            entry.note(
+                "asked",
+                "asked for again: the downloader extension is asked again",
+            );
+        }
         let localized = is_localized(entry);
         self.dirty = true;
         self.views.pack_changed(app, pack);

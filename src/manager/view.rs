@@ -78,6 +78,13 @@ pub struct AppView {
     pub installation_event: crate::model::InstallationEvent,
     /// Bytes used by installed packs.
     pub disk_used: u64,
+    /// The downloader extension its Info.plist names (`BGAssetsDownloaderExtension`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The last time its downloader extension (that one, or a running app registered as its
+    /// extension) gave no answer, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_error: Option<super::state::ExtensionFailure>,
     /// The app's packs, in download order.
     pub packs: Vec<PackView>,
     /// The app's own downloads (`BADownloadManager`), by identifier.

@@ -86,13 +86,15 @@ pub enum ErrorKind {
     InvalidManifest,
     /// The download was cancelled.
     Cancelled,
+    /// The app's downloader extension answered `shouldDownload: false` for the pack.
+    VetoedByExtension,
     /// A file system operation failed for another reason.
     Io,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 31] = [
+    pub const ALL: [ErrorKind; 32] = [
         Self::AssetPackNotFound,
         Self::FileNotFound,
         Self::DownloadInvalid,
@@ -123,6 +125,7 @@ impl ErrorKind {
         Self::InvalidArchive,
         Self::InvalidManifest,
         Self::Cancelled,
+        Self::VetoedByExtension,
         Self::Io,
     ];
 
@@ -161,6 +164,7 @@ impl ErrorKind {
             Self::InvalidArchive => "invalidArchive",
             Self::InvalidManifest => "invalidManifest",
             Self::Cancelled => "cancelled",
+            Self::VetoedByExtension => "vetoedByExtension",
             Self::Io => "io",
         }
     }

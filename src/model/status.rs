@@ -72,6 +72,11 @@ pub enum Activity {
     Verifying,
     /// Extracting into staging and swapping into the container.
     Installing,
+    /// The app's downloader extension answered `shouldDownload: false` for this version.
+    Vetoed {
+        /// The extension, as people know it (its path, or "the running app").
+        extension: String,
+    },
     /// The last attempt failed for good.
     Failed {
         /// What went wrong.

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use bgassets::demo;
+use bgassets::manager::api::ManagerApi;
 use bgassets::model::{App, DownloadPolicy, InstallationEvent, ServerManifest};
 
 #[test]
@@ -112,4 +113,44 @@ fn a_folder_bgassets_did_not_make_is_never_deleted_to_build_the_demo() {
         std::fs::read(ours.join("complete.stamp")).unwrap(),
         b"stale"
     );
+}
+
+/// The demo's downloader extension (`examples/extensions/demo.rs`, the binary
+/// `bgassets-demo-extension` beside the test binaries) is put beside the demo app's Info.plist,
+/// and vetoes the upscaler the demo app asks for at start, while the other packs go ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_app_s_extension_vetoes_its_upscaler_model() {
+    use bgassets::demo::room::{DEMO_APP, UPSCALER};
+    use bgassets::model::Activity;
+    let demo = bgassets::demo::start_demo(None).await.expect("demo starts");
+    let handle = demo.manager.handle();
+    let mut events = handle.subscribe();
+    let wait = async {
+        loop {
+            let document = handle.status().await.unwrap();
+            let vetoed = document
+                .pack(DEMO_APP, UPSCALER)
+                .is_some_and(|p| matches!(p.activity, Activity::Vetoed { .. }));
+            if vetoed {
+                return document;
+            }
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await;
+        }
+    };
+    let document = tokio::time::timeout(std::time::Duration::from_secs(60), wait)
+        .await
+        .expect("the upscaler vetoed within 60 s");
+    let app = document.app(DEMO_APP).unwrap();
+    assert_eq!(app.extension.as_deref(), Some("demo-extension"));
+    assert_eq!(app.extension_error, None);
+    let upscaler = document.pack(DEMO_APP, UPSCALER).unwrap();
+    assert_eq!(
+        upscaler.activity,
+        Activity::Vetoed {
+            extension: "demo-extension".into()
+        }
+    );
+    assert!(demo.data_dir.join("demo-app/demo-extension").is_file());
+    demo.shutdown().await;
 }

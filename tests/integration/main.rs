@@ -28,6 +28,7 @@ mod engine_nginx;
 mod engine_refusals;
 mod engine_schedule;
 mod engine_transport;
+mod extension_flow;
 mod extensions;
 mod fault_matrix;
 mod full_disk;

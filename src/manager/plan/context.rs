@@ -119,7 +119,9 @@ impl Context {
             };
             let essential = matches!(listed.download_policy,
                 DownloadPolicy::Essential(events) if events.contains(record.event));
-            if !essential || !context.want(id, pack).download {
+            if !essential || !context.want(id, pack).download || is_vetoed(input, pack) {
+                // A version the app's extension said no to does not hold launch: the app
+                // decided, as with a removal.
                 continue;
             }
             if pack.live.failed.is_some() {
@@ -245,4 +247,16 @@ impl Context {
 /// Whether the app or a person asked for `pack` itself (not its policy).
 fn asked_by_name(pack: &PackRecord) -> bool {
     matches!(pack.intent.wanted, Some(WantedBy::App | WantedBy::Person))
+}
+
+/// Whether the app's downloader extension said no to the listed version of `pack` (and the
+/// app still has an extension).
+pub fn is_vetoed(input: &Input, pack: &PackRecord) -> bool {
+    let listed = pack.observed.listed.as_ref().map(|l| l.version);
+    input.extension.is_some()
+        && pack
+            .observed
+            .verdict
+            .as_ref()
+            .is_some_and(|v| !v.allowed && Some(v.version) == listed)
 }

@@ -74,6 +74,14 @@ pub enum Action {
         /// Ahead of every other download.
         top: bool,
     },
+    /// Ask the app's downloader extension whether `version` of `pack` may be downloaded
+    /// (`shouldDownload`); the download waits for the answer.
+    AskExtension {
+        /// The pack.
+        pack: String,
+        /// The version listed.
+        version: u64,
+    },
     /// `pack` cannot be downloaded (a limit, a URL refused): it fails with `error`.
     Fail {
         /// The pack.
@@ -111,6 +119,9 @@ pub struct Input<'a> {
     pub languages: &'a [String],
     /// Hosts that may be reached over plain HTTP.
     pub insecure_hosts: &'a [String],
+    /// The app's downloader extension, as people know it, when it has one: each version is
+    /// asked about before it is downloaded.
+    pub extension: Option<&'a str>,
 }
 
 /// Plans the packs `packs` of the app (every pack when `None`).
@@ -250,7 +261,7 @@ fn decide(input: &Input, context: &Context, id: &str, pack: &PackRecord) -> Pack
             if let Some(m) = other.filter(|m| m.state != DownloadState::Cancelled) {
                 actions.push(Action::Cancel(m.key.clone()));
             }
-            begin(input, context, listed, key, paused, actions, id)
+            begin(input, context, listed, pack, key, paused, actions, id)
         }
     }
 }

@@ -57,6 +57,18 @@ pub fn behind_essentials(essentials: &[String]) -> String {
     )
 }
 
+/// Waiting for the app's downloader extension to answer `shouldDownload`.
+pub fn asking_extension(extension: &str) -> String {
+    format!("asking the app's downloader extension ({extension}) whether to download it")
+}
+
+/// The app's downloader extension said no.
+pub fn vetoed(extension: &str) -> String {
+    format!(
+        "vetoed by the app's downloader extension ({extension}); Download (or the app asking) asks it again"
+    )
+}
+
 /// Opening the connection.
 pub fn connecting(url: &url::Url, attempt: u32) -> String {
     format!(

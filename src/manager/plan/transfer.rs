@@ -9,12 +9,36 @@ use crate::manager::mirror::Mirror;
 use crate::manager::state::PackRecord;
 use crate::model::{Activity, Progress};
 
-/// A pack whose wanted version has no download yet: starts it, unless paused or waiting for
-/// the app's essential packs.
+/// Whether a version may start, as far as the app's downloader extension is concerned.
+#[derive(Debug, PartialEq)]
+enum Gate<'a> {
+    /// No extension, or it allowed this version.
+    Open,
+    /// The extension has not answered for this version yet.
+    Ask(&'a str),
+    /// The extension said no.
+    Vetoed(&'a str),
+}
+
+fn gate<'a>(input: &Input<'a>, pack: &'a PackRecord, version: u64) -> Gate<'a> {
+    let Some(extension) = input.extension else {
+        return Gate::Open;
+    };
+    match &pack.observed.verdict {
+        Some(v) if v.version == version && v.allowed => Gate::Open,
+        Some(v) if v.version == version => Gate::Vetoed(&v.extension),
+        _ => Gate::Ask(extension),
+    }
+}
+
+/// A pack whose wanted version has no download yet: starts it, unless paused, waiting for
+/// the app's essential packs, or not (yet) allowed by the app's downloader extension.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn begin(
     input: &Input,
     context: &Context,
     listed: &crate::model::ManifestPack,
+    pack: &PackRecord,
     key: DownloadKey,
     paused: Option<PauseSource>,
     mut actions: Vec<Action>,
@@ -34,10 +58,27 @@ pub(super) fn begin(
         )
     } else {
         match context.check(input, listed) {
-            Ok(url) => {
-                actions.push(Action::Start { key, url });
-                (Activity::Queued, shown::waiting_for_slot())
-            }
+            Ok(url) => match gate(input, pack, key.version) {
+                Gate::Open => {
+                    actions.push(Action::Start { key, url });
+                    (Activity::Queued, shown::waiting_for_slot())
+                }
+                Gate::Ask(extension) => {
+                    if pack.live.asking != Some(key.version) {
+                        actions.push(Action::AskExtension {
+                            pack: id.into(),
+                            version: key.version,
+                        });
+                    }
+                    (Activity::Queued, shown::asking_extension(extension))
+                }
+                Gate::Vetoed(extension) => (
+                    Activity::Vetoed {
+                        extension: extension.to_string(),
+                    },
+                    shown::vetoed(extension),
+                ),
+            },
             Err(error) => {
                 let reason = shown::failed(&error);
                 actions.push(Action::Fail {
@@ -118,6 +159,7 @@ pub(super) fn follow(
                 input,
                 context,
                 listed,
+                pack,
                 m.key.clone(),
                 paused,
                 std::mem::take(actions),

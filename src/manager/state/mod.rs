@@ -106,6 +106,26 @@ pub struct AppRecord {
     /// before issue 14.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub downloads: BTreeMap<String, crate::manager::downloads::AppDownloadRecord>,
+    /// The last time its downloader extension gave no answer, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_error: Option<ExtensionFailure>,
+}
+
+/// A call of an app's downloader extension that gave no answer: the manager went on as if the
+/// app had no extension for that event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionFailure {
+    /// The extension (its path, or the connection).
+    pub extension: String,
+    /// The event it was asked (`shouldDownload`, `contentRequest`…).
+    pub event: String,
+    /// What went wrong: `hung`, `crashed`, `exitCode`, `garbage`…
+    pub kind: String,
+    /// The whole error, for people.
+    pub message: String,
+    /// When (Unix ms).
+    pub at_ms: u64,
 }
 
 impl AppRecord {
@@ -188,9 +208,24 @@ pub struct Observed {
     /// The last failure.
     #[serde(default)]
     pub last_error: Option<PackError>,
+    /// The app's downloader extension's answer to `shouldDownload`, for one version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
     /// What happened, oldest first (at most [`TIMELINE_LEN`]).
     #[serde(default)]
     pub timeline: VecDeque<TimelineEntry>,
+}
+
+/// The app's downloader extension's answer to `shouldDownload` for one version of a pack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// The version asked about.
+    pub version: u64,
+    /// Whether it may be downloaded.
+    pub allowed: bool,
+    /// The extension that answered, as people know it (its path, or "the running app").
+    pub extension: String,
 }
 
 /// What is happening to a pack now: never saved.
@@ -202,6 +237,8 @@ pub struct Live {
     pub installing: Option<u64>,
     /// Failed for good until the user or the app asks again.
     pub failed: Option<PackError>,
+    /// The version the app's extension is being asked about (`shouldDownload`).
+    pub asking: Option<u64>,
     /// What the plan last decided to show.
     pub activity: Activity,
     /// Why, in a sentence.

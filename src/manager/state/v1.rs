@@ -88,6 +88,7 @@ fn upgrade(old: PackV1) -> PackRecord {
             obsolete: false,
             attempts: old.attempts,
             last_error: old.last_error,
+            verdict: None,
             timeline: old.timeline,
         },
         live: Default::default(),

@@ -3,6 +3,7 @@
 //! installs, removals, failures.
 
 mod transfers;
+mod veto;
 
 use super::*;
 use crate::engine::PauseReason;
@@ -34,6 +35,7 @@ pub(crate) fn app(extra: &str) -> AppRecord {
         manifest_error: None,
         paused: None,
         packs: Default::default(),
+        extension_error: None,
         downloads: Default::default(),
     }
 }
@@ -97,6 +99,7 @@ pub(super) fn run(
         paused_all,
         languages: &languages,
         insecure_hosts: &[],
+        extension: None,
     };
     let (launch, plans) = plan(&input, None);
     (launch, plans.into_iter().collect())

@@ -232,6 +232,8 @@ impl FakeService {
             essential_failed: Vec::new(),
             installation_event: InstallationEvent::FirstInstallation,
             disk_used: packs.iter().map(|p| p.installed_bytes).sum(),
+            extension: None,
+            extension_error: None,
             packs,
             downloads: Vec::new(),
         }
