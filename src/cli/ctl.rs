@@ -6,6 +6,7 @@
 //! 2 a usage error; 3 no manager runs on that data dir.
 
 mod actions;
+mod downloads;
 mod events;
 mod status;
 
@@ -91,6 +92,31 @@ pub enum CtlCommand {
     },
     /// Change download limits and preferred languages, live.
     Set(SetArgs),
+    /// An app's own downloads (`BADownloadManager`): one line each.
+    Downloads {
+        /// The app's bundle id.
+        app: String,
+        /// Print them as JSON (`[AppDownloadView]`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Schedule a download of an app's own; it lands in `Background Downloads/ID` of its
+    /// container.
+    Schedule(downloads::ScheduleArgs),
+    /// Cancel and forget an app's download (its partial file is deleted).
+    CancelDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download's identifier.
+        identifier: String,
+    },
+    /// Move an app's download ahead of background work.
+    Foreground {
+        /// The app's bundle id.
+        app: String,
+        /// The download's identifier.
+        identifier: String,
+    },
 }
 
 /// `APP [PACK]` or `--all`.
@@ -299,6 +325,14 @@ async fn dispatch(command: CtlCommand, connection: &Connection) -> anyhow::Resul
         }
         CtlCommand::CheckUpdates { app } => actions::check_updates(connection, app).await?,
         CtlCommand::Set(args) => actions::set(connection, args).await?,
+        CtlCommand::Downloads { app, json } => downloads::list(connection, &app, json).await?,
+        CtlCommand::Schedule(args) => downloads::schedule(connection, args).await?,
+        CtlCommand::CancelDownload { app, identifier } => {
+            downloads::cancel(connection, &app, &identifier).await?;
+        }
+        CtlCommand::Foreground { app, identifier } => {
+            downloads::foreground(connection, &app, &identifier).await?;
+        }
     }
     Ok(())
 }

@@ -27,6 +27,7 @@
 //! # Ok(()) }
 //! ```
 //!
+//! - [`downloads`]: the app's own downloads (`BADownloadManager`).
 //! - [`error`]: [`ClientError`], with Apple's `assetPackNotFound` and `fileNotFound`.
 //! - [`updates`]: status-update streams and waiting for an install.
 //! - `values`: what the calls take and give: [`Endpoint`], [`AssetPack`], [`AssetPackStatus`],
@@ -36,6 +37,7 @@
 //! any verb with its typed result, in-process ([`crate::manager::ManagerHandle`]) or over the
 //! socket ([`Connection`]).
 
+pub mod downloads;
 pub mod error;
 pub mod updates;
 mod values;

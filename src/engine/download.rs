@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::model::{DomainPattern, PackError, Progress, Sha256Digest};
+use crate::model::{DomainPattern, Header, PackError, Progress, Sha256Digest};
 
 /// A download's priority: higher downloads first. Apple's range is any integer, with
 /// [`Priority::DEFAULT`] in the middle; [`Priority::MAX`] is also what "move to top" sets.
@@ -63,6 +63,11 @@ pub struct DownloadRequest {
     /// The hosts the download (and every redirect on its way) may come from; empty allows any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<DomainPattern>,
+    /// Headers an app added (a bearer token, a cookie), sent on every request of this
+    /// download to its own origin, never to another one a redirect leads to. Saved with the
+    /// queue, which is why the engine's state file is readable by its owner only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
 }
 
 impl DownloadRequest {
@@ -77,6 +82,7 @@ impl DownloadRequest {
             priority: Priority::DEFAULT,
             essential: false,
             allowed_hosts: Vec::new(),
+            headers: Vec::new(),
         }
     }
 

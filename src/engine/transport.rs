@@ -66,6 +66,17 @@ pub fn check_hop(
     ))
 }
 
+/// The app's headers that go with a request to `url`: all of them on the download's own origin
+/// (scheme, host and port of its URL), none on another one a redirect led to, so a bearer token
+/// never reaches a host the app did not name.
+pub fn headers_for<'a>(request: &'a DownloadRequest, url: &Url) -> &'a [crate::model::Header] {
+    if url.origin() == request.url.origin() {
+        &request.headers
+    } else {
+        &[]
+    }
+}
+
 /// The most bytes the partial file may hold once this response's body is written: the
 /// request's expected size when it has one, else the total the server announced
 /// (`Content-Length` or `Content-Range`), else `max_body`.
@@ -133,6 +144,9 @@ pub async fn follow_redirects(
             .client
             .get(url.clone())
             .header(ACCEPT_ENCODING, "identity");
+        for header in headers_for(request, &url) {
+            builder = builder.header(header.name.as_str(), header.value.as_str());
+        }
         if from > 0 {
             builder = builder.header(RANGE, format!("bytes={from}-"));
             if let Some(validator) = job.validator.if_range() {
@@ -187,6 +201,26 @@ mod tests {
 
     fn url(text: &str) -> Url {
         Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn an_apps_headers_go_to_its_own_origin_only() {
+        let mut request = request("https://cdn.example.com/a/file");
+        request.headers = vec![crate::model::Header::new("Authorization", "Bearer t").unwrap()];
+        assert_eq!(
+            headers_for(&request, &url("https://cdn.example.com/b")).len(),
+            1
+        );
+        for elsewhere in [
+            "https://other.example.com/a/file",
+            "http://cdn.example.com/a/file",
+            "https://cdn.example.com:8443/a/file",
+        ] {
+            assert!(
+                headers_for(&request, &url(elsewhere)).is_empty(),
+                "{elsewhere}"
+            );
+        }
     }
 
     #[test]

@@ -121,6 +121,14 @@ pub fn judge<'a>(role: Option<&Role>, request: &'a Request) -> Verdict<'a> {
                 "`{method}` is for controllers (the window, `bgassets ctl`); an app connection (`{scope}`) may act only on its own packs"
             ),
         )),
+        Target::OwnApp(app) if app == scope.as_str() => Verdict::Allow,
+        Target::OwnApp(app) => Verdict::Deny(ApiError::new(
+            NOT_AUTHORIZED,
+            format!(
+                "`{method}` refused: this connection speaks for `{scope}`; an app's downloads are its own, and `{}` is another app",
+                app.escape_debug()
+            ),
+        )),
         Target::Apps(apps) => {
             let others: Vec<&str> = apps
                 .into_iter()

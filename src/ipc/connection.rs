@@ -13,13 +13,14 @@ use tokio::task::JoinSet;
 
 use super::capability::Capability;
 use super::gate::{Filter, Gate};
+use super::leases::Leases;
 use super::line::{LineRead, read_line};
 use super::protocol::{
     ClientMessage, INVALID_REQUEST, MAX_LINE, RequestLine, ResponseLine, ServerMessage,
 };
 use super::service::Service;
 use crate::extension::connected;
-use crate::manager::api::{ApiError, Request};
+use crate::manager::api::{ApiError, AppDownloadApi, Request};
 use crate::manager::event::ManagerEvent;
 use crate::model::ErrorKind;
 
@@ -44,8 +45,13 @@ where
         events: None,
         gate: Gate::new(capability),
         extension: None,
+        leases: Leases::default(),
     };
     session.run(BufReader::new(reader)).await;
+    // An app's exclusive control ends with the connection that took it.
+    for (app, lease) in session.leases.take_all() {
+        let _ = session.service.release_exclusive_control(&app, lease).await;
+    }
     tracing::debug!(connection, "disconnected");
 }
 
@@ -75,6 +81,7 @@ struct Session<S, W> {
     gate: Gate,
     /// This connection as its app's extension, once it sent `registerExtension`.
     extension: Option<connected::Endpoint>,
+    leases: Leases,
 }
 
 impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
@@ -229,12 +236,16 @@ impl<S: Service, W: AsyncWrite + Unpin> Session<S, W> {
     }
 
     /// Runs an admitted request on its own task; its response is written when it is done.
-    fn start(&mut self, id: serde_json::Value, request: Request, filter: Filter) {
+    fn start(&mut self, id: serde_json::Value, mut request: Request, filter: Filter) {
+        self.leases.fill(&mut request);
+        let leases = self.leases.clone();
         let service = self.service.clone();
         let call_id = id.clone();
         let connection = self.connection;
         let task = self.calls.spawn(async move {
+            let asked = request.clone();
             let result = filter.apply(service.call(request).await);
+            leases.note(&asked, &result);
             if let Err(error) = &result {
                 tracing::debug!(connection, "request {call_id} refused: {error}");
             }

@@ -6,7 +6,8 @@
 //!   envelopes, events; a published status document encoded once, `encoded`); [`hello`]: the
 //!   first line, saying who the connection is.
 //! - [`authority`]: who may ask what (controller, app, nobody yet), as pure decisions; [`gate`]
-//!   applies them to one connection; [`capability`]: the secret that makes a controller.
+//!   applies them to one connection; [`capability`]: the secret that makes a controller;
+//!   [`leases`]: the exclusive-control leases a connection holds, released when it closes.
 //! - [`server`]: takes the socket and serves every connection against a [`service::Service`]
 //!   (the manager's handle, or a fake in tests); [`connection`] is one client, server side;
 //!   [`line`](mod@line) reads its request lines, capped.
@@ -23,6 +24,7 @@ pub mod connection;
 mod encoded;
 pub mod gate;
 pub mod hello;
+pub mod leases;
 pub mod line;
 pub mod protocol;
 pub mod reply;

@@ -9,6 +9,14 @@ fn parse(line: &str) -> Result<RequestLine, Rejection> {
     RequestLine::parse(line.as_bytes()).map(|l| l.expect("not blank"))
 }
 
+fn download() -> crate::model::DownloadSpec {
+    serde_json::from_value(serde_json::json!({
+        "identifier": "x", "url": "https://cdn.example/x",
+        "headers": [{"name": "Authorization", "value": "Bearer t"}]
+    }))
+    .unwrap()
+}
+
 /// One request of every method. The `match` fails to compile when a method is added, as a
 /// reminder to list it in [`Request::METHODS`] and here.
 fn one_of_each() -> Vec<Request> {
@@ -61,6 +69,31 @@ fn one_of_each() -> Vec<Request> {
             id: 3,
             answer: serde_json::json!({"shouldDownload": true}),
         },
+        Request::ScheduleDownload {
+            app: "a".into(),
+            download: Box::new(download()),
+            lease: Some(2),
+        },
+        Request::CurrentDownloads { app: "a".into() },
+        Request::CancelDownload {
+            app: "a".into(),
+            identifier: "x".into(),
+            lease: None,
+        },
+        Request::StartForegroundDownload {
+            app: "a".into(),
+            download: Box::new(download()),
+            lease: None,
+        },
+        Request::AcquireExclusiveControl {
+            app: "a".into(),
+            wait_ms: 10,
+            hold_ms: 20,
+        },
+        Request::ReleaseExclusiveControl {
+            app: "a".into(),
+            lease: 2,
+        },
     ];
     for request in &all {
         match request {
@@ -81,6 +114,12 @@ fn one_of_each() -> Vec<Request> {
             | Request::FilePath { .. }
             | Request::RegisterExtension { .. }
             | Request::ExtensionAnswer { .. } => {}
+            Request::ScheduleDownload { .. }
+            | Request::CurrentDownloads { .. }
+            | Request::CancelDownload { .. }
+            | Request::StartForegroundDownload { .. }
+            | Request::AcquireExclusiveControl { .. }
+            | Request::ReleaseExclusiveControl { .. } => {}
         }
     }
     all
@@ -185,6 +224,33 @@ fn refusals_name_the_problem() {
         binary.error.message
     );
     assert_eq!(RequestLine::parse(b"  \r").unwrap(), None);
+}
+
+#[test]
+fn a_hostile_download_is_refused_at_the_edge_naming_the_field() {
+    for (line, expected) in [
+        (
+            r#"{"id":4,"method":"scheduleDownload","params":{"app":"a","download":{"identifier":"../etc/passwd","url":"https://x.example/a"}}}"#,
+            "params.download",
+        ),
+        (
+            r#"{"id":4,"method":"scheduleDownload","params":{"app":"a","download":{"identifier":"a","url":"https://x.example/a","headers":[{"name":"Host","value":"evil"}]}}}"#,
+            "set by the download engine",
+        ),
+        (
+            r#"{"id":4,"method":"startForegroundDownload","params":{"app":"a","download":{"identifier":"a","url":"file:///etc/passwd"}}}"#,
+            "not an http or https URL",
+        ),
+    ] {
+        let refused = parse(line).unwrap_err();
+        assert_eq!(refused.id, Value::from(4));
+        assert_eq!(refused.error.kind, ErrorKind::DownloadInvalid);
+        assert!(
+            refused.error.message.contains(expected),
+            "{line}: {}",
+            refused.error.message
+        );
+    }
 }
 
 #[test]

@@ -108,6 +108,10 @@ pub(super) struct Actor {
     pub(super) extensions: super::extensions::ConnectedExtensions,
     /// Calls of each app's extension still running (told `willTerminate` at shutdown).
     pub(super) extension_calls: HashMap<String, usize>,
+    /// Each app's exclusive control of its downloads, and the requests waiting for it.
+    pub exclusive: super::exclusive::Exclusive<super::downloads::control::Parked>,
+    /// Queue changes whose wait for exclusive control is over, to carry out.
+    pub parked_ready: Vec<super::downloads::control::Parked>,
 }
 
 impl Actor {
@@ -155,6 +159,8 @@ impl Actor {
             dirty: false,
             extensions: Default::default(),
             extension_calls: HashMap::new(),
+            exclusive: Default::default(),
+            parked_ready: Vec::new(),
         })
     }
 
@@ -212,7 +218,9 @@ impl Actor {
                     self.publish();
                     self.flush(true);
                 }
+                _ = until(self.exclusive_timer()) => self.wake_exclusive(),
             }
+            self.run_parked().await;
             self.flush(false);
         }
         self.tell_extensions_terminating().await;
@@ -234,6 +242,9 @@ impl Actor {
             kind,
             ManagerEventKind::Status {
                 update: crate::model::StatusUpdate::Downloading { .. }
+            } | ManagerEventKind::DownloadStatus {
+                progress: Some(_),
+                ..
             }
         );
         self.outbox_urgent |= !progress;
@@ -306,5 +317,13 @@ impl Actor {
         {
             tracing::error!("cannot write the manager's state: {error}");
         }
+    }
+}
+
+/// Waits until `deadline`; forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }

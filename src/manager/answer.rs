@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::actor::{Actor, AfterFetch, Reply};
 use super::api::{ApiError, LimitsPatch, Request, Response};
+use super::downloads::Scheduler;
 use super::event::ManagerEventKind;
 use super::snapshot::Sources;
 use super::state::PackRecord;
@@ -14,8 +15,16 @@ use crate::engine::Limits;
 use crate::model::{ErrorKind, PackId};
 
 impl Actor {
-    /// Serves `request`, or starts what it waits for (a manifest check).
+    /// Serves `request`, or starts what it waits for (a manifest check, an app's exclusive
+    /// control of its downloads).
     pub(super) async fn answer(&mut self, request: Request, reply: Reply) {
+        if let Some((request, reply)) = self.exclusive_gate(request, reply) {
+            self.proceed(request, reply).await;
+        }
+    }
+
+    /// Serves `request` now that exclusive control lets it through.
+    pub(super) async fn proceed(&mut self, request: Request, reply: Reply) {
         if let Request::CheckUpdates { app } = request {
             if let Some(app) = &app
                 && !self.state.apps.contains_key(app)
@@ -111,6 +120,32 @@ impl Actor {
                     format!(
                         "`extensionAnswer` {id} goes to the socket connection that received the                          request, not to the manager"
                     ),
+                ));
+            }
+            Request::ScheduleDownload { app, download, .. } => {
+                Response::ScheduleDownload(Box::new(
+                    self.schedule_app_download(&app, *download, Scheduler::App)
+                        .await?,
+                ))
+            }
+            Request::CurrentDownloads { app } => {
+                Response::CurrentDownloads(self.current_downloads(&app)?)
+            }
+            Request::CancelDownload {
+                app, identifier, ..
+            } => {
+                self.cancel_app_download(&app, &identifier).await?;
+                Response::CancelDownload
+            }
+            Request::StartForegroundDownload { app, download, .. } => {
+                Response::StartForegroundDownload(Box::new(
+                    self.start_foreground_download(&app, *download).await?,
+                ))
+            }
+            Request::AcquireExclusiveControl { .. } | Request::ReleaseExclusiveControl { .. } => {
+                return Err(ApiError::new(
+                    ErrorKind::Io,
+                    "the manager answers exclusive control through its lease keeper",
                 ));
             }
         })

@@ -4,9 +4,11 @@
 //! JSON: `{"method": "pause", "params": {"selection": {"app": "org.example.game"}}}`.
 //!
 //! - [`response`]: [`Response`], one variant per verb, and how a client reads a JSON result.
-//! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike.
+//! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike;
+//!   [`download_calls`]: [`AppDownloadApi`], the same for apps' own downloads.
 
 pub mod calls;
+pub mod download_calls;
 pub mod response;
 
 use std::path::PathBuf;
@@ -14,9 +16,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Limits;
-use crate::model::ErrorKind;
+use crate::model::{DownloadSpec, ErrorKind};
 
 pub use calls::ManagerApi;
+pub use download_calls::AppDownloadApi;
 pub use response::{Mismatch, Registered, Response, Updates};
 
 /// One pack of one app.
@@ -238,6 +241,79 @@ pub enum Request {
         /// The answer, as for a process extension.
         answer: serde_json::Value,
     },
+    // Apps' own downloads (`BADownloadManager`): app-scoped, an app for itself only.
+    /// Schedule an app download (`scheduleDownload`). Result: an `AppDownloadView`.
+    #[serde(rename_all = "camelCase")]
+    ScheduleDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download, validated as it is read.
+        download: Box<DownloadSpec>,
+        /// The caller's exclusive-control lease, if it holds one (the socket fills it in for
+        /// the connection that took it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lease: Option<u64>,
+    },
+    /// The app's downloads (`currentDownloads`). Result: `[AppDownloadView]`.
+    #[serde(rename_all = "camelCase")]
+    CurrentDownloads {
+        /// The app's bundle id.
+        app: String,
+    },
+    /// Cancel and forget an app download (its partial file is deleted; a finished one's file
+    /// stays in the container). Result: null.
+    #[serde(rename_all = "camelCase")]
+    CancelDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download's identifier.
+        identifier: String,
+        /// The caller's exclusive-control lease, if it holds one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lease: Option<u64>,
+    },
+    /// Schedule the download if needed and move it to the foreground band
+    /// (`startForegroundDownload`). Result: an `AppDownloadView`.
+    #[serde(rename_all = "camelCase")]
+    StartForegroundDownload {
+        /// The app's bundle id.
+        app: String,
+        /// The download.
+        download: Box<DownloadSpec>,
+        /// The caller's exclusive-control lease, if it holds one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lease: Option<u64>,
+    },
+    /// Take the app's exclusive control of its downloads, waiting up to `waitMs` (at most
+    /// 30 000) for another holder; it ends after `holdMs` (at most 60 000), on release, or when
+    /// the connection closes. Result: `{"lease", "expiresAtMs"}`.
+    #[serde(rename_all = "camelCase")]
+    AcquireExclusiveControl {
+        /// The app's bundle id.
+        app: String,
+        /// How long to wait for another holder, in milliseconds.
+        wait_ms: u64,
+        /// How long to hold it at most, in milliseconds.
+        hold_ms: u64,
+    },
+    /// End an exclusive-control lease. Result: null.
+    #[serde(rename_all = "camelCase")]
+    ReleaseExclusiveControl {
+        /// The app's bundle id.
+        app: String,
+        /// The lease `acquireExclusiveControl` gave.
+        lease: u64,
+    },
+}
+
+/// A granted exclusive-control lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseView {
+    /// The lease's number, to release it and to pass with queue changes.
+    pub lease: u64,
+    /// When it ends by itself (Unix time in milliseconds).
+    pub expires_at_ms: u64,
 }
 
 /// What a request reads or changes, so the socket can tell who may send it.
@@ -249,6 +325,9 @@ pub enum Target<'a> {
     Everything,
     /// The packs of these apps (bundle ids, as the request names them).
     Apps(Vec<&'a str>),
+    /// One app's own downloads: an app connection for that very app only (its App Group
+    /// does not stretch to other apps' downloads), a controller for any.
+    OwnApp(&'a str),
 }
 
 impl Selection {
@@ -288,6 +367,12 @@ impl Request {
         "filePath",
         "registerExtension",
         "extensionAnswer",
+        "scheduleDownload",
+        "currentDownloads",
+        "cancelDownload",
+        "startForegroundDownload",
+        "acquireExclusiveControl",
+        "releaseExclusiveControl",
     ];
 
     /// The method's name, as the socket spells it (`allAssetPacks`): serde's name of the
@@ -311,6 +396,12 @@ impl Request {
             Self::FilePath { .. } => "filePath",
             Self::RegisterExtension { .. } => "registerExtension",
             Self::ExtensionAnswer { .. } => "extensionAnswer",
+            Self::ScheduleDownload { .. } => "scheduleDownload",
+            Self::CurrentDownloads { .. } => "currentDownloads",
+            Self::CancelDownload { .. } => "cancelDownload",
+            Self::StartForegroundDownload { .. } => "startForegroundDownload",
+            Self::AcquireExclusiveControl { .. } => "acquireExclusiveControl",
+            Self::ReleaseExclusiveControl { .. } => "releaseExclusiveControl",
         }
     }
 
@@ -334,6 +425,12 @@ impl Request {
             | Self::FilePath { app, .. } => Target::Apps(vec![app]),
             // The socket server answers both for the connection's own app (its hello).
             Self::RegisterExtension { .. } | Self::ExtensionAnswer { .. } => Target::Manager,
+            Self::ScheduleDownload { app, .. }
+            | Self::CurrentDownloads { app }
+            | Self::CancelDownload { app, .. }
+            | Self::StartForegroundDownload { app, .. }
+            | Self::AcquireExclusiveControl { app, .. }
+            | Self::ReleaseExclusiveControl { app, .. } => Target::OwnApp(app),
         }
     }
 }

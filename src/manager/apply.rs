@@ -220,6 +220,7 @@ impl Actor {
             priority: Priority(super::queue::download_priority(entry)),
             essential: listed.download_policy.is_essential(),
             allowed_hosts: record.app.restrictions.domain_allow_list.clone(),
+            headers: Vec::new(),
         };
         let partial = request.partial_path();
         match self.downloads.enqueue(request).await {

@@ -51,6 +51,7 @@ impl Actor {
                         paused: None,
                         packs: Default::default(),
                         extension_error: None,
+                        downloads: Default::default(),
                     },
                 );
                 self.dirty = true;
@@ -89,6 +90,29 @@ impl Actor {
             if installed && !self.installed_by_group_mate(app, &container, pack) {
                 self.delete_files(app, pack);
             }
+        }
+        // The app's own downloads stop with it (their partial files go with its download
+        // folder below).
+        let ids: Vec<String> = self
+            .state
+            .apps
+            .get(app)
+            .map(|r| {
+                r.downloads
+                    .values()
+                    .map(|d| super::key::AppDownloadKey::new(app, d.spec.identifier.clone()).id())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            let _ = self
+                .downloads
+                .cancel(crate::engine::Targets::Ids(ids.clone()))
+                .await;
+            let _ = self
+                .downloads
+                .forget(crate::engine::Targets::Ids(ids))
+                .await;
         }
         let freed = std::mem::take(&mut self.freed);
         if let Some(record) = self.state.apps.remove(app) {

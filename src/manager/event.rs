@@ -85,4 +85,21 @@ pub enum ManagerEventKind {
     LaunchReady,
     /// The state changed in a way that needs no more detail (order, limits, languages).
     Changed,
+    /// One of the app's own downloads moved (`pack` is absent).
+    #[serde(rename_all = "camelCase")]
+    DownloadStatus {
+        /// The download's identifier.
+        identifier: String,
+        /// `waiting`, `downloading`, `finished` or `failed`.
+        state: String,
+        /// Bytes done and the total, while it downloads.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        progress: Option<crate::model::Progress>,
+        /// Where the file is, once finished.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<std::path::PathBuf>,
+        /// Why it failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<PackError>,
+    },
 }

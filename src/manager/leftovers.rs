@@ -14,7 +14,9 @@
 //!   (no archive) and mark the pack failed. Forgotten, the pack is downloaded again if the
 //!   manager's state does not yet record that version as installed.
 //!
-//! Nothing else is touched: other names, and everything the engine's queue still refers to,
+//! Nothing else is touched: an app's own downloads (`downloads/<app>/download-IDENTIFIER` and
+//! its partial file, which the engine's queue resumes; `CONTAINER/Background Downloads/`, which
+//! no sweep enters), other names, and everything the engine's queue still refers to,
 //! stay. It runs in the actor before the first request is answered, so no install of this
 //! process is running yet, and the data dir's lock keeps out any other manager.
 
@@ -206,6 +208,21 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["Pack@1.zip.partial", "Pack@1.zip", "Level-2@3.zip"]);
+    }
+
+    #[test]
+    fn an_apps_own_downloads_are_never_taken_for_pack_archives() {
+        // `download-IDENTIFIER` (and its partial) beside the archives: identifiers never hold
+        // `@`, so no such name reads as `<folder>@<n>.zip`, whatever the identifier.
+        for name in [
+            "download-config.json",
+            "download-config.json.partial",
+            "download-level.zip",
+            "download-level.zip.partial",
+            "download-1.zip",
+        ] {
+            assert!(!is_archive_name(name), "{name}");
+        }
     }
 
     #[test]

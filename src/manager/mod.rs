@@ -14,6 +14,8 @@
 //!   [`limits`]: size caps and allowances; [`languages`]: choosing language variants.
 //! - [`key`]: the typed key of a managed download in the engine; [`mirror`]: the engine's
 //!   downloads as the manager follows them.
+//! - [`downloads`]: apps' own downloads (`BADownloadManager`), saved with their app;
+//!   [`exclusive`]: an app's exclusive control of them.
 //! - `extensions`: the apps' downloader extensions (connection ones registered over the
 //!   socket, process ones from Info.plists) and which one to ask.
 //! - [`settings`]: limits, languages, watched folders.
@@ -37,7 +39,9 @@ mod apps;
 mod checks;
 pub mod delta;
 mod disk;
+pub mod downloads;
 pub mod event;
+pub mod exclusive;
 mod extensions;
 pub mod fetch;
 mod installs;

@@ -1,10 +1,11 @@
 //! Following the engine: each event moves the mirror of its pack's download, then the pack is
 //! re-planned (progress only updates the shown progress). The mirror is rebuilt from the
-//! engine's snapshot at start and when the event stream lagged. Part of the actor.
+//! engine's snapshot at start and when the event stream lagged. Apps' own downloads
+//! (`download:` keys) go to [`super::downloads`]. Part of the actor.
 
 use super::actor::Actor;
 use super::event::ManagerEventKind;
-use super::key::DownloadKey;
+use super::key::{AppDownloadKey, DownloadKey};
 use super::mirror::Mirror;
 use crate::engine::{self, EventKind, PauseReason};
 use crate::model::{Activity, StatusUpdate};
@@ -12,6 +13,9 @@ use crate::model::{Activity, StatusUpdate};
 impl Actor {
     /// Mirrors an engine event onto its pack and re-plans the pack.
     pub async fn on_download_event(&mut self, event: engine::Event) {
+        if let Ok(key) = event.id.parse::<AppDownloadKey>() {
+            return self.on_app_download_event(key, &event.kind).await;
+        }
         let Ok(key) = event.id.parse::<DownloadKey>() else {
             return; // not a managed download
         };
@@ -242,6 +246,7 @@ impl Actor {
                 .await;
             let _ = self.downloads.forget(engine::Targets::Ids(stale)).await;
         }
+        self.restore_app_downloads(&snapshot).await;
         let apps: Vec<String> = self.state.apps.keys().cloned().collect();
         for app in apps {
             self.views.app_changed(&app);

@@ -31,6 +31,8 @@ pub struct Views {
     apps: BTreeMap<String, AppSlot>,
     dirty_apps: BTreeSet<String>,
     dirty_packs: BTreeSet<(String, String)>,
+    /// Apps whose own downloads alone changed (progress): only those are rebuilt.
+    dirty_downloads: BTreeSet<String>,
     changed: bool,
     /// What changed since the last publication, for the next one's log entry.
     pending: Changes,
@@ -60,6 +62,14 @@ impl Views {
         self.changed = true;
     }
 
+    /// One of the app's own downloads moved: its downloads are rebuilt and its header (the app
+    /// without its packs) sent, not the whole app (an app of 10,000 packs is not rebuilt ten
+    /// times a second for a download's progress).
+    pub fn downloads_changed(&mut self, app: &str) {
+        self.dirty_downloads.insert(app.to_string());
+        self.changed = true;
+    }
+
     /// The next [`Self::publish`] publishes even if nothing changed (the first one).
     pub fn touch(&mut self) {
         self.changed = true;
@@ -81,6 +91,19 @@ impl Views {
 
     /// Brings the changed views up to date.
     pub fn refresh(&mut self, sources: &Sources) {
+        for app in std::mem::take(&mut self.dirty_downloads) {
+            if self.dirty_apps.contains(&app) {
+                continue;
+            }
+            let (Some(slot), Some(record)) =
+                (self.apps.get_mut(&app), sources.state.apps.get(&app))
+            else {
+                self.dirty_apps.insert(app);
+                continue;
+            };
+            slot.view.downloads = downloads_view(sources.state, &app, record);
+            self.pending.headers.insert(app);
+        }
         for app in std::mem::take(&mut self.dirty_apps) {
             self.pending.apps.insert(app.clone());
             match sources.state.apps.get(&app) {
@@ -240,8 +263,23 @@ fn app_slot(sources: &Sources, id: &str, record: &AppRecord) -> AppSlot {
         extension: app.downloader_extension.clone(),
         extension_error: record.extension_error.clone(),
         packs,
+        downloads: downloads_view(sources.state, app.bundle_id.as_str(), record),
     };
     AppSlot { view, positions }
+}
+
+/// The app's own downloads, by identifier.
+fn downloads_view(
+    state: &ManagerState,
+    app: &str,
+    record: &AppRecord,
+) -> Vec<crate::manager::downloads::AppDownloadView> {
+    let paused = crate::manager::downloads::is_paused(state, record);
+    record
+        .downloads
+        .values()
+        .map(|d| d.view(app, paused))
+        .collect()
 }
 
 fn pack_view(

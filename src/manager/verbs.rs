@@ -118,6 +118,13 @@ impl Actor {
             apps.insert(app.clone());
         }
         self.dirty = true;
+        // An app's own downloads follow its pause and "pause all" (not a single pack's).
+        let whole: Vec<String> = match selection {
+            Selection::All => self.state.apps.keys().cloned().collect(),
+            Selection::App(app) => vec![app.clone()],
+            Selection::Packs(_) => Vec::new(),
+        };
+        changed += self.follow_app_pauses(&whole).await;
         for app in apps {
             self.views.app_changed(&app);
             self.replan(&app, None).await;

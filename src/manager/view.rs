@@ -69,7 +69,8 @@ pub struct AppView {
     /// Why the app may launch or not, in a sentence.
     #[serde(default)]
     pub launch_reason: String,
-    /// Essential packs still downloading or queued.
+    /// Essential packs still downloading or queued, and essential app downloads still to come
+    /// (as `download:IDENTIFIER`).
     pub waiting_for: Vec<String>,
     /// Essential packs whose download failed for good (the app launches without them).
     pub essential_failed: Vec<String>,
@@ -86,6 +87,9 @@ pub struct AppView {
     pub extension_error: Option<super::state::ExtensionFailure>,
     /// The app's packs, in download order.
     pub packs: Vec<PackView>,
+    /// The app's own downloads (`BADownloadManager`), by identifier.
+    #[serde(default)]
+    pub downloads: Vec<crate::manager::downloads::AppDownloadView>,
 }
 
 /// One pack of one app: everything the manager and the engine know about it.

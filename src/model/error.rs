@@ -27,12 +27,14 @@ pub enum ErrorKind {
     DownloadFailedToStart,
     /// A change that needs a scheduled download asked of one that failed: resume it first.
     DownloadAlreadyFailed,
-    /// Apple: an essential download scheduled outside the app's install or update.
-    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
+    /// Apple: an essential download scheduled outside the app's install or update: an app
+    /// connection's `scheduleDownload` with `essential` (only a downloader extension's answer to
+    /// an `install` or `update` content request may schedule one).
     DownloadEssentialDownloadNotPermitted,
-    /// A pack's download would exceed the app's download allowance.
+    /// A pack's download, or an app download scheduled before the app's first launch, would
+    /// exceed the app's download allowance.
     DownloadWouldExceedAllowance,
-    /// No download has this id.
+    /// No download has this id (an app download: no download of the app has this identifier).
     DownloadDoesNotExist,
     /// A URL's host is not in the app's `BADownloadDomainAllowList`.
     SessionDownloadDisallowedByDomain,
@@ -50,6 +52,11 @@ pub enum ErrorKind {
     /// Apple: a call from an app process that is not in the foreground.
     /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     CallFromInactiveProcessNotAllowed,
+    /// Another holder has the app's exclusive control of its downloads
+    /// (`acquireExclusiveControl`), and it was not released within the wait asked for: the
+    /// acquire, or the queue change (`scheduleDownload`, `cancelDownload`,
+    /// `startForegroundDownload`) that waited for it, is refused.
+    DownloadsLocked,
     // bgassets: what goes wrong on the way from a server to a container.
     /// No registered app has this bundle id.
     AppNotFound,
@@ -87,7 +94,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 31] = [
+    pub const ALL: [ErrorKind; 32] = [
         Self::AssetPackNotFound,
         Self::FileNotFound,
         Self::DownloadInvalid,
@@ -104,6 +111,7 @@ impl ErrorKind {
         Self::SessionDownloadNotPermittedBeforeAppLaunch,
         Self::CallerConnectionNotAccepted,
         Self::CallFromInactiveProcessNotAllowed,
+        Self::DownloadsLocked,
         Self::AppNotFound,
         Self::NotAuthorized,
         Self::HostNotAllowed,
@@ -142,6 +150,7 @@ impl ErrorKind {
             }
             Self::CallerConnectionNotAccepted => "callerConnectionNotAccepted",
             Self::CallFromInactiveProcessNotAllowed => "callFromInactiveProcessNotAllowed",
+            Self::DownloadsLocked => "downloadsLocked",
             Self::AppNotFound => "appNotFound",
             Self::NotAuthorized => "notAuthorized",
             Self::HostNotAllowed => "hostNotAllowed",

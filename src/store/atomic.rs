@@ -14,12 +14,35 @@ pub fn partial_path(path: &Path) -> PathBuf {
 
 /// Replaces `path` with `bytes` atomically, creating its folder if needed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, false)
+}
+
+/// [`write_atomically`] for a file only its owner may read (mode 0600 on Unix): the state files,
+/// which hold the headers (a bearer token) an app gives its downloads.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, true)
+}
+
+fn write_with(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;
     }
     let partial = partial_path(path);
     let result = (|| {
-        let mut file = fs::File::create(&partial)?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            options.mode(0o600);
+            // An older partial file keeps its mode through `open`: set it again.
+            if let Ok(file) = fs::File::open(&partial) {
+                let _ = file.set_permissions(fs::Permissions::from_mode(0o600));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut file = options.open(&partial)?;
         file.write_all(bytes)?;
         file.sync_data()?;
         fs::rename(&partial, path)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::Notify;
 
-use super::write_atomically;
+use super::atomic::write_private;
 
 /// The latest text not yet taken by the writer, and whether the owner has finished.
 #[derive(Default)]
@@ -62,7 +62,7 @@ impl Saver {
                 };
                 let target = path.clone();
                 let written =
-                    tokio::task::spawn_blocking(move || write_atomically(&target, text.as_bytes()))
+                    tokio::task::spawn_blocking(move || write_private(&target, text.as_bytes()))
                         .await;
                 if let Ok(Err(error)) = written {
                     tracing::error!("cannot save {}: {error}", path.display());
@@ -133,6 +133,21 @@ mod tests {
             .unwrap();
         saver.finish().await;
         assert_eq!(std::fs::read_to_string(&path).unwrap(), r#"{"n":"last"}"#);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_state_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, "{}").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let saver = Saver::start(path.clone());
+        saver.save("{\"token\":\"secret\"}".into());
+        saver.finish().await;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a state file holds an app's bearer tokens");
     }
 
     #[tokio::test]

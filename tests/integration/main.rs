@@ -11,6 +11,8 @@
 
 mod support;
 
+mod app_downloads;
+
 mod cli_download;
 mod cli_download_priority;
 mod cli_manager;

@@ -299,6 +299,7 @@ fn apple_error_codes_serialize_under_their_camel_case_names() {
             ErrorKind::CallFromInactiveProcessNotAllowed,
             "callFromInactiveProcessNotAllowed",
         ),
+        (ErrorKind::DownloadsLocked, "downloadsLocked"),
         (ErrorKind::InstallSizeExceeded, "installSizeExceeded"),
     ];
     for (kind, name) in cases {

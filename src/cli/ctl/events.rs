@@ -157,6 +157,32 @@ fn describe(
         ManagerEventKind::Obsolete => "obsolete".into(),
         ManagerEventKind::LaunchReady => "launch-ready".into(),
         ManagerEventKind::Changed => "changed".into(),
+        ManagerEventKind::DownloadStatus {
+            identifier,
+            state,
+            progress,
+            path,
+            error,
+        } => {
+            let detail = match (progress, path, error) {
+                (_, _, Some(error)) => format!(": {}", error.explain()),
+                (_, Some(path), _) => format!(" → {}", path.display()),
+                (Some(p), _, _) => {
+                    let percent = (p.fraction() * 100.0) as u32;
+                    let key = (event.app.clone(), format!("download:{identifier}"));
+                    if shown_percent.insert(key, percent) == Some(percent) {
+                        return None;
+                    }
+                    format!(
+                        " {percent}% ({} of {})",
+                        format_bytes(p.bytes_done),
+                        format_bytes(p.bytes_total)
+                    )
+                }
+                _ => String::new(),
+            };
+            format!("download {identifier} {state}{detail}")
+        }
     };
     Some(format!("{subject} {what}"))
 }

@@ -173,6 +173,7 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
             priority: file.priority,
             essential: false,
             allowed_hosts: Vec::new(),
+            headers: Vec::new(),
         })
         .collect();
     let started = Instant::now();

@@ -122,5 +122,14 @@ pub fn describe(kind: &ManagerEventKind) -> String {
         ManagerEventKind::Obsolete => "obsolete".into(),
         ManagerEventKind::LaunchReady => "launch ready".into(),
         ManagerEventKind::Changed => "changed".into(),
+        ManagerEventKind::DownloadStatus {
+            identifier,
+            state,
+            error,
+            ..
+        } => match error {
+            Some(error) => format!("download {identifier} {state}: {}", error_text(error)),
+            None => format!("download {identifier} {state}"),
+        },
     }
 }

@@ -227,7 +227,7 @@ pub trait ManagerApi: Sync {
 
 /// Sends `request` and takes the result `pick` finds in its answer; an answer of another verb
 /// is a [`Mismatch`].
-async fn ask<A, T>(
+pub(super) async fn ask<A, T>(
     api: &A,
     request: Request,
     pick: fn(Response) -> Result<T, Response>,

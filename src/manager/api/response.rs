@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{PackRef, Request};
+use super::{LeaseView, PackRef, Request};
 use crate::engine::Limits;
 use crate::manager::delta::StatusDelta;
+use crate::manager::downloads::AppDownloadView;
 use crate::manager::view::{AppView, PackView, StatusDocument};
 
 /// What `checkUpdates` started: the packs now being updated and the packs removed because their
@@ -60,6 +61,18 @@ pub enum Response {
     SetLanguages(Vec<String>),
     /// `filePath`: the file's absolute path.
     FilePath(PathBuf),
+    /// `scheduleDownload`: the download as scheduled.
+    ScheduleDownload(Box<AppDownloadView>),
+    /// `currentDownloads`: the app's downloads.
+    CurrentDownloads(Vec<AppDownloadView>),
+    /// `cancelDownload`: nothing (`null`).
+    CancelDownload,
+    /// `startForegroundDownload`: the download, now in the foreground band.
+    StartForegroundDownload(Box<AppDownloadView>),
+    /// `acquireExclusiveControl`: the lease.
+    AcquireExclusiveControl(LeaseView),
+    /// `releaseExclusiveControl`: nothing (`null`).
+    ReleaseExclusiveControl,
     /// `registerExtension`: `{"registered": true}`.
     RegisterExtension(Registered),
     /// `extensionAnswer`: nothing (`null`).
@@ -95,6 +108,12 @@ impl Response {
             Self::FilePath(_) => "filePath",
             Self::RegisterExtension(_) => "registerExtension",
             Self::ExtensionAnswer => "extensionAnswer",
+            Self::ScheduleDownload(_) => "scheduleDownload",
+            Self::CurrentDownloads(_) => "currentDownloads",
+            Self::CancelDownload => "cancelDownload",
+            Self::StartForegroundDownload(_) => "startForegroundDownload",
+            Self::AcquireExclusiveControl(_) => "acquireExclusiveControl",
+            Self::ReleaseExclusiveControl => "releaseExclusiveControl",
         }
     }
 
@@ -131,6 +150,22 @@ impl Request {
             Self::ExtensionAnswer { .. } => {
                 from_value::<()>(result)?;
                 Response::ExtensionAnswer
+            }
+            Self::ScheduleDownload { .. } => Response::ScheduleDownload(from_value(result)?),
+            Self::CurrentDownloads { .. } => Response::CurrentDownloads(from_value(result)?),
+            Self::CancelDownload { .. } => {
+                from_value::<()>(result)?;
+                Response::CancelDownload
+            }
+            Self::StartForegroundDownload { .. } => {
+                Response::StartForegroundDownload(from_value(result)?)
+            }
+            Self::AcquireExclusiveControl { .. } => {
+                Response::AcquireExclusiveControl(from_value(result)?)
+            }
+            Self::ReleaseExclusiveControl { .. } => {
+                from_value::<()>(result)?;
+                Response::ReleaseExclusiveControl
             }
         })
     }

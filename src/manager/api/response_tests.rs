@@ -34,7 +34,7 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
         },
         0,
     );
-    let cases = vec![
+    let mut cases = vec![
         (
             Request::Status,
             Response::from(document.clone()),
@@ -152,7 +152,75 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
             Value::Null,
         ),
     ];
+    cases.extend(app_download_verbs());
     cases
+}
+
+/// The verbs of apps' own downloads, with the documented JSON of an `AppDownloadView`.
+fn app_download_verbs() -> Vec<(Request, Response, Value)> {
+    use crate::manager::downloads::{AppDownloadRecord, Scheduler};
+    let spec: crate::model::DownloadSpec =
+        serde_json::from_value(json!({"identifier": "config", "url": "https://cdn.example/c"}))
+            .unwrap();
+    let view = AppDownloadRecord::new(spec.clone(), Scheduler::App, 5).view("a", false);
+    let view_json = json!({
+        "app": "a", "identifier": "config", "url": "https://cdn.example/c", "headerNames": [],
+        "essential": false, "expectedSize": null, "sha256": null, "priority": 0,
+        "foreground": false, "paused": false, "scheduledBy": {"by": "app"}, "scheduledAtMs": 5,
+        "state": "waiting", "progress": null, "detail": null, "path": null, "error": null, "vetoable": false
+    });
+    let a = || "a".to_string();
+    vec![
+        (
+            Request::ScheduleDownload {
+                app: a(),
+                download: Box::new(spec.clone()),
+                lease: None,
+            },
+            Response::ScheduleDownload(Box::new(view.clone())),
+            view_json.clone(),
+        ),
+        (
+            Request::CurrentDownloads { app: a() },
+            Response::CurrentDownloads(vec![view.clone()]),
+            json!([view_json.clone()]),
+        ),
+        (
+            Request::CancelDownload {
+                app: a(),
+                identifier: "config".into(),
+                lease: Some(3),
+            },
+            Response::CancelDownload,
+            Value::Null,
+        ),
+        (
+            Request::StartForegroundDownload {
+                app: a(),
+                download: Box::new(spec),
+                lease: None,
+            },
+            Response::StartForegroundDownload(Box::new(view)),
+            view_json,
+        ),
+        (
+            Request::AcquireExclusiveControl {
+                app: a(),
+                wait_ms: 1000,
+                hold_ms: 5000,
+            },
+            Response::AcquireExclusiveControl(crate::manager::api::LeaseView {
+                lease: 3,
+                expires_at_ms: 9,
+            }),
+            json!({"lease": 3, "expiresAtMs": 9}),
+        ),
+        (
+            Request::ReleaseExclusiveControl { app: a(), lease: 3 },
+            Response::ReleaseExclusiveControl,
+            Value::Null,
+        ),
+    ]
 }
 
 #[test]

@@ -133,6 +133,10 @@ impl Context {
                 waiting.push(id.clone());
             }
         }
+        let (downloads_waiting, downloads_failed) =
+            crate::manager::downloads::essential_launch(record);
+        waiting.extend(downloads_waiting);
+        failed.extend(downloads_failed);
         let known = record.manifest_known();
         context.launch = Launch {
             ready: known && waiting.is_empty(),

@@ -11,7 +11,7 @@
 pub mod context;
 pub mod shown;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod transfer;
 
 use url::Url;

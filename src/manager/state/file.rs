@@ -59,6 +59,36 @@ pub fn parse(text: &str) -> Result<ManagerState, String> {
 #[cfg(test)]
 mod tests {
     const V2: &str = include_str!("../../../tests/data/state/v2.json");
+    const V2_DOWNLOADS: &str = include_str!("../../../tests/data/state/v2-app-downloads.json");
+
+    #[test]
+    fn app_downloads_are_saved_with_their_app_and_older_files_have_none() {
+        use crate::manager::downloads::{AppDownloadState, Scheduler};
+        let old = super::parse(V2).unwrap();
+        assert!(old.apps["org.example.game"].downloads.is_empty());
+        let state = super::parse(V2_DOWNLOADS).unwrap();
+        let downloads = &state.apps["org.example.game"].downloads;
+        let config = &downloads["config.json"];
+        assert!(matches!(config.state, AppDownloadState::Finished { .. }));
+        assert_eq!(
+            config.placed,
+            Some(
+                "/tmp/.tmpuPNLGw/containers/group.org.example/Background Downloads/config.json"
+                    .into()
+            )
+        );
+        let level = &downloads["level-2.bin"];
+        assert_eq!(
+            level.scheduled_by,
+            Scheduler::Extension {
+                content: crate::model::ContentKind::Install
+            }
+        );
+        assert!(level.spec.essential && level.foreground);
+        assert_eq!(level.spec.headers[0].value, "Bearer fixture-token");
+        let again = super::parse(&serde_json::to_string(&state).unwrap()).unwrap();
+        assert_eq!(again, state, "what is saved loads back the same");
+    }
 
     #[test]
     fn a_version_2_file_keeps_pause_all_and_a_pack_resumed_under_it() {

@@ -102,6 +102,10 @@ pub struct AppRecord {
     /// Its packs by id.
     #[serde(default)]
     pub packs: BTreeMap<String, PackRecord>,
+    /// Its own downloads (`BADownloadManager`) by identifier; absent from state files written
+    /// before issue 14.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub downloads: BTreeMap<String, crate::manager::downloads::AppDownloadRecord>,
     /// The last time its downloader extension gave no answer, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_error: Option<ExtensionFailure>,

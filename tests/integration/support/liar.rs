@@ -25,9 +25,19 @@ pub struct Head {
     pub path: String,
     /// The `Range` header, if any.
     pub range: Option<String>,
+    /// Every header, as sent (name, trimmed value).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Head {
+    /// The value of header `name` (any case), if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The first byte of a `Range: bytes=N-` header.
     pub fn range_start(&self) -> Option<u64> {
         self.range
@@ -297,14 +307,20 @@ async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Head> {
     let mut request_line = lines.next()?.split(' ');
     let method = request_line.next()?.to_string();
     let path = request_line.next()?.to_string();
-    let range = lines.find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("range")
-            .then(|| value.trim().to_string())
-    });
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            Some((name.trim().to_string(), value.trim().to_string()))
+        })
+        .collect();
+    let range = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("range"))
+        .map(|(_, value)| value.clone());
     Some(Head {
         method,
         path,
         range,
+        headers,
     })
 }

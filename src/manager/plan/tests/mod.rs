@@ -16,7 +16,7 @@ pub(super) const PREFETCH: &str =
     r#"{"prefetch": {"installationEventTypes": ["firstInstallation"]}}"#;
 pub(super) const ON_DEMAND: &str = r#"{"onDemand": {}}"#;
 
-pub(super) fn app(extra: &str) -> AppRecord {
+pub(crate) fn app(extra: &str) -> AppRecord {
     let plist = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict>
 <key>CFBundleIdentifier</key><string>org.example.game</string>
@@ -36,6 +36,7 @@ pub(super) fn app(extra: &str) -> AppRecord {
         paused: None,
         packs: Default::default(),
         extension_error: None,
+        downloads: Default::default(),
     }
 }
 

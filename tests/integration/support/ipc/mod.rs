@@ -235,6 +235,7 @@ impl FakeService {
             extension: None,
             extension_error: None,
             packs,
+            downloads: Vec::new(),
         }
     }
 
@@ -410,6 +411,16 @@ impl FakeService {
             Request::ExtensionAnswer { id, .. } => Err(ApiError::new(
                 ErrorKind::DownloadInvalid,
                 format!("extensionAnswer {id} reached the manager"),
+            )),
+            // Apps' own downloads are tested against a real manager (`app_downloads`).
+            request @ (Request::ScheduleDownload { .. }
+            | Request::CurrentDownloads { .. }
+            | Request::CancelDownload { .. }
+            | Request::StartForegroundDownload { .. }
+            | Request::AcquireExclusiveControl { .. }
+            | Request::ReleaseExclusiveControl { .. }) => Err(ApiError::new(
+                ErrorKind::DownloadInvalid,
+                format!("the fake service does not serve `{}`", request.method()),
             )),
         }
     }

@@ -1,0 +1,254 @@
+//! Following the engine for apps' own downloads (`download:APP/IDENTIFIER` keys): each event
+//! moves the saved record's state (Apple's waiting, downloading, finished, failed) and is told
+//! as a `downloadStatus` event; a verified file is moved into the app's container. After a
+//! restart the records meet the engine's queue again: what the engine still has continues
+//! (a partial file resumes with `Range`), what it lost is handed to it again, and what it has
+//! that no record wants is cancelled. Part of the actor.
+
+use std::path::PathBuf;
+
+use super::{AppDownloadRecord, AppDownloadState};
+use crate::engine::{self, DownloadRequest, DownloadState, EventKind, PauseReason, Priority};
+use crate::manager::actor::Actor;
+use crate::manager::key::AppDownloadKey;
+use crate::model::{ErrorKind, PackError, Progress};
+
+impl Actor {
+    /// The engine's request for `download` of `app` (also after a restart, when the engine
+    /// lost it): `downloads/<app folder>/download-IDENTIFIER`.
+    pub(in crate::manager) fn app_download_request(
+        &self,
+        app: &str,
+        download: &AppDownloadRecord,
+    ) -> Option<DownloadRequest> {
+        let record = self.state.apps.get(app)?;
+        let spec = &download.spec;
+        Some(DownloadRequest {
+            id: AppDownloadKey::new(app, spec.identifier.clone()).id(),
+            url: spec.url.clone(),
+            destination: self.app_download_file(app, spec.identifier.as_str())?,
+            expected_size: spec.expected_size,
+            sha256: spec.sha256,
+            priority: if download.foreground {
+                Priority::FOREGROUND
+            } else {
+                Priority(spec.priority)
+            },
+            essential: spec.essential,
+            allowed_hosts: record.app.restrictions.domain_allow_list.clone(),
+            headers: spec.headers.clone(),
+        })
+    }
+
+    /// Where the engine writes download `identifier` of `app`.
+    fn app_download_file(&self, app: &str, identifier: &str) -> Option<PathBuf> {
+        let record = self.state.apps.get(app)?;
+        Some(
+            self.paths
+                .app_downloads_dir(&record.app.bundle_id)
+                .join(format!("download-{identifier}")),
+        )
+    }
+
+    /// Mirrors one engine event onto the app download it is about.
+    pub(in crate::manager) async fn on_app_download_event(
+        &mut self,
+        key: AppDownloadKey,
+        kind: &EventKind,
+    ) {
+        let (app, id) = (key.app.clone(), key.identifier.to_string());
+        let Some(download) = self.app_download_mut(&app, &id) else {
+            self.let_go(&key, matches!(kind, EventKind::Finished { .. }))
+                .await;
+            return;
+        };
+        if download.state.is_over() {
+            return;
+        }
+        let before = (download.state.clone(), download.detail.clone());
+        match kind {
+            EventKind::Queued => {
+                download.state = AppDownloadState::Waiting;
+                download.detail = Some("waiting for a download slot".into());
+            }
+            EventKind::Paused { reason } => {
+                download.state = AppDownloadState::Waiting;
+                download.detail = Some(match reason {
+                    PauseReason::Requested => "paused".into(),
+                    PauseReason::Preempted => {
+                        "preempted by a more urgent download; it goes on by itself".into()
+                    }
+                });
+            }
+            EventKind::Retrying {
+                reason,
+                delay_ms,
+                without_progress,
+                ..
+            } => {
+                download.state = AppDownloadState::Waiting;
+                download.detail =
+                    Some(engine::retry::explain(reason, *delay_ms, *without_progress));
+            }
+            EventKind::Started { .. } | EventKind::Verifying => {
+                download.state = AppDownloadState::Downloading;
+            }
+            EventKind::Progress { progress, .. } => {
+                download.state = AppDownloadState::Downloading;
+                download.progress = Some(*progress);
+                self.dirty |= before.0 != AppDownloadState::Downloading;
+                self.app_downloads_changed(&app, &id);
+                return;
+            }
+            EventKind::Kept { bytes_done } => {
+                if let Some(progress) = &mut download.progress {
+                    progress.bytes_done = *bytes_done;
+                }
+            }
+            EventKind::Finished { .. } => return self.finish_app_download(&key).await,
+            EventKind::Failed { error } if error.kind == ErrorKind::DiskFull => {
+                // The engine takes it up again once space is freed.
+                download.state = AppDownloadState::Waiting;
+                download.detail = Some(format!("waiting for disk space: {}", error.message));
+            }
+            EventKind::Failed { error } => {
+                return self.fail_app_download(&key, error.clone()).await;
+            }
+            EventKind::Cancelled | EventKind::Reordered => {}
+        }
+        if (download.state.clone(), download.detail.clone()) != before {
+            self.dirty = true;
+            self.app_downloads_changed(&app, &id);
+        }
+    }
+
+    fn app_download_mut(&mut self, app: &str, id: &str) -> Option<&mut AppDownloadRecord> {
+        self.state.apps.get_mut(app)?.downloads.get_mut(id)
+    }
+
+    /// The engine has a download no record wants (cancelled, or its app unregistered): it is
+    /// cancelled and forgotten, and a finished file of it in the downloads folder deleted.
+    async fn let_go(&mut self, key: &AppDownloadKey, finished: bool) {
+        let targets = || engine::Targets::one(key.id());
+        let _ = self.downloads.cancel(targets()).await;
+        let _ = self.downloads.forget(targets()).await;
+        if finished && let Some(file) = self.app_download_file(&key.app, key.identifier.as_str()) {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+
+    /// The verified file goes to `CONTAINER/Background Downloads/IDENTIFIER`; the engine
+    /// forgets the download.
+    async fn finish_app_download(&mut self, key: &AppDownloadKey) {
+        let (app, id) = (key.app.as_str(), key.identifier.as_str());
+        let (Some(source), Some(record)) =
+            (self.app_download_file(app, id), self.state.apps.get(app))
+        else {
+            return;
+        };
+        let container = self.paths.container(record.app.container_name());
+        let ours = record.downloads.get(id).and_then(|d| d.placed.clone());
+        let placed = super::place::place(&source, &container, &key.identifier, ours.as_deref());
+        let _ = self.downloads.forget(engine::Targets::one(key.id())).await;
+        let state = match placed {
+            Ok(path) => {
+                if let Some(download) = self.app_download_mut(app, id) {
+                    download.placed = Some(path.clone());
+                }
+                AppDownloadState::Finished { path }
+            }
+            Err(error) => {
+                let _ = std::fs::remove_file(&source);
+                AppDownloadState::Failed { error }
+            }
+        };
+        self.end_app_download(key, state).await;
+    }
+
+    /// The download failed for good: its partial file is deleted and the engine forgets it.
+    async fn fail_app_download(&mut self, key: &AppDownloadKey, error: PackError) {
+        let targets = || engine::Targets::one(key.id());
+        let _ = self.downloads.cancel(targets()).await;
+        let _ = self.downloads.forget(targets()).await;
+        self.end_app_download(key, AppDownloadState::Failed { error })
+            .await;
+    }
+
+    async fn end_app_download(&mut self, key: &AppDownloadKey, state: AppDownloadState) {
+        let (app, id) = (key.app.as_str(), key.identifier.as_str());
+        let Some(download) = self.app_download_mut(app, id) else {
+            return;
+        };
+        download.state = state;
+        download.progress = None;
+        let essential = download.spec.essential;
+        self.dirty = true;
+        self.app_downloads_changed(app, id);
+        if essential {
+            self.replan(app, None).await; // launch readiness may change
+        }
+    }
+
+    /// After a restart (or a lagged event stream): every record that is not over meets the
+    /// engine's download again.
+    pub(in crate::manager) async fn restore_app_downloads(&mut self, snapshot: &engine::Snapshot) {
+        let mut wanted = std::collections::HashSet::new();
+        let live: Vec<(String, AppDownloadRecord)> = self
+            .state
+            .apps
+            .iter()
+            .flat_map(|(app, r)| r.downloads.values().map(move |d| (app.clone(), d.clone())))
+            .filter(|(_, d)| !d.state.is_over())
+            .collect();
+        for (app, download) in live {
+            let key = AppDownloadKey::new(&app, download.spec.identifier.clone());
+            wanted.insert(key.id());
+            let Some(found) = snapshot.get(&key.id()) else {
+                // The engine lost it (a crash before its queue was saved): handed over again.
+                if let Some(request) = self.app_download_request(&app, &download)
+                    && let Err(error) = self.downloads.enqueue(request).await
+                {
+                    let error = PackError::new(error.kind(), error.to_string());
+                    self.end_app_download(&key, AppDownloadState::Failed { error })
+                        .await;
+                }
+                continue;
+            };
+            match &found.state {
+                DownloadState::Finished => self.finish_app_download(&key).await,
+                DownloadState::Failed { error } if error.kind != ErrorKind::DiskFull => {
+                    self.fail_app_download(&key, error.clone()).await;
+                }
+                DownloadState::Cancelled => {
+                    let error = PackError::new(ErrorKind::Cancelled, "cancelled in the engine");
+                    self.end_app_download(&key, AppDownloadState::Failed { error })
+                        .await;
+                }
+                state => {
+                    let progress = Progress {
+                        bytes_done: found.bytes_done,
+                        bytes_total: found.bytes_total.unwrap_or(0),
+                        bytes_per_second: 0,
+                    };
+                    if let Some(d) = self.app_download_mut(&app, key.identifier.as_str()) {
+                        d.progress = Some(progress);
+                        d.state = if state.is_active() {
+                            AppDownloadState::Downloading
+                        } else {
+                            AppDownloadState::Waiting
+                        };
+                    }
+                    self.views.downloads_changed(&app);
+                }
+            }
+        }
+        for download in &snapshot.downloads {
+            if let Ok(key) = download.request.id.parse::<AppDownloadKey>()
+                && !wanted.contains(&key.id())
+            {
+                let finished = matches!(download.state, DownloadState::Finished);
+                self.let_go(&key, finished).await;
+            }
+        }
+    }
+}
