@@ -59,6 +59,15 @@ pub(super) enum Internal {
     Replan { app: String, pack: String },
     /// The app's downloader extension answered `shouldDownload` (or failed to).
     Asked(super::veto::Asked),
+    /// The app's downloader extension answered about one of the app's downloads.
+    Told(super::downloads::told::Told),
+    /// The app's downloader extension answered a content request (or failed to).
+    Content(super::content::ContentDone),
+    /// Ask the app's extension for content again (its exclusive control was held).
+    ContentDue {
+        app: String,
+        kind: crate::model::ContentKind,
+    },
     /// The disk has room again for an install that failed `diskFull`.
     SpaceFreed {
         app: String,
@@ -186,9 +195,17 @@ impl Actor {
         let mut updates = tokio::time::interval_at(start + update_every, update_every);
         let scan_every = self.config.watch_interval.max(Duration::from_millis(100));
         let mut scans = tokio::time::interval_at(start + scan_every, scan_every);
+        let content_every = self.config.content_interval.max(Duration::from_millis(100));
+        let mut contents = tokio::time::interval_at(start + content_every, content_every);
         let mut saves = tokio::time::interval(SAVE_EVERY);
         let mut publishes = tokio::time::interval(PUBLISH_EVERY);
-        for timer in [&mut saves, &mut publishes, &mut updates, &mut scans] {
+        for timer in [
+            &mut saves,
+            &mut publishes,
+            &mut updates,
+            &mut scans,
+            &mut contents,
+        ] {
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         self.views.touch();
@@ -213,6 +230,7 @@ impl Actor {
                 Some(done) = installed.recv() => self.on_installed(done).await,
                 _ = updates.tick() => self.start_update_check(None, None),
                 _ = scans.tick() => self.scan_watched_folders().await,
+                _ = contents.tick() => self.request_periodic_content(),
                 _ = saves.tick() => self.save_if_dirty(),
                 _ = publishes.tick() => {
                     self.publish();

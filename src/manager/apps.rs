@@ -51,6 +51,7 @@ impl Actor {
                         paused: None,
                         packs: Default::default(),
                         extension_error: None,
+                        content_asked_for: None,
                         downloads: Default::default(),
                     },
                 );

@@ -64,6 +64,11 @@ impl Actor {
             }
             Internal::Replan { app, pack } => self.replan(&app, Some(&[pack])).await,
             Internal::Asked(asked) => self.on_asked(asked).await,
+            Internal::Content(done) => self.on_content(done).await,
+            Internal::Told(told) => self.on_told(told).await,
+            Internal::ContentDue { app, kind } => {
+                self.request_content(&app, kind);
+            }
             Internal::SpaceFreed { app, pack, version } => {
                 self.on_space_freed(&app, &pack, version).await
             }

@@ -37,6 +37,7 @@ pub mod app_icon;
 mod apply;
 mod apps;
 mod checks;
+mod content;
 pub mod delta;
 mod disk;
 pub mod downloads;

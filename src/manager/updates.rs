@@ -123,6 +123,7 @@ impl Actor {
         self.apply_policies(app);
         self.claim_downloads(app);
         self.replan(app, None).await;
+        self.request_due_content(app);
         found
     }
 

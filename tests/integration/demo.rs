@@ -117,7 +117,8 @@ fn a_folder_bgassets_did_not_make_is_never_deleted_to_build_the_demo() {
 
 /// The demo's downloader extension (`examples/extensions/demo.rs`, the binary
 /// `bgassets-demo-extension` beside the test binaries) is put beside the demo app's Info.plist,
-/// and vetoes the upscaler the demo app asks for at start, while the other packs go ahead.
+/// vetoes the upscaler the demo app asks for at start, and at the install's content request
+/// schedules the demo's `config.json`, which lands in the container.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_app_s_extension_vetoes_its_upscaler_model() {
     use bgassets::demo::room::{DEMO_APP, UPSCALER};
@@ -131,7 +132,12 @@ async fn the_demo_app_s_extension_vetoes_its_upscaler_model() {
             let vetoed = document
                 .pack(DEMO_APP, UPSCALER)
                 .is_some_and(|p| matches!(p.activity, Activity::Vetoed { .. }));
-            if vetoed {
+            let config = document.app(DEMO_APP).is_some_and(|a| {
+                a.downloads
+                    .iter()
+                    .any(|d| d.identifier == "config" && d.state == "finished")
+            });
+            if vetoed && config {
                 return document;
             }
             let _ =
@@ -140,7 +146,7 @@ async fn the_demo_app_s_extension_vetoes_its_upscaler_model() {
     };
     let document = tokio::time::timeout(std::time::Duration::from_secs(60), wait)
         .await
-        .expect("the upscaler vetoed within 60 s");
+        .expect("the upscaler vetoed and the config downloaded within 60 s");
     let app = document.app(DEMO_APP).unwrap();
     assert_eq!(app.extension.as_deref(), Some("demo-extension"));
     assert_eq!(app.extension_error, None);
@@ -152,5 +158,10 @@ async fn the_demo_app_s_extension_vetoes_its_upscaler_model() {
         }
     );
     assert!(demo.data_dir.join("demo-app/demo-extension").is_file());
+    let config = app.container.join("Background Downloads/config");
+    assert_eq!(
+        std::fs::read_to_string(config).unwrap(),
+        bgassets::demo::site::CONFIG
+    );
     demo.shutdown().await;
 }

@@ -19,6 +19,8 @@ use crate::support::manager::*;
 
 #[path = "extension_flow/connected.rs"]
 mod connected;
+#[path = "extension_flow/content.rs"]
+mod content;
 
 /// A shell extension that says no to `Bonus` and yes to the rest, and notes each request's
 /// event and pack in `asked.log` in its working directory (the app's container).

@@ -111,6 +111,23 @@ impl Actor {
                 download.state = AppDownloadState::Waiting;
                 download.detail = Some(format!("waiting for disk space: {}", error.message));
             }
+            EventKind::Failed { error }
+                if super::told::is_auth_challenge(error) && download.auth_error.is_none() =>
+            {
+                // The app's extension may answer with credentials: tried once more.
+                download.auth_error = Some(error.clone());
+                download.state = AppDownloadState::Waiting;
+                download.detail = Some(format!(
+                    "asking the app's extension for credentials: {}",
+                    error.message
+                ));
+                self.dirty = true;
+                self.app_downloads_changed(&app, &id);
+                if !self.ask_for_credentials(&app, &id, error) {
+                    self.fail_app_download(&key, error.clone()).await;
+                }
+                return;
+            }
             EventKind::Failed { error } => {
                 return self.fail_app_download(&key, error.clone()).await;
             }
@@ -166,7 +183,7 @@ impl Actor {
     }
 
     /// The download failed for good: its partial file is deleted and the engine forgets it.
-    async fn fail_app_download(&mut self, key: &AppDownloadKey, error: PackError) {
+    pub(super) async fn fail_app_download(&mut self, key: &AppDownloadKey, error: PackError) {
         let targets = || engine::Targets::one(key.id());
         let _ = self.downloads.cancel(targets()).await;
         let _ = self.downloads.forget(targets()).await;
@@ -184,6 +201,7 @@ impl Actor {
         let essential = download.spec.essential;
         self.dirty = true;
         self.app_downloads_changed(app, id);
+        self.tell_download_ended(app, id);
         if essential {
             self.replan(app, None).await; // launch readiness may change
         }

@@ -11,11 +11,13 @@
 //!   manager did not put there.
 //! - `verbs`: schedule, list, cancel, foreground (part of the actor);
 //! - `follow`: the engine's events for `download:` keys, and the restart (part of the actor).
+//! - [`told`]: what the app's downloader extension hears of them (finished, failed, auth).
 
 pub(in crate::manager) mod control;
 mod follow;
 pub mod place;
 pub mod rules;
+pub mod told;
 mod verbs;
 
 use std::path::PathBuf;
@@ -100,6 +102,10 @@ pub struct AppDownloadRecord {
     /// container: the only file there the manager may replace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed: Option<PathBuf>,
+    /// The server's refusal (401 or 403) the app's extension was asked to answer with
+    /// credentials: set, the download is tried once more and then fails with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_error: Option<PackError>,
     /// Bytes done and the total, while it downloads; not saved (the engine's queue has it).
     #[serde(skip)]
     pub progress: Option<Progress>,
@@ -173,6 +179,7 @@ impl AppDownloadRecord {
             foreground: false,
             state: AppDownloadState::Waiting,
             placed: None,
+            auth_error: None,
             progress: None,
             detail: None,
         }

@@ -97,6 +97,37 @@ pub fn check_allowance(record: &AppRecord, spec: &DownloadSpec) -> Result<(), Ap
     Ok(())
 }
 
+/// What is left of `BADownloadAllowance` and `BAEssentialDownloadAllowance` for app downloads
+/// (during the first installation; no bound after it, or without the key), as a content
+/// request tells the extension: the expected sizes of the app's downloads that did not fail
+/// are taken off.
+pub fn allowance_left(record: &AppRecord) -> crate::extension::message::Allowance {
+    let first = record.event == InstallationEvent::FirstInstallation;
+    let restrictions = &record.app.restrictions;
+    let (mut all, mut essential) = (0u64, 0u64);
+    for download in record
+        .downloads
+        .values()
+        .filter(|d| !matches!(d.state, AppDownloadState::Failed { .. }))
+    {
+        let size = download.spec.expected_size.unwrap_or(0);
+        all = all.saturating_add(size);
+        if download.spec.essential {
+            essential = essential.saturating_add(size);
+        }
+    }
+    crate::extension::message::Allowance {
+        download_bytes_left: restrictions
+            .download_allowance
+            .filter(|_| first)
+            .map(|a| a.saturating_sub(all)),
+        essential_bytes_left: restrictions
+            .essential_download_allowance
+            .filter(|_| first)
+            .map(|a| a.saturating_sub(essential)),
+    }
+}
+
 /// Whether a person's pause holds the app's own downloads: the app's pause (or resume), else
 /// "pause all". A single pack's pause does not reach them.
 pub fn is_paused(state: &ManagerState, record: &AppRecord) -> bool {

@@ -106,6 +106,10 @@ pub struct AppRecord {
     /// before issue 14.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub downloads: BTreeMap<String, crate::manager::downloads::AppDownloadRecord>,
+    /// The `CFBundleVersion` whose installation (or update) content request went to the app's
+    /// downloader extension: asked once per version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_asked_for: Option<String>,
     /// The last time its downloader extension gave no answer, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_error: Option<ExtensionFailure>,

@@ -36,6 +36,7 @@ pub(crate) fn app(extra: &str) -> AppRecord {
         paused: None,
         packs: Default::default(),
         extension_error: None,
+        content_asked_for: None,
         downloads: Default::default(),
     }
 }
