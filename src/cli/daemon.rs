@@ -25,6 +25,20 @@ pub struct DaemonArgs {
     /// A PEM certificate to trust (e.g. the one `bgassets serve --tls` prints). Repeatable.
     #[arg(long, value_name = "PEM")]
     pub cacert: Vec<PathBuf>,
+    /// How often apps' downloader extensions get a `periodic` content request (`30m`, `6h`).
+    #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = duration)]
+    pub content_interval: std::time::Duration,
+    /// How long an app's downloader extension may take to answer before it counts as hung.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub extension_timeout: std::time::Duration,
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let value = crate::model::size::parse_duration(text).map_err(|e| e.to_string())?;
+    if value.is_zero() {
+        return Err(format!("`{text}` is no time at all"));
+    }
+    Ok(value)
 }
 
 /// Runs the daemon until Ctrl-C or SIGTERM.
@@ -54,6 +68,8 @@ async fn daemon(args: DaemonArgs, data_dir: Option<PathBuf>) -> anyhow::Result<(
         let mut config = ManagerConfig::new(paths.clone());
         config.insecure_hosts = args.insecure_hosts.clone();
         config.extra_root_certificates = args.cacert.clone();
+        config.content_interval = args.content_interval;
+        config.extension_limits.time = args.extension_timeout;
         let manager = Manager::start(config)
             .await
             .context("cannot start the manager")?;

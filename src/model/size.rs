@@ -17,7 +17,7 @@ pub enum SizeError {
         input: String,
     },
     /// Not a duration.
-    #[error("`{input}` is not a duration: expected a number with a ms, s or m suffix (e.g. 200ms)")]
+    #[error("`{input}` is not a duration: expected a number with a ms, s, m or h suffix (e.g. 200ms)")]
     NotADuration {
         /// The text given.
         input: String,
@@ -52,7 +52,7 @@ pub fn parse_size(input: &str) -> Result<u64, SizeError> {
     Ok(bytes.round() as u64)
 }
 
-/// Parses `200ms`, `2s`, `1.5s`, `1m` into a duration; a bare number is milliseconds.
+/// Parses `200ms`, `2s`, `1.5s`, `1m`, `6h` into a duration; a bare number is milliseconds.
 pub fn parse_duration(input: &str) -> Result<Duration, SizeError> {
     let err = || SizeError::NotADuration {
         input: input.to_string(),
@@ -67,6 +67,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, SizeError> {
         "" | "ms" => value / 1000.0,
         "s" => value,
         "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
         _ => return Err(err()),
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| err())
@@ -122,6 +123,7 @@ mod tests {
         assert_eq!(parse_duration("200ms"), Ok(Duration::from_millis(200)));
         assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(6 * 3600)));
         assert!(parse_duration("soon").is_err());
     }
 
