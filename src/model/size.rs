@@ -17,7 +17,9 @@ pub enum SizeError {
         input: String,
     },
     /// Not a duration.
-    #[error("`{input}` is not a duration: expected a number with a ms, s, m or h suffix (e.g. 200ms)")]
+    #[error(
+        "`{input}` is not a duration: expected a number with a ms, s, m or h suffix (e.g. 200ms)"
+    )]
     NotADuration {
         /// The text given.
         input: String,

@@ -42,6 +42,29 @@ pub fn table(document: &StatusDocument) -> String {
                 pack.reason.clone(),
             ]);
         }
+        for download in &app.downloads {
+            let progress = download
+                .progress
+                .map_or("-".into(), |p| match p.bytes_total {
+                    0 => format_bytes(p.bytes_done),
+                    total => format!("{}/{}", format_bytes(p.bytes_done), format_bytes(total)),
+                });
+            let why = match (&download.error, &download.path, &download.detail) {
+                (Some(error), _, _) => error.explain(),
+                (_, Some(path), _) => format!("at {}", path.display()),
+                (_, _, Some(why)) => why.clone(),
+                _ => String::new(),
+            };
+            rows.push([
+                app.bundle_id.clone(),
+                format!("download:{}", download.identifier),
+                download.state.clone(),
+                progress,
+                "-".into(),
+                if download.essential { "essential" } else { "-" }.into(),
+                why,
+            ]);
+        }
     }
     let mut widths = [0; 7];
     for row in &rows {
@@ -60,6 +83,14 @@ pub fn table(document: &StatusDocument) -> String {
         }
         out.push_str(line.trim_end());
         out.push('\n');
+    }
+    for app in &document.apps {
+        if let Some(error) = &app.extension_error {
+            out.push_str(&format!(
+                "\n{}: its downloader extension gave no answer to {} ({}): {}\n",
+                app.bundle_id, error.event, error.kind, error.message
+            ));
+        }
     }
     let limits = &document.limits;
     out.push_str(&format!(
@@ -97,5 +128,54 @@ fn version(pack: &PackView) -> String {
         (Some(i), _) => i.to_string(),
         (None, Some(l)) => format!("→ {l}"),
         (None, None) => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::fixture::{app, document};
+    use crate::manager::state::ExtensionFailure;
+
+    #[test]
+    fn an_app_s_downloads_and_its_extension_s_failure_have_lines_of_their_own() {
+        let mut game = app("org.example.game", "Game", vec![]);
+        game.downloads = vec![
+            serde_json::from_value(serde_json::json!({
+                "app": "org.example.game", "identifier": "config",
+                "url": "https://cdn.example.com/config.json", "essential": true,
+                "priority": 0, "foreground": false, "vetoable": false, "scheduledBy": {"by": "extension", "content": "install"},
+                "scheduledAtMs": 1, "state": "failed",
+                "error": {"kind": "httpStatus", "message": "the server answered 403 Forbidden", "httpStatus": 403},
+            }))
+            .unwrap(),
+        ];
+        game.extension_error = Some(ExtensionFailure {
+            extension: "Extensions/ext.sh".into(),
+            event: "contentRequest".into(),
+            kind: "hung".into(),
+            message: "extension `Extensions/ext.sh` of org.example.game: hung: no answer in 10 s"
+                .into(),
+            at_ms: 1,
+        });
+        let text = table(&document(vec![game]));
+        let line = text
+            .lines()
+            .find(|l| l.contains("download:config"))
+            .unwrap();
+        assert!(
+            line.contains("failed") && line.contains("essential"),
+            "{line}"
+        );
+        assert!(
+            line.contains("httpStatus — the server answered 403"),
+            "{line}"
+        );
+        assert!(
+            text.contains(
+                "org.example.game: its downloader extension gave no answer to contentRequest (hung)"
+            ),
+            "{text}"
+        );
     }
 }
