@@ -241,6 +241,21 @@ mod tests {
     const ESSENTIAL: DownloadPolicy = DownloadPolicy::Essential(InstallationEvents::ALL);
 
     #[test]
+    fn a_vetoed_pack_says_so_and_can_be_asked_for_again() {
+        let mut vetoed = pack("Upscaler", DownloadPolicy::OnDemand, (None, Some(1)));
+        vetoed.activity = Activity::Vetoed {
+            extension: "demo-extension".into(),
+        };
+        vetoed.flags.download_available = true;
+        let state = PackState::of(&vetoed);
+        assert_eq!(state, PackState::Vetoed);
+        assert_eq!(state.label(), "Vetoed by the app");
+        assert!(can_download(&vetoed), "Download asks the extension again");
+        assert!(!state.can_pause() && !state.can_resume());
+        assert_eq!(toggle_request(&vetoed), None);
+    }
+
+    #[test]
     fn order_controls_are_off_where_order_does_not_matter() {
         let installed = pack("Installed", DownloadPolicy::OnDemand, (Some(1), Some(1)));
         let waiting = pack("Waiting", DownloadPolicy::OnDemand, (None, Some(1)));

@@ -244,3 +244,58 @@ fn the_theme_choice_applies_and_is_kept_between_runs() {
     let old: Remembered = serde_json::from_str(r#"{"showEvents":true}"#).unwrap();
     assert_eq!(old.theme, ThemeChoice::System);
 }
+
+/// The app's own downloads and its extension's failure, under the app's header: each download
+/// with its state and what it waits for, where its file is or why it failed; Cancel sends
+/// `cancelDownload`; a vetoed pack says so.
+#[test]
+fn the_app_s_own_downloads_and_its_extension_show_under_its_header() {
+    use bgassets::manager::state::ExtensionFailure;
+    let mut document = fixture::every_state();
+    let app = &mut document.apps[0];
+    app.extension = Some("Extensions/game-ext".into());
+    app.extension_error = Some(ExtensionFailure {
+        extension: "Extensions/game-ext".into(),
+        event: "contentRequest".into(),
+        kind: "hung".into(),
+        message: "extension `Extensions/game-ext` of org.example.game: hung: no answer in 10 s"
+            .into(),
+        at_ms: 1,
+    });
+    let download = |id: &str, state: &str, extra: serde_json::Value| {
+        let mut value = serde_json::json!({
+            "app": APP, "identifier": id, "url": "https://cdn.example.com/x", "essential": false,
+            "priority": 0, "foreground": false, "vetoable": false, "scheduledBy": {"by": "app"},
+            "scheduledAtMs": 1, "state": state,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            value[k] = v.clone();
+        }
+        serde_json::from_value(value).unwrap()
+    };
+    app.downloads = vec![
+        download(
+            "config",
+            "finished",
+            serde_json::json!({"path": "/c/Background Downloads/config"}),
+        ),
+        download(
+            "levels",
+            "waiting",
+            serde_json::json!({"detail": "waiting for a download slot"}),
+        ),
+    ];
+    let (backend, mut harness) = window_on(document);
+    harness.get_by_label("The app's own downloads (2)");
+    harness.get_by_label("at /c/Background Downloads/config · asked by the app");
+    harness.get_by_label("waiting for a download slot · asked by the app");
+    harness.get_by_label(
+        "⚠ Its extension gave no answer to contentRequest (hung): extension `Extensions/game-ext` of org.example.game: hung: no answer in 10 s",
+    );
+    // Only the download still to come can be cancelled.
+    assert_eq!(count(&harness, "Cancel"), 1);
+    harness.get_by_label("Cancel").click();
+    harness.run_ok();
+    assert!(backend.sent().iter().any(|r| matches!(r,
+        Request::CancelDownload { identifier, .. } if identifier == "levels")));
+}

@@ -2,7 +2,8 @@
 //!
 //! - [`toolbar`]: global actions, limits, add app, export, filter.
 //! - [`apps`]: the registered apps (left).
-//! - [`packs`] and [`pack_row`]: the selected app's packs, virtualised (centre).
+//! - [`packs`] and [`pack_row`]: the selected app's packs, virtualised (centre);
+//!   [`app_downloads`]: its downloader extension and its own downloads, above them.
 //! - [`inspector`]: everything about the selected pack (right).
 //! - [`event_log`]: the manager's recent events (bottom).
 //! - [`removal`]: the confirmation before a pack is removed.
@@ -12,6 +13,7 @@
 //! - [`preferences`]: the Preferences menu (theme, and later the tray's and desktop's).
 //! - [`space_check`]: the space planner's question before a large download.
 
+pub mod app_downloads;
 pub mod apps;
 pub mod event_log;
 pub mod inspector;

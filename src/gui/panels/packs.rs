@@ -25,6 +25,7 @@ pub fn show(
     };
     header(ui, app, list, backend);
     ui.separator();
+    super::app_downloads::show(ui, app, backend);
     if app.packs.is_empty() {
         ui.centered_and_justified(|ui| ui.label("This app declares no asset packs."));
         return;
