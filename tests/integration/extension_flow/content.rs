@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use bgassets::manager::api::{Request, Response};
+use bgassets::manager::api::Request;
 use bgassets::manager::view::StatusDocument;
 use bgassets::manager::{Manager, ManagerConfig};
 use bgassets::server::token::Secret;
@@ -13,6 +13,7 @@ use bgassets::server::{ServeConfig, Server, TokenGate};
 use bgassets::store::Paths;
 
 use super::{install_extension, key};
+use crate::support::faults::FaultsExt;
 use crate::support::manager::*;
 
 /// An extension that answers each content request with one download named after its kind
@@ -207,21 +208,30 @@ async fn a_403_is_answered_by_the_extension_s_token_and_tried_once_more() {
     world.manager.shutdown().await;
 }
 
+/// The app, connected over the socket, takes exclusive control of its downloads; the update's
+/// content request waits until the app's lease ends, and only then are the extension's
+/// downloads scheduled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_app_holding_exclusive_control_makes_its_extension_wait() {
+async fn an_app_connection_holding_exclusive_control_makes_its_extension_wait() {
+    use bgassets::ipc::SocketServer;
+    use tokio_util::sync::CancellationToken;
     let world = world(Duration::from_secs(3600)).await;
     world.register("1").await;
     world.until_download("kind-install", "finished").await;
     let handle = world.manager.handle();
-    let hold = Request::AcquireExclusiveControl {
-        app: APP.into(),
-        wait_ms: 1000,
-        hold_ms: 1500,
-    };
-    let Response::AcquireExclusiveControl(lease) = call(&handle, hold).await else {
-        panic!("no lease");
-    };
-    let held_until = lease.expires_at_ms;
+    let server = SocketServer::bind(Paths::under(world.data.path()).socket_path()).unwrap();
+    let socket = server.socket_path().to_path_buf();
+    let stop = CancellationToken::new();
+    let serving = tokio::spawn(server.serve(handle.clone(), stop.clone()));
+    let mut app = crate::support::ipc::Raw::connect(&socket).await;
+    let hello = serde_json::json!({"id": 0, "method": "hello", "params": {"app": APP}});
+    assert_eq!(app.ask(&hello.to_string()).await["ok"], true);
+    let acquire = serde_json::json!({"id": 1, "method": "acquireExclusiveControl",
+        "params": {"app": APP, "waitMs": 1000, "holdMs": 1500}});
+    let lease = app.ask(&acquire.to_string()).await;
+    let held_until = lease["result"]["expiresAtMs"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{lease}"));
     world.register("2").await; // an update: its content request waits for the lease
     let document = world.until_download("kind-update", "finished").await;
     let update = document
@@ -237,5 +247,56 @@ async fn an_app_holding_exclusive_control_makes_its_extension_wait() {
         "scheduled at {} while the app held its downloads until {held_until}",
         update.scheduled_at_ms
     );
+    stop.cancel();
+    let _ = serving.await;
+    world.manager.shutdown().await;
+}
+
+/// An essential download the extension asks for at install holds the app's launch until it
+/// is in, like an essential pack.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_essential_download_asked_for_at_install_holds_launch_until_it_is_in() {
+    let world = world(Duration::from_secs(3600)).await;
+    // Slow enough to see the app wait: 5 KB at 10 KB/s, shared with the pack.
+    world
+        .site
+        .server
+        .set_faults(bgassets::server::Faults::default().rate(10_000))
+        .unwrap();
+    let url = world.site.server.manifest_url();
+    let path = plist(world.data.path(), &url, "1", &key("extension.sh"));
+    let script = format!(
+        "#!/bin/sh\nreq=$(cat)\ncase \"$req\" in\n  *'\"event\":\"contentRequest\"'*'\"kind\":\"install\"'*) echo '{{\"downloads\": [{{\"identifier\": \"core-config\", \"url\": \"{}/extra/install.bin\", \"essential\": true}}]}}' ;;\n  *'\"event\":\"shouldDownload\"'*) echo '{{\"shouldDownload\": true}}' ;;\n  *'\"event\":\"contentRequest\"'*) echo '{{\"downloads\": []}}' ;;\n  *) echo '{{}}' ;;\nesac\n",
+        world.base()
+    );
+    install_extension(&path, "extension.sh", &script);
+    call_json(&world.manager.handle(), Request::Register { path }).await;
+    let document = until(
+        &world.manager.handle(),
+        "launch held by the essential download",
+        |d| {
+            d.app(APP).is_some_and(|a| {
+                !a.launch_ready && a.waiting_for.contains(&"download:core-config".to_string())
+            })
+        },
+    )
+    .await;
+    assert!(
+        document
+            .app(APP)
+            .unwrap()
+            .launch_reason
+            .contains("core-config")
+    );
+    let document = world.until_download("core-config", "finished").await;
+    let document = if document.app(APP).unwrap().launch_ready {
+        document
+    } else {
+        until(&world.manager.handle(), "ready once it is in", |d| {
+            d.app(APP).is_some_and(|a| a.launch_ready)
+        })
+        .await
+    };
+    assert!(document.app(APP).unwrap().waiting_for.is_empty());
     world.manager.shutdown().await;
 }
