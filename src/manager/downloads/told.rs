@@ -279,10 +279,14 @@ impl Actor {
         else {
             return;
         };
-        merge_headers(&mut download.spec.headers, headers);
         if let Some(url) = url {
+            if url.origin() != download.spec.url.origin() {
+                // The app's headers (its token) were meant for the old origin only.
+                download.spec.headers.clear();
+            }
             download.spec.url = url;
         }
+        merge_headers(&mut download.spec.headers, headers);
         download.state = AppDownloadState::Waiting;
         download.detail = Some("trying again with the extension's credentials".into());
         let download = download.clone();
