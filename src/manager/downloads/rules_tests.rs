@@ -111,3 +111,31 @@ fn launch_waits_for_essential_downloads_and_not_for_failed_ones() {
     assert_eq!(waiting, ["download:a"]);
     assert_eq!(failed, ["download:b"]);
 }
+
+#[test]
+#[ignore = "open: a download with no expectedSize counts nothing against BADownloadAllowance and \
+            the engine caps nothing, so 256 such downloads pass an allowance of 1000 bytes; the \
+            fix needs a per-request byte cap in the engine (or expectedSize required while an \
+            allowance applies, which the demo's extension does not give)"]
+fn downloads_of_unknown_size_cannot_slip_past_the_allowance() {
+    let allowance = "<key>BAInitialDownloadRestrictions</key><dict>\
+        <key>BADownloadAllowance</key><integer>1000</integer>\
+        <key>BADownloadDomainAllowList</key><array><string>127.0.0.1</string></array></dict>";
+    let mut record = app(allowance);
+    let mut accepted = 0;
+    for n in 0..256 {
+        // Each is 1 GiB on the server; the extension does not say so.
+        let id = format!("big-{n}");
+        let unknown = spec(&id, "http://127.0.0.1:9/one-gib.bin");
+        if check_new(&record, &unknown, EXTENSION_AT_INSTALL, &[]).is_ok() {
+            accepted += 1;
+            record
+                .downloads
+                .insert(id, AppDownloadRecord::new(unknown, EXTENSION_AT_INSTALL, 1));
+        }
+    }
+    assert!(
+        accepted <= 1,
+        "{accepted} downloads of unknown size accepted under an allowance of 1000 bytes"
+    );
+}
