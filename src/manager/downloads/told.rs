@@ -241,6 +241,7 @@ impl Actor {
                 {
                     download.state = AppDownloadState::Finished { path: to };
                     download.placed = None; // the app's own file now
+                    download.placed_id = None;
                 }
                 self.dirty = true;
                 self.app_downloads_changed(app, identifier);
