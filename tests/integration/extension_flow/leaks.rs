@@ -82,3 +82,54 @@ async fn the_apps_token_stays_with_its_origin_when_the_extension_answers_another
     }
     manager.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "open: a signed URL's query (a credential until it expires) shows whole in \
+            AppDownloadView.url and in the engine's error messages (`URL: the server answered \
+            403`), so in status, ctl, the window, the event log and to apps sharing the App \
+            Group; the fix is one redacting display of URLs (query as `?…`) used by the view and \
+            by the engine's messages"]
+async fn a_signed_urls_signature_never_shows_in_status() {
+    let refusing = Liar::always(Answer::new(
+        "403 Forbidden",
+        &["Content-Length: 0".into()],
+        Body::Bytes(vec![]),
+    ))
+    .await;
+    let script = "#!/bin/sh\nreq=$(cat)\ncase \"$req\" in\n  *'\"event\":\"authChallenge\"'*) \
+                  echo '{\"headers\": []}' ;;\n  *'\"event\":\"shouldDownload\"'*) echo \
+                  '{\"shouldDownload\": true}' ;;\n  *'\"event\":\"contentRequest\"'*) echo \
+                  '{\"downloads\": []}' ;;\n  *) echo '{}' ;;\nesac\n";
+    let specs = [Spec::new("Maps", PREFETCH, 20_000)];
+    let (_site, _data, manager, _plist) =
+        with_extension(&specs, script, Duration::from_secs(10)).await;
+    let handle = manager.handle();
+    let signed = refusing.url_of("file?expires=4102444800&signature=5ec7e75ec7e7");
+    let download = DownloadSpec::new(
+        DownloadIdentifier::parse("signed.bin").unwrap(),
+        signed.parse().unwrap(),
+    );
+    call_json(
+        &handle,
+        Request::ScheduleDownload {
+            app: APP.into(),
+            download: Box::new(download),
+            lease: None,
+        },
+    )
+    .await;
+    let document = until(&handle, "signed.bin failed", |d| {
+        d.app(APP).is_some_and(|a| {
+            a.downloads
+                .iter()
+                .any(|x| x.identifier == "signed.bin" && x.state == "failed")
+        })
+    })
+    .await;
+    let shown = serde_json::to_string(&document).unwrap();
+    assert!(
+        !shown.contains("5ec7e75ec7e7"),
+        "the signature shows in the status document"
+    );
+    manager.shutdown().await;
+}
