@@ -60,6 +60,43 @@ fn one_live_download_per_identifier_and_a_finished_one_may_be_scheduled_again() 
 }
 
 #[test]
+fn an_apps_downloads_are_bounded_so_its_state_cannot_grow_without_end() {
+    let mut record = app("");
+    for n in 0..MAX_APP_DOWNLOADS {
+        let mut kept = AppDownloadRecord::new(
+            spec(&format!("d{n}"), "http://127.0.0.1:9/x"),
+            EXTENSION_AT_INSTALL,
+            1,
+        );
+        kept.state = AppDownloadState::Finished {
+            path: format!("/c/d{n}").into(),
+        };
+        record.downloads.insert(format!("d{n}"), kept);
+    }
+    let refused = check_new(
+        &record,
+        &spec("one-more", "http://127.0.0.1:9/x"),
+        Scheduler::App,
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::DownloadFailedToStart);
+    assert!(
+        refused.message.contains("at most 1024"),
+        "{}",
+        refused.message
+    );
+    // One it keeps may be scheduled again.
+    check_new(
+        &record,
+        &spec("d7", "http://127.0.0.1:9/x"),
+        Scheduler::App,
+        &[],
+    )
+    .unwrap();
+}
+
+#[test]
 fn the_allowance_counts_expected_sizes_during_the_first_installation_only() {
     let allowance = "<key>BAInitialDownloadRestrictions</key><dict>\
         <key>BADownloadAllowance</key><integer>1000</integer>\
