@@ -117,6 +117,9 @@ pub(super) struct Actor {
     pub(super) extensions: super::extensions::ConnectedExtensions,
     /// Calls of each app's extension still running (told `willTerminate` at shutdown).
     pub(super) extension_calls: HashMap<String, usize>,
+    /// Apps whose periodic content request is running or waiting for exclusive control: the
+    /// next period skips them rather than pile up another.
+    pub(super) periodic_pending: std::collections::HashSet<String>,
     /// Each app's exclusive control of its downloads, and the requests waiting for it.
     pub exclusive: super::exclusive::Exclusive<super::downloads::control::Parked>,
     /// Queue changes whose wait for exclusive control is over, to carry out.
@@ -168,6 +171,7 @@ impl Actor {
             dirty: false,
             extensions: Default::default(),
             extension_calls: HashMap::new(),
+            periodic_pending: Default::default(),
             exclusive: Default::default(),
             parked_ready: Vec::new(),
         })

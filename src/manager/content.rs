@@ -57,27 +57,32 @@ impl Actor {
         }
     }
 
-    /// The periodic content request, to every app with an extension and a manifest read.
+    /// The periodic content request, to every app with an extension and a manifest read,
+    /// but one whose last periodic request is still running or waiting: periods missed meanwhile
+    /// (a slow extension, exclusive control held) make one request, not one each.
     pub fn request_periodic_content(&mut self) {
         let apps: Vec<String> = self
             .state
             .apps
             .iter()
-            .filter(|(_, r)| r.manifest_known())
+            .filter(|(id, r)| r.manifest_known() && !self.periodic_pending.contains(*id))
             .map(|(id, _)| id.clone())
             .collect();
         for app in apps {
-            self.request_content(&app, ContentKind::Periodic);
+            if self.request_content(&app, ContentKind::Periodic) {
+                self.periodic_pending.insert(app);
+            }
         }
     }
 
     /// Asks `app`'s extension for content of `kind`, off the actor; true when asked (or to be
     /// asked once the app's exclusive control is free), false when it has no extension.
     pub fn request_content(&mut self, app: &str, kind: ContentKind) -> bool {
-        let Some(extension) = self.extension_for(app) else {
-            return false;
-        };
-        let Some(record) = self.state.apps.get(app) else {
+        let (Some(extension), Some(record)) = (self.extension_for(app), self.state.apps.get(app))
+        else {
+            if kind == ContentKind::Periodic {
+                self.periodic_pending.remove(app); // a retry whose app or extension is gone
+            }
             return false;
         };
         let limits = self.config.extension_limits;
@@ -151,6 +156,9 @@ impl Actor {
             result,
         } = done;
         self.extension_call_ended(&app);
+        if kind == ContentKind::Periodic {
+            self.periodic_pending.remove(&app);
+        }
         match result {
             Err(error) => self.extension_failed(&app, "contentRequest", &error),
             Ok(downloads) => {

@@ -21,6 +21,8 @@ use crate::support::manager::*;
 mod connected;
 #[path = "extension_flow/content.rs"]
 mod content;
+#[path = "extension_flow/leaks.rs"]
+mod leaks;
 
 /// A shell extension that says no to `Bonus` and yes to the rest, and notes each request's
 /// event and pack in `asked.log` in its working directory (the app's container).

@@ -164,13 +164,22 @@ impl Actor {
             return;
         };
         let container = self.paths.container(record.app.container_name());
-        let ours = record.downloads.get(id).and_then(|d| d.placed.clone());
-        let placed = super::place::place(&source, &container, &key.identifier, ours.as_deref());
+        let old = record.downloads.get(id);
+        let ours = old.and_then(|d| d.placed.clone());
+        let ours_id = old.and_then(|d| d.placed_id);
+        let placed = super::place::place(
+            &source,
+            &container,
+            &key.identifier,
+            ours.as_deref(),
+            ours_id,
+        );
         let _ = self.downloads.forget(engine::Targets::one(key.id())).await;
         let state = match placed {
             Ok(path) => {
                 if let Some(download) = self.app_download_mut(app, id) {
                     download.placed = Some(path.clone());
+                    download.placed_id = super::place::file_id(&path);
                 }
                 AppDownloadState::Finished { path }
             }

@@ -102,6 +102,10 @@ pub struct AppDownloadRecord {
     /// container: the only file there the manager may replace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed: Option<PathBuf>,
+    /// That file's identity when it was placed ([`place::file_id`]): a file put at the same
+    /// path since is not the manager's to replace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_id: Option<[u64; 3]>,
     /// The server's refusal (401 or 403) the app's extension was asked to answer with
     /// credentials: set, the download is tried once more and then fails with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +183,7 @@ impl AppDownloadRecord {
             foreground: false,
             state: AppDownloadState::Waiting,
             placed: None,
+            placed_id: None,
             auth_error: None,
             progress: None,
             detail: None,

@@ -15,13 +15,37 @@ pub fn target(container: &Path, identifier: &DownloadIdentifier) -> PathBuf {
     container.join(CONTAINER_FOLDER).join(identifier.as_str())
 }
 
+/// A file's identity (device, inode, modification time) on Unix, never following a link: it
+/// tells the file the manager placed from another put at the same path since (by the app, the
+/// user, or another app sharing the container). `None` elsewhere.
+pub fn file_id(path: &Path) -> Option<[u64; 3]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).ok().map(|m| {
+            let nanos = (m.mtime() as u64)
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(m.mtime_nsec() as u64);
+            [m.dev(), m.ino(), nanos]
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Moves the verified file `source` to its place in `container`; `ours` is the file an earlier
-/// download of the same identifier placed, which may be replaced. The place on success.
+/// download of the same identifier placed, which may be replaced while it is still that file
+/// (`ours_id`, its [`file_id`] when placed; a record saved before it was kept has none). The
+/// place on success.
 pub fn place(
     source: &Path,
     container: &Path,
     identifier: &DownloadIdentifier,
     ours: Option<&Path>,
+    ours_id: Option<[u64; 3]>,
 ) -> Result<PathBuf, PackError> {
     let folder = container.join(CONTAINER_FOLDER);
     let io_error = |path: &Path, action: &str, e: io::Error| {
@@ -56,8 +80,9 @@ pub fn place(
         return Ok(target);
     }
     let existing = std::fs::symlink_metadata(&target);
-    let replaceable =
-        ours == Some(target.as_path()) && existing.as_ref().is_ok_and(|meta| meta.is_file());
+    let replaceable = ours == Some(target.as_path())
+        && existing.as_ref().is_ok_and(|meta| meta.is_file())
+        && ours_id.is_none_or(|id| file_id(&target) == Some(id));
     if replaceable {
         std::fs::rename(source, &target).map_err(|e| io_error(&target, "move a download to", e))?;
     } else {
@@ -122,7 +147,7 @@ mod tests {
         let source = dir.path().join("download-a");
         std::fs::write(&source, b"bytes").unwrap();
         let container = dir.path().join("container");
-        let placed = place(&source, &container, &id("a"), None).unwrap();
+        let placed = place(&source, &container, &id("a"), None, None).unwrap();
         assert_eq!(placed, container.join("Background Downloads/a"));
         assert_eq!(std::fs::read(&placed).unwrap(), b"bytes");
         assert!(!source.exists());
@@ -137,7 +162,7 @@ mod tests {
         std::fs::write(&theirs, b"the user's").unwrap();
         let source = dir.path().join("download-a");
         std::fs::write(&source, b"new").unwrap();
-        let error = place(&source, &container, &id("a"), None).unwrap_err();
+        let error = place(&source, &container, &id("a"), None, None).unwrap_err();
         assert!(
             error.message.contains(&theirs.display().to_string()),
             "{}",
@@ -145,8 +170,37 @@ mod tests {
         );
         assert_eq!(std::fs::read(&theirs).unwrap(), b"the user's");
         // Its own earlier file is replaced.
-        let placed = place(&source, &container, &id("a"), Some(&theirs)).unwrap();
+        let placed = place(&source, &container, &id("a"), Some(&theirs), None).unwrap();
         assert_eq!(std::fs::read(placed).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_put_where_the_manager_placed_one_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let container = dir.path().join("container");
+        let source = dir.path().join("download-a");
+        std::fs::write(&source, b"first").unwrap();
+        let placed = place(&source, &container, &id("a"), None, None).unwrap();
+        let placed_id = file_id(&placed);
+        // The app took its file away; the user (or another app of the container) put one there.
+        std::fs::remove_file(&placed).unwrap();
+        std::fs::write(&placed, b"the user's").unwrap();
+        std::fs::write(&source, b"second").unwrap();
+        let error = place(&source, &container, &id("a"), Some(&placed), placed_id).unwrap_err();
+        assert!(
+            error.message.contains("did not put it there"),
+            "{}",
+            error.message
+        );
+        assert_eq!(std::fs::read(&placed).unwrap(), b"the user's");
+        // The manager's own file, still there untouched, is replaced.
+        std::fs::remove_file(&placed).unwrap();
+        let placed = place(&source, &container, &id("a"), None, None).unwrap();
+        let placed_id = file_id(&placed);
+        std::fs::write(&source, b"third").unwrap();
+        place(&source, &container, &id("a"), Some(&placed), placed_id).unwrap();
+        assert_eq!(std::fs::read(&placed).unwrap(), b"third");
     }
 
     #[cfg(unix)]
@@ -159,7 +213,10 @@ mod tests {
         let there = target(&container, &id("a"));
         std::fs::create_dir_all(there.parent().unwrap()).unwrap();
         std::fs::hard_link(&source, &there).unwrap();
-        assert_eq!(place(&source, &container, &id("a"), None).unwrap(), there);
+        assert_eq!(
+            place(&source, &container, &id("a"), None, None).unwrap(),
+            there
+        );
         assert!(!source.exists());
         assert_eq!(std::fs::read(&there).unwrap(), b"bytes");
     }
@@ -172,7 +229,7 @@ mod tests {
         std::fs::create_dir_all(there.join("inside")).unwrap();
         let source = dir.path().join("download-a");
         std::fs::write(&source, b"new").unwrap();
-        assert!(place(&source, &container, &id("a"), Some(&there)).is_err());
+        assert!(place(&source, &container, &id("a"), Some(&there), None).is_err());
         assert!(there.join("inside").is_dir());
     }
 }

@@ -8,6 +8,10 @@ use crate::manager::api::ApiError;
 use crate::manager::state::{AppRecord, ManagerState};
 use crate::model::{DownloadSpec, ErrorKind, InstallationEvent};
 
+/// The most downloads an app keeps (live or over; cancelling one forgets it): an app or an
+/// extension answering 256 new identifiers every period cannot grow the state without bound.
+pub const MAX_APP_DOWNLOADS: usize = 1024;
+
 /// Checks `spec`, scheduled by `by` for the app of `record`; the refusal carries Apple's code
 /// and names the download, the host or the allowance.
 pub fn check_new(
@@ -40,6 +44,16 @@ pub fn check_new(
             format!(
                 "`{app}` already has download `{id}` {}; cancel it first or choose another identifier",
                 existing.state.name()
+            ),
+        ));
+    }
+    if record.downloads.len() >= MAX_APP_DOWNLOADS && !record.downloads.contains_key(id.as_str()) {
+        return Err(ApiError::new(
+            ErrorKind::DownloadFailedToStart,
+            format!(
+                "download `{id}` of `{app}` is refused: the app keeps {} downloads, at most \
+                 {MAX_APP_DOWNLOADS}; cancel finished or failed ones (their files stay) first",
+                record.downloads.len()
             ),
         ));
     }

@@ -60,6 +60,43 @@ fn one_live_download_per_identifier_and_a_finished_one_may_be_scheduled_again() 
 }
 
 #[test]
+fn an_apps_downloads_are_bounded_so_its_state_cannot_grow_without_end() {
+    let mut record = app("");
+    for n in 0..MAX_APP_DOWNLOADS {
+        let mut kept = AppDownloadRecord::new(
+            spec(&format!("d{n}"), "http://127.0.0.1:9/x"),
+            EXTENSION_AT_INSTALL,
+            1,
+        );
+        kept.state = AppDownloadState::Finished {
+            path: format!("/c/d{n}").into(),
+        };
+        record.downloads.insert(format!("d{n}"), kept);
+    }
+    let refused = check_new(
+        &record,
+        &spec("one-more", "http://127.0.0.1:9/x"),
+        Scheduler::App,
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::DownloadFailedToStart);
+    assert!(
+        refused.message.contains("at most 1024"),
+        "{}",
+        refused.message
+    );
+    // One it keeps may be scheduled again.
+    check_new(
+        &record,
+        &spec("d7", "http://127.0.0.1:9/x"),
+        Scheduler::App,
+        &[],
+    )
+    .unwrap();
+}
+
+#[test]
 fn the_allowance_counts_expected_sizes_during_the_first_installation_only() {
     let allowance = "<key>BAInitialDownloadRestrictions</key><dict>\
         <key>BADownloadAllowance</key><integer>1000</integer>\
@@ -110,4 +147,32 @@ fn launch_waits_for_essential_downloads_and_not_for_failed_ones() {
     let (waiting, failed) = essential_launch(&record);
     assert_eq!(waiting, ["download:a"]);
     assert_eq!(failed, ["download:b"]);
+}
+
+#[test]
+#[ignore = "open: a download with no expectedSize counts nothing against BADownloadAllowance and \
+            the engine caps nothing, so 256 such downloads pass an allowance of 1000 bytes; the \
+            fix needs a per-request byte cap in the engine (or expectedSize required while an \
+            allowance applies, which the demo's extension does not give)"]
+fn downloads_of_unknown_size_cannot_slip_past_the_allowance() {
+    let allowance = "<key>BAInitialDownloadRestrictions</key><dict>\
+        <key>BADownloadAllowance</key><integer>1000</integer>\
+        <key>BADownloadDomainAllowList</key><array><string>127.0.0.1</string></array></dict>";
+    let mut record = app(allowance);
+    let mut accepted = 0;
+    for n in 0..256 {
+        // Each is 1 GiB on the server; the extension does not say so.
+        let id = format!("big-{n}");
+        let unknown = spec(&id, "http://127.0.0.1:9/one-gib.bin");
+        if check_new(&record, &unknown, EXTENSION_AT_INSTALL, &[]).is_ok() {
+            accepted += 1;
+            record
+                .downloads
+                .insert(id, AppDownloadRecord::new(unknown, EXTENSION_AT_INSTALL, 1));
+        }
+    }
+    assert!(
+        accepted <= 1,
+        "{accepted} downloads of unknown size accepted under an allowance of 1000 bytes"
+    );
 }

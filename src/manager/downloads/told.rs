@@ -47,8 +47,7 @@ pub fn move_target(container: &Path, relative: &str) -> Result<PathBuf, String> 
     }
     let target = container.join(path);
     let parent = target.parent().unwrap_or(container);
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot make {}: {e}", parent.display()))?;
+    make_folders_inside(container, parent, relative)?;
     let (real_parent, real_container) = (parent.canonicalize(), container.canonicalize());
     match (real_parent, real_container) {
         (Ok(p), Ok(c)) if p.starts_with(&c) => {}
@@ -61,6 +60,33 @@ pub fn move_target(container: &Path, relative: &str) -> Result<PathBuf, String> 
         ));
     }
     Ok(target)
+}
+
+/// Makes the folders from `container` down to `parent` one at a time, never through a link:
+/// `create_dir_all` would follow a link the extension left in the container and make folders
+/// wherever it points before any check could refuse the move.
+fn make_folders_inside(container: &Path, parent: &Path, relative: &str) -> Result<(), String> {
+    let Ok(below) = parent.strip_prefix(container) else {
+        return Err(format!("`{relative}` leads out of the app's container"));
+    };
+    let mut folder = container.to_path_buf();
+    for part in below.components() {
+        folder.push(part);
+        match std::fs::symlink_metadata(&folder) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "`{relative}` leads out of the app's container or through a file: {} is \
+                     not a folder",
+                    folder.display()
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&folder)
+                .map_err(|e| format!("cannot make {}: {e}", folder.display()))?,
+            Err(e) => return Err(format!("cannot read {}: {e}", folder.display())),
+        }
+    }
+    Ok(())
 }
 
 impl Actor {
@@ -215,6 +241,7 @@ impl Actor {
                 {
                     download.state = AppDownloadState::Finished { path: to };
                     download.placed = None; // the app's own file now
+                    download.placed_id = None;
                 }
                 self.dirty = true;
                 self.app_downloads_changed(app, identifier);
@@ -253,10 +280,14 @@ impl Actor {
         else {
             return;
         };
-        merge_headers(&mut download.spec.headers, headers);
         if let Some(url) = url {
+            if url.origin() != download.spec.url.origin() {
+                // The app's headers (its token) were meant for the old origin only.
+                download.spec.headers.clear();
+            }
             download.spec.url = url;
         }
+        merge_headers(&mut download.spec.headers, headers);
         download.state = AppDownloadState::Waiting;
         download.detail = Some("trying again with the extension's credentials".into());
         let download = download.clone();
@@ -325,6 +356,23 @@ mod tests {
                     .contains("leads out")
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_refused_move_makes_no_folder_outside_the_container() {
+        let dir = tempfile::tempdir().unwrap();
+        let container = dir.path().join("c");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&container).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, container.join("out")).unwrap();
+        let error = move_target(&container, "out/made/by/extension/x").unwrap_err();
+        assert!(error.contains("leads out"), "{error}");
+        assert!(
+            !outside.join("made").exists(),
+            "a folder was made outside the container through the extension's link"
+        );
     }
 
     #[test]

@@ -49,12 +49,12 @@ impl Actor {
             .ok_or_else(|| ApiError::app_not_found(app))?;
         super::rules::check_new(record, &spec, by, &self.config.insecure_hosts)?;
         let key = AppDownloadKey::new(app, spec.identifier.clone());
-        let placed = record
-            .downloads
-            .get(spec.identifier.as_str())
-            .and_then(|old| old.placed.clone());
+        let old = record.downloads.get(spec.identifier.as_str());
+        let placed = old.and_then(|old| old.placed.clone());
+        let placed_id = old.and_then(|old| old.placed_id);
         let mut download = AppDownloadRecord::new(spec, by, now_ms());
         download.placed = placed;
+        download.placed_id = placed_id;
         download.foreground = foreground;
         let request = self
             .app_download_request(app, &download)

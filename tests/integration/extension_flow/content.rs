@@ -300,3 +300,46 @@ async fn an_essential_download_asked_for_at_install_holds_launch_until_it_is_in(
     assert!(document.app(APP).unwrap().waiting_for.is_empty());
     world.manager.shutdown().await;
 }
+
+/// How many periodic content requests the extension has heard.
+fn periodic_asked(document: &StatusDocument) -> usize {
+    asked(document).matches(r#""kind":"periodic""#).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn periodic_content_requests_do_not_pile_up_while_exclusive_control_is_held() {
+    let interval = Duration::from_millis(300);
+    let world = world(interval).await;
+    world.register("1").await;
+    world.until_download("kind-install", "finished").await;
+    let handle = world.manager.handle();
+    let hold = Request::AcquireExclusiveControl {
+        app: APP.into(),
+        wait_ms: 5_000,
+        hold_ms: 6_000,
+    };
+    let Response::AcquireExclusiveControl(lease) = call(&handle, hold).await else {
+        panic!("no lease");
+    };
+    let document = handle.status().await.unwrap();
+    let before = periodic_asked(&document);
+    // Twenty periods pass while the app holds its downloads: the extension is due one
+    // periodic request once the lease ends, not one per period missed.
+    let released = std::time::UNIX_EPOCH + Duration::from_millis(lease.expires_at_ms);
+    let window = Duration::from_millis(1_500);
+    let end = released + window;
+    // A measurement window, not a wait for a condition: count what arrives within it.
+    if let Ok(left) = end.duration_since(std::time::SystemTime::now()) {
+        tokio::time::sleep(left).await;
+    }
+    let document = handle.status().await.unwrap();
+    let after = periodic_asked(&document);
+    let most = (window.as_millis() / interval.as_millis()) as usize + 2;
+    assert!(
+        after - before <= most,
+        "{} periodic content requests in the {window:?} after the lease ended (at most {most} \
+         expected: the missed periods piled up)",
+        after - before
+    );
+    world.manager.shutdown().await;
+}
