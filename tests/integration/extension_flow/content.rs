@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use bgassets::manager::api::Request;
+use bgassets::manager::api::{Request, Response};
 use bgassets::manager::view::StatusDocument;
 use bgassets::manager::{Manager, ManagerConfig};
 use bgassets::server::token::Secret;
