@@ -52,6 +52,10 @@ pub struct DownloadRequest {
     pub destination: PathBuf,
     /// The exact size, when known: checked before install and used for the free-space check.
     pub expected_size: Option<u64>,
+    /// The most bytes the file may have when its size is not known (an app's download
+    /// allowance left): more fails the download (`sessionDownloadAllowanceExceeded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
     /// The SHA-256 the file must have.
     pub sha256: Option<Sha256Digest>,
     /// Higher downloads first, after essential downloads.
@@ -78,6 +82,7 @@ impl DownloadRequest {
             url,
             destination: destination.into(),
             expected_size: None,
+            max_size: None,
             sha256: None,
             priority: Priority::DEFAULT,
             essential: false,

@@ -111,15 +111,51 @@ pub fn too_long(url: &str, limit: u64, expected: Option<u64>) -> Failure {
     .restarting()
 }
 
+/// The most bytes a download of unknown size may have: the engine's cap on bodies, or less,
+/// the request's own cap (an app's allowance left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    /// The bytes.
+    pub bytes: u64,
+    /// Whether it is the request's own (an allowance), not the engine's.
+    pub allowance: bool,
+}
+
+impl Cap {
+    /// The cap for a request that allows `max_size` under the engine's `max_body`.
+    pub fn of(max_size: Option<u64>, max_body: u64) -> Self {
+        match max_size {
+            Some(bytes) if bytes < max_body => Self {
+                bytes,
+                allowance: true,
+            },
+            _ => Self {
+                bytes: max_body,
+                allowance: false,
+            },
+        }
+    }
+}
+
 /// Refuses, before a byte is written, a body of unknown expected size that the server announces
-/// larger than the engine's cap.
-pub fn check_unsized(url: &str, announced: Option<u64>, max_body: u64) -> Result<(), Failure> {
+/// larger than the cap: the engine's (`sizeMismatch`) or the app's allowance left
+/// (`sessionDownloadAllowanceExceeded`).
+pub fn check_unsized(url: &str, announced: Option<u64>, cap: Cap) -> Result<(), Failure> {
     match announced {
-        Some(total) if total > max_body => Err(Failure::fatal(
+        Some(total) if total > cap.bytes && cap.allowance => Err(Failure::fatal(
+            ErrorKind::SessionDownloadAllowanceExceeded,
+            format!(
+                "{url}: the server announces {total} bytes, more than the {} bytes left of the \
+                 app's download allowance",
+                cap.bytes
+            ),
+        )),
+        Some(total) if total > cap.bytes => Err(Failure::fatal(
             ErrorKind::SizeMismatch,
             format!(
                 "{url}: the server announces {total} bytes, more than the engine's cap of \
-                 {max_body} bytes for a download of unknown size"
+                 {} bytes for a download of unknown size",
+                cap.bytes
             ),
         )),
         _ => Ok(()),
@@ -273,6 +309,27 @@ mod tests {
             ErrorKind::SessionDownloadDisallowedByDomain
         );
         assert!(failure.error.message.contains("a.cdn.example.com"));
+    }
+
+    #[test]
+    fn an_allowance_caps_a_download_of_unknown_size_below_the_engine_s_cap() {
+        let cap = Cap::of(Some(1000), 1 << 30);
+        assert_eq!(
+            cap,
+            Cap {
+                bytes: 1000,
+                allowance: true
+            }
+        );
+        let refused = check_unsized("u", Some(1001), cap).unwrap_err();
+        assert_eq!(
+            refused.error.kind,
+            ErrorKind::SessionDownloadAllowanceExceeded
+        );
+        assert!(check_unsized("u", Some(1000), cap).is_ok());
+        assert_eq!(Cap::of(Some(u64::MAX), 1 << 30).bytes, 1 << 30);
+        let engine = check_unsized("u", Some(2 << 30), Cap::of(None, 1 << 30)).unwrap_err();
+        assert_eq!(engine.error.kind, ErrorKind::SizeMismatch);
     }
 
     #[test]

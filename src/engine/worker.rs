@@ -73,11 +73,12 @@ async fn attempt(
         from: start,
     };
     let _ = context.reports.send(report).await;
+    let cap = transport::Cap::of(request.max_size, context.max_body);
     if request.expected_size.is_none() {
-        transport::check_unsized(&final_url, total, context.max_body)?;
+        transport::check_unsized(&final_url, total, cap)?;
         verify::check_space(&partial, total.map(|t| t.saturating_sub(start)))?;
     }
-    let limit = transport::body_limit(request.expected_size, total, context.max_body);
+    let limit = transport::body_limit(request.expected_size, total, cap.bytes);
 
     let mut sink = FileSink::open(partial.clone(), start);
     let streamed = if matches!(plan, Plan::Complete { .. }) {

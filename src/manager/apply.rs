@@ -216,6 +216,7 @@ impl Actor {
             url: url.clone(),
             destination: destination.clone(),
             expected_size: Some(listed.download_size),
+            max_size: None,
             sha256: Some(listed.sha256),
             priority: Priority(super::queue::download_priority(entry)),
             essential: listed.download_policy.is_essential(),

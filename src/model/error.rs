@@ -41,8 +41,8 @@ pub enum ErrorKind {
     /// Apple: a download larger than the app's `BADownloadAllowance`.
     /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
     SessionDownloadDisallowedByAllowance,
-    /// Apple: the app's `BADownloadAllowance` is used up.
-    /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.
+    /// Apple: the app's `BADownloadAllowance` is used up: a download of unknown size would
+    /// bring more than the allowance left.
     SessionDownloadAllowanceExceeded,
     /// Apple: a non-essential download scheduled before the app first launched.
     /// Reserved for the unmanaged `BADownloadManager` API (issue 14); never produced today.

@@ -169,6 +169,7 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
             url: file.url.clone(),
             destination: file.destination.clone(),
             expected_size: args.size,
+            max_size: None,
             sha256: args.sha256,
             priority: file.priority,
             essential: false,

@@ -28,6 +28,7 @@ impl Actor {
             url: spec.url.clone(),
             destination: self.app_download_file(app, spec.identifier.as_str())?,
             expected_size: spec.expected_size,
+            max_size: download.reserved,
             sha256: spec.sha256,
             priority: if download.foreground {
                 Priority::FOREGROUND

@@ -106,6 +106,11 @@ pub struct AppDownloadRecord {
     /// path since is not the manager's to replace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed_id: Option<[u64; 3]>,
+    /// For a download of unknown size scheduled while an allowance applies: the bytes of the
+    /// allowance it reserved (all that was left), which is also the most the engine lets it
+    /// write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<u64>,
     /// The server's refusal (401 or 403) the app's extension was asked to answer with
     /// credentials: set, the download is tried once more and then fails with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,6 +189,7 @@ impl AppDownloadRecord {
             state: AppDownloadState::Waiting,
             placed: None,
             placed_id: None,
+            reserved: None,
             auth_error: None,
             progress: None,
             detail: None,

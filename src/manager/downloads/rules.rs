@@ -3,7 +3,7 @@
 //! HTTPS rule (the same as its packs'), and `BADownloadAllowance` for what is scheduled during
 //! the app's first installation. And the essential downloads launch readiness waits for.
 
-use super::{AppDownloadState, Scheduler};
+use super::{AppDownloadRecord, AppDownloadState, Scheduler};
 use crate::manager::api::ApiError;
 use crate::manager::state::{AppRecord, ManagerState};
 use crate::model::{DownloadSpec, ErrorKind, InstallationEvent};
@@ -65,7 +65,8 @@ pub fn check_new(
 /// `BADownloadAllowance` (and `BAEssentialDownloadAllowance` for an essential download) caps
 /// the expected sizes of the app downloads scheduled while the app is in its first
 /// installation; failed ones do not count, nor does the identifier being scheduled again. A
-/// download with no expected size counts nothing (its size is unknown until it runs).
+/// download with no expected size reserves all that is left ([`reservation`]), and the engine
+/// lets it write no more: it needs a byte left, and the next one finds none.
 pub fn check_allowance(record: &AppRecord, spec: &DownloadSpec) -> Result<(), ApiError> {
     if record.event != InstallationEvent::FirstInstallation {
         return Ok(());
@@ -75,10 +76,11 @@ pub fn check_allowance(record: &AppRecord, spec: &DownloadSpec) -> Result<(), Ap
         id.as_str() != spec.identifier.as_str()
             && !matches!(d.state, AppDownloadState::Failed { .. })
     });
-    let size = spec.expected_size.unwrap_or(0);
+    // Unknown, it counts one byte here: it must find at least that left.
+    let size = spec.expected_size.unwrap_or(1);
     let (mut all, mut essential) = (size, if spec.essential { size } else { 0 });
     for (_, other) in others {
-        let size = other.spec.expected_size.unwrap_or(0);
+        let size = counted(other);
         all = all.saturating_add(size);
         if other.spec.essential {
             essential = essential.saturating_add(size);
@@ -124,7 +126,7 @@ pub fn allowance_left(record: &AppRecord) -> crate::extension::message::Allowanc
         .values()
         .filter(|d| !matches!(d.state, AppDownloadState::Failed { .. }))
     {
-        let size = download.spec.expected_size.unwrap_or(0);
+        let size = counted(download);
         all = all.saturating_add(size);
         if download.spec.essential {
             essential = essential.saturating_add(size);
@@ -139,6 +141,29 @@ pub fn allowance_left(record: &AppRecord) -> crate::extension::message::Allowanc
             .essential_download_allowance
             .filter(|_| first)
             .map(|a| a.saturating_sub(essential)),
+    }
+}
+
+/// What a download counts against the allowance: its expected size, else what it reserved.
+fn counted(download: &AppDownloadRecord) -> u64 {
+    download
+        .spec
+        .expected_size
+        .or(download.reserved)
+        .unwrap_or(0)
+}
+
+/// What a new download of unknown size reserves of the allowance: all that is left (of the
+/// essential allowance too, for an essential one); `None` when no allowance applies.
+pub fn reservation(record: &AppRecord, spec: &DownloadSpec) -> Option<u64> {
+    if spec.expected_size.is_some() {
+        return None;
+    }
+    let left = allowance_left(record);
+    let essential = left.essential_bytes_left.filter(|_| spec.essential);
+    match (left.download_bytes_left, essential) {
+        (Some(a), Some(e)) => Some(a.min(e)),
+        (a, e) => a.or(e),
     }
 }
 

@@ -52,7 +52,9 @@ impl Actor {
         let old = record.downloads.get(spec.identifier.as_str());
         let placed = old.and_then(|old| old.placed.clone());
         let placed_id = old.and_then(|old| old.placed_id);
+        let reserved = super::rules::reservation(record, &spec);
         let mut download = AppDownloadRecord::new(spec, by, now_ms());
+        download.reserved = reserved;
         download.placed = placed;
         download.placed_id = placed_id;
         download.foreground = foreground;
