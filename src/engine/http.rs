@@ -212,13 +212,16 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
 }
 
 /// A reqwest error as a failure: timeouts and connection trouble are transient.
-pub(super) fn request_failure(url: &str, error: &reqwest::Error) -> Failure {
-    let mut message = format!("{url}: {error}");
+pub(super) fn request_failure(url: &url::Url, error: &reqwest::Error) -> Failure {
+    let shown = crate::model::url_shown::shown_url(url);
+    let mut message = format!("{shown}: {error}");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
+    // reqwest names the whole URL, query and all: it shows as everywhere else.
+    let message = message.replace(url.as_str(), &shown);
     if error.is_timeout() {
         Failure::transient(ErrorKind::Timeout, message)
     } else if error.is_redirect() || error.is_builder() {

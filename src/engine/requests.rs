@@ -90,9 +90,10 @@ impl Actor {
             return Err(EngineError::Invalid {
                 id,
                 problem: format!(
-                    "{url} is listed with SHA-256 {sha256}, not the one the partial file of {} \
+                    "{} is listed with SHA-256 {sha256}, not the one the partial file of {} \
                      belongs to",
-                    download.request.url
+                    crate::model::url_shown::shown_url(&url),
+                    crate::model::url_shown::shown_url(&download.request.url)
                 ),
             });
         }

@@ -10,6 +10,8 @@ use reqwest::header::{ACCEPT_ENCODING, IF_RANGE, LOCATION, RANGE};
 use tokio::time::timeout;
 use url::Url;
 
+use crate::model::url_shown::{shown_url, shown_url_text};
+
 use super::download::DownloadRequest;
 use super::http::Failure;
 use super::http::request_failure;
@@ -46,13 +48,16 @@ pub fn check_hop(
     insecure_hosts: &[String],
 ) -> Result<(), Failure> {
     let host = url.host_str().unwrap_or_default();
-    let via = previous.map_or(String::new(), |p| format!("{p} redirected to "));
+    let via = previous.map_or(String::new(), |p| {
+        format!("{} redirected to ", shown_url(p))
+    });
+    let shown = shown_url(url);
     let plain_allowed = url.scheme() == "http" && insecure_allowed(url, insecure_hosts);
     if url.scheme() != "https" && !plain_allowed {
         return Err(Failure::fatal(
             ErrorKind::HostNotAllowed,
             format!(
-                "{via}{url}: HTTPS is required on every hop (plain HTTP only for loopback or \
+                "{via}{shown}: HTTPS is required on every hop (plain HTTP only for loopback or \
                  --allow-insecure-host {host})"
             ),
         ));
@@ -62,7 +67,7 @@ pub fn check_hop(
     }
     Err(Failure::fatal(
         ErrorKind::SessionDownloadDisallowedByDomain,
-        format!("{via}{url}: host `{host}` is not in BADownloadDomainAllowList"),
+        format!("{via}{shown}: host `{host}` is not in BADownloadDomainAllowList"),
     ))
 }
 
@@ -194,10 +199,10 @@ pub async fn follow_redirects(
             Err(_) => {
                 return Err(Failure::transient(
                     ErrorKind::Timeout,
-                    format!("{url}: no answer within {timeout_after:?}"),
+                    format!("{}: no answer within {timeout_after:?}", shown_url(&url)),
                 ));
             }
-            Ok(Err(error)) => return Err(request_failure(url.as_str(), &error)),
+            Ok(Err(error)) => return Err(request_failure(&url, &error)),
             Ok(Ok(response)) => response,
         };
         let location = response
@@ -209,7 +214,11 @@ pub async fn follow_redirects(
                 let next = url.join(location).map_err(|e| {
                     Failure::fatal(
                         ErrorKind::DownloadInvalid,
-                        format!("{url}: redirect to `{location}`, which is not a URL: {e}"),
+                        format!(
+                            "{}: redirect to `{}`, which is not a URL: {e}",
+                            shown_url(&url),
+                            shown_url_text(location)
+                        ),
                     )
                 })?;
                 previous = Some(std::mem::replace(&mut url, next));

@@ -38,7 +38,7 @@ async fn attempt(
     cancel: &CancellationToken,
 ) -> Result<Finished, Failure> {
     let request = &job.request;
-    let url = request.url.as_str();
+    let url = &crate::model::url_shown::shown_url(&request.url);
     let partial = request.partial_path();
     if let Some(dir) = partial.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
@@ -53,7 +53,7 @@ async fn attempt(
         _ = cancel.cancelled() => return Err(cancelled(url)),
         response = transport::follow_redirects(context, job, from) => response?,
     };
-    let final_url = response.url().to_string();
+    let final_url = crate::model::url_shown::shown_url(response.url());
     let plan = http::plan(
         &final_url,
         response.status(),
@@ -165,7 +165,8 @@ async fn stream_body(
     cancel: &CancellationToken,
 ) -> Result<(), Failure> {
     let Body { start, limit } = body;
-    let url = response.url().to_string();
+    let full_url = response.url().clone();
+    let url = crate::model::url_shown::shown_url(&full_url);
     let id = &job.request.id;
     let stall = context.policy.stall_timeout;
     let mut stream = response.bytes_stream();
@@ -188,7 +189,7 @@ async fn stream_body(
                 ));
             }
             Ok(None) => return Ok(()),
-            Ok(Some(Err(error))) => return Err(request_failure(&url, &error)),
+            Ok(Some(Err(error))) => return Err(request_failure(&full_url, &error)),
             Ok(Some(Ok(chunk))) => chunk,
         };
         let (chunk, over) = match transport::take(done, chunk.len(), limit) {

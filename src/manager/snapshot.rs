@@ -333,7 +333,7 @@ fn pack_view(
         installed_bytes: installed.map_or(0, |i| i.bytes),
         url: listed
             .and_then(|l| l.resolve_url(&base).ok())
-            .map(|u| u.to_string()),
+            .map(|u| crate::model::url_shown::shown_url(&u)),
         etag: mirror.and_then(|m| m.etag.clone()),
         partial_path: mirror
             .filter(|_| partial_bytes > 0)

@@ -18,6 +18,7 @@
 //! - [`input_error`]: the one parse error type: which input, which field, what was expected.
 //! - [`jsonc`]: JSON with `//` and `/* */` comments and trailing commas, as `ba-package` writes it.
 //! - [`size`]: byte sizes and durations as people type them.
+//! - [`url_shown`]: URLs as people and logs see them, without credentials.
 
 pub mod app;
 pub mod app_download;
@@ -36,6 +37,7 @@ pub mod rel_path;
 pub mod server_manifest;
 pub mod size;
 pub mod status;
+pub mod url_shown;
 
 pub use app::{App, DomainPattern, DownloadRestrictions};
 pub use app_download::{DownloadIdentifier, DownloadSpec, Header};

@@ -133,7 +133,7 @@ pub struct AppDownloadView {
     pub app: String,
     /// The download's identifier (its file's name).
     pub identifier: String,
-    /// Where it comes from.
+    /// Where it comes from (a query, such as a signed URL's signature, shows as `?…`).
     pub url: String,
     /// The names of the headers it sends.
     #[serde(default)]
@@ -206,7 +206,7 @@ impl AppDownloadRecord {
         AppDownloadView {
             app: app.to_string(),
             identifier: self.spec.identifier.to_string(),
-            url: self.spec.url.to_string(),
+            url: crate::model::url_shown::shown_url(&self.spec.url),
             header_names: self.spec.headers.iter().map(|h| h.name.clone()).collect(),
             essential: self.spec.essential,
             expected_size: self.spec.expected_size,

@@ -84,11 +84,6 @@ async fn the_apps_token_stays_with_its_origin_when_the_extension_answers_another
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "open: a signed URL's query (a credential until it expires) shows whole in \
-            AppDownloadView.url and in the engine's error messages (`URL: the server answered \
-            403`), so in status, ctl, the window, the event log and to apps sharing the App \
-            Group; the fix is one redacting display of URLs (query as `?…`) used by the view and \
-            by the engine's messages"]
 async fn a_signed_urls_signature_never_shows_in_status() {
     let refusing = Liar::always(Answer::new(
         "403 Forbidden",
