@@ -226,8 +226,11 @@ impl Actor {
         else {
             return;
         };
+        // A link, then the old name removed: a file that appeared at `to` since the check is
+        // never replaced (a rename would).
         let moved = move_target(&container, relative).and_then(|to| {
-            std::fs::rename(&path, &to)
+            std::fs::hard_link(&path, &to)
+                .and_then(|()| std::fs::remove_file(&path))
                 .map(|()| to)
                 .map_err(|e| e.to_string())
         });

@@ -36,6 +36,7 @@ case "$req" in
   *'"event":"authChallenge"'*'"identifier":"secret"'*)
     echo '{{"headers": [{{"name": "Authorization", "value": "Bearer s3cret"}}]}}' ;;
   *'"event":"authChallenge"'*) echo '{{"headers": []}}' ;;
+  *'"event":"finished"'*'"identifier":"kind-update"'*) echo '{{"moveTo": "Config/update.bin"}}' ;;
   *'"event":"shouldDownload"'*) echo '{{"shouldDownload": true}}' ;;
   *) echo '{{}}' ;;
 esac
@@ -152,11 +153,24 @@ async fn content_requests_schedule_the_extension_s_downloads_at_install_update_a
     .await;
     // An update (a new CFBundleVersion) asks again, once.
     world.register("2").await;
-    let document = world.until_download("kind-update", "finished").await;
+    // Its `finished` answer moves it inside the container.
+    let document = until(&world.manager.handle(), "kind-update moved", |d| {
+        d.app(APP).is_some_and(|a| {
+            a.downloads.iter().any(|x| {
+                x.identifier == "kind-update"
+                    && x.path
+                        .as_ref()
+                        .is_some_and(|p| p.ends_with("Config/update.bin"))
+            })
+        })
+    })
+    .await;
+    let container = document.app(APP).unwrap().container.clone();
     assert_eq!(
-        std::fs::read(container_file(&document, "kind-update")).unwrap(),
+        std::fs::read(container.join("Config/update.bin")).unwrap(),
         extra("update")
     );
+    assert!(!container_file(&document, "kind-update").exists());
     // And the periodic request comes round.
     let document = world.until_download("kind-periodic", "finished").await;
     let log = asked(&document);
