@@ -23,10 +23,18 @@ struct Folder {
     failed: Option<(u64, io::ErrorKind, String)>,
 }
 
+/// The folders being synced, and the last request number handed out (one sequence for all
+/// folders, so a folder forgotten and asked for again never reuses a number a waiter holds).
+#[derive(Debug, Default)]
+struct Folders {
+    last: u64,
+    folders: HashMap<PathBuf, Folder>,
+}
+
 /// Folder syncs shared by every worker of one engine. Blocking: call it from a blocking thread.
 #[derive(Debug, Default)]
 pub struct DirSyncer {
-    folders: Mutex<HashMap<PathBuf, Folder>>,
+    folders: Mutex<Folders>,
     done: Condvar,
 }
 
@@ -39,14 +47,24 @@ impl DirSyncer {
 
     /// [`DirSyncer::sync`] with the syncing function given (tests count and fail it).
     fn sync_with(&self, dir: &Path, sync: impl Fn(&Path) -> io::Result<()>) -> io::Result<()> {
-        let mut folders = self.lock();
-        let mine = {
-            let folder = folders.entry(dir.to_path_buf()).or_default();
-            folder.requested = folder.requested.saturating_add(1);
-            folder.requested
+        let mut state = self.lock();
+        state.last = state.last.saturating_add(1);
+        let mine = state.last;
+        // A folder nobody waits on starts with every earlier number synced.
+        let before = Folder {
+            synced: mine.saturating_sub(1),
+            ..Folder::default()
         };
+        state
+            .folders
+            .entry(dir.to_path_buf())
+            .or_insert(before)
+            .requested = mine;
         loop {
-            let folder = folders.entry(dir.to_path_buf()).or_default();
+            // A folder is forgotten only once every caller is covered: gone means synced.
+            let Some(folder) = state.folders.get_mut(dir) else {
+                return Ok(());
+            };
             if folder.synced >= mine {
                 return Ok(());
             }
@@ -56,7 +74,7 @@ impl DirSyncer {
                 return Err(io::Error::new(*kind, message.clone()));
             }
             if folder.running {
-                folders = match self.done.wait(folders) {
+                state = match self.done.wait(state) {
                     Ok(guard) => guard,
                     Err(poisoned) => poisoned.into_inner(),
                 };
@@ -64,25 +82,25 @@ impl DirSyncer {
             }
             folder.running = true;
             let target = folder.requested;
-            drop(folders);
+            drop(state);
             let result = sync(dir);
-            folders = self.lock();
-            let folder = folders.entry(dir.to_path_buf()).or_default();
+            state = self.lock();
+            let folder = state.folders.entry(dir.to_path_buf()).or_default();
             folder.running = false;
             match &result {
                 Ok(()) => folder.synced = folder.synced.max(target),
                 Err(error) => folder.failed = Some((target, error.kind(), error.to_string())),
             }
             if folder.synced >= folder.requested && !folder.running {
-                // Nobody waits on this folder: forget it, so the map stays small.
-                folders.remove(dir);
+                // Every caller is covered: forget the folder, so the map stays small.
+                state.folders.remove(dir);
             }
             self.done.notify_all();
             return result;
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<PathBuf, Folder>> {
+    fn lock(&self) -> MutexGuard<'_, Folders> {
         match self.folders.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -142,7 +160,10 @@ mod tests {
         }
         let syncs = syncs.load(Ordering::SeqCst);
         assert!((1..16).contains(&syncs), "16 callers took {syncs} syncs");
-        assert!(syncer.lock().is_empty(), "a settled folder is forgotten");
+        assert!(
+            syncer.lock().folders.is_empty(),
+            "a settled folder is forgotten"
+        );
     }
 
     #[test]
