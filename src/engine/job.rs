@@ -85,4 +85,7 @@ pub struct WorkerContext {
     pub insecure_hosts: Vec<String>,
     /// The largest body taken when neither the request nor the server says the size.
     pub max_body: u64,
+    /// Folder syncs after a finished download's rename, shared so that workers finishing
+    /// together share one sync.
+    pub(super) folders: super::dirsync::DirSyncer,
 }

@@ -225,12 +225,13 @@ impl Actor {
         self.dirty = true;
     }
 
-    /// After the limit is lowered, the lowest-ranked extra downloads go back to the queue.
+    /// After the limit is lowered, the lowest-ranked extra transfers go back to the queue (a
+    /// verifying download has all its bytes: it is never sent back).
     fn enforce_concurrency(&mut self) {
         let mut running: Vec<_> = self
             .downloads
             .values()
-            .filter(|d| d.state.is_active())
+            .filter(|d| scheduler::transfers(&d.state))
             .map(|d| (scheduler::rank(d), d.request.id.clone()))
             .collect();
         running.sort();

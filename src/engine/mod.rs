@@ -23,6 +23,7 @@
 pub mod actor;
 pub mod command;
 pub mod config;
+mod dirsync;
 pub mod download;
 pub mod event;
 pub mod http;
@@ -281,6 +282,7 @@ impl Engine {
             max_redirects: config.max_redirects.unwrap_or(10),
             insecure_hosts: config.insecure_hosts.clone(),
             max_body: config.max_body.unwrap_or(transport::DEFAULT_MAX_BODY),
+            folders: dirsync::DirSyncer::default(),
         });
         let downloads = config
             .state_file

@@ -3,7 +3,10 @@
 //! above background work), then by age; never more than the concurrency limit, nor more than the
 //! per-host limit from one host. When every slot is busy and an urgent download waits (top,
 //! essential or foreground), the lowest-ranked running download that is not urgent is paused to
-//! make room (its partial file kept). Pure functions of the downloads.
+//! make room (its partial file kept). A download whose bytes are all in (verifying: its file
+//! synced, checked and renamed into place) gives its slot to the next one, so many small files
+//! do not wait for each other's disk syncs; up to the concurrency limit of them are free, more
+//! take slots again, so the syncs in flight stay bounded. Pure functions of the downloads.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -18,6 +21,15 @@ pub fn rank(download: &Download) -> (Reverse<bool>, Reverse<bool>, Reverse<Prior
         Reverse(download.request.essential),
         Reverse(download.request.priority),
         download.sequence,
+    )
+}
+
+/// Whether a download in `state` holds a transfer slot (a connection): connecting or
+/// downloading. A verifying download has every byte and holds none.
+pub fn transfers(state: &DownloadState) -> bool {
+    matches!(
+        state,
+        DownloadState::Connecting | DownloadState::Downloading
     )
 }
 
@@ -39,10 +51,12 @@ pub struct Decision {
 pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Limits) -> Decision {
     let mut queued = Vec::new();
     let mut running = Vec::new();
+    let mut verifying = 0usize;
     for download in downloads {
         match download.state {
             DownloadState::Queued => queued.push(download),
-            ref state if state.is_active() => running.push(download),
+            ref state if transfers(state) => running.push(download),
+            ref state if state.is_active() => verifying += 1,
             _ => {}
         }
     }
@@ -55,11 +69,20 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     for download in &running {
         *per_host.entry(download.host()).or_default() += 1;
     }
-    let mut active = running.len();
+    // Verifying downloads beyond the limit's worth take slots again.
+    let mut active = running
+        .len()
+        .saturating_add(verifying.saturating_sub(max_total));
     // Lowest ranked first: the downloads an urgent one may take a slot from.
     let mut victims: Vec<&Download> = running.iter().copied().filter(|d| !is_urgent(d)).collect();
     let mut decision = Decision::default();
     for candidate in queued {
+        if active >= max_total && !is_urgent(candidate) {
+            // Every urgent download ranks above every other one, so no candidate after this
+            // one may take a slot either: stop here (with thousands queued, the scheduler
+            // runs after every report).
+            break;
+        }
         let host = candidate.host();
         let host_full = per_host.get(&host).copied().unwrap_or(0) >= max_host;
         if host_full || active >= max_total {
@@ -221,5 +244,25 @@ mod tests {
             download("e2", "h", 0, true, DownloadState::Queued),
         ];
         assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+    }
+
+    #[test]
+    fn verifying_downloads_free_their_slots_up_to_the_limit_then_take_them_again() {
+        let mut all = vec![
+            download("v1", "h", 0, false, DownloadState::Verifying),
+            download("v2", "h", 0, false, DownloadState::Verifying),
+            download("q1", "h", 0, false, DownloadState::Queued),
+            download("q2", "h", 0, false, DownloadState::Queued),
+            download("q3", "h", 0, false, DownloadState::Queued),
+        ];
+        // Two verifying, limit 2: both slots are free for transfers.
+        assert_eq!(decide(&all, &limits(2, 2)).start, ["q1", "q2"]);
+        // A third verifying one is beyond the limit's worth: it takes a slot.
+        all.push(download("v3", "h", 0, false, DownloadState::Verifying));
+        assert_eq!(decide(&all, &limits(2, 2)).start, ["q1"]);
+        // A verifying download is never preempted: it holds no connection.
+        all.push(download("e", "h", 0, true, DownloadState::Queued));
+        let decision = decide(&all, &limits(1, 1));
+        assert!(decision.preempt.is_empty(), "{decision:?}");
     }
 }

@@ -1,14 +1,23 @@
 //! The ends of an attempt: before it, whether the disk has room for the bytes to come; after
 //! it, whether the partial file has the expected size and SHA-256, and then its rename into
-//! place (synced, so a crash after `Finished` never loses the file).
+//! place (synced, so a crash after `Finished` never loses the file). Blocking: workers call
+//! [`verify_and_install`] on a blocking thread.
 
+use super::dirsync::DirSyncer;
 use super::http::Failure;
 use super::job::{Finished, Job};
 use super::sink::io_failure;
 use crate::model::{ErrorKind, Sha256Digest};
 
-/// Checks the finished partial file against the request, then renames it into place.
-pub fn verify_and_install(job: &Job, sha256: Sha256Digest, size: u64) -> Result<Finished, Failure> {
+/// Checks the finished partial file (already `fdatasync`ed by the sink) against the request,
+/// renames it into place and syncs the folder (shared with the renames of other workers
+/// finishing at the same time), so the file is durable before the worker reports it finished.
+pub fn verify_and_install(
+    job: &Job,
+    sha256: Sha256Digest,
+    size: u64,
+    folders: &DirSyncer,
+) -> Result<Finished, Failure> {
     let request = &job.request;
     let partial = request.partial_path();
     if let Some(expected) = request.expected_size
@@ -36,7 +45,20 @@ pub fn verify_and_install(job: &Job, sha256: Sha256Digest, size: u64) -> Result<
     }
     std::fs::rename(&partial, &request.destination)
         .map_err(|e| io_failure(&request.destination, e))?;
-    crate::store::atomic::sync_parent(&request.destination);
+    let dir = match request.destination.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    folders.sync(dir).map_err(|e| {
+        Failure::fatal(
+            ErrorKind::Io,
+            format!(
+                "syncing {} after renaming {} into it: {e}",
+                dir.display(),
+                request.destination.display()
+            ),
+        )
+    })?;
     Ok(Finished { sha256, size })
 }
 

@@ -33,7 +33,7 @@ fn cancelled(url: &str) -> Failure {
 }
 
 async fn attempt(
-    context: &WorkerContext,
+    context: &Arc<WorkerContext>,
     job: &Job,
     cancel: &CancellationToken,
 ) -> Result<Finished, Failure> {
@@ -82,16 +82,26 @@ async fn attempt(
 
     let mut sink = FileSink::open(partial.clone(), start);
     let streamed = if matches!(plan, Plan::Complete { .. }) {
-        Ok(())
+        Ok(start)
     } else {
         let body = Body { start, limit };
         stream_body(context, job, response, &mut sink, body, cancel).await
     };
+    // Every byte is in: the download leaves its transfer slot (the engine starts the next one)
+    // while the sink syncs the file and it is checked and renamed into place.
+    if let Ok(end) = streamed
+        && total.is_none_or(|total| total == end)
+    {
+        let verifying = Report::Verifying {
+            id: request.id.clone(),
+        };
+        let _ = context.reports.send(verifying).await;
+    }
     let written = sink.finish().await;
     let written = match (streamed, written) {
         (_, Err(sink_failure)) => return Err(sink_failure),
         (Err(failure), _) => return Err(failure),
-        (Ok(()), Ok(written)) => written,
+        (Ok(_), Ok(written)) => written,
     };
     if let Some(total) = total
         && written.length != total
@@ -104,13 +114,19 @@ async fn attempt(
             ),
         ));
     }
-    let _ = context
-        .reports
-        .send(Report::Verifying {
-            id: request.id.clone(),
-        })
-        .await;
-    verify::verify_and_install(job, written.sha256, written.length)
+    // The rename and the folder sync block: off the async threads, so that the other workers'
+    // streams keep flowing while this one waits for the disk.
+    let (shared, job) = (Arc::clone(context), job.clone());
+    tokio::task::spawn_blocking(move || {
+        verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
+    })
+    .await
+    .unwrap_or_else(|join| {
+        Err(Failure::fatal(
+            ErrorKind::Io,
+            format!("{final_url}: the thread installing the file stopped: {join}"),
+        ))
+    })
 }
 
 /// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
@@ -155,7 +171,8 @@ struct Body {
 }
 
 /// Streams the body into the sink, cutting it at the first byte beyond `body.limit`: the sink
-/// never receives a byte past it, and the attempt fails ([`transport::too_long`]).
+/// never receives a byte past it, and the attempt fails ([`transport::too_long`]). Returns the
+/// offset the body ended at.
 async fn stream_body(
     context: &WorkerContext,
     job: &Job,
@@ -163,7 +180,7 @@ async fn stream_body(
     sink: &mut FileSink,
     body: Body,
     cancel: &CancellationToken,
-) -> Result<(), Failure> {
+) -> Result<u64, Failure> {
     let Body { start, limit } = body;
     let full_url = response.url().clone();
     let url = crate::model::url_shown::shown_url(&full_url);
@@ -188,7 +205,7 @@ async fn stream_body(
                     ),
                 ));
             }
-            Ok(None) => return Ok(()),
+            Ok(None) => return Ok(done),
             Ok(Some(Err(error))) => return Err(request_failure(&full_url, &error)),
             Ok(Some(Ok(chunk))) => chunk,
         };
@@ -210,7 +227,7 @@ async fn stream_body(
             }
             done += piece.len() as u64;
             if !sink.write(piece).await {
-                return Ok(()); // the writer stopped; its error comes from finish()
+                return Ok(done); // the writer stopped; its error comes from finish()
             }
         }
         if over {

@@ -158,7 +158,11 @@ async fn the_per_host_cap_lets_other_hosts_use_free_slots() {
     loop {
         let snapshot = handle.snapshot().await.unwrap();
         let mut now: HashMap<String, usize> = HashMap::new();
-        for d in snapshot.downloads.iter().filter(|d| d.state.is_active()) {
+        // The cap is on connections: a verifying download has all its bytes and holds none
+        // (issue 15: it gives its slot to the next download while its file is synced).
+        let transferring =
+            |d: &&bgassets::engine::Download| bgassets::engine::scheduler::transfers(&d.state);
+        for d in snapshot.downloads.iter().filter(transferring) {
             *now.entry(d.host()).or_default() += 1;
         }
         for (host, count) in now {

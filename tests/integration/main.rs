@@ -23,6 +23,7 @@ mod desktop;
 mod download_kill;
 mod engine_disk;
 mod engine_download;
+mod engine_durability;
 mod engine_moved;
 mod engine_nginx;
 mod engine_refusals;

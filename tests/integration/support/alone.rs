@@ -44,3 +44,25 @@ pub fn in_own_process_with(module: &str, name: &str, env: &[(&str, &str)]) -> bo
     );
     false
 }
+
+/// The command that runs the test `name` of `module` (pass `module_path!()`) alone in a fresh
+/// process of this binary, under `wrapper` (a tracer and its arguments, the binary after them)
+/// when it is not empty; the caller runs it and reads what it left. The fresh process sees
+/// [`running_alone`] true.
+pub fn alone_command(module: &str, name: &str, wrapper: &[&str]) -> Command {
+    let module = module.split_once("::").map_or("", |(_, rest)| rest);
+    let test = format!("{module}::{name}");
+    let binary = std::env::current_exe().expect("the test binary's path");
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut command = Command::new(program);
+            command.args(args).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
+    command
+        .args(["--exact", &test, "--test-threads=1", "--nocapture"])
+        .env(ALONE, &test);
+    command
+}
