@@ -140,7 +140,21 @@ impl Actor {
         }
     }
 
-    fn app_download_mut(&mut self, app: &str, id: &str) -> Option<&mut AppDownloadRecord> {
+    /// Download `id` of `app`.
+    pub(in crate::manager) fn app_download(
+        &self,
+        app: &str,
+        id: &str,
+    ) -> Option<&AppDownloadRecord> {
+        self.state.apps.get(app)?.downloads.get(id)
+    }
+
+    /// Download `id` of `app`, to change.
+    pub(in crate::manager) fn app_download_mut(
+        &mut self,
+        app: &str,
+        id: &str,
+    ) -> Option<&mut AppDownloadRecord> {
         self.state.apps.get_mut(app)?.downloads.get_mut(id)
     }
 

@@ -92,12 +92,7 @@ fn make_folders_inside(container: &Path, parent: &Path, relative: &str) -> Resul
 impl Actor {
     /// Tells the app's extension (if it has one) that download `identifier` ended.
     pub(in crate::manager) fn tell_download_ended(&mut self, app: &str, identifier: &str) {
-        let Some(download) = self
-            .state
-            .apps
-            .get(app)
-            .and_then(|r| r.downloads.get(identifier))
-        else {
+        let Some(download) = self.app_download(app, identifier) else {
             return;
         };
         let reference = DownloadRef {
@@ -137,12 +132,7 @@ impl Actor {
         if self.extension_for(app).is_none() {
             return false;
         }
-        let Some(download) = self
-            .state
-            .apps
-            .get(app)
-            .and_then(|r| r.downloads.get(identifier))
-        else {
+        let Some(download) = self.app_download(app, identifier) else {
             return false;
         };
         let request = ExtensionRequest::AuthChallenge {
@@ -236,12 +226,7 @@ impl Actor {
         });
         match moved {
             Ok(to) => {
-                if let Some(download) = self
-                    .state
-                    .apps
-                    .get_mut(app)
-                    .and_then(|r| r.downloads.get_mut(identifier))
-                {
+                if let Some(download) = self.app_download_mut(app, identifier) {
                     download.state = AppDownloadState::Finished { path: to };
                     download.placed = None; // the app's own file now
                     download.placed_id = None;
@@ -275,12 +260,7 @@ impl Actor {
             tracing::warn!("{app}: the extension's URL for `{identifier}` is refused: {error}");
             return self.give_up_auth(app, identifier).await;
         }
-        let Some(download) = self
-            .state
-            .apps
-            .get_mut(app)
-            .and_then(|r| r.downloads.get_mut(identifier))
-        else {
+        let Some(download) = self.app_download_mut(app, identifier) else {
             return;
         };
         if let Some(url) = url {
@@ -309,10 +289,7 @@ impl Actor {
     /// The download keeps the failure the server gave it.
     async fn give_up_auth(&mut self, app: &str, identifier: &str) {
         let error = self
-            .state
-            .apps
-            .get(app)
-            .and_then(|r| r.downloads.get(identifier))
+            .app_download(app, identifier)
             .and_then(|d| d.auth_error.clone());
         if let (Some(error), Ok(identifier)) =
             (error, crate::model::DownloadIdentifier::parse(identifier))

@@ -228,12 +228,7 @@ impl Actor {
     /// Marks `app`'s downloads changed and tells observers where download `identifier` is now.
     pub(in crate::manager) fn app_downloads_changed(&mut self, app: &str, identifier: &str) {
         self.views.downloads_changed(app);
-        let Some(download) = self
-            .state
-            .apps
-            .get(app)
-            .and_then(|r| r.downloads.get(identifier))
-        else {
+        let Some(download) = self.app_download(app, identifier) else {
             return;
         };
         let (state, progress) = (download.state.clone(), download.progress);
