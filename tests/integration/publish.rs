@@ -8,16 +8,16 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use bgassets::model::Sha256Digest;
-use bgassets::publish::names::archive_name;
-
 use crate::support::random_bytes;
 use crate::support::seaweed::Seaweed;
 
+mod errors;
 mod helpers;
+mod prune;
 use helpers::*;
 
-const BUCKET: &str = "games";
+/// The bucket every test makes.
+pub const BUCKET: &str = "games";
 
 #[test]
 fn the_demo_site_published_to_seaweedfs_syncs_and_republishing_uploads_nothing() {
@@ -211,182 +211,4 @@ fn a_publish_killed_mid_upload_finishes_when_run_again() {
     assert!(rerun.status.success(), "{}", text(&rerun));
     let manifest = published_manifest(&seaweed, BUCKET, "k").expect("the rerun wrote it");
     assert_archives_complete(&seaweed, BUCKET, "k", &manifest);
-}
-
-#[test]
-fn store_failures_name_the_bucket_key_and_endpoint() {
-    let seaweed = Seaweed::start(&[BUCKET]);
-    let work = tempfile::tempdir().unwrap();
-    let site = make_site(
-        work.path(),
-        &[PackSpec {
-            id: "a",
-            bytes: random_bytes(1000, 6),
-            version: 1,
-        }],
-    );
-    let endpoint = seaweed.endpoint();
-    let site_arg = site.to_str().unwrap();
-
-    let args = [
-        "pack",
-        "publish",
-        site_arg,
-        "s3://games/p",
-        "--endpoint",
-        &endpoint,
-    ];
-    let refused = command(&args, work.path(), Some("not-the-secret"))
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let said = text(&refused);
-    assert!(
-        said.contains("credentials refused") && said.contains("`games`"),
-        "{said}"
-    );
-    assert!(said.contains(&endpoint), "{said}");
-
-    let missing = publish(&seaweed, &site, "s3://no-such-bucket/p", &[]);
-    assert!(!missing.status.success());
-    let said = text(&missing);
-    assert!(
-        said.contains("bucket `no-such-bucket` does not exist"),
-        "{said}"
-    );
-
-    let closed = format!("http://127.0.0.1:{}", closed_port());
-    let args = [
-        "pack",
-        "publish",
-        site_arg,
-        "s3://games/p",
-        "--endpoint",
-        &closed,
-    ];
-    let started = Instant::now();
-    let unreachable = command(&args, work.path(), None).output().unwrap();
-    assert!(!unreachable.status.success());
-    let said = text(&unreachable);
-    assert!(
-        said.contains(&format!("endpoint {closed} unreachable")),
-        "{said}"
-    );
-    assert!(said.contains("s3://games/p"), "{said}");
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "retried too long"
-    );
-
-    let args = [
-        "pack",
-        "publish",
-        site_arg,
-        "s3://games/p",
-        "--endpoint",
-        &endpoint,
-    ];
-    let no_credentials = command(&args, work.path(), None)
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .output()
-        .unwrap();
-    assert!(!no_credentials.status.success());
-    assert!(text(&no_credentials).contains("no credentials for bucket `games`"));
-    assert!(published_manifest(&seaweed, BUCKET, "p").is_none());
-}
-
-#[test]
-fn a_dry_run_writes_nothing_and_prune_keep_one_retires_only_unnamed_archives() {
-    let seaweed = Seaweed::start(&[BUCKET]);
-    let work = tempfile::tempdir().unwrap();
-    let a = || PackSpec {
-        id: "a",
-        bytes: random_bytes(50_000, 7),
-        version: 1,
-    };
-    let site = make_site(
-        work.path(),
-        &[
-            a(),
-            PackSpec {
-                id: "b",
-                bytes: random_bytes(60_000, 8),
-                version: 1,
-            },
-        ],
-    );
-    let dry = publish(&seaweed, &site, "s3://games/d", &["--dry-run"]);
-    assert!(dry.status.success(), "{}", text(&dry));
-    assert!(
-        text(&dry).contains("would upload: packs/"),
-        "{}",
-        text(&dry)
-    );
-    assert!(published_manifest(&seaweed, BUCKET, "d").is_none());
-    assert_eq!(
-        seaweed.get(BUCKET, "d/.bgassets/publishes/000001.json").0,
-        404
-    );
-
-    let first = publish(&seaweed, &site, "s3://games/d", &[]);
-    assert!(first.status.success(), "{}", text(&first));
-    let v1 = published_manifest(&seaweed, BUCKET, "d").unwrap();
-    let site = make_site(
-        work.path(),
-        &[
-            a(),
-            PackSpec {
-                id: "b",
-                bytes: random_bytes(70_000, 9),
-                version: 2,
-            },
-        ],
-    );
-    let second = publish(&seaweed, &site, "s3://games/d", &[]);
-    assert!(second.status.success(), "{}", text(&second));
-    assert!(
-        text(&second).contains("retired: packs/"),
-        "{}",
-        text(&second)
-    );
-    let v2 = published_manifest(&seaweed, BUCKET, "d").unwrap();
-    let old_b = format!("d/{}", v1.pack("b").unwrap().url);
-    assert_eq!(seaweed.get(BUCKET, &old_b).0, 200, "retired is not deleted");
-
-    // Objects bgassets did not record: a hand-made one, and one of its own form no record names.
-    let unrecorded = archive_name(&Sha256Digest::of(b"under way"));
-    put_object(&seaweed, "s3://games/d", "packs/hand-made.zip");
-    put_object(&seaweed, "s3://games/d", &unrecorded);
-    let endpoint = seaweed.endpoint();
-    let prune = |extra: &[&str]| {
-        let mut args = vec![
-            "pack",
-            "prune",
-            "s3://games/d",
-            "--keep",
-            "1",
-            "--endpoint",
-            &endpoint,
-        ];
-        args.extend_from_slice(extra);
-        command(&args, work.path(), None).output().unwrap()
-    };
-    let dry = prune(&["--dry-run"]);
-    assert!(dry.status.success(), "{}", text(&dry));
-    assert!(text(&dry).contains(&format!("would delete: {}", v1.pack("b").unwrap().url)));
-    assert_eq!(seaweed.get(BUCKET, &old_b).0, 200, "a dry run deleted");
-    let pruned = prune(&[]);
-    assert!(pruned.status.success(), "{}", text(&pruned));
-    assert_eq!(seaweed.get(BUCKET, &old_b).0, 404, "{}", text(&pruned));
-    assert_archives_complete(&seaweed, BUCKET, "d", &v2);
-    assert_eq!(seaweed.get(BUCKET, "d/manifest.json").0, 200);
-    assert_eq!(seaweed.get(BUCKET, "d/packs/hand-made.zip").0, 200);
-    assert_eq!(seaweed.get(BUCKET, &format!("d/{unrecorded}")).0, 200);
-    assert!(text(&pruned).contains(&format!("left alone: {unrecorded}")));
-}
-
-/// A loopback port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }

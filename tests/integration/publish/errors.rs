@@ -1,0 +1,97 @@
+//! Each store failure of `pack publish` named: credentials refused, a missing bucket, an
+//! unreachable endpoint, no credentials at all; none of them leaves a manifest behind.
+
+use std::time::{Duration, Instant};
+
+use super::BUCKET;
+use super::helpers::*;
+use crate::support::random_bytes;
+use crate::support::seaweed::Seaweed;
+
+#[test]
+fn store_failures_name_the_bucket_key_and_endpoint() {
+    let seaweed = Seaweed::start(&[BUCKET]);
+    let work = tempfile::tempdir().unwrap();
+    let site = make_site(
+        work.path(),
+        &[PackSpec {
+            id: "a",
+            bytes: random_bytes(1000, 6),
+            version: 1,
+        }],
+    );
+    let endpoint = seaweed.endpoint();
+    let site_arg = site.to_str().unwrap();
+
+    let args = [
+        "pack",
+        "publish",
+        site_arg,
+        "s3://games/p",
+        "--endpoint",
+        &endpoint,
+    ];
+    let refused = command(&args, work.path(), Some("not-the-secret"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = text(&refused);
+    assert!(
+        said.contains("credentials refused") && said.contains("`games`"),
+        "{said}"
+    );
+    assert!(said.contains(&endpoint), "{said}");
+
+    let missing = publish(&seaweed, &site, "s3://no-such-bucket/p", &[]);
+    assert!(!missing.status.success());
+    let said = text(&missing);
+    assert!(
+        said.contains("bucket `no-such-bucket` does not exist"),
+        "{said}"
+    );
+
+    let closed = format!("http://127.0.0.1:{}", closed_port());
+    let args = [
+        "pack",
+        "publish",
+        site_arg,
+        "s3://games/p",
+        "--endpoint",
+        &closed,
+    ];
+    let started = Instant::now();
+    let unreachable = command(&args, work.path(), None).output().unwrap();
+    assert!(!unreachable.status.success());
+    let said = text(&unreachable);
+    assert!(
+        said.contains(&format!("endpoint {closed} unreachable")),
+        "{said}"
+    );
+    assert!(said.contains("s3://games/p"), "{said}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "retried too long"
+    );
+
+    let args = [
+        "pack",
+        "publish",
+        site_arg,
+        "s3://games/p",
+        "--endpoint",
+        &endpoint,
+    ];
+    let no_credentials = command(&args, work.path(), None)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .output()
+        .unwrap();
+    assert!(!no_credentials.status.success());
+    assert!(text(&no_credentials).contains("no credentials for bucket `games`"));
+    assert!(published_manifest(&seaweed, BUCKET, "p").is_none());
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
