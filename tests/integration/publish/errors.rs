@@ -1,5 +1,6 @@
 //! Each store failure of `pack publish` named: credentials refused, a missing bucket, an
-//! unreachable endpoint, no credentials at all; none of them leaves a manifest behind.
+//! unreachable endpoint, no credentials at all; none of them leaves a manifest behind. An
+//! archive whose bytes no longer match the manifest is refused before it completes.
 
 use std::time::{Duration, Instant};
 
@@ -88,6 +89,37 @@ fn store_failures_name_the_bucket_key_and_endpoint() {
     assert!(!no_credentials.status.success());
     assert!(text(&no_credentials).contains("no credentials for bucket `games`"));
     assert!(published_manifest(&seaweed, BUCKET, "p").is_none());
+}
+
+#[test]
+fn an_archive_changed_since_pack_index_is_never_uploaded_under_its_name() {
+    let seaweed = Seaweed::start(&[BUCKET]);
+    let work = tempfile::tempdir().unwrap();
+    let site = make_site(
+        work.path(),
+        &[PackSpec {
+            id: "a",
+            bytes: random_bytes(5000, 10),
+            version: 1,
+        }],
+    );
+    let manifest = std::fs::read_to_string(site.join("manifest.json")).unwrap();
+    let manifest = bgassets::model::ServerManifest::parse("local", &manifest).unwrap();
+    let archive = site.join("packs/a.zip");
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff; // same size, other bytes
+    std::fs::write(&archive, bytes).unwrap();
+    let output = publish(&seaweed, &site, "s3://games/c", &[]);
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(
+        said.contains("a.zip") && said.contains("upload was abandoned"),
+        "{said}"
+    );
+    let key = format!("c/packs/{}.zip", manifest.asset_packs[0].sha256);
+    assert_eq!(seaweed.get(BUCKET, &key).0, 404, "other bytes under {key}");
+    assert!(published_manifest(&seaweed, BUCKET, "c").is_none());
 }
 
 /// A loopback port nothing listens on.
