@@ -5,7 +5,8 @@
 //! year), so an unchanged archive is never uploaded twice and a rerun after an interruption
 //! skips what is already complete. The manifest, which names them relative to itself, is
 //! written last with a short cache lifetime: a client never reads a manifest naming an archive
-//! that is not there yet. A record of each publish lets prune keep what recent ones named.
+//! that is not there yet. A record of each publish (written before its uploads) lets prune keep
+//! what recent ones named, and keeps publish from overwriting what it did not write.
 //!
 //! - [`names`]: the destination (`s3://BUCKET/PREFIX`) and every name written under it.
 //! - [`site`]: reading and checking the local site; the manifest as published.
@@ -119,6 +120,17 @@ pub enum PublishError {
         key: String,
         /// What is wrong.
         problem: String,
+    },
+    /// The publish would overwrite objects no publish record names.
+    #[error(
+        "refused: {} in bucket `{bucket}` exist and were not written by bgassets (no publish record names them); publish to another prefix, or move them away",
+        keys.join(", ")
+    )]
+    Refused {
+        /// The bucket.
+        bucket: String,
+        /// The keys.
+        keys: Vec<String>,
     },
     /// A local archive does not have the SHA-256 the manifest gives it: nothing was completed.
     #[error(

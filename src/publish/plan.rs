@@ -1,7 +1,9 @@
 //! The publish plan, a pure decision: from what the local site wants in place and what the
 //! store already holds, which objects to upload, which to keep, which archives this publish
-//! stops naming (retired: they stay until `pack prune`), whether the manifest changes and
-//! which publish record to write. Uploads come first, the manifest after them, the record last.
+//! stops naming (retired: they stay until `pack prune`), whether the manifest changes, which
+//! publish record to write, and what the publish would overwrite that bgassets did not write
+//! (refused). The record comes first (it names what the publish is about to write, so a rerun
+//! knows those objects are its own), then uploads, then the manifest.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -78,8 +80,11 @@ pub struct PublishPlan {
     pub retired: Vec<String>,
     /// Whether the manifest is written (false: the one in place is byte-for-byte the same).
     pub write_manifest: bool,
-    /// The record to write after the manifest; `None` when the newest one says the same.
+    /// The record to write before the uploads; `None` when the newest one says the same.
     pub record: Option<PublishRecord>,
+    /// Objects in the store this publish would overwrite though no publish record names them
+    /// (another tool's `manifest.json` or file): the publish is refused.
+    pub foreign: Vec<String>,
 }
 
 impl PublishPlan {
@@ -163,7 +168,9 @@ pub fn plan(wanted: &[Wanted], manifest_sha256: Sha256Digest, remote: &RemoteSta
         archives,
         files,
     };
+    let foreign = foreign(&uploads, remote);
     PublishPlan {
+        foreign,
         uploads,
         kept,
         retired,
@@ -172,123 +179,25 @@ pub fn plan(wanted: &[Wanted], manifest_sha256: Sha256Digest, remote: &RemoteSta
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::publish::names::archive_name;
-
-    fn archive(seed: &[u8], size: u64) -> Wanted {
-        let sha256 = Sha256Digest::of(seed);
-        Wanted {
-            name: archive_name(&sha256),
-            size,
-            sha256,
-            kind: ObjectKind::Archive,
-            source: PathBuf::from("site/packs/x.zip"),
+/// What a publish would overwrite that no record says bgassets wrote: a manifest in place when
+/// there is no record at all, and site files the newest record does not name.
+fn foreign(uploads: &[Upload], remote: &RemoteState) -> Vec<String> {
+    let last = remote.last_record.as_ref();
+    let mut foreign = Vec::new();
+    if remote.manifest_sha256.is_some() && last.is_none() {
+        foreign.push(super::names::MANIFEST_NAME.to_string());
+    }
+    for upload in uploads {
+        let name = &upload.object.name;
+        let recorded = last.is_some_and(|r| r.files.iter().any(|f| &f.name == name));
+        if upload.object.kind == ObjectKind::File && remote.objects.contains_key(name) && !recorded
+        {
+            foreign.push(name.clone());
         }
     }
-
-    fn file(name: &str, seed: &[u8]) -> Wanted {
-        Wanted {
-            name: name.into(),
-            size: seed.len() as u64,
-            sha256: Sha256Digest::of(seed),
-            kind: ObjectKind::File,
-            source: PathBuf::from("site").join(name),
-        }
-    }
-
-    fn after(wanted: &[Wanted], manifest: Sha256Digest) -> RemoteState {
-        let plan = plan(wanted, manifest, &RemoteState::default());
-        RemoteState {
-            objects: wanted.iter().map(|w| (w.name.clone(), w.size)).collect(),
-            manifest_sha256: Some(manifest),
-            last_record: plan.record,
-        }
-    }
-
-    #[test]
-    fn a_first_publish_uploads_archives_largest_first_then_files_then_the_manifest() {
-        let wanted = [
-            file("config.json", b"{}"),
-            archive(b"a", 10),
-            archive(b"b", 99),
-        ];
-        let plan = plan(&wanted, Sha256Digest::of(b"m"), &RemoteState::default());
-        let order: Vec<u64> = plan.uploads.iter().map(|u| u.object.size).collect();
-        assert_eq!(order, [99, 10, 2]);
-        assert!(plan.uploads.iter().all(|u| u.reason == Reason::Missing));
-        assert!(plan.write_manifest);
-        let record = plan.record.unwrap();
-        assert_eq!(record.number, 1);
-        assert_eq!(record.archives.len(), 2);
-        assert!(plan.retired.is_empty());
-    }
-
-    #[test]
-    fn republishing_an_unchanged_site_does_nothing() {
-        let wanted = [archive(b"a", 10), file("config.json", b"{}")];
-        let manifest = Sha256Digest::of(b"m");
-        let plan = plan(&wanted, manifest, &after(&wanted, manifest));
-        assert!(plan.is_empty(), "{plan:?}");
-        assert_eq!(plan.kept.len(), 2);
-    }
-
-    #[test]
-    fn a_new_version_uploads_only_what_changed_and_retires_what_it_stops_naming() {
-        let old = [
-            archive(b"a", 10),
-            archive(b"b", 20),
-            file("config.json", b"{}"),
-        ];
-        let remote = after(&old, Sha256Digest::of(b"m1"));
-        let new = [
-            archive(b"a", 10),
-            archive(b"c", 30),
-            file("config.json", b"{1}"),
-        ];
-        let plan = plan(&new, Sha256Digest::of(b"m2"), &remote);
-        let names: Vec<&str> = plan
-            .uploads
-            .iter()
-            .map(|u| u.object.name.as_str())
-            .collect();
-        assert_eq!(names, [new[1].name.as_str(), "config.json"]);
-        assert_eq!(plan.uploads[1].reason, Reason::WrongSize { found: 2 });
-        assert_eq!(plan.retired, [old[1].name.clone()]);
-        assert!(plan.write_manifest);
-        assert_eq!(plan.record.unwrap().number, 2);
-    }
-
-    #[test]
-    fn an_interrupted_publish_resumes_with_what_is_missing() {
-        let wanted = [archive(b"a", 10), archive(b"b", 20)];
-        let mut remote = RemoteState::default();
-        remote.objects.insert(wanted[1].name.clone(), 20);
-        let plan = plan(&wanted, Sha256Digest::of(b"m"), &remote);
-        assert_eq!(plan.uploads.len(), 1);
-        assert_eq!(plan.uploads[0].object.name, wanted[0].name);
-        assert_eq!(plan.kept, [wanted[1].clone()]);
-        assert!(plan.write_manifest && plan.record.is_some());
-    }
-
-    #[test]
-    fn a_file_of_the_same_size_but_not_on_record_is_uploaded_again() {
-        let wanted = [file("config.json", b"{a}")];
-        let mut remote = after(&[file("config.json", b"{b}")], Sha256Digest::of(b"m"));
-        remote.manifest_sha256 = Some(Sha256Digest::of(b"m"));
-        let plan = plan(&wanted, Sha256Digest::of(b"m"), &remote);
-        assert_eq!(plan.uploads[0].reason, Reason::Changed);
-    }
-
-    #[test]
-    fn a_manifest_in_place_without_its_record_gets_the_record_only() {
-        let wanted = [archive(b"a", 10)];
-        let manifest = Sha256Digest::of(b"m");
-        let mut remote = after(&wanted, manifest);
-        remote.last_record = None;
-        let plan = plan(&wanted, manifest, &remote);
-        assert!(plan.uploads.is_empty() && !plan.write_manifest);
-        assert!(plan.record.is_some());
-    }
+    foreign
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

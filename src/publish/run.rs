@@ -1,6 +1,7 @@
 //! A publish and a prune, end to end: read the site, list the store, decide ([`plan`],
-//! [`prune_plan`]), report the decision, then act in the safe order: archives and files, then
-//! the manifest, then the record. A dry run stops after the report.
+//! [`prune_plan`]), report the decision, then act in the safe order: the record of what is
+//! about to be written, archives and files, then the manifest. A dry run stops after the
+//! report; a publish that would overwrite what bgassets did not write is refused.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -107,8 +108,27 @@ pub async fn publish(
     };
     let plan = plan(&site.wanted, site.manifest_sha256, &remote_state);
     report_plan(&plan, &options.destination, options.dry_run, reporter);
-    if options.dry_run || plan.is_empty() {
+    if (options.dry_run && plan.foreign.is_empty()) || plan.is_empty() {
         return Ok(plan);
+    }
+    if !plan.foreign.is_empty() {
+        return Err(PublishError::Refused {
+            bucket: options.destination.bucket().to_string(),
+            keys: plan
+                .foreign
+                .iter()
+                .map(|name| options.destination.key(name))
+                .collect(),
+        });
+    }
+    // The record first: it names what this publish is about to write, so a rerun after an
+    // interruption knows those objects are its own. The manifest still goes last.
+    if let Some(record) = &plan.record {
+        let name = record_name(record.number);
+        remote
+            .put(&name, record.to_json().into(), NO_CACHE, "application/json")
+            .await?;
+        reporter.line(&format!("recorded publish {} ({name})", record.number));
     }
     let limiter = options.rate.map(Limiter::new);
     let progress = |bytes: u64| reporter.bytes(bytes);
@@ -140,13 +160,6 @@ pub async fn publish(
             )
             .await?;
         reporter.line(&format!("wrote {MANIFEST_NAME}"));
-    }
-    if let Some(record) = &plan.record {
-        let name = record_name(record.number);
-        remote
-            .put(&name, record.to_json().into(), NO_CACHE, "application/json")
-            .await?;
-        reporter.line(&format!("recorded publish {} ({name})", record.number));
     }
     Ok(plan)
 }
@@ -195,6 +208,11 @@ fn report_plan(
     }
     for kept in &plan.kept {
         reporter.line(&format!("kept: {} (already in the store)", kept.name));
+    }
+    for name in &plan.foreign {
+        reporter.line(&format!(
+            "refused: {name} is in the store and no publish record names it: not overwritten"
+        ));
     }
     for retired in &plan.retired {
         reporter.line(&format!(

@@ -1,6 +1,7 @@
 //! Each store failure of `pack publish` named: credentials refused, a missing bucket, an
 //! unreachable endpoint, no credentials at all; none of them leaves a manifest behind. An
-//! archive whose bytes no longer match the manifest is refused before it completes.
+//! archive whose bytes no longer match the manifest is refused before it completes, and a
+//! manifest bgassets did not write is never overwritten.
 
 use std::time::{Duration, Instant};
 
@@ -126,4 +127,30 @@ fn an_archive_changed_since_pack_index_is_never_uploaded_under_its_name() {
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_manifest_bgassets_did_not_write_is_never_overwritten() {
+    let seaweed = Seaweed::start(&[BUCKET]);
+    let work = tempfile::tempdir().unwrap();
+    let site = make_site(
+        work.path(),
+        &[PackSpec {
+            id: "a",
+            bytes: random_bytes(3000, 11),
+            version: 1,
+        }],
+    );
+    put_object(&seaweed, "s3://games/f", "manifest.json");
+    for extra in [&["--dry-run"][..], &[]] {
+        let output = publish(&seaweed, &site, "s3://games/f", extra);
+        assert!(!output.status.success(), "{}", text(&output));
+        let said = text(&output);
+        assert!(said.contains("refused: f/manifest.json"), "{said}");
+    }
+    assert_eq!(seaweed.get(BUCKET, "f/manifest.json").1, b"not a pack");
+    assert_eq!(
+        seaweed.get(BUCKET, "f/.bgassets/publishes/000001.json").0,
+        404
+    );
 }
