@@ -10,6 +10,9 @@
 //!   bytes handed to it.
 //! - [`pack`]: the packager behind `bgassets pack`: manifest templates, reproducible pack
 //!   archives, and the server manifest index built from them.
+//! - [`publish`]: `pack publish` and `pack prune`: a site uploaded to an S3-compatible store
+//!   under content-addressed archive names, the manifest last; archives no recent publish
+//!   names retired.
 //! - [`server`]: the mock server behind `bgassets serve`: files with Range/ETag semantics,
 //!   optional TLS, an optional token (bearer or signed URLs), and fault injection changeable
 //!   while running.
@@ -53,6 +56,7 @@ pub mod manager;
 pub mod model;
 pub mod notify;
 pub mod pack;
+pub mod publish;
 pub mod server;
 pub mod store;
 pub mod tray;

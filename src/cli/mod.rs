@@ -12,6 +12,7 @@ pub mod download;
 pub mod gui;
 pub mod install_desktop;
 pub mod pack;
+pub mod pack_publish;
 pub mod serve;
 pub mod sync;
 pub mod words;

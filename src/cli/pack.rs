@@ -1,4 +1,5 @@
-//! `bgassets pack template|build|index|install`: the packager's command line.
+//! `bgassets pack template|build|index|install|publish|prune`: the packager's command line
+//! (publish and prune are in `pack_publish.rs`).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -24,6 +25,11 @@ pub enum PackCommand {
     /// Install a pack archive into a container folder as the manager does: every entry checked,
     /// extracted into staging, swapped in atomically. Prints the install's speed.
     Install(InstallArgs),
+    /// Upload a site made by `pack index` to an S3-compatible store: archives under
+    /// content-addressed names, the manifest last.
+    Publish(super::pack_publish::PublishArgs),
+    /// Delete published archives that none of the newest N publishes named.
+    Prune(super::pack_publish::PruneArgs),
 }
 
 /// `bgassets pack template`'s arguments.
@@ -95,6 +101,8 @@ pub fn run(command: PackCommand) -> anyhow::Result<()> {
         PackCommand::Build(args) => build_pack(args),
         PackCommand::Index(args) => index_packs(args),
         PackCommand::Install(args) => install_pack(args),
+        PackCommand::Publish(args) => super::pack_publish::publish(args),
+        PackCommand::Prune(args) => super::pack_publish::prune(args),
     }
 }
 

@@ -61,6 +61,7 @@ mod model_status;
 mod names;
 mod notify;
 mod pack_build;
+mod publish;
 mod queue_intent;
 mod resident;
 mod serve_authority;

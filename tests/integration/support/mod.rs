@@ -20,6 +20,7 @@ pub mod manager;
 pub mod model;
 pub mod nginx;
 pub mod plist;
+pub mod seaweed;
 pub mod serve;
 pub mod small_disk;
 pub mod sni;
