@@ -17,7 +17,8 @@ use super::list::{FileList, ListedFile};
 const CHUNK: usize = 1 << 20;
 const THREADS: usize = 2;
 
-/// For each listed file, whether `root/<path>` holds exactly its bytes. `None` when cancelled.
+/// For each listed file, whether `root/<path>` (`root` resolved, with no symlink in it) holds
+/// exactly its bytes. `None` when cancelled.
 pub fn reusable(root: &Path, list: &FileList, cancel: &AtomicBool) -> Option<Vec<bool>> {
     let next = AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<bool>> = list
@@ -58,10 +59,11 @@ pub fn reusable(root: &Path, list: &FileList, cancel: &AtomicBool) -> Option<Vec
 
 /// Whether `root/<file.path>` is a regular file of `file.size` bytes with `file.sha256`.
 fn matches(root: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool) -> bool {
-    let path = root.join(&file.path);
+    let path = super::joined(root, &file.path);
     let regular = std::fs::symlink_metadata(&path)
         .is_ok_and(|m| m.file_type().is_file() && m.len() == file.size);
-    if !regular {
+    // No link anywhere on the way: the file is the installed version's own (`root` is resolved).
+    if !regular || std::fs::canonicalize(&path).ok().as_deref() != Some(path.as_path()) {
         return false;
     }
     let Ok(opened) = File::open(&path) else {
@@ -96,13 +98,15 @@ mod tests {
     #[test]
     fn only_files_with_the_listed_bytes_are_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = &dir.path().canonicalize().unwrap();
         std::fs::create_dir(root.join("d")).unwrap();
         for (name, bytes) in [("same", "abc"), ("d/changed", "xyz"), ("grown", "abcd")] {
             std::fs::write(root.join(name), bytes).unwrap();
         }
         #[cfg(unix)]
         std::os::unix::fs::symlink(root.join("same"), root.join("link")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("d"), root.join("e")).unwrap();
         let listed = |path: &str, bytes: &str| ListedFile {
             path: path.into(),
             size: bytes.len() as u64,
@@ -114,9 +118,11 @@ mod tests {
             listed("grown", "abc"),
             listed("missing", "abc"),
             listed("link", "abc"),
+            listed("e/changed", "xyz"),
+            listed("d/changed", "xyz"),
         ]);
         let found = reusable(root, &list, &AtomicBool::new(false)).unwrap();
-        assert_eq!(found, vec![true, false, false, false, false]);
+        assert_eq!(found, vec![true, false, false, false, false, false, true]);
         assert_eq!(reusable(root, &list, &AtomicBool::new(true)), None);
     }
 }

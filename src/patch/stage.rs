@@ -73,7 +73,7 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
     folders.sort_unstable();
     folders.dedup();
     for folder in &folders {
-        let path = staging.join(folder);
+        let path = super::joined(staging, folder);
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
     for &at in &stage.patch.reuse {
@@ -81,7 +81,10 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
             return Err(PatchError::Cancelled);
         }
         let path = &stage.list.files[at].path;
-        let (from, to) = (stage.installed.join(path), staging.join(path));
+        let (from, to) = (
+            super::joined(stage.installed, path),
+            super::joined(staging, path),
+        );
         if fs::hard_link(&from, &to).is_err() {
             fs::copy(&from, &to).map_err(InstallError::io("copy the installed file", &from))?;
             let copied = File::open(&to).map_err(InstallError::io("open", &to))?;
@@ -110,7 +113,7 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
         if entry.encrypted() {
             return Err(mismatch("is encrypted".into()));
         }
-        let to = staging.join(&listed.path);
+        let to = super::joined(staging, &listed.path);
         let mut out = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -167,7 +170,7 @@ fn sync_folders(staging: &Path, folders: &[&str]) -> Result<(), PatchError> {
     for path in folders
         .iter()
         .rev()
-        .map(|f| staging.join(f))
+        .map(|f| super::joined(staging, f))
         .chain([staging.to_path_buf()])
     {
         File::open(&path)
