@@ -317,3 +317,35 @@ fn pack_index_publishes_each_archives_file_list_beside_it() {
         .collect();
     assert_eq!(listed, expected);
 }
+
+/// `bgassets sync` on a data dir that already holds the app once returned at once with the
+/// state of the earlier run (its manifest check), before this run's check listed v2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_on_a_data_dir_holding_the_app_waits_for_this_runs_manifest_and_updates_by_delta() {
+    let site = Site::start(&[version(1)], Faults::default()).await;
+    let work = tempfile::tempdir().unwrap();
+    let plist = plist(work.path(), &site.server.manifest_url(), "1", "");
+    let data = work.path().join("data");
+    let sync = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_bgassets"))
+            .args(["--data-dir", data.to_str().unwrap(), "sync", "--json"])
+            .arg(&plist)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["packs"][0]["version"].clone()
+    };
+    assert_eq!(sync(), 1);
+    site.publish(&[version(2)]);
+    site.server.clear_requests();
+    assert_eq!(sync(), 2);
+    let (sent, statuses) = served(&site, "Levels-2.zip");
+    assert!(statuses.iter().all(|s| *s == 206), "{statuses:?}");
+    let size = std::fs::metadata(archive(&site, 2)).unwrap().len();
+    assert!(sent < size / 4, "{sent} of {size} bytes");
+}
