@@ -20,6 +20,9 @@
 //!   worker pool with Range resume, streaming SHA-256, retries, bandwidth limit and a saved queue.
 //! - [`install`]: safe extraction of a verified pack into an app's container, swapped in
 //!   atomically (a symlink to a version folder).
+//! - [`patch`]: delta updates: a new version built from the installed version's unchanged
+//!   files and the changed entries of the new archive, fetched by `Range` and verified against
+//!   the per-file list `pack index` publishes.
 //! - [`manager`]: the managed layer (`AssetPackManager`): apps, manifests, policies, installs,
 //!   updates, removal; one actor owning apps and packs on top of the engine.
 //! - [`ipc`]: the local socket: newline-delimited JSON (`docs/protocol.md`), the server over a
@@ -56,6 +59,7 @@ pub mod manager;
 pub mod model;
 pub mod notify;
 pub mod pack;
+pub mod patch;
 pub mod publish;
 pub mod server;
 pub mod store;

@@ -90,9 +90,11 @@ async fn sync(args: SyncArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Registers the app and waits until every pack its first installation wants is installed or
-/// failed.
+/// Registers the app and waits until its manifest was checked in this run and every pack its
+/// policies want is installed (at the listed version) or failed. A data dir that already holds
+/// the app has a check of an earlier run: waiting for that one would report the old state.
 async fn install(handle: &ManagerHandle, path: &std::path::Path) -> anyhow::Result<AppView> {
+    let since = crate::manager::state::now_ms();
     let mut events = handle.subscribe();
     let bundle_id = handle
         .register(path)
@@ -109,7 +111,7 @@ async fn install(handle: &ManagerHandle, path: &std::path::Path) -> anyhow::Resu
             bail!("{}: {error}", app.manifest_url);
         }
         let settled = |p: &PackView| !p.wanted || p.flags.up_to_date || p.activity.is_failed();
-        if app.last_checked_ms.is_some() && app.packs.iter().all(settled) {
+        if app.last_checked_ms.is_some_and(|at| at >= since) && app.packs.iter().all(settled) {
             return Ok(app);
         }
         match events.recv().await {

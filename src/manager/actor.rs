@@ -124,6 +124,8 @@ pub(super) struct Actor {
     pub exclusive: super::exclusive::Exclusive<super::downloads::control::Parked>,
     /// Queue changes whose wait for exclusive control is over, to carry out.
     pub parked_ready: Vec<super::downloads::control::Parked>,
+    /// The bandwidth limit of delta updates' range requests (at the engine's rate).
+    pub patch_limiter: std::sync::Arc<crate::engine::limiter::RateLimiter>,
 }
 
 impl Actor {
@@ -143,6 +145,9 @@ impl Actor {
         };
         let (internal, internal_receiver) = mpsc::channel(64);
         let (install_done, install_receiver) = mpsc::unbounded_channel();
+        let patch_limiter = std::sync::Arc::new(crate::engine::limiter::RateLimiter::new(
+            settings.limits.bytes_per_second,
+        ));
         Ok(Self {
             state: state::load(&paths.state_file()),
             saver: Some(Saver::start(paths.state_file())),
@@ -174,6 +179,7 @@ impl Actor {
             periodic_pending: Default::default(),
             exclusive: Default::default(),
             parked_ready: Vec::new(),
+            patch_limiter,
         })
     }
 

@@ -186,6 +186,8 @@ impl Actor {
             .set_limits(self.settings.limits)
             .await
             .map_err(|e| ApiError::new(e.kind(), e.to_string()))?;
+        self.patch_limiter
+            .set_rate(self.settings.limits.bytes_per_second);
         self.settings.save(&self.paths.settings_file());
         self.views.all_changed(&self.state);
         self.emit("", None, ManagerEventKind::Changed);

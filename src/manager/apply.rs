@@ -101,7 +101,12 @@ impl Actor {
         self.dirty = true;
         self.views.pack_changed(app, pack);
         match action {
-            Action::Start { key, url } => self.start_download(key, url).await,
+            Action::Start { key, url } => {
+                if self.start_patch(&key, &url) {
+                    return false;
+                }
+                self.start_download(key, url).await
+            }
             Action::Relocate { key, url } => {
                 let sha256 = self
                     .pack_mut(app, pack)

@@ -55,6 +55,15 @@ pub enum ManagerEventKind {
         /// The version now installed.
         version: u64,
     },
+    /// A delta update of the pack began, ended, or gave way to the whole archive
+    /// (`fellBack`, with the reason in `detail`).
+    #[serde(rename_all = "camelCase")]
+    Delta {
+        /// What happened, for people: the bytes fetched and files reused, or why not.
+        detail: String,
+        /// True when the whole archive is downloaded instead.
+        fell_back: bool,
+    },
     /// An install stopped before it swapped anything in (the pack was removed, or is no longer
     /// wanted): nothing of it was installed, and what was installed before stays.
     InstallCancelled,

@@ -75,6 +75,7 @@ impl Actor {
                 key: key.clone(),
                 cancel,
                 task,
+                delta: None,
             },
         );
         self.emit(&key.app, Some(&key.pack), ManagerEventKind::Installing);
@@ -87,8 +88,9 @@ impl Actor {
             return;
         }
         if let Some(running) = self.installs.remove(&slot) {
+            let delta = running.delta.clone();
             let result = join(running).await;
-            self.finish_install(&done.key, result).await;
+            self.finish_install(&done.key, result, delta).await;
             let scope = [done.key.pack.clone()];
             let whole = self.bears_on_app(&done.key.app, &done.key.pack);
             self.replan(&done.key.app, (!whole).then_some(&scope[..]))
@@ -101,9 +103,9 @@ impl Actor {
         let slot = (app.to_string(), pack.to_string());
         if let Some(running) = self.installs.remove(&slot) {
             running.cancel.store(true, Ordering::Relaxed);
-            let key = running.key.clone();
+            let (key, delta) = (running.key.clone(), running.delta.clone());
             let result = join(running).await;
-            self.finish_install(&key, result).await;
+            self.finish_install(&key, result, delta).await;
         }
     }
 
@@ -112,14 +114,23 @@ impl Actor {
     pub async fn finish_installs(&mut self) {
         let running: Vec<RunningInstall> = self.installs.drain().map(|(_, r)| r).collect();
         for install in running {
-            let key = install.key.clone();
+            let (key, delta) = (install.key.clone(), install.delta.clone());
             let result = join(install).await;
-            self.finish_install(&key, result).await;
+            self.finish_install(&key, result, delta).await;
         }
     }
 
-    /// Records the end of the install of `key`.
-    async fn finish_install(&mut self, key: &DownloadKey, result: Result<Installed, PackError>) {
+    /// Records the end of the install of `key` (a delta update when `delta` is given).
+    async fn finish_install(
+        &mut self,
+        key: &DownloadKey,
+        result: Result<Installed, PackError>,
+        delta: Option<Arc<super::running::DeltaRun>>,
+    ) {
+        if let Some(run) = delta {
+            self.finish_patch(key, result, &run);
+            return;
+        }
         let sha256 = self
             .pack_mut(&key.app, &key.pack)
             .map(|entry| {
@@ -153,7 +164,7 @@ impl Actor {
         self.drop_download(key).await;
     }
 
-    fn record_installed(
+    pub(super) fn record_installed(
         &mut self,
         key: &DownloadKey,
         installed: &Installed,

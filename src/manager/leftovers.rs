@@ -4,7 +4,7 @@
 //! - In every app container: staging folders, temporary links and version folders no pack's
 //!   link points at ([`crate::install::sweep`]).
 //! - In `downloads/<app>/`: pack archives and their partial files (`<folder>@<n>.zip`,
-//!   `<folder>@<n>.zip.partial`) that no download in the engine's queue owns and no wanted,
+//!   `<folder>@<n>.zip.partial`, and a delta update's `<folder>@<n>.zip.delta`) that no download in the engine's queue owns and no wanted,
 //!   uninstalled listed version will use: the partial of a version an update replaced, or an
 //!   installed archive whose deletion a crash cut short.
 //!
@@ -59,9 +59,13 @@ pub fn stale<'a>(finished: &[Finished<'a>], state: &ManagerState) -> Vec<&'a str
 }
 
 /// Whether `name` is one of the names the manager gives a pack archive in `downloads/<app>/`:
-/// `<folder>@<n>.zip` or that with `.partial`.
+/// `<folder>@<n>.zip`, or that with `.partial`, or with `.delta` (a delta update's ranges,
+/// which only a running delta update uses: every one found at start-up is left over).
 pub fn is_archive_name(name: &str) -> bool {
-    let stem = name.strip_suffix(".partial").unwrap_or(name);
+    let stem = name
+        .strip_suffix(".partial")
+        .or_else(|| name.strip_suffix(".delta"))
+        .unwrap_or(name);
     stem.strip_suffix(".zip")
         .is_some_and(|version| parse_version(version).is_some())
 }
@@ -198,6 +202,7 @@ mod tests {
             "Pack@x.zip",
             ".hidden@1.zip",
             "Pack@1.zip.bak",
+            "Pack@1.zip.delta",
         ]
         .iter()
         .map(|n| dir.join(n))
@@ -207,7 +212,15 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["Pack@1.zip.partial", "Pack@1.zip", "Level-2@3.zip"]);
+        assert_eq!(
+            names,
+            [
+                "Pack@1.zip.partial",
+                "Pack@1.zip",
+                "Level-2@3.zip",
+                "Pack@1.zip.delta"
+            ]
+        );
     }
 
     #[test]

@@ -23,7 +23,8 @@
 //!   [`fetch`]: manifests over HTTPS with ETags.
 //! - The actor: `actor` (its loop), `answer` (requests to verbs), `verbs` (intent changes),
 //!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
-//!   `observe` (engine events), `installs` (installs under its control), `snapshot` (the
+//!   `observe` (engine events), `installs` (installs under its control), `patching` (delta
+//!   updates run in the install slot, falling back to the whole archive), `snapshot` (the
 //!   maintained status document), `space` (installs waiting for disk space), `disk` (the free space the document
 //!   shows), `leftovers`
 //!   (the start-up sweep).
@@ -52,6 +53,7 @@ mod leftovers;
 pub mod limits;
 pub mod mirror;
 mod observe;
+mod patching;
 pub mod plan;
 mod queue;
 pub mod registry;

@@ -16,6 +16,17 @@ pub struct RunningInstall {
     pub cancel: Arc<AtomicBool>,
     /// The blocking install.
     pub task: tokio::task::JoinHandle<Result<Installed, PackError>>,
+    /// For a delta update: what it did, once done.
+    pub delta: Option<Arc<DeltaRun>>,
+}
+
+/// What a delta update (run as an install) reports besides its result.
+#[derive(Debug, Default)]
+pub struct DeltaRun {
+    /// Bytes received so far.
+    pub received: std::sync::atomic::AtomicU64,
+    /// Files reused and fetched, once it succeeded.
+    pub done: std::sync::Mutex<Option<(usize, usize)>>,
 }
 
 /// An install ended: the actor takes its result from the task.

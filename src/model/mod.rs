@@ -9,6 +9,7 @@
 //! - [`server_manifest`]: the manifest a client fetches: every pack with version, URL, sizes, SHA-256.
 //! - [`kind`]: the kind of content a pack holds (audio, levels…), which picks its icon.
 //! - [`digest`]: SHA-256 digests in hex.
+//! - [`file_list_ref`]: where a pack's per-file list is (for delta updates), its size and SHA-256.
 //! - [`rel_path`]: relative paths inside a pack, and the rules that keep them inside it.
 //! - [`policy`]: download policies and installation event types.
 //! - [`name`]: bundle and App Group ids validated as one safe path component.
@@ -25,6 +26,7 @@ pub mod app_download;
 pub mod content_kind;
 pub mod digest;
 pub mod error;
+pub mod file_list_ref;
 pub mod input_error;
 pub mod jsonc;
 pub mod kind;
@@ -44,6 +46,7 @@ pub use app_download::{DownloadIdentifier, DownloadSpec, Header};
 pub use content_kind::ContentKind;
 pub use digest::Sha256Digest;
 pub use error::{ErrorKind, ManagedError, PackError};
+pub use file_list_ref::FileListRef;
 pub use input_error::InputError;
 pub use kind::PackKind;
 pub use name::FolderName;

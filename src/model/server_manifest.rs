@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::file_list_ref::FileListRef;
 use super::input_error::{InputError, from_json};
 use super::pack_manifest::check_localization;
 use super::{DownloadPolicy, PackId, PackKind, Sha256Digest};
@@ -63,6 +64,9 @@ pub struct ManifestPack {
     /// Anything the app wants to carry with the pack, passed through untouched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<serde_json::Value>,
+    /// The archive's per-file list, for delta updates (absent: updates fetch the whole archive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileListRef>,
 }
 
 impl ServerManifest {
@@ -145,6 +149,12 @@ impl ServerManifest {
                 .checked_add(pack.install_size)
                 .ok_or_else(|| overflow("installSize"))?;
             check_url(&pack.url).map_err(|problem| field("url", problem))?;
+            if let Some(files) = &pack.files {
+                check_url(&files.url).map_err(|problem| field("files.url", problem))?;
+                files
+                    .check_size()
+                    .map_err(|problem| field("files.size", problem))?;
+            }
             check_localization(&pack.languages, pack.localization_group.as_deref())
                 .map_err(|(name, problem)| field(&name, problem))?;
         }
@@ -165,6 +175,17 @@ impl ServerManifest {
 }
 
 impl ManifestPack {
+    /// The per-file list's absolute URL, when the pack has one.
+    pub fn resolve_files_url(&self, manifest_url: &Url) -> Option<Result<Url, String>> {
+        let files = self.files.as_ref()?;
+        Some(manifest_url.join(&files.url).map_err(|e| {
+            format!(
+                "pack `{}`: files.url `{}` is not a valid URL: {e}",
+                self.id, files.url
+            )
+        }))
+    }
+
     /// The archive's absolute URL, resolving a relative `url` against the manifest's URL.
     pub fn resolve_url(&self, manifest_url: &Url) -> Result<Url, String> {
         manifest_url.join(&self.url).map_err(|e| {

@@ -1,6 +1,8 @@
 //! `pack index`: the server manifest from built pack archives. Each pack's policy, version,
 //! kind and languages come from the manifest embedded in its archive; its sizes and SHA-256 are
-//! computed from the archive itself, so the manifest always matches the bytes served.
+//! computed from the archive itself, so the manifest always matches the bytes served. Beside
+//! each archive it writes the archive's per-file list ([`super::files`]), which the manifest
+//! names (`files`) so managers can update the pack by delta.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -44,12 +46,16 @@ pub fn index(
         let info = read_info(archive)?;
         let (sha256, download_size) = sha256_file(archive, |n| progress(done + n, total))?;
         done += download_size;
+        let url = pack_url(archive, base_url, manifest_dir)?;
+        // The list's URL is made like the archive's: the file must exist to be placed.
+        let (list_path, mut files) = super::files::write_list(archive, String::new())?;
+        files.url = pack_url(&list_path, base_url, manifest_dir)?;
         let manifest = info.manifest;
         packs.push(ManifestPack {
             id: manifest.id,
             version: manifest.version,
             download_policy: manifest.policy,
-            url: pack_url(archive, base_url, manifest_dir)?,
+            url,
             download_size,
             install_size: info.install_size,
             sha256,
@@ -59,6 +65,7 @@ pub fn index(
             languages: manifest.languages,
             localization_group: manifest.localization_group,
             user_info: manifest.user_info,
+            files: Some(files),
         });
     }
     let manifest = ServerManifest::new(packs);

@@ -6,11 +6,13 @@
 //! - [`build`]: the reproducible archive, with the pack manifest embedded.
 //! - [`archive`]: reading a built archive back: its embedded manifest and install size.
 //! - [`index`]: the server manifest from archives.
+//! - [`files`]: the per-file list written beside each archive, for delta updates.
 //! - [`hash`]: streaming SHA-256 of files.
 
 pub mod archive;
 pub mod build;
 pub mod collect;
+pub mod files;
 pub mod hash;
 pub mod index;
 

@@ -60,6 +60,7 @@ fn full_pack() -> ManifestPack {
         languages: vec!["zh-Hans".into()],
         localization_group: Some("model".into()),
         user_info: Some(serde_json::json!({ "layers": 12, "nested": { "ok": true } })),
+        files: None,
     }
 }
 

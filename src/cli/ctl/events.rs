@@ -146,6 +146,7 @@ fn describe(
         ManagerEventKind::Installing => "installing".into(),
         ManagerEventKind::Installed { version } => format!("installed version {version}"),
         ManagerEventKind::InstallCancelled => "install cancelled".into(),
+        ManagerEventKind::Delta { detail, .. } => format!("delta update: {detail}"),
         ManagerEventKind::ExtensionFailed { message, .. } => format!("extension failed: {message}"),
         ManagerEventKind::Removed => "removed".into(),
         ManagerEventKind::UpdateAvailable {

@@ -113,6 +113,7 @@ pub fn describe(kind: &ManagerEventKind) -> String {
         ManagerEventKind::Installing => "installing".into(),
         ManagerEventKind::Installed { version } => format!("installed v{version}"),
         ManagerEventKind::InstallCancelled => "install cancelled".into(),
+        ManagerEventKind::Delta { detail, .. } => format!("delta update: {detail}"),
         ManagerEventKind::ExtensionFailed { message, .. } => format!("extension failed: {message}"),
         ManagerEventKind::Removed => "removed".into(),
         ManagerEventKind::UpdateAvailable {

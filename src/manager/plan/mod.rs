@@ -185,14 +185,23 @@ fn decide(input: &Input, context: &Context, id: &str, pack: &PackRecord) -> Pack
     };
     let want = context.want(id, pack);
     if let Some(version) = pack.live.installing {
-        if !want.keep {
+        // A delta update fetches from the network: a pause stops it as a removal does (an
+        // install from a downloaded archive is local and short, and finishes).
+        let delta = pack.live.delta == Some(version);
+        let paused = delta && context.pause_of(pack).is_some();
+        if !want.keep || paused {
             actions.push(Action::CancelInstall { pack: id.into() });
         }
+        let reason = if delta {
+            shown::patching(version, !want.keep, paused)
+        } else {
+            shown::installing(version, !want.keep)
+        };
         return PackPlan {
             wanted: false,
             actions,
             activity: Activity::Installing,
-            reason: shown::installing(version, !want.keep),
+            reason,
         };
     }
     if installed.is_some() && !want.keep {

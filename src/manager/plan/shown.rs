@@ -110,6 +110,20 @@ pub fn installing(version: u64, cancelling: bool) -> String {
     }
 }
 
+/// A delta update to `version` runs (or is being stopped).
+pub fn patching(version: u64, removed: bool, paused: bool) -> String {
+    if removed {
+        format!("stopping the delta update to version {version}: the pack was removed")
+    } else if paused {
+        format!("stopping the delta update to version {version}: paused")
+    } else {
+        format!(
+            "updating to version {version} by delta: fetching only the changed files, reusing \
+             the unchanged installed ones"
+        )
+    }
+}
+
 /// Failed for good.
 pub fn failed(error: &PackError) -> String {
     format!(

@@ -239,6 +239,11 @@ pub struct Live {
     pub download: Option<Mirror>,
     /// The version being installed.
     pub installing: Option<u64>,
+    /// The version being installed by a delta update (fetching its changed files, then
+    /// installing); also in `installing`.
+    pub delta: Option<u64>,
+    /// The version a delta update failed for: it is downloaded whole.
+    pub delta_refused: Option<u64>,
     /// Failed for good until the user or the app asks again.
     pub failed: Option<PackError>,
     /// The version the app's extension is being asked about (`shouldDownload`).

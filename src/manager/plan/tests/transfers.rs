@@ -32,6 +32,31 @@ fn removal_during_an_install_cancels_it() {
 }
 
 #[test]
+fn a_pause_stops_a_delta_update_but_not_an_install() {
+    let mut record = app("");
+    let pack = add(&mut record, "Bonus", ON_DEMAND, true);
+    pack.observed.installed = installed(1);
+    pack.live.installing = Some(1);
+    pack.intent.paused = Some(true);
+    let (_, plans) = run(&record, false);
+    assert!(plans["Bonus"].actions.is_empty(), "an install finishes");
+    record.packs.get_mut("Bonus").unwrap().live.delta = Some(1);
+    let (_, plans) = run(&record, false);
+    assert_eq!(
+        plans["Bonus"].actions,
+        [Action::CancelInstall {
+            pack: "Bonus".into()
+        }]
+    );
+    assert!(plans["Bonus"].reason.contains("delta update"));
+    record.packs.get_mut("Bonus").unwrap().intent.paused = None;
+    let (_, plans) = run(&record, false);
+    assert!(plans["Bonus"].actions.is_empty());
+    assert_eq!(plans["Bonus"].activity, Activity::Installing);
+    assert!(plans["Bonus"].reason.contains("only the changed files"));
+}
+
+#[test]
 fn an_installed_pack_no_longer_listed_is_marked_obsolete_once_and_kept() {
     let mut record = app("");
     let pack = add(&mut record, "Old", ON_DEMAND, true);
