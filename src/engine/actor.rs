@@ -287,7 +287,7 @@ impl Actor {
                     running.cancel.cancel();
                 }
                 None => {
-                    let _ = std::fs::remove_file(download.request.partial_path());
+                    super::segments::remove_partial(&download.request.partial_path());
                 }
             }
             self.emit(&id, EventKind::Cancelled);

@@ -59,6 +59,26 @@ impl Default for RetryPolicy {
     }
 }
 
+/// When and how widely one download is split across several connections (issue 15: origins
+/// that cap each connection's rate). See `engine::segments`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentConfig {
+    /// Files at least this big (in bytes) are split, when the origin honours `Range`.
+    pub threshold: u64,
+    /// The most connections one download opens; each is also bounded by the per-host cap.
+    /// `1` never splits.
+    pub max_connections: usize,
+}
+
+impl Default for SegmentConfig {
+    fn default() -> Self {
+        Self {
+            threshold: 32 << 20,
+            max_connections: 8,
+        }
+    }
+}
+
 /// Everything an engine needs to start.
 #[derive(Debug, Clone, Default)]
 pub struct EngineConfig {
@@ -81,4 +101,6 @@ pub struct EngineConfig {
     /// Restore saved downloads paused instead of resuming them at once (a client that is about
     /// to re-enqueue them with fresh expectations uses this).
     pub hold_restored: bool,
+    /// When a download is split across several connections, and into how many at most.
+    pub segments: SegmentConfig,
 }

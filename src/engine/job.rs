@@ -22,6 +22,9 @@ pub struct Job {
     pub validator: Validator,
     /// Discard the partial file first.
     pub restart: bool,
+    /// The most connections this attempt may open (a segmented download; see
+    /// `engine::segments`): `1` keeps it to one.
+    pub connections: usize,
 }
 
 /// A finished, verified download.
@@ -88,4 +91,6 @@ pub struct WorkerContext {
     /// Folder syncs after a finished download's rename, shared so that workers finishing
     /// together share one sync.
     pub(super) folders: super::dirsync::DirSyncer,
+    /// When a download is split across several connections.
+    pub segments: super::config::SegmentConfig,
 }

@@ -97,9 +97,9 @@ impl Actor {
             (Err(_), Some(stop)) => {
                 // Stopped on purpose: the command already set the state.
                 let partial = download.request.partial_path();
-                download.bytes_done = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+                download.bytes_done = super::segments::kept_bytes(&partial);
                 if stop == Stop::Cancel && download.state == DownloadState::Cancelled {
-                    let _ = std::fs::remove_file(&partial);
+                    super::segments::remove_partial(&partial);
                     download.bytes_done = 0;
                 } else {
                     let bytes_done = download.bytes_done;
@@ -132,9 +132,7 @@ impl Actor {
         };
         download.last_error = Some(failure.error.clone());
         download.discard_partial |= failure.restart_from_zero;
-        download.bytes_done = std::fs::metadata(download.request.partial_path())
-            .map(|m| m.len())
-            .unwrap_or(0);
+        download.bytes_done = super::segments::kept_bytes(&download.request.partial_path());
         let bytes_done = download.bytes_done;
         self.emit(id, EventKind::Kept { bytes_done });
         let Some(download) = self.downloads.get_mut(id) else {
@@ -242,6 +240,17 @@ impl Actor {
     }
 
     fn start(&mut self, id: &str) {
+        let host = self.downloads.get(id).map(|d| d.host()).unwrap_or_default();
+        let others = self
+            .downloads
+            .values()
+            .filter(|d| d.request.id != id && scheduler::transfers(&d.state) && d.host() == host)
+            .count();
+        let connections = super::segments::connection_cap(
+            self.context.segments.max_connections,
+            self.limits.max_per_host,
+            others,
+        );
         let Some(download) = self.downloads.get_mut(id) else {
             return;
         };
@@ -251,6 +260,7 @@ impl Actor {
             request: download.request.clone(),
             validator: download.validator.clone(),
             restart: download.discard_partial,
+            connections,
         };
         let from_byte = if download.discard_partial {
             0

@@ -15,6 +15,8 @@
 //! - [`worker`]: one HTTP attempt with Range resume ([`job`]: what it is given and reports); [`transport`] checks every hop (HTTPS,
 //!   allow list) and bounds the body; [`http`] reads the answer; [`sink`] hashes and writes on
 //!   another thread; `verify` checks free space before and size and SHA-256 after.
+//! - [`segments`]: one big download over several connections (origins that cap each
+//!   connection's rate), resumable per segment after a crash.
 //! - [`limiter`]: the global bandwidth limit; [`retry`]: the progress-aware retry budget,
 //!   backoff and `Retry-After`; `lifecycle` and `waiting`: reports, retries, timers; `speed`:
 //!   the bytes-per-second meter.
@@ -34,6 +36,7 @@ pub mod persist;
 mod requests;
 pub mod retry;
 pub mod scheduler;
+pub mod segments;
 pub mod sink;
 mod speed;
 pub mod transport;
@@ -49,7 +52,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use command::{Command, Relocation, Targets};
-pub use config::{EngineConfig, Limits, RetryPolicy};
+pub use config::{EngineConfig, Limits, RetryPolicy, SegmentConfig};
 pub use download::{Download, DownloadRequest, DownloadState, PauseReason, Priority, Validator};
 pub use event::{Event, EventKind};
 
@@ -283,6 +286,7 @@ impl Engine {
             insecure_hosts: config.insecure_hosts.clone(),
             max_body: config.max_body.unwrap_or(transport::DEFAULT_MAX_BODY),
             folders: dirsync::DirSyncer::default(),
+            segments: config.segments,
         });
         let downloads = config
             .state_file

@@ -53,9 +53,7 @@ fn restore(mut download: Download) -> Download {
         download.state = DownloadState::Queued;
     }
     if !download.state.is_terminal() {
-        download.bytes_done = std::fs::metadata(download.request.partial_path())
-            .map(|m| m.len())
-            .unwrap_or(0);
+        download.bytes_done = super::segments::kept_bytes(&download.request.partial_path());
     }
     download
 }

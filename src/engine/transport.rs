@@ -176,6 +176,16 @@ pub async fn follow_redirects(
     job: &Job,
     from: u64,
 ) -> Result<reqwest::Response, Failure> {
+    send(context, job, (from > 0).then_some((from, None))).await
+}
+
+/// [`follow_redirects`] for any range: `Some((first, last))` asks for bytes `first..=last`
+/// (to the end without `last`), with `If-Range` when the download has a validator.
+pub async fn send(
+    context: &WorkerContext,
+    job: &Job,
+    range: Option<(u64, Option<u64>)>,
+) -> Result<reqwest::Response, Failure> {
     let request = &job.request;
     let mut url = request.url.clone();
     let mut previous: Option<Url> = None;
@@ -188,8 +198,9 @@ pub async fn follow_redirects(
         for header in headers_for(request, &url) {
             builder = builder.header(header.name.as_str(), header.value.as_str());
         }
-        if from > 0 {
-            builder = builder.header(RANGE, format!("bytes={from}-"));
+        if let Some((from, last)) = range {
+            let last = last.map_or(String::new(), |last| last.to_string());
+            builder = builder.header(RANGE, format!("bytes={from}-{last}"));
             if let Some(validator) = job.validator.if_range() {
                 builder = builder.header(IF_RANGE, validator);
             }

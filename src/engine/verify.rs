@@ -23,7 +23,7 @@ pub fn verify_and_install(
     if let Some(expected) = request.expected_size
         && expected != size
     {
-        let _ = std::fs::remove_file(&partial);
+        super::segments::remove_partial(&partial);
         return Err(Failure::fatal(
             ErrorKind::SizeMismatch,
             format!(
@@ -36,7 +36,7 @@ pub fn verify_and_install(
     if let Some(expected) = request.sha256
         && expected != sha256
     {
-        let _ = std::fs::remove_file(&partial);
+        super::segments::remove_partial(&partial);
         return Err(Failure::fatal(
             ErrorKind::ChecksumMismatch,
             format!("{}: SHA-256 is {sha256}, {expected} expected", request.url),
@@ -45,6 +45,8 @@ pub fn verify_and_install(
     }
     std::fs::rename(&partial, &request.destination)
         .map_err(|e| io_failure(&request.destination, e))?;
+    // A segmented download's record: its file is in place, so it names nothing any more.
+    let _ = std::fs::remove_file(super::segments::sidecar::path(&partial));
     let dir = match request.destination.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => std::path::Path::new("."),

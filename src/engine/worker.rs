@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 use super::download::Validator;
 use super::http::{self, Failure, Plan, request_failure};
 use super::job::{Finished, Job, Report, WorkerContext};
-use super::sink::{FileSink, io_failure};
+use super::segments;
+use super::sink::{FileSink, SinkDone, io_failure};
 use super::transport;
 use super::verify;
 use crate::model::ErrorKind;
@@ -28,7 +29,7 @@ pub async fn run(context: Arc<WorkerContext>, job: Job, cancel: CancellationToke
     let _ = context.reports.send(Report::Done { id, result }).await;
 }
 
-fn cancelled(url: &str) -> Failure {
+pub(super) fn cancelled(url: &str) -> Failure {
     Failure::fatal(ErrorKind::Cancelled, format!("{url}: stopped"))
 }
 
@@ -37,12 +38,43 @@ async fn attempt(
     job: &Job,
     cancel: &CancellationToken,
 ) -> Result<Finished, Failure> {
-    let request = &job.request;
-    let url = &crate::model::url_shown::shown_url(&request.url);
-    let partial = request.partial_path();
+    let partial = job.request.partial_path();
     if let Some(dir) = partial.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
     }
+    if job.restart {
+        segments::remove_partial(&partial);
+    }
+    let written = match segments::restore(job) {
+        Some(record) => segments::resume(context, job, cancel, record).await?,
+        None => fetch(context, job, cancel).await?,
+    };
+    // The rename and the folder sync block: off the async threads, so that the other workers'
+    // streams keep flowing while this one waits for the disk.
+    let final_url = crate::model::url_shown::shown_url(&job.request.url);
+    let (shared, job) = (Arc::clone(context), job.clone());
+    tokio::task::spawn_blocking(move || {
+        verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
+    })
+    .await
+    .unwrap_or_else(|join| {
+        Err(Failure::fatal(
+            ErrorKind::Io,
+            format!("{final_url}: the thread installing the file stopped: {join}"),
+        ))
+    })
+}
+
+/// Fetches the bytes the partial file lacks over one connection (or hands the download to
+/// [`segments`] when its first answer makes it worth splitting): the synced file's digest.
+async fn fetch(
+    context: &Arc<WorkerContext>,
+    job: &Job,
+    cancel: &CancellationToken,
+) -> Result<SinkDone, Failure> {
+    let request = &job.request;
+    let url = &crate::model::url_shown::shown_url(&request.url);
+    let partial = request.partial_path();
     let from = resume_offset(job);
     verify::check_space(
         &partial,
@@ -79,6 +111,11 @@ async fn attempt(
         verify::check_space(&partial, total.map(|t| t.saturating_sub(start)))?;
     }
     let limit = transport::body_limit(request.expected_size, total, cap.bytes);
+    if let Plan::FromStart { total: Some(total) } = plan
+        && segments::worth_splitting(&context.segments, job, total, response.headers())
+    {
+        return segments::take_over(context, job, cancel, response, total).await;
+    }
 
     let mut sink = FileSink::open(partial.clone(), start);
     let streamed = if matches!(plan, Plan::Complete { .. }) {
@@ -114,19 +151,7 @@ async fn attempt(
             ),
         ));
     }
-    // The rename and the folder sync block: off the async threads, so that the other workers'
-    // streams keep flowing while this one waits for the disk.
-    let (shared, job) = (Arc::clone(context), job.clone());
-    tokio::task::spawn_blocking(move || {
-        verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
-    })
-    .await
-    .unwrap_or_else(|join| {
-        Err(Failure::fatal(
-            ErrorKind::Io,
-            format!("{final_url}: the thread installing the file stopped: {join}"),
-        ))
-    })
+    Ok(written)
 }
 
 /// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
@@ -244,7 +269,7 @@ async fn stream_body(
     }
 }
 
-fn validator_of(headers: &HeaderMap) -> Validator {
+pub(super) fn validator_of(headers: &HeaderMap) -> Validator {
     let text = |name| {
         headers
             .get(name)

@@ -302,6 +302,7 @@ impl Manager {
             insecure_hosts: config.insecure_hosts.clone(),
             max_body: None,
             hold_restored: false,
+            segments: Default::default(),
         })?;
         let (calls, call_receiver) = mpsc::channel(4096);
         let (events, _) = broadcast::channel(4096);

@@ -2,6 +2,9 @@
 //! the mock server (slowed by its rate fault), is killed with SIGKILL three times mid-stream,
 //! then run to completion. The file must be byte-identical, and every restart must have resumed
 //! from its partial file: the server's request log shows `Range` requests answered 206.
+//!
+//! This is the one-connection path (`--connections 1`); a segmented download killed mid-stream
+//! is `engine_segments::a_killed_segmented_download_resumes_only_its_holes`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -31,7 +34,15 @@ impl Run {
     fn start(dir: &Path, round: u64, url: &str, output: &Path, sha256: &str) -> Run {
         let stderr = dir.join(format!("stderr-{round}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_bgassets"))
-            .args(["download", url, "--sha256", sha256, "-o"])
+            .args([
+                "download",
+                url,
+                "--connections",
+                "1",
+                "--sha256",
+                sha256,
+                "-o",
+            ])
             .arg(output)
             .current_dir(dir)
             .stdin(Stdio::null())

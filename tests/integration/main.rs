@@ -29,6 +29,8 @@ mod engine_moved;
 mod engine_nginx;
 mod engine_refusals;
 mod engine_schedule;
+mod engine_segments;
+mod engine_segments_faults;
 mod engine_transport;
 mod extension_flow;
 mod extensions;

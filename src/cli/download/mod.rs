@@ -63,6 +63,12 @@ pub struct DownloadArgs {
     #[arg(long, default_value_t = 1, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
+    /// The most connections one file is fetched over: a file of 32 MiB or more from a server
+    /// that honours `Range` is split across them, adding connections while the total rate
+    /// grows (for servers that cap each connection's rate). `1` keeps one connection.
+    #[arg(long, default_value_t = 8, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=8))]
+    pub connections: u16,
     /// Bytes per second at most, e.g. `2MB`.
     #[arg(long, value_parser = parse_size_arg)]
     pub limit_rate: Option<u64>,
@@ -140,11 +146,13 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
     }
     let state_file = plan::sidecar(&planned, args.output_dir.as_deref());
     let parallel = usize::from(args.parallel);
+    let connections = usize::from(args.connections);
     let config = EngineConfig {
         state_file: Some(state_file.clone()),
         limits: Limits {
             max_concurrent: parallel,
-            max_per_host: parallel,
+            // One host may get each running file's connections.
+            max_per_host: parallel.saturating_mul(connections),
             bytes_per_second: args.limit_rate,
         },
         retry: RetryPolicy {
@@ -157,6 +165,10 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         insecure_hosts: args.insecure_hosts.clone(),
         max_body: None,
         hold_restored: true,
+        segments: crate::engine::SegmentConfig {
+            max_connections: connections,
+            ..Default::default()
+        },
     };
     let engine = Engine::start(config).context("cannot start the download engine")?;
     let handle = engine.handle();

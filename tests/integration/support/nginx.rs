@@ -24,7 +24,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 const PORT_ATTEMPTS: usize = 8;
 
 /// One line of the access log.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct AccessRecord {
     pub method: String,
     /// The request target as sent, with its query.
@@ -36,9 +36,26 @@ pub struct AccessRecord {
     pub status: u16,
     /// Body bytes sent (fewer than asked when the client went away).
     pub bytes: u64,
+    /// When the response ended, in seconds since the Unix epoch (millisecond resolution).
+    #[serde(default)]
+    pub msec: f64,
+    /// How long the request took, in seconds.
+    #[serde(default)]
+    pub request_time: f64,
 }
 
 impl AccessRecord {
+    /// When the request arrived, in seconds since the Unix epoch.
+    pub fn started(&self) -> f64 {
+        self.msec - self.request_time
+    }
+
+    /// The bytes `first..=last` of a `Range: bytes=FIRST-LAST` header.
+    pub fn range_bounds(&self) -> Option<(u64, u64)> {
+        let (first, last) = self.range.strip_prefix("bytes=")?.split_once('-')?;
+        Some((first.trim().parse().ok()?, last.trim().parse().ok()?))
+    }
+
     /// The first byte a `Range: bytes=N-` header asked for.
     pub fn range_start(&self) -> Option<u64> {
         self.range
@@ -62,6 +79,11 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx serving `root`; panics with nginx's error log if it cannot.
     pub fn start(root: &Path) -> Nginx {
+        Nginx::start_with(root, "")
+    }
+
+    /// Starts nginx serving `root` with `directives` (e.g. `limit_rate 4m;`) in its location.
+    pub fn start_with(root: &Path, directives: &str) -> Nginx {
         let binary = nginx_binary();
         let root = root.canonicalize().expect("the served root exists");
         let dir = tempfile::tempdir().expect("temp dir for nginx");
@@ -71,7 +93,7 @@ impl Nginx {
             let port = free_port();
             std::fs::write(
                 dir.path().join("nginx.conf"),
-                config(dir.path(), &root, port),
+                config(dir.path(), &root, port, directives),
             )
             .expect("nginx.conf");
             let _ = std::fs::remove_file(dir.path().join("error.log"));
@@ -209,7 +231,7 @@ fn free_port() -> u16 {
 }
 
 /// The configuration: one server on `127.0.0.1:port` serving `root`, everything else in `dir`.
-fn config(dir: &Path, root: &Path, port: u16) -> String {
+fn config(dir: &Path, root: &Path, port: u16, directives: &str) -> String {
     let dir = dir.display();
     let root = root.display();
     format!(
@@ -222,7 +244,7 @@ events {{
 }}
 http {{
     default_type application/octet-stream;
-    log_format probe escape=json '{{"method":"$request_method","uri":"$request_uri","range":"$http_range","if_range":"$http_if_range","status":$status,"bytes":$body_bytes_sent}}';
+    log_format probe escape=json '{{"method":"$request_method","uri":"$request_uri","range":"$http_range","if_range":"$http_if_range","status":$status,"bytes":$body_bytes_sent,"msec":$msec,"request_time":$request_time}}';
     access_log "{dir}/access.log" probe;
     client_body_temp_path "{dir}/tmp/body";
     proxy_temp_path "{dir}/tmp/proxy";
@@ -237,6 +259,7 @@ http {{
         server_name localhost;
         root "{root}";
         location / {{
+            {directives}
         }}
     }}
 }}

@@ -1,0 +1,129 @@
+//! One attempt of a segmented download: the connections, the [`Ramp`] that adds them every
+//! [`TICK`] while the total rate grows, the progress reports, and the ending: every connection
+//! stopped, the writer synced and its record saved, then the digest or why not.
+
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::connection::{connection, plan};
+use super::plan::Plan;
+use super::ramp::Ramp;
+use super::sidecar::Sidecar;
+use super::writer::{Chunks, Writer};
+use crate::engine::http::Failure;
+use crate::engine::job::{Job, Report, WorkerContext};
+use crate::engine::sink::SinkDone;
+use crate::engine::worker::cancelled;
+use crate::model::ErrorKind;
+use crate::model::url_shown::shown_url;
+
+/// How often the ramp looks at the rate and progress is reported.
+pub const TICK: Duration = Duration::from_millis(250);
+/// The smallest span split off (a split is worth a new request).
+pub const MIN_SPLIT: u64 = 1 << 20;
+
+/// What the connections of one attempt share.
+pub(super) struct Shared {
+    pub context: Arc<WorkerContext>,
+    /// The job, with the validator the bytes are fetched under (for `If-Range`).
+    pub job: Job,
+    pub plan: Mutex<Plan>,
+    pub total: u64,
+    /// Bytes handed to the writer this attempt.
+    pub received: AtomicU64,
+    /// The origin answered a range request with the whole file: no more connections.
+    pub refused: AtomicBool,
+    pub chunks: Chunks,
+    pub cancel: CancellationToken,
+}
+
+/// Fetches the holes of `record` into `file` over up to `job.connections` connections;
+/// `first` is a response already streaming the file from byte 0 (the first hole).
+pub(super) async fn run(
+    context: &Arc<WorkerContext>,
+    job: Job,
+    cancel: &CancellationToken,
+    first: Option<reqwest::Response>,
+    record: Sidecar,
+    file: File,
+) -> Result<SinkDone, Failure> {
+    let url = shown_url(&job.request.url);
+    let id = job.request.id.clone();
+    let (total, base) = (record.total, record.extents.covered());
+    let mut spans = Plan::new(&record.extents.holes(total), MIN_SPLIT);
+    let first = first.and_then(|response| Some((response, spans.take(0)?)));
+    let writer = Writer::start(file, job.request.partial_path(), record);
+    let Some(chunks) = writer.chunks() else {
+        return Err(Failure::fatal(
+            ErrorKind::Io,
+            format!("{url}: the writer did not start"),
+        ));
+    };
+    let cap = job.connections;
+    let shared = Arc::new(Shared {
+        context: Arc::clone(context),
+        job,
+        plan: Mutex::new(spans),
+        total,
+        received: AtomicU64::new(0),
+        refused: AtomicBool::new(false),
+        chunks,
+        cancel: cancel.child_token(),
+    });
+    let mut tasks = JoinSet::new();
+    tasks.spawn(connection(Arc::clone(&shared), 0, first));
+    let mut ramp = Ramp::new(cap);
+    let mut opened = 1;
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
+    let mut counted = 0;
+    let failure = loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break Some(cancelled(&url)),
+            joined = tasks.join_next() => match joined {
+                None => break None,
+                Some(Ok(Ok(()))) => {}
+                Some(Ok(Err(failure))) => break Some(failure),
+                Some(Err(join)) => break Some(Failure::fatal(
+                    ErrorKind::Io,
+                    format!("{url}: a connection's task stopped: {join}"),
+                )),
+            },
+            _ = ticker.tick() => {
+                let received = shared.received.load(Ordering::Relaxed);
+                if shared.refused.load(Ordering::Relaxed) {
+                    ramp.stop();
+                }
+                let wanted = ramp.step(received.saturating_sub(counted));
+                counted = received;
+                while tasks.len() < wanted && plan(&shared).propose_split().is_some() {
+                    tasks.spawn(connection(Arc::clone(&shared), opened, None));
+                    opened += 1;
+                }
+                let progress = Report::Progress { id: id.clone(), bytes_done: base.saturating_add(received) };
+                let _ = context.reports.send(progress).await;
+            }
+        }
+    };
+    shared.cancel.cancel();
+    tasks.shutdown().await;
+    let complete = plan(&shared).is_complete();
+    drop(shared);
+    if failure.is_none() && complete {
+        let _ = context.reports.send(Report::Verifying { id }).await;
+    }
+    let written = writer.finish().await;
+    match (failure, written) {
+        (_, Err(writer_failure)) => Err(writer_failure),
+        (Some(failure), Ok(_)) => Err(failure),
+        (None, Ok(Ok(done))) => Ok(done),
+        (None, Ok(Err(kept))) => Err(Failure::transient(
+            ErrorKind::Network,
+            format!("{url}: the connections ended with {kept} of {total} bytes"),
+        )),
+    }
+}

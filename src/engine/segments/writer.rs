@@ -1,0 +1,284 @@
+//! Where a segmented download's bytes go: a thread that writes each connection's chunks at
+//! their offsets in the partial file and hashes the file's contiguous prefix as it grows. A
+//! chunk that lands at the end of the prefix is hashed from memory; when the prefix reaches
+//! bytes another connection wrote earlier, they are read back (from the page cache) a few MiB
+//! at a time, so no full read is needed at the end. Every [`CHECKPOINT`] bytes, and when the
+//! attempt ends, the file is `fdatasync`ed and then the [`sidecar`] records what is on disk.
+//! The channel to the thread is bounded in bytes, so memory stays flat whatever the size.
+
+use std::fs::File;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use super::sidecar::{self, Sidecar};
+use crate::engine::http::Failure;
+use crate::engine::sink::{SinkDone, io_failure};
+use crate::model::{ErrorKind, Sha256Digest};
+
+/// Bytes queued for the disk, at most.
+const QUEUE_BYTES: usize = 4 << 20;
+/// Bytes written between two checkpoints (sync, then record).
+const CHECKPOINT: u64 = 32 << 20;
+/// Bytes of the prefix read back and hashed between two chunks.
+const CATCH_UP: u64 = 8 << 20;
+const BUFFER: usize = 256 * 1024;
+
+type Chunk = (u64, Bytes, OwnedSemaphorePermit);
+
+/// A cloneable way for connections to hand chunks to the writer.
+#[derive(Clone)]
+pub struct Chunks {
+    sender: mpsc::Sender<Chunk>,
+    budget: Arc<Semaphore>,
+}
+
+impl Chunks {
+    /// Queues `bytes` for `offset`; `false` when the writer has stopped (its error comes from
+    /// [`Writer::finish`]).
+    pub async fn write(&self, offset: u64, bytes: Bytes) -> bool {
+        let permits = bytes.len().clamp(1, QUEUE_BYTES) as u32;
+        let Ok(permit) = self.budget.clone().acquire_many_owned(permits).await else {
+            return false;
+        };
+        self.sender.send((offset, bytes, permit)).await.is_ok()
+    }
+}
+
+/// The writer thread of one attempt.
+pub struct Writer {
+    chunks: Option<Chunks>,
+    partial: PathBuf,
+    thread: tokio::task::JoinHandle<io::Result<State>>,
+}
+
+/// What the writer has when it stops.
+struct State {
+    record: Sidecar,
+    hasher: Sha256,
+    hashed: u64,
+}
+
+impl Writer {
+    /// Starts writing into `file` (the partial file, already `record.total` bytes long).
+    pub fn start(file: File, partial: PathBuf, record: Sidecar) -> Self {
+        let (sender, receiver) = mpsc::channel(256);
+        let path = partial.clone();
+        let thread = tokio::task::spawn_blocking(move || write_all(&file, &path, record, receiver));
+        Self {
+            chunks: Some(Chunks {
+                sender,
+                budget: Arc::new(Semaphore::new(QUEUE_BYTES)),
+            }),
+            partial,
+            thread,
+        }
+    }
+
+    /// A handle for a connection.
+    pub fn chunks(&self) -> Option<Chunks> {
+        self.chunks.clone()
+    }
+
+    /// Waits for every queued chunk to be written, syncs and records: the whole file's digest
+    /// when every byte is in, else how many bytes are kept.
+    pub async fn finish(mut self) -> Result<Result<SinkDone, u64>, Failure> {
+        self.chunks.take();
+        let state = match self.thread.await {
+            Ok(Ok(state)) => state,
+            Ok(Err(e)) => return Err(io_failure(&self.partial, e)),
+            Err(join) => {
+                return Err(Failure::fatal(
+                    ErrorKind::Io,
+                    format!(
+                        "{}: the writer thread stopped: {join}",
+                        self.partial.display()
+                    ),
+                ));
+            }
+        };
+        if state.hashed != state.record.total {
+            return Ok(Err(state.record.extents.covered()));
+        }
+        Ok(Ok(SinkDone {
+            sha256: Sha256Digest(state.hasher.finalize().into()),
+            length: state.hashed,
+        }))
+    }
+}
+
+fn write_all(
+    file: &File,
+    partial: &std::path::Path,
+    record: Sidecar,
+    mut receiver: mpsc::Receiver<Chunk>,
+) -> io::Result<State> {
+    let mut state = State {
+        record,
+        hasher: Sha256::new(),
+        hashed: 0,
+    };
+    let mut buffer = Vec::new();
+    let mut unsynced = 0u64;
+    catch_up(file, &mut state, CATCH_UP, &mut buffer)?;
+    while let Some((offset, bytes, permit)) = receiver.blocking_recv() {
+        let length = bytes.len() as u64;
+        write_at(file, &bytes, offset)?;
+        let end = offset.saturating_add(length);
+        state.record.extents.insert(offset, end);
+        if offset == state.hashed {
+            state.hasher.update(&bytes);
+            state.hashed = end;
+        }
+        drop((bytes, permit));
+        catch_up(file, &mut state, CATCH_UP, &mut buffer)?;
+        unsynced = unsynced.saturating_add(length);
+        if unsynced >= CHECKPOINT {
+            file.sync_data()?;
+            sidecar::save(partial, &state.record)?;
+            unsynced = 0;
+        }
+    }
+    catch_up(file, &mut state, u64::MAX, &mut buffer)?;
+    file.sync_data()?;
+    sidecar::save(partial, &state.record)?;
+    Ok(state)
+}
+
+/// Hashes up to `most` bytes of the written prefix not hashed yet, reading them back.
+fn catch_up(file: &File, state: &mut State, most: u64, buffer: &mut Vec<u8>) -> io::Result<()> {
+    let stop = state
+        .record
+        .extents
+        .prefix()
+        .min(state.hashed.saturating_add(most));
+    if stop <= state.hashed {
+        return Ok(());
+    }
+    if buffer.is_empty() {
+        buffer.resize(BUFFER, 0);
+    }
+    while state.hashed < stop {
+        let want = usize::try_from(stop - state.hashed)
+            .unwrap_or(BUFFER)
+            .min(BUFFER);
+        let read = read_at(file, &mut buffer[..want], state.hashed)?;
+        if read == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the partial file is shorter than its segment record",
+            ));
+        }
+        state.hasher.update(&buffer[..read]);
+        state.hashed += read as u64;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let written = std::os::windows::fs::FileExt::seek_write(file, bytes, offset)?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[written..];
+        offset += written as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::segments::extents::Extents;
+
+    fn record(total: u64, done: &[[u64; 2]]) -> Sidecar {
+        Sidecar {
+            total,
+            validator: None,
+            extents: Extents::from_list(done, total).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn chunks_in_any_order_hash_as_the_whole_file_and_are_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("f.partial");
+        let data: Vec<u8> = (0..100u8).collect();
+        // A resumed file: bytes 40..60 are on disk already.
+        std::fs::write(&partial, vec![0u8; 100]).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&partial)
+            .unwrap();
+        write_at(&file, &data[40..60], 40).unwrap();
+        let writer = Writer::start(file, partial.clone(), record(100, &[[40, 60]]));
+        let chunks = writer.chunks().unwrap();
+        for (start, end) in [(60, 100), (0, 20), (20, 40)] {
+            assert!(
+                chunks
+                    .write(
+                        start,
+                        Bytes::copy_from_slice(&data[start as usize..end as usize])
+                    )
+                    .await
+            );
+        }
+        drop(chunks);
+        let done = writer.finish().await.unwrap().unwrap();
+        assert_eq!(
+            done,
+            SinkDone {
+                sha256: Sha256Digest::of(&data),
+                length: 100
+            }
+        );
+        assert_eq!(std::fs::read(&partial).unwrap(), data);
+        let saved = sidecar::load(&partial).unwrap().unwrap();
+        assert_eq!(saved.extents.list(), [[0, 100]]);
+    }
+
+    #[tokio::test]
+    async fn an_unfinished_file_reports_the_bytes_it_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("g.partial");
+        std::fs::write(&partial, vec![0u8; 50]).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&partial)
+            .unwrap();
+        let writer = Writer::start(file, partial.clone(), record(50, &[]));
+        assert!(
+            writer
+                .chunks()
+                .unwrap()
+                .write(30, Bytes::from_static(b"12345"))
+                .await
+        );
+        assert_eq!(writer.finish().await.unwrap(), Err(5));
+        let saved = sidecar::load(&partial).unwrap().unwrap();
+        assert_eq!(saved.extents.list(), [[30, 35]]);
+    }
+}
