@@ -60,6 +60,7 @@ pub mod settings;
 mod snapshot;
 mod space;
 pub mod state;
+mod ticks;
 pub mod updates;
 mod verbs;
 mod veto;
@@ -204,6 +205,11 @@ impl ManagerHandle {
     /// The published status document, shared.
     pub fn status_shared(&self) -> Arc<StatusDocument> {
         self.document.borrow().document.clone()
+    }
+
+    /// What building the status document's publications has taken since the manager started.
+    pub fn publish_effort(&self) -> delta::PublishEffort {
+        self.document.borrow().effort
     }
 
     /// Events from now on.
