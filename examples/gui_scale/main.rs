@@ -69,7 +69,7 @@ fn main() -> anyhow::Result<()> {
     let site = site::build(&bin, &work, &run, (apps, packs), archive_mib, &rate)?;
     let total = apps * packs;
     println!(
-        "gui_scale: {apps} apps x {packs} packs = {total} packs, {downloads} downloading from a server capped at {rate}/s, {frames} frames"
+        "gui_scale: {apps} apps x {packs} packs = {total} packs, {downloads} packs asked for (ensure) from a server capped at {rate}/s, {frames} frames"
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
