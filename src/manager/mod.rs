@@ -24,7 +24,7 @@
 //! - The actor: `actor` (its loop), `answer` (requests to verbs), `verbs` (intent changes),
 //!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
 //!   `observe` (engine events), `installs` (installs under its control), `snapshot` (the
-//!   maintained status document), `space` (installs waiting for disk space), `disk` (the free space the document
+//!   maintained status document), `ticks` (when its publish and save timers fire), `space` (installs waiting for disk space), `disk` (the free space the document
 //!   shows), `leftovers`
 //!   (the start-up sweep).
 //!
