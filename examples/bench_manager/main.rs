@@ -35,6 +35,9 @@ pub struct Settings {
     pub rss_packs: usize,
     /// Only the RSS figure (`BENCH_ONLY=rss`); every phase when unset.
     pub only_rss: bool,
+    /// Only the `ensure` burst and the installs, next to `curl -Z` + `unzip -q`
+    /// (`BENCH_ONLY=installs`): no large pack, no status load, no RSS phase.
+    pub only_installs: bool,
 }
 
 impl Settings {
@@ -57,9 +60,13 @@ impl Settings {
             rss_packs: number("BENCH_RSS_PACKS", 10_000)?,
             only_rss: match std::env::var("BENCH_ONLY").as_deref() {
                 Ok("rss") => true,
-                Ok(other) => bail!("BENCH_ONLY={other}: the only phase run alone is `rss`"),
+                Ok("installs") => false,
+                Ok(other) => {
+                    bail!("BENCH_ONLY={other}: the phases run alone are `rss` and `installs`")
+                }
                 Err(_) => false,
             },
+            only_installs: std::env::var("BENCH_ONLY").as_deref() == Ok("installs"),
         })
     }
 }

@@ -129,6 +129,9 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
     if !settings.only_rss {
         installs_and_load(bin, &run, site, settings)?;
     }
+    if settings.only_installs {
+        return Ok(());
+    }
     crate::memory::many_packs(bin, &run, site, settings)
 }
 
@@ -143,7 +146,13 @@ fn installs_and_load(
     // Big downloads through both status loads (followers, then whole documents) and beyond.
     let big_rate = ((settings.big_mib as u64) << 20) / (2 * settings.load_secs + 20).max(1);
     let (_big, big_url) = serve(bin, &site.big, Some(&big_rate.to_string()))?;
-    let manifest = app_manifest(site, &big_url)?;
+    let manifest = if settings.only_installs {
+        let path = site.small.join("manifest.json");
+        serde_json::from_str(&std::fs::read_to_string(&path)?)
+            .with_context(|| format!("{}", path.display()))?
+    } else {
+        app_manifest(site, &big_url)?
+    };
     std::fs::write(site.small.join("app.json"), manifest.to_string())?;
     let plist = info_plist(&run.join("app"), &format!("{small_url}/app.json"))?;
     let data = run.join("data");
@@ -162,7 +171,9 @@ fn installs_and_load(
     );
     let (rss, hwm) = memory(pid);
     println!("daemon memory after the installs: RSS {rss:.1} MB, peak {hwm:.1} MB");
-
+    if settings.only_installs {
+        return Ok(());
+    }
     crate::load::status_load(&data, &mut socket, settings)
 }
 

@@ -21,7 +21,7 @@ use super::panels::{
 };
 use super::state::DiskFacts;
 use super::state::{Remembered, UiState};
-use super::totals::Totals;
+use super::totals::TotalsCache;
 use crate::manager::view::StatusDocument;
 
 /// The desktop window's state.
@@ -32,6 +32,7 @@ pub struct BgAssetsApp {
     icons: Icons,
     dialogs: Dialogs,
     lifecycle: Lifecycle,
+    totals: TotalsCache,
 }
 
 impl BgAssetsApp {
@@ -46,6 +47,7 @@ impl BgAssetsApp {
             list: PackList::default(),
             icons: Icons::load(ctx),
             lifecycle: Lifecycle::default(),
+            totals: TotalsCache::default(),
         }
     }
 
@@ -143,12 +145,13 @@ impl BgAssetsApp {
             ui.add_space(2.0);
         });
         if let Some(document) = &document {
+            let totals = self.totals.of(document);
             self.state.disk = DiskFacts {
                 free_bytes: document.free_bytes,
-                on_demand_bytes: Totals::of(document).on_demand_bytes,
+                on_demand_bytes: totals.on_demand_bytes,
             };
             Panel::bottom("status-bar").show(ui, |ui| {
-                status_bar::show(ui, document, &self.state);
+                status_bar::show(ui, document, &totals, &self.state);
             });
         }
         match &document {

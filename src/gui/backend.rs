@@ -12,10 +12,9 @@ use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc};
 
-use super::link::{self, Feed, Shared};
+use super::link::{self, Feed, Newest, Shared};
 use crate::ipc::Connection;
 use crate::manager::ManagerHandle;
-use crate::manager::api::ManagerApi;
 use crate::manager::api::Request;
 use crate::manager::event::ManagerEvent;
 use crate::manager::view::StatusDocument;
@@ -61,7 +60,7 @@ impl ManagerBackend {
     /// Runs the two tasks over `api`, the in-process handle or a socket connection.
     fn spawn<A>(runtime: &tokio::runtime::Handle, api: A, feed: Feed) -> Self
     where
-        A: ManagerApi + Clone + Send + 'static,
+        A: Newest + Clone + Send + 'static,
     {
         let shared = Arc::new(Shared::default());
         let (requests, receiver) = mpsc::unbounded_channel();

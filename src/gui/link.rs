@@ -5,17 +5,21 @@
 //! [`PROGRESS_REFRESH`] while something is in progress, so bytes keep moving even if the
 //! manager sends no event for them), and wakes the window only when the document changed.
 //! Both work the same on an in-process manager and on a socket connection to a daemon: each is
-//! a [`ManagerApi`].
+//! a [`ManagerApi`] that can give its [`Newest`] document. In process, that is the document the
+//! manager published, shared: no copy, no JSON, and a new one is told from the last by its
+//! generation, not by comparing 10,000 packs.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::sync::{Notify, broadcast, mpsc};
 
-use crate::ipc::{Events, Notice};
-use crate::manager::api::{ManagerApi, Request};
+use crate::ipc::{Connection, Events, Notice};
+use crate::manager::ManagerHandle;
+use crate::manager::api::{ManagerApi, Mismatch, Request, Response};
 use crate::manager::event::{ManagerEvent, ManagerEventKind};
 use crate::manager::view::StatusDocument;
 use crate::model::StatusUpdate;
@@ -72,17 +76,17 @@ impl Shared {
         *lock(&self.error) = error;
     }
 
-    /// Keeps `document` if it differs from the stored one (its time stamp aside).
-    pub(crate) fn store(&self, mut document: StatusDocument) -> bool {
+    /// Keeps `document` if it differs from the stored one: another generation (a manager
+    /// publishes a new one only when something changed), or, from a manager that numbers
+    /// none (generation 0), other contents (the time stamp aside).
+    pub(crate) fn store(&self, document: Arc<StatusDocument>) -> bool {
         let mut latest = lock(&self.latest);
-        if let Some(old) = latest.as_ref() {
-            let stamp = std::mem::replace(&mut document.generated_at_ms, old.generated_at_ms);
-            if **old == document {
-                return false;
-            }
-            document.generated_at_ms = stamp;
+        if let Some(old) = latest.as_ref()
+            && is_same(old, &document)
+        {
+            return false;
         }
-        *latest = Some(Arc::new(document));
+        *latest = Some(document);
         true
     }
 
@@ -101,6 +105,47 @@ impl Shared {
             events.pop_front();
         }
         events.push_back(event);
+    }
+}
+
+/// Whether `new` shows what `old` showed.
+fn is_same(old: &Arc<StatusDocument>, new: &Arc<StatusDocument>) -> bool {
+    if Arc::ptr_eq(old, new) {
+        return true;
+    }
+    if old.generation != 0 || new.generation != 0 {
+        return old.generation == new.generation;
+    }
+    StatusDocument {
+        generated_at_ms: old.generated_at_ms,
+        ..(**new).clone()
+    } == **old
+}
+
+/// How the refresh task reads the newest status document.
+pub(crate) trait Newest: ManagerApi {
+    /// The newest document, shared.
+    fn newest(&self) -> impl Future<Output = Result<Arc<StatusDocument>, Self::Error>> + Send;
+}
+
+/// In process: the document the manager published, itself.
+impl Newest for ManagerHandle {
+    async fn newest(&self) -> Result<Arc<StatusDocument>, Self::Error> {
+        match self.call(Request::Status).await? {
+            Response::Status(document) => Ok(document),
+            other => Err(Mismatch {
+                asked: "status",
+                answered: other.method(),
+            }
+            .into()),
+        }
+    }
+}
+
+/// Over the socket: the connection's copy, brought up to date with what changed.
+impl Newest for Connection {
+    async fn newest(&self) -> Result<Arc<StatusDocument>, Self::Error> {
+        self.status().await.map(Arc::new)
     }
 }
 
@@ -180,14 +225,14 @@ pub(crate) async fn forward<A: ManagerApi>(
 
 /// Fetches the status at start, then after events or commands, coalesced; stores it and wakes
 /// the window when it changed.
-pub(crate) async fn refresh<A: ManagerApi>(
+pub(crate) async fn refresh<A: Newest>(
     api: A,
     mut feed: Feed,
     shared: Arc<Shared>,
     poke: Arc<Notify>,
 ) {
     loop {
-        let document = match api.status().await {
+        let document = match api.newest().await {
             Ok(document) => document,
             Err(error) => {
                 shared.set_error(Some(format!("{STOPPED}: {error}")));

@@ -55,7 +55,7 @@ impl PackList {
     /// The pack in row `row`.
     pub fn pack<'a>(&self, document: &'a StatusDocument, row: usize) -> Option<&'a PackView> {
         let app = self.app(document)?;
-        app.packs.get(*self.rows.get(row)?)
+        app.packs.get(*self.rows.get(row)?).map(Arc::as_ref)
     }
 
     /// The row showing pack `id`, if it is shown.
@@ -75,7 +75,9 @@ impl PackList {
             .map(|app| app.packs.as_slice())
             .unwrap_or_default();
         let at = |order: Option<usize>| {
-            order.and_then(|o| packs.iter().find(|p| p.order == o && p.id != pack.id))
+            order
+                .and_then(|o| packs.iter().find(|p| p.order == o && p.id != pack.id))
+                .map(Arc::as_ref)
         };
         view::moves(
             pack,

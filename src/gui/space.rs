@@ -66,7 +66,7 @@ mod tests {
 
     fn ondemand() -> PackView {
         let document = fixture::every_state();
-        document.apps[0].packs[11].clone()
+        PackView::clone(&document.apps[0].packs[11])
     }
 
     #[test]

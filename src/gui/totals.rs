@@ -3,8 +3,32 @@
 //! done, and what installed on-demand packs could free. Pure: computed from one
 //! [`StatusDocument`], tested in place.
 
+use std::sync::Arc;
+
 use crate::manager::view::{PackView, StatusDocument};
 use crate::model::{Activity, DownloadPolicy};
+
+/// The totals of the last document asked about, kept until another one arrives: the window
+/// shows them every frame, and a frame must not sum 10,000 packs again (twice) when the
+/// document did not change.
+#[derive(Debug, Default)]
+pub struct TotalsCache {
+    of: Option<(Arc<StatusDocument>, Totals)>,
+}
+
+impl TotalsCache {
+    /// The totals of `document`, summed only when it is another document than last time.
+    pub fn of(&mut self, document: &Arc<StatusDocument>) -> Totals {
+        if let Some((last, totals)) = &self.of
+            && Arc::ptr_eq(last, document)
+        {
+            return *totals;
+        }
+        let totals = Totals::of(document);
+        self.of = Some((document.clone(), totals));
+        totals
+    }
+}
 
 /// Totals over one status document.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -115,10 +139,30 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_sums_each_document_once_and_follows_a_new_one() {
+        let mut cache = TotalsCache::default();
+        let first = Arc::new(fixture::every_state());
+        assert_eq!(cache.of(&first), Totals::of(&first));
+        let kept = cache.of.as_ref().map(|(d, _)| Arc::as_ptr(d));
+        assert_eq!(cache.of(&first), Totals::of(&first));
+        assert_eq!(kept, cache.of.as_ref().map(|(d, _)| Arc::as_ptr(d)));
+        let mut changed = fixture::every_state();
+        for pack in &mut changed.apps[0].packs {
+            Arc::make_mut(pack).activity = Activity::Idle;
+        }
+        let changed = Arc::new(changed);
+        assert_eq!(
+            cache.of(&changed).downloading,
+            0,
+            "a new document is summed"
+        );
+    }
+
+    #[test]
     fn nothing_moving_has_no_eta_or_fraction() {
         let mut document = fixture::every_state();
         for pack in &mut document.apps[0].packs {
-            pack.activity = Activity::Idle;
+            Arc::make_mut(pack).activity = Activity::Idle;
         }
         let totals = Totals::of(&document);
         assert!(!totals.is_busy());
@@ -131,6 +175,7 @@ mod tests {
     fn huge_sizes_saturate_instead_of_wrapping() {
         let mut document = fixture::every_state();
         for pack in &mut document.apps[0].packs {
+            let pack = Arc::make_mut(pack);
             pack.activity = Activity::Queued;
             pack.download_size = u64::MAX;
             pack.installed_bytes = u64::MAX;

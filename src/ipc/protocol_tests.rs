@@ -325,7 +325,12 @@ fn every_answer_is_encoded_as_text_and_reads_back_as_its_json() {
     let app = document.apps[0].clone();
     for response in [
         Response::from(app.clone()),
-        Response::from(app.packs.clone()),
+        Response::from(
+            app.packs
+                .iter()
+                .map(|p| crate::manager::view::PackView::clone(p))
+                .collect::<Vec<_>>(),
+        ),
         Response::Remove(3072),
         Response::Prioritize,
     ] {

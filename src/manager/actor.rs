@@ -29,11 +29,7 @@ use crate::store::saver::Saver;
 /// A reply channel for a request.
 pub(super) type Reply = oneshot::Sender<Result<Response, ApiError>>;
 
-/// How often the state is saved at most.
-const SAVE_EVERY: Duration = Duration::from_millis(300);
-
-/// How often the status document is published at most (besides before replies).
-const PUBLISH_EVERY: Duration = Duration::from_millis(100);
+use super::ticks;
 
 /// How many queued requests are answered before the document is published once for all.
 const BATCH: usize = 256;
@@ -207,21 +203,17 @@ impl Actor {
         let mut scans = tokio::time::interval_at(start + scan_every, scan_every);
         let content_every = self.config.content_interval.max(Duration::from_millis(100));
         let mut contents = tokio::time::interval_at(start + content_every, content_every);
-        let mut saves = tokio::time::interval(SAVE_EVERY);
-        let mut publishes = tokio::time::interval(PUBLISH_EVERY);
-        for timer in [
-            &mut saves,
-            &mut publishes,
-            &mut updates,
-            &mut scans,
-            &mut contents,
-        ] {
+        for timer in [&mut updates, &mut scans, &mut contents] {
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         self.views.touch();
         self.publish();
         self.flush(true);
+        let mut last_publish = tokio::time::Instant::now();
+        let mut last_save = last_publish;
         loop {
+            let publish_at = ticks::next_publish(last_publish, self.has_unpublished());
+            let save_at = ticks::next_save(last_save, self.dirty);
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 Some((request, reply)) = calls.recv() => {
@@ -241,10 +233,14 @@ impl Actor {
                 _ = updates.tick() => self.start_update_check(None, None),
                 _ = scans.tick() => self.scan_watched_folders().await,
                 _ = contents.tick() => self.request_periodic_content(),
-                _ = saves.tick() => self.save_if_dirty(),
-                _ = publishes.tick() => {
+                _ = until(save_at) => {
+                    self.save_if_dirty();
+                    last_save = tokio::time::Instant::now();
+                }
+                _ = tokio::time::sleep_until(publish_at) => {
                     self.publish();
                     self.flush(true);
+                    last_publish = tokio::time::Instant::now();
                 }
                 _ = until(self.exclusive_timer()) => self.wake_exclusive(),
             }
@@ -286,7 +282,7 @@ impl Actor {
 
     /// Sends what waits on the document: replies at once (after publishing what changed),
     /// events with them; events alone wait for the next publication (at most
-    /// [`PUBLISH_EVERY`]), except progress alone, which goes out at once. Order is kept.
+    /// [`ticks::PUBLISH_EVERY`]), except progress alone, which goes out at once. Order is kept.
     fn flush(&mut self, tick: bool) {
         if !self.pending.is_empty() || (tick && self.outbox_urgent) {
             self.publish();
@@ -300,6 +296,11 @@ impl Actor {
         for event in self.outbox.drain(..) {
             let _ = self.events.send(event);
         }
+    }
+
+    /// Whether something waits for the next publication: a changed view, an event, a reply.
+    fn has_unpublished(&self) -> bool {
+        self.views.has_changes() || !self.outbox.is_empty() || !self.pending.is_empty()
     }
 
     /// Answers `reply` once the document that follows this change is published.
@@ -335,7 +336,7 @@ impl Actor {
         super::delta::delta(&self.published.borrow(), since)
     }
 
-    /// Saves the state (compact JSON) if it changed; at most every [`SAVE_EVERY`].
+    /// Saves the state (compact JSON) if it changed; at most every [`ticks::SAVE_EVERY`].
     fn save_if_dirty(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;

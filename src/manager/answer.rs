@@ -81,7 +81,13 @@ impl Actor {
                 self.publish();
                 Response::StatusChanges(Box::new(self.published_delta(since)))
             }
-            Request::AllAssetPacks { app } => Response::AllAssetPacks(self.app_view(&app)?.packs),
+            Request::AllAssetPacks { app } => Response::AllAssetPacks(
+                self.app_view(&app)?
+                    .packs
+                    .into_iter()
+                    .map(std::sync::Arc::unwrap_or_clone)
+                    .collect(),
+            ),
             Request::AssetPack { app, pack } => {
                 Response::AssetPack(Box::new(self.pack_view(&app, &pack)?))
             }

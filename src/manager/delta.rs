@@ -84,6 +84,31 @@ pub struct Published {
     pub document: Arc<StatusDocument>,
     /// What the recent publications changed.
     pub log: Arc<ChangeLog>,
+    /// What building the publications took so far, this one included (for the benchmarks).
+    pub effort: PublishEffort,
+}
+
+/// What building the manager's publications has taken since it started: how many, the time
+/// spent rebuilding changed views and assembling each document, the longest one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublishEffort {
+    /// Publications made.
+    pub publications: u64,
+    /// Time spent building them, in all.
+    pub total: std::time::Duration,
+    /// The longest one.
+    pub longest: std::time::Duration,
+}
+
+impl PublishEffort {
+    /// This effort with one more publication that took `took`.
+    pub fn with(self, took: std::time::Duration) -> Self {
+        Self {
+            publications: self.publications.saturating_add(1),
+            total: self.total.saturating_add(took),
+            longest: self.longest.max(took),
+        }
+    }
 }
 
 impl Published {
@@ -92,6 +117,7 @@ impl Published {
         Self {
             document: Arc::new(StatusDocument::empty(limits)),
             log: Arc::default(),
+            effort: PublishEffort::default(),
         }
     }
 }
@@ -235,7 +261,7 @@ impl StatusDelta {
                         .ok_or_else(|| {
                             DeltaGap(format!("no pack {} of {} to update", pack.id, pack.app))
                         })?;
-                    *slot = pack;
+                    *slot = Arc::new(pack);
                 }
             }
         }

@@ -8,6 +8,7 @@ fn published(document: &StatusDocument, generation: u64, log: &ChangeLog) -> Pub
     Published {
         document: Arc::new(document),
         log: Arc::new(log.clone()),
+        effort: Default::default(),
     }
 }
 
@@ -29,7 +30,7 @@ fn a_pack_that_changed_is_all_a_follower_receives_and_applying_it_gives_the_docu
     let (app, pack) = first_pack(&before);
     let log = ChangeLog::default().with(10, Changes::default());
     let mut after = before.clone();
-    after.apps[0].packs[0].name = "Renamed".into();
+    Arc::make_mut(&mut after.apps[0].packs[0]).name = "Renamed".into();
     let log = log.with(11, pack_change(&app, &pack));
     let answer = delta(&published(&after, 11, &log), 10);
     assert_eq!(answer.since, Some(10));

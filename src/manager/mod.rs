@@ -25,7 +25,7 @@
 //!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
 //!   `observe` (engine events), `installs` (installs under its control), `patching` (delta
 //!   updates run in the install slot, falling back to the whole archive), `snapshot` (the
-//!   maintained status document), `space` (installs waiting for disk space), `disk` (the free space the document
+//!   maintained status document), `ticks` (when its publish and save timers fire), `space` (installs waiting for disk space), `disk` (the free space the document
 //!   shows), `leftovers`
 //!   (the start-up sweep).
 //!
@@ -62,6 +62,7 @@ pub mod settings;
 mod snapshot;
 mod space;
 pub mod state;
+mod ticks;
 pub mod updates;
 mod verbs;
 mod veto;
@@ -206,6 +207,11 @@ impl ManagerHandle {
     /// The published status document, shared.
     pub fn status_shared(&self) -> Arc<StatusDocument> {
         self.document.borrow().document.clone()
+    }
+
+    /// What building the status document's publications has taken since the manager started.
+    pub fn publish_effort(&self) -> delta::PublishEffort {
+        self.document.borrow().effort
     }
 
     /// Events from now on.

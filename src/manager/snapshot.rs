@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::delta::{ChangeLog, Changes, Published};
+use super::delta::{ChangeLog, Changes, PublishEffort, Published};
 use super::languages::{choose_variants, is_chosen};
 use super::plan::Launch;
 use super::state::{AppRecord, ManagerState, PackRecord};
@@ -41,6 +41,8 @@ pub struct Views {
     /// What the recent publications changed.
     log: Arc<ChangeLog>,
     free_bytes: Option<u64>,
+    /// What the publications took so far.
+    effort: PublishEffort,
 }
 
 #[derive(Debug)]
@@ -68,6 +70,11 @@ impl Views {
     pub fn downloads_changed(&mut self, app: &str) {
         self.dirty_downloads.insert(app.to_string());
         self.changed = true;
+    }
+
+    /// Whether something changed since the last publication.
+    pub fn has_changes(&self) -> bool {
+        self.changed
     }
 
     /// The next [`Self::publish`] publishes even if nothing changed (the first one).
@@ -148,7 +155,7 @@ impl Views {
                         .saturating_add(view.installed_bytes);
                     self.pending.headers.insert(app.clone());
                 }
-                *old = view;
+                *old = Arc::new(view);
                 self.pending.packs.insert((app, pack));
             }
         }
@@ -165,6 +172,7 @@ impl Views {
         if !std::mem::take(&mut self.changed) {
             return None;
         }
+        let started = std::time::Instant::now();
         self.refresh(sources);
         let now = super::state::now_ms();
         self.generation = if self.generation == 0 {
@@ -183,9 +191,12 @@ impl Views {
             free_bytes: self.free_bytes,
             apps: self.apps.values().map(|slot| slot.view.clone()).collect(),
         };
+        let document = Arc::new(document);
+        self.effort = self.effort.with(started.elapsed());
         Some(Published {
-            document: Arc::new(document),
+            document,
             log: self.log.clone(),
+            effort: self.effort,
         })
     }
 
@@ -199,7 +210,10 @@ impl Views {
     pub fn pack(&mut self, sources: &Sources, app: &str, pack: &str) -> Option<PackView> {
         self.refresh(sources);
         let slot = self.apps.get(app)?;
-        slot.view.packs.get(*slot.positions.get(pack)?).cloned()
+        slot.view
+            .packs
+            .get(*slot.positions.get(pack)?)
+            .map(|p| PackView::clone(p))
     }
 }
 
@@ -230,12 +244,14 @@ fn app_slot(sources: &Sources, id: &str, record: &AppRecord) -> AppSlot {
     let app = &record.app;
     let choices = variants(record, sources.languages);
     let order = order(record);
-    let packs: Vec<PackView> = order
+    let packs: Vec<Arc<PackView>> = order
         .iter()
         .enumerate()
         .filter_map(|(position, pack)| {
             let entry = record.packs.get(pack)?;
-            Some(pack_view(sources, record, pack, entry, position, &choices))
+            Some(Arc::new(pack_view(
+                sources, record, pack, entry, position, &choices,
+            )))
         })
         .collect();
     let positions = order.into_iter().enumerate().map(|(i, p)| (p, i)).collect();

@@ -3,6 +3,7 @@
 //! `docs/protocol.md`; fields are only ever added.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -85,8 +86,10 @@ pub struct AppView {
     /// extension) gave no answer, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_error: Option<super::state::ExtensionFailure>,
-    /// The app's packs, in download order.
-    pub packs: Vec<PackView>,
+    /// The app's packs, in download order. Each is shared between the documents the manager
+    /// publishes until that pack changes, so a publication copies pointers, not 10,000 packs
+    /// (serialised as the pack itself).
+    pub packs: Vec<Arc<PackView>>,
     /// The app's own downloads (`BADownloadManager`), by identifier.
     #[serde(default)]
     pub downloads: Vec<crate::manager::downloads::AppDownloadView>,
@@ -198,6 +201,10 @@ impl StatusDocument {
 
     /// The pack `pack` of `app`.
     pub fn pack(&self, app: &str, pack: &str) -> Option<&PackView> {
-        self.app(app)?.packs.iter().find(|p| p.id == pack)
+        self.app(app)?
+            .packs
+            .iter()
+            .find(|p| p.id == pack)
+            .map(Arc::as_ref)
     }
 }

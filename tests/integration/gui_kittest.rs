@@ -327,7 +327,7 @@ fn errors_show_in_a_banner_until_dismissed() {
 fn idle_document() -> StatusDocument {
     let mut document = fixture::every_state();
     for pack in &mut document.apps[0].packs {
-        pack.activity = Activity::Idle;
+        Arc::make_mut(pack).activity = Activity::Idle;
     }
     document
 }
@@ -345,7 +345,7 @@ fn an_idle_window_requests_no_repaint_until_the_backend_changes() {
     let ctx = harness.ctx.clone();
     assert!(!ctx.has_requested_repaint());
     let mut changed = idle_document();
-    changed.apps[0].packs[0].name = "Renamed pack".into();
+    Arc::make_mut(&mut changed.apps[0].packs[0]).name = "Renamed pack".into();
     backend.set_document(changed);
     assert!(
         ctx.has_requested_repaint(),

@@ -58,7 +58,7 @@ fn the_status_bar_totals_every_pack() {
 fn the_status_bar_says_when_nothing_moves_and_free_space_is_unknown() {
     let mut document = fixture::every_state();
     for pack in &mut document.apps[0].packs {
-        pack.activity = bgassets::model::Activity::Idle;
+        std::sync::Arc::make_mut(pack).activity = bgassets::model::Activity::Idle;
     }
     document.free_bytes = None;
     let (_backend, harness) = window_on(document);

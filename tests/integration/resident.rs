@@ -125,7 +125,7 @@ async fn downloading_past(connection: &Connection, after: u64) -> PackView {
             if let Some(pack) = status.apps.iter().flat_map(|a| &a.packs).find(|p| {
                 matches!(&p.activity, Activity::Downloading { progress } if progress.bytes_done > after)
             }) {
-                return pack.clone();
+                return PackView::clone(pack);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -14,15 +14,14 @@ use crate::gui::update_check;
 use crate::gui::view;
 use crate::manager::view::StatusDocument;
 
-/// Shows the bar for `document`.
-pub fn show(ui: &mut Ui, document: &StatusDocument, state: &UiState) {
-    let totals = Totals::of(document);
+/// Shows the bar for `document`, whose totals are `totals`.
+pub fn show(ui: &mut Ui, document: &StatusDocument, totals: &Totals, state: &UiState) {
     let builder = UiBuilder::new()
         .accessibility_role(Role::Status)
         .accessibility_label("Status bar");
     ui.scope_builder(builder, |ui| {
         ui.horizontal_wrapped(|ui| {
-            transfers(ui, &totals);
+            transfers(ui, totals);
             ui.separator();
             match document.free_bytes {
                 Some(free) => ui.label(format!("{} free", format::bytes(free))),

@@ -12,7 +12,7 @@ use crate::manager::api::{LimitsPatch, Move, Selection};
 fn every_verb() -> Vec<(Request, Response, Value)> {
     let document = documents::every_state();
     let app = document.apps[0].clone();
-    let pack = app.packs[0].clone();
+    let pack = PackView::clone(&app.packs[0]);
     let updates = Updates {
         updating: vec![PackRef::new("a", "Tutorial")],
         removed: vec![PackRef::new("a", "Old")],
@@ -31,6 +31,7 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
         &crate::manager::delta::Published {
             document: std::sync::Arc::new(document.clone()),
             log: std::sync::Arc::new(log),
+            effort: Default::default(),
         },
         0,
     );
@@ -47,7 +48,12 @@ fn every_verb() -> Vec<(Request, Response, Value)> {
         ),
         (
             Request::AllAssetPacks { app: a() },
-            Response::from(app.packs.clone()),
+            Response::from(
+                app.packs
+                    .iter()
+                    .map(|p| PackView::clone(p))
+                    .collect::<Vec<_>>(),
+            ),
             serde_json::to_value(&app.packs).unwrap(),
         ),
         (

@@ -234,7 +234,7 @@ impl FakeService {
             disk_used: packs.iter().map(|p| p.installed_bytes).sum(),
             extension: None,
             extension_error: None,
-            packs,
+            packs: packs.into_iter().map(std::sync::Arc::new).collect(),
             downloads: Vec::new(),
         }
     }
@@ -366,7 +366,13 @@ impl FakeService {
             }
             Request::AllAssetPacks { app } => {
                 self.known_app(&app)?;
-                Ok(self.app_view(&app).packs.into())
+                Ok(self
+                    .app_view(&app)
+                    .packs
+                    .into_iter()
+                    .map(std::sync::Arc::unwrap_or_clone)
+                    .collect::<Vec<_>>()
+                    .into())
             }
             Request::AssetPack { app, pack } => self
                 .find(&app, &pack)
