@@ -176,7 +176,7 @@ async fn read_record(remote: &Remote, number: u64) -> Result<PublishRecord, Publ
                 key: key.clone(),
                 problem: "listed but gone when read (another publish running?)".into(),
             })?;
-    PublishRecord::parse(&key, &bytes).map_err(|problem| PublishError::Remote {
+    PublishRecord::parse_numbered(&key, number, &bytes).map_err(|problem| PublishError::Remote {
         bucket: remote.destination().bucket().to_string(),
         key,
         problem,
