@@ -18,6 +18,7 @@
 //!   naming bucket, key and endpoint.
 //! - [`upload`]: one object's upload: a single PUT or a multipart upload, verified against its
 //!   SHA-256 before it completes, optionally rate-limited.
+//! - `report`: the plan as told before a publish acts.
 //! - [`run`]: a publish and a prune, end to end, reporting as they go.
 
 pub mod credentials;
@@ -26,6 +27,7 @@ pub mod plan;
 pub mod prune;
 pub mod record;
 pub mod remote;
+mod report;
 pub mod run;
 pub mod site;
 pub mod upload;

@@ -179,6 +179,20 @@ pub fn plan(wanted: &[Wanted], manifest_sha256: Sha256Digest, remote: &RemoteSta
     }
 }
 
+/// The archives of `wanted` that `listing` (the names under `packs/` with their sizes, listed
+/// just before the manifest is written) does not hold at their size: the manifest may not name
+/// them.
+pub fn missing_archives(wanted: &[Wanted], listing: &BTreeMap<String, u64>) -> Vec<String> {
+    let mut missing: Vec<String> = wanted
+        .iter()
+        .filter(|w| w.kind == ObjectKind::Archive && listing.get(&w.name) != Some(&w.size))
+        .map(|w| w.name.clone())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
 /// What a publish would overwrite that no record says bgassets wrote: a manifest in place when
 /// there is no record at all, and site files the newest record does not name.
 fn foreign(uploads: &[Upload], remote: &RemoteState) -> Vec<String> {

@@ -126,3 +126,22 @@ fn what_no_record_names_is_never_overwritten() {
 fn plan_of(wanted: &[Wanted], remote: &RemoteState) -> PublishPlan {
     plan(wanted, Sha256Digest::of(b"m2"), remote)
 }
+
+#[test]
+fn archives_gone_or_resized_since_the_listing_are_missing_and_files_are_not_checked() {
+    let wanted = [
+        archive(b"a", 10),
+        archive(b"b", 20),
+        archive(b"c", 30),
+        file("config.json", b"{}"),
+    ];
+    let mut listing = BTreeMap::new();
+    listing.insert(wanted[0].name.clone(), 10);
+    listing.insert(wanted[1].name.clone(), 7);
+    let mut expected = vec![wanted[1].name.clone(), wanted[2].name.clone()];
+    expected.sort();
+    assert_eq!(missing_archives(&wanted, &listing), expected);
+    listing.insert(wanted[1].name.clone(), 20);
+    listing.insert(wanted[2].name.clone(), 30);
+    assert!(missing_archives(&wanted, &listing).is_empty());
+}
