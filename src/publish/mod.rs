@@ -13,6 +13,7 @@
 //! - [`plan`]: the publish plan, a pure decision (upload, keep, retire).
 //! - [`prune`]: the prune plan, a pure decision.
 //! - [`record`]: the publish record format.
+//! - `records`: reading records back: one by number, and whether one names the manifest.
 //! - [`credentials`]: credentials and region from `AWS_*` variables or a profile.
 //! - [`remote`]: the store, through `object_store`: list, read, upload, delete, with errors
 //!   naming bucket, key and endpoint.
@@ -26,6 +27,7 @@ pub mod names;
 pub mod plan;
 pub mod prune;
 pub mod record;
+mod records;
 pub mod remote;
 mod report;
 pub mod run;

@@ -15,7 +15,7 @@ use super::names::{
 };
 use super::plan::{PublishPlan, RemoteState, Wanted, missing_archives, plan};
 use super::prune::{PrunePlan, prune_plan};
-use super::record::{MAX_RECORD_BYTES, PublishRecord};
+use super::records::{manifest_on_record, read_record};
 use super::remote::{NO_CACHE, Remote, SHORT_LIVED};
 use super::report::report_plan;
 use super::site::read_site;
@@ -103,10 +103,15 @@ pub async fn publish(
         Some(number) => Some(read_record(&remote, number).await?),
         None => None,
     };
+    let manifest_recorded = match manifest_sha256 {
+        Some(sha256) => manifest_on_record(&remote, &objects, last_record.as_ref(), sha256).await?,
+        None => false,
+    };
     let remote_state = RemoteState {
         objects,
         manifest_sha256,
         last_record,
+        manifest_recorded,
     };
     let plan = plan(&site.wanted, site.manifest_sha256, &remote_state);
     report_plan(&plan, &options.destination, options.dry_run, reporter);
@@ -183,25 +188,6 @@ async fn check_archives_in_place(remote: &Remote, wanted: &[Wanted]) -> Result<(
             "not written: it would name {}, no longer in the store (deleted while this publish ran: a `pack prune` or another tool?); run the publish again to upload them",
             missing.join(", ")
         ),
-    })
-}
-
-async fn read_record(remote: &Remote, number: u64) -> Result<PublishRecord, PublishError> {
-    let name = record_name(number);
-    let key = remote.destination().key(&name);
-    let bytes =
-        remote
-            .read(&name, MAX_RECORD_BYTES)
-            .await?
-            .ok_or_else(|| PublishError::Remote {
-                bucket: remote.destination().bucket().to_string(),
-                key: key.clone(),
-                problem: "listed but gone when read (another publish running?)".into(),
-            })?;
-    PublishRecord::parse_numbered(&key, number, &bytes).map_err(|problem| PublishError::Remote {
-        bucket: remote.destination().bucket().to_string(),
-        key,
-        problem,
     })
 }
 
