@@ -13,11 +13,13 @@
 //! - [`plan`]: the publish plan, a pure decision (upload, keep, retire).
 //! - [`prune`]: the prune plan, a pure decision.
 //! - [`record`]: the publish record format.
+//! - `records`: reading records back: one by number, and whether one names the manifest.
 //! - [`credentials`]: credentials and region from `AWS_*` variables or a profile.
 //! - [`remote`]: the store, through `object_store`: list, read, upload, delete, with errors
 //!   naming bucket, key and endpoint.
 //! - [`upload`]: one object's upload: a single PUT or a multipart upload, verified against its
 //!   SHA-256 before it completes, optionally rate-limited.
+//! - `report`: the plan as told before a publish acts.
 //! - [`run`]: a publish and a prune, end to end, reporting as they go.
 
 pub mod credentials;
@@ -25,7 +27,9 @@ pub mod names;
 pub mod plan;
 pub mod prune;
 pub mod record;
+mod records;
 pub mod remote;
+mod report;
 pub mod run;
 pub mod site;
 pub mod upload;

@@ -44,6 +44,8 @@ pub struct RemoteState {
     pub manifest_sha256: Option<Sha256Digest>,
     /// The newest publish record, if any.
     pub last_record: Option<PublishRecord>,
+    /// Whether some publish record gives the manifest in place its SHA-256 (bgassets wrote it).
+    pub manifest_recorded: bool,
 }
 
 /// Why an object is uploaded.
@@ -179,12 +181,27 @@ pub fn plan(wanted: &[Wanted], manifest_sha256: Sha256Digest, remote: &RemoteSta
     }
 }
 
-/// What a publish would overwrite that no record says bgassets wrote: a manifest in place when
-/// there is no record at all, and site files the newest record does not name.
+/// The archives of `wanted` that `listing` (the names under `packs/` with their sizes, listed
+/// just before the manifest is written) does not hold at their size: the manifest may not name
+/// them.
+pub fn missing_archives(wanted: &[Wanted], listing: &BTreeMap<String, u64>) -> Vec<String> {
+    let mut missing: Vec<String> = wanted
+        .iter()
+        .filter(|w| w.kind == ObjectKind::Archive && listing.get(&w.name) != Some(&w.size))
+        .map(|w| w.name.clone())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
+/// What a publish would overwrite that no record says bgassets wrote: a manifest in place whose
+/// SHA-256 no record gives (none at all, or replaced by hand since), and site files the newest
+/// record does not name.
 fn foreign(uploads: &[Upload], remote: &RemoteState) -> Vec<String> {
     let last = remote.last_record.as_ref();
     let mut foreign = Vec::new();
-    if remote.manifest_sha256.is_some() && last.is_none() {
+    if remote.manifest_sha256.is_some() && !remote.manifest_recorded {
         foreign.push(super::names::MANIFEST_NAME.to_string());
     }
     for upload in uploads {

@@ -30,6 +30,7 @@ fn after(wanted: &[Wanted], manifest: Sha256Digest) -> RemoteState {
         objects: wanted.iter().map(|w| (w.name.clone(), w.size)).collect(),
         manifest_sha256: Some(manifest),
         last_record: plan.record,
+        manifest_recorded: true,
     }
 }
 
@@ -125,4 +126,37 @@ fn what_no_record_names_is_never_overwritten() {
 
 fn plan_of(wanted: &[Wanted], remote: &RemoteState) -> PublishPlan {
     plan(wanted, Sha256Digest::of(b"m2"), remote)
+}
+
+#[test]
+fn archives_gone_or_resized_since_the_listing_are_missing_and_files_are_not_checked() {
+    let wanted = [
+        archive(b"a", 10),
+        archive(b"b", 20),
+        archive(b"c", 30),
+        file("config.json", b"{}"),
+    ];
+    let mut listing = BTreeMap::new();
+    listing.insert(wanted[0].name.clone(), 10);
+    listing.insert(wanted[1].name.clone(), 7);
+    let mut expected = vec![wanted[1].name.clone(), wanted[2].name.clone()];
+    expected.sort();
+    assert_eq!(missing_archives(&wanted, &listing), expected);
+    listing.insert(wanted[1].name.clone(), 20);
+    listing.insert(wanted[2].name.clone(), 30);
+    assert!(missing_archives(&wanted, &listing).is_empty());
+}
+
+#[test]
+fn a_manifest_replaced_by_hand_after_a_publish_is_never_overwritten() {
+    let wanted = [archive(b"a", 10)];
+    let mut remote = after(&wanted, Sha256Digest::of(b"m"));
+    // Someone replaced manifest.json since: no record gives its SHA-256.
+    remote.manifest_sha256 = Some(Sha256Digest::of(b"edited by hand"));
+    remote.manifest_recorded = false;
+    let plan = plan(&wanted, Sha256Digest::of(b"m2"), &remote);
+    assert_eq!(plan.foreign, ["manifest.json"]);
+    // The manifest of an older (or interrupted newer) publish on record is bgassets' own.
+    remote.manifest_recorded = true;
+    assert!(plan_of(&wanted, &remote).foreign.is_empty());
 }

@@ -64,6 +64,20 @@ impl PublishRecord {
         Ok(record)
     }
 
+    /// Parses the record read from `key`, the name of record `number`: a record whose own number
+    /// is another is refused, since the next publish numbers its record from it (it would
+    /// overwrite an older record, and never be read back as the newest).
+    pub fn parse_numbered(key: &str, number: u64, bytes: &[u8]) -> Result<Self, String> {
+        let record = Self::parse(key, bytes)?;
+        if record.number != number {
+            return Err(format!(
+                "{key} says it is publish number {}, not {number} as its name says",
+                record.number
+            ));
+        }
+        Ok(record)
+    }
+
     /// Whether `other` put the same things in place (its number aside).
     pub fn same_content(&self, other: &PublishRecord) -> bool {
         self.manifest_sha256 == other.manifest_sha256
@@ -123,6 +137,20 @@ mod tests {
         bad.format = 2;
         assert!(PublishRecord::parse("k", bad.to_json().as_bytes()).is_err());
         assert!(PublishRecord::parse("k", b"[]").is_err());
+    }
+
+    #[test]
+    fn a_record_whose_number_is_not_the_one_in_its_name_is_refused() {
+        // 000009.json saying `number: 3` would make the next publish write (and overwrite)
+        // 000004.json while every later publish still reads 000009.json as the newest.
+        let good = record();
+        let key = crate::publish::names::record_name(9);
+        let err = PublishRecord::parse_numbered(&key, 9, good.to_json().as_bytes()).unwrap_err();
+        assert!(err.contains("number 3") && err.contains(&key), "{err}");
+        assert_eq!(
+            PublishRecord::parse_numbered(&key, 3, good.to_json().as_bytes()).unwrap(),
+            good
+        );
     }
 
     #[test]

@@ -10,12 +10,14 @@ use futures_util::{TryStreamExt, stream};
 
 use super::credentials;
 use super::names::{
-    MANIFEST_NAME, RECORDS_FOLDER, parse_archive_name, parse_record_name, record_name,
+    ARCHIVES_FOLDER, MANIFEST_NAME, RECORDS_FOLDER, parse_archive_name, parse_record_name,
+    record_name,
 };
-use super::plan::{ObjectKind, PublishPlan, Reason, RemoteState, plan};
+use super::plan::{PublishPlan, RemoteState, Wanted, missing_archives, plan};
 use super::prune::{PrunePlan, prune_plan};
-use super::record::{MAX_RECORD_BYTES, PublishRecord};
+use super::records::{manifest_on_record, read_record};
 use super::remote::{NO_CACHE, Remote, SHORT_LIVED};
+use super::report::report_plan;
 use super::site::read_site;
 use super::upload::{Limiter, upload};
 use super::{Destination, PublishError};
@@ -101,10 +103,15 @@ pub async fn publish(
         Some(number) => Some(read_record(&remote, number).await?),
         None => None,
     };
+    let manifest_recorded = match manifest_sha256 {
+        Some(sha256) => manifest_on_record(&remote, &objects, last_record.as_ref(), sha256).await?,
+        None => false,
+    };
     let remote_state = RemoteState {
         objects,
         manifest_sha256,
         last_record,
+        manifest_recorded,
     };
     let plan = plan(&site.wanted, site.manifest_sha256, &remote_state);
     report_plan(&plan, &options.destination, options.dry_run, reporter);
@@ -151,6 +158,7 @@ pub async fn publish(
     reporter.end_bytes();
     result?;
     if plan.write_manifest {
+        check_archives_in_place(&remote, &site.wanted).await?;
         remote
             .put(
                 MANIFEST_NAME,
@@ -164,73 +172,23 @@ pub async fn publish(
     Ok(plan)
 }
 
-async fn read_record(remote: &Remote, number: u64) -> Result<PublishRecord, PublishError> {
-    let name = record_name(number);
-    let key = remote.destination().key(&name);
-    let bytes =
-        remote
-            .read(&name, MAX_RECORD_BYTES)
-            .await?
-            .ok_or_else(|| PublishError::Remote {
-                bucket: remote.destination().bucket().to_string(),
-                key: key.clone(),
-                problem: "listed but gone when read (another publish running?)".into(),
-            })?;
-    PublishRecord::parse(&key, &bytes).map_err(|problem| PublishError::Remote {
+/// Refuses to write the manifest when an archive it names is no longer in the store: one kept
+/// because it was in place at the listing may have been deleted since (a `pack prune` that read
+/// the records before this publish wrote its own, or another tool).
+async fn check_archives_in_place(remote: &Remote, wanted: &[Wanted]) -> Result<(), PublishError> {
+    let listing = remote.list(ARCHIVES_FOLDER).await?;
+    let missing = missing_archives(wanted, &listing);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(PublishError::Remote {
         bucket: remote.destination().bucket().to_string(),
-        key,
-        problem,
+        key: remote.destination().key(MANIFEST_NAME),
+        problem: format!(
+            "not written: it would name {}, no longer in the store (deleted while this publish ran: a `pack prune` or another tool?); run the publish again to upload them",
+            missing.join(", ")
+        ),
     })
-}
-
-fn report_plan(
-    plan: &PublishPlan,
-    destination: &Destination,
-    dry_run: bool,
-    reporter: &dyn Reporter,
-) {
-    let verb = if dry_run { "would upload" } else { "to upload" };
-    for step in &plan.uploads {
-        let why = match step.reason {
-            Reason::Missing => "not in the store".to_string(),
-            Reason::WrongSize { found } => format!("the store has {found} bytes under that name"),
-            Reason::Changed => "changed since the last publish".to_string(),
-        };
-        let what = match step.object.kind {
-            ObjectKind::Archive => "archive",
-            ObjectKind::File => "file",
-        };
-        reporter.line(&format!(
-            "{verb}: {} ({what}, {}; {why})",
-            step.object.name,
-            format_bytes(step.object.size)
-        ));
-    }
-    for kept in &plan.kept {
-        reporter.line(&format!("kept: {} (already in the store)", kept.name));
-    }
-    for name in &plan.foreign {
-        reporter.line(&format!(
-            "refused: {name} is in the store and no publish record names it: not overwritten"
-        ));
-    }
-    for retired in &plan.retired {
-        reporter.line(&format!(
-            "retired: {retired} (no longer named; `bgassets pack prune` deletes it)"
-        ));
-    }
-    let manifest = match (plan.write_manifest, dry_run) {
-        (true, true) => "would write manifest.json last",
-        (true, false) => "manifest.json is written last",
-        (false, _) => "manifest.json unchanged",
-    };
-    reporter.line(&format!(
-        "{destination}: {} to upload ({}), {} kept, {} retired; {manifest}",
-        plan.uploads.len(),
-        format_bytes(plan.upload_bytes()),
-        plan.kept.len(),
-        plan.retired.len()
-    ));
 }
 
 /// Deletes archives no recent publish names; returns the plan carried out (or reported).

@@ -14,6 +14,7 @@ use crate::support::seaweed::Seaweed;
 mod errors;
 mod helpers;
 mod prune;
+mod races;
 use helpers::*;
 
 /// The bucket every test makes.

@@ -154,3 +154,27 @@ fn a_manifest_bgassets_did_not_write_is_never_overwritten() {
         404
     );
 }
+
+#[test]
+fn a_manifest_replaced_by_hand_after_a_publish_is_never_overwritten() {
+    let seaweed = Seaweed::start(&[BUCKET]);
+    let work = tempfile::tempdir().unwrap();
+    let spec = |seed| PackSpec {
+        id: "a",
+        bytes: random_bytes(3000, seed),
+        version: seed,
+    };
+    let site = make_site(work.path(), &[spec(1)]);
+    let first = publish(&seaweed, &site, "s3://games/h", &[]);
+    assert!(first.status.success(), "{}", text(&first));
+    put_object(&seaweed, "s3://games/h", "manifest.json");
+    let site = make_site(work.path(), &[spec(2)]);
+    let second = publish(&seaweed, &site, "s3://games/h", &[]);
+    assert!(!second.status.success(), "{}", text(&second));
+    assert!(
+        text(&second).contains("refused: h/manifest.json"),
+        "{}",
+        text(&second)
+    );
+    assert_eq!(seaweed.get(BUCKET, "h/manifest.json").1, b"not a pack");
+}

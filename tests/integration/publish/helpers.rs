@@ -127,22 +127,7 @@ pub fn assert_archives_complete(
 /// Writes a small object `name` under `dest` with the library's own client, as another tool
 /// (or a publish under way) would.
 pub fn put_object(seaweed: &Seaweed, dest: &str, name: &str) {
-    use bgassets::publish::credentials::Credentials;
-    use bgassets::publish::remote::Remote;
-    let destination = bgassets::publish::Destination::parse(dest).unwrap();
-    let credentials = Credentials {
-        access_key_id: ACCESS_KEY.into(),
-        secret_access_key: SECRET_KEY.into(),
-        session_token: None,
-        source: "the test".into(),
-    };
-    let remote = Remote::new(
-        &destination,
-        Some(&seaweed.endpoint()),
-        &credentials,
-        "us-east-1",
-    )
-    .unwrap();
+    let remote = test_remote(seaweed, dest);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime
         .block_on(remote.put(
@@ -152,4 +137,31 @@ pub fn put_object(seaweed: &Seaweed, dest: &str, name: &str) {
             "application/zip",
         ))
         .unwrap();
+}
+
+/// Deletes `name` under `dest` with the library's own client, as a concurrent prune would.
+pub fn delete_object(seaweed: &Seaweed, dest: &str, name: &str) {
+    let remote = test_remote(seaweed, dest);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(remote.delete(name)).unwrap();
+}
+
+/// A client for `dest` on the test store.
+fn test_remote(seaweed: &Seaweed, dest: &str) -> bgassets::publish::remote::Remote {
+    use bgassets::publish::credentials::Credentials;
+    use bgassets::publish::remote::Remote;
+    let destination = bgassets::publish::Destination::parse(dest).unwrap();
+    let credentials = Credentials {
+        access_key_id: ACCESS_KEY.into(),
+        secret_access_key: SECRET_KEY.into(),
+        session_token: None,
+        source: "the test".into(),
+    };
+    Remote::new(
+        &destination,
+        Some(&seaweed.endpoint()),
+        &credentials,
+        "us-east-1",
+    )
+    .unwrap()
 }
