@@ -111,7 +111,8 @@ async fn install(handle: &ManagerHandle, path: &std::path::Path) -> anyhow::Resu
             bail!("{}: {error}", app.manifest_url);
         }
         let settled = |p: &PackView| !p.wanted || p.flags.up_to_date || p.activity.is_failed();
-        if app.last_checked_ms.is_some_and(|at| at >= since) && app.packs.iter().all(|p| settled(p)) {
+        if app.last_checked_ms.is_some_and(|at| at >= since) && app.packs.iter().all(|p| settled(p))
+        {
             return Ok(app);
         }
         match events.recv().await {
