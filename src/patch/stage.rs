@@ -93,7 +93,10 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
         }
         // Hashed when the delta was planned, before the fetches: the app or the user may have
         // written into the installed file since. What was linked or copied is hashed again.
-        if !super::reuse::holds(&to, &stage.list.files[at], &mut buffer, cancel) {
+        // A link put in place of the file since is linked as a link (and then followed): the
+        // new version holds only regular files.
+        let regular = fs::symlink_metadata(&to).is_ok_and(|m| m.file_type().is_file());
+        if !regular || !super::reuse::holds(&to, &stage.list.files[at], &mut buffer, cancel) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(PatchError::Cancelled);
             }
@@ -202,15 +205,34 @@ mod tests {
 
     #[test]
     fn a_reused_file_changed_after_it_was_hashed_is_never_installed() {
+        // Hashed as "abc" when the delta was planned; the app writes "xyz" into it while the
+        // changed entries are fetched.
+        refused_after(|installed, _| fs::write(installed.join("a"), "xyz").unwrap());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_reused_file_replaced_by_a_link_after_it_was_hashed_is_never_installed() {
+        // The same bytes, but outside the pack: the new version would hold a link to them.
+        refused_after(|installed, dir| {
+            let outside = dir.join("outside");
+            fs::write(&outside, "abc").unwrap();
+            fs::remove_file(installed.join("a")).unwrap();
+            std::os::unix::fs::symlink(&outside, installed.join("a")).unwrap();
+        });
+    }
+
+    /// Installs a pack holding `a` = "abc", lets `change` alter it after the hashing, and
+    /// checks that the delta reusing `a` is refused and leaves the installed version.
+    fn refused_after(change: impl Fn(&Path, &Path)) {
         let dir = tempfile::tempdir().unwrap();
-        let container = &dir.path().canonicalize().unwrap();
+        let container = &dir.path().canonicalize().unwrap().join("c");
+        fs::create_dir(container).unwrap();
         let first = swap::prepare_staging(container, "Pack").unwrap();
         fs::write(first.join("a"), "abc").unwrap();
         swap::swap_in(container, "Pack", &first).unwrap();
         let installed = container.join("Pack").canonicalize().unwrap();
-        // Hashed as "abc" when the delta was planned; the app writes "xyz" into it while the
-        // changed entries are fetched.
-        fs::write(installed.join("a"), "xyz").unwrap();
+        change(&installed, dir.path());
         let archive = dir.path().join("scratch.zip");
         zip::ZipWriter::new(File::create(&archive).unwrap())
             .finish()
