@@ -66,7 +66,17 @@ fn matches(root: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBoo
     if !regular || std::fs::canonicalize(&path).ok().as_deref() != Some(path.as_path()) {
         return false;
     }
-    let Ok(opened) = File::open(&path) else {
+    holds(&path, file, buffer, cancel)
+}
+
+/// Whether the file at `path` holds exactly `file.size` bytes with `file.sha256`, read now.
+pub(super) fn holds(
+    path: &Path,
+    file: &ListedFile,
+    buffer: &mut [u8],
+    cancel: &AtomicBool,
+) -> bool {
+    let Ok(opened) = File::open(path) else {
         return false;
     };
     // One byte past the listed size tells a file that grew since it was measured.

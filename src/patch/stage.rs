@@ -76,6 +76,7 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
         let path = super::joined(staging, folder);
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
+    let mut buffer = vec![0u8; 1 << 20];
     for &at in &stage.patch.reuse {
         if cancel.load(Ordering::Relaxed) {
             return Err(PatchError::Cancelled);
@@ -90,13 +91,27 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
             let copied = File::open(&to).map_err(InstallError::io("open", &to))?;
             copied.sync_data().map_err(InstallError::io("sync", &to))?;
         }
+        // Hashed when the delta was planned, before the fetches: the app or the user may have
+        // written into the installed file since. What was linked or copied is hashed again.
+        // A link put in place of the file since is linked as a link (and then followed): the
+        // new version holds only regular files.
+        let regular = fs::symlink_metadata(&to).is_ok_and(|m| m.file_type().is_file());
+        if !regular || !super::reuse::holds(&to, &stage.list.files[at], &mut buffer, cancel) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(PatchError::Cancelled);
+            }
+            return Err(PatchError::Mismatch {
+                url: stage.url.to_string(),
+                entry: path.clone(),
+                problem: "changed in the installed version since it was hashed".into(),
+            });
+        }
     }
     let file = File::open(stage.archive).map_err(InstallError::io("open", stage.archive))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| PatchError::Archive {
         url: stage.url.to_string(),
         problem: format!("its fetched central directory cannot be read ({e})"),
     })?;
-    let mut buffer = vec![0u8; 1 << 20];
     for &(at, index) in &stage.patch.fetch {
         if cancel.load(Ordering::Relaxed) {
             return Err(PatchError::Cancelled);
@@ -180,4 +195,73 @@ fn sync_folders(staging: &Path, folders: &[&str]) -> Result<(), PatchError> {
     #[cfg(not(unix))]
     let _ = (staging, folders);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sha256Digest;
+    use crate::patch::list::ListedFile;
+
+    #[test]
+    fn a_reused_file_changed_after_it_was_hashed_is_never_installed() {
+        // Hashed as "abc" when the delta was planned; the app writes "xyz" into it while the
+        // changed entries are fetched.
+        refused_after(|installed, _| fs::write(installed.join("a"), "xyz").unwrap());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_reused_file_replaced_by_a_link_after_it_was_hashed_is_never_installed() {
+        // The same bytes, but outside the pack: the new version would hold a link to them.
+        refused_after(|installed, dir| {
+            let outside = dir.join("outside");
+            fs::write(&outside, "abc").unwrap();
+            fs::remove_file(installed.join("a")).unwrap();
+            std::os::unix::fs::symlink(&outside, installed.join("a")).unwrap();
+        });
+    }
+
+    /// Installs a pack holding `a` = "abc", lets `change` alter it after the hashing, and
+    /// checks that the delta reusing `a` is refused and leaves the installed version.
+    fn refused_after(change: impl Fn(&Path, &Path)) {
+        let dir = tempfile::tempdir().unwrap();
+        let container = &dir.path().canonicalize().unwrap().join("c");
+        fs::create_dir(container).unwrap();
+        let first = swap::prepare_staging(container, "Pack").unwrap();
+        fs::write(first.join("a"), "abc").unwrap();
+        swap::swap_in(container, "Pack", &first).unwrap();
+        let installed = container.join("Pack").canonicalize().unwrap();
+        change(&installed, dir.path());
+        let archive = dir.path().join("scratch.zip");
+        zip::ZipWriter::new(File::create(&archive).unwrap())
+            .finish()
+            .unwrap();
+        let list = FileList::new(vec![ListedFile {
+            path: "a".into(),
+            size: 3,
+            sha256: Sha256Digest::of(b"abc"),
+        }]);
+        let patch = Patch {
+            reuse: vec![0],
+            ..Patch::default()
+        };
+        let stage = Stage {
+            container,
+            folder: "Pack",
+            installed: &installed,
+            list: &list,
+            patch: &patch,
+            archive: &archive,
+            url: "http://127.0.0.1/Pack.zip",
+        };
+        let built = build(&stage, &AtomicBool::new(false));
+        assert!(
+            matches!(built, Err(PatchError::Mismatch { .. })),
+            "{built:?}"
+        );
+        // The installed version is still the one that was there, and no staging is left.
+        assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
+        assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+    }
 }
