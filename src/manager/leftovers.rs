@@ -59,11 +59,13 @@ pub fn stale<'a>(finished: &[Finished<'a>], state: &ManagerState) -> Vec<&'a str
 }
 
 /// Whether `name` is one of the names the manager gives a pack archive in `downloads/<app>/`:
-/// `<folder>@<n>.zip`, or that with `.partial`, or with `.delta` (a delta update's ranges,
-/// which only a running delta update uses: every one found at start-up is left over).
+/// `<folder>@<n>.zip`, or that with `.partial`, or with `.partial.segments` (a segmented
+/// download's record of the ranges its partial holds), or with `.delta` (a delta update's
+/// ranges, which only a running delta update uses: every one found at start-up is left over).
 pub fn is_archive_name(name: &str) -> bool {
     let stem = name
-        .strip_suffix(".partial")
+        .strip_suffix(".partial.segments")
+        .or_else(|| name.strip_suffix(".partial"))
         .or_else(|| name.strip_suffix(".delta"))
         .unwrap_or(name);
     stem.strip_suffix(".zip")
@@ -101,8 +103,19 @@ pub fn pending_archives(paths: &Paths, state: &ManagerState) -> Vec<PathBuf> {
                     .then(|| paths.pack_archive(&record.app.bundle_id, &listed.id, listed.version))
             })
         })
-        .flat_map(|archive| [crate::store::atomic::partial_path(&archive), archive])
+        .flat_map(|archive| owned_files(&archive, &crate::store::atomic::partial_path(&archive)))
         .collect()
+}
+
+/// The files a download to `destination` owns: the archive, its partial file and, when it is
+/// segmented, the partial's record of the ranges it holds (without which a resume could not
+/// tell the holes from the bytes).
+fn owned_files(destination: &Path, partial: &Path) -> [PathBuf; 3] {
+    [
+        destination.to_path_buf(),
+        partial.to_path_buf(),
+        crate::engine::segments::sidecar::path(partial),
+    ]
 }
 
 /// The regular files one level inside the real folders of `downloads`.
@@ -150,7 +163,7 @@ pub async fn sweep(paths: &Paths, downloads: &EngineHandle, state: &ManagerState
         snapshot
             .downloads
             .iter()
-            .flat_map(|d| [d.request.destination.clone(), d.request.partial_path()])
+            .flat_map(|d| owned_files(&d.request.destination, &d.request.partial_path()))
             .chain(pending)
             .collect()
     });
@@ -190,6 +203,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_segmented_partial_s_range_record_goes_when_unowned_and_stays_while_owned() {
+        let dir = PathBuf::from("/d/downloads/app");
+        let files: Vec<PathBuf> = [
+            "Pack@1.zip.partial.segments",
+            "Pack@2.zip.partial.segments",
+            "notes.partial.segments",
+            "Pack@2.zip.segments",
+        ]
+        .iter()
+        .map(|n| dir.join(n))
+        .collect();
+        let owned = HashSet::from(owned_files(
+            &dir.join("Pack@2.zip"),
+            &dir.join("Pack@2.zip.partial"),
+        ));
+        // Without its record, an owned segmented partial (its full size, with holes) could
+        // not be resumed: only the unowned one goes, and names that are not the manager's stay.
+        assert_eq!(
+            unowned(&files, &owned),
+            [dir.join("Pack@1.zip.partial.segments")]
+        );
+    }
+
+    #[test]
     fn only_archive_names_no_download_owns_go() {
         let dir = PathBuf::from("/d/downloads/app");
         let files: Vec<PathBuf> = [
@@ -207,7 +244,10 @@ mod tests {
         .iter()
         .map(|n| dir.join(n))
         .collect();
-        let owned = HashSet::from([dir.join("Pack@2.zip"), dir.join("Pack@2.zip.partial")]);
+        let owned = HashSet::from(owned_files(
+            &dir.join("Pack@2.zip"),
+            &dir.join("Pack@2.zip.partial"),
+        ));
         let names: Vec<String> = unowned(&files, &owned)
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -260,8 +300,9 @@ mod tests {
         assert_eq!(
             names,
             [
+                "downloads/org.example.game/Tutorial@2.zip",
                 "downloads/org.example.game/Tutorial@2.zip.partial",
-                "downloads/org.example.game/Tutorial@2.zip"
+                "downloads/org.example.game/Tutorial@2.zip.partial.segments"
             ]
         );
     }
