@@ -211,3 +211,62 @@ async fn a_segment_from_another_version_of_the_file_is_never_mixed_in() {
     assert_eq!((bytes.len(), old), (SIZE, 0), "bytes of the old version");
     engine.shutdown().await;
 }
+
+/// The same over one connection: a resume whose `206` carries another ETag (If-Range ignored)
+/// must not append the new version's bytes to the old version's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_from_another_version_of_the_file_is_never_appended() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const SIZE: usize = 256 * 1024;
+    let asked_whole = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&asked_whole);
+    let liar = Liar::start(move |head, _| match head.range_start() {
+        // First the old version, cut off halfway; then the new version, whole.
+        None if count.fetch_add(1, Ordering::SeqCst) == 0 => Answer::new(
+            "200 OK",
+            &[
+                format!("Content-Length: {SIZE}"),
+                "Accept-Ranges: bytes".into(),
+                "ETag: \"v1\"".into(),
+            ],
+            Body::Bytes(vec![0x11; SIZE / 2]),
+        ),
+        None => Answer::new(
+            "200 OK",
+            &[format!("Content-Length: {SIZE}"), "ETag: \"v2\"".into()],
+            Body::Bytes(vec![0x22; SIZE]),
+        ),
+        Some(first) => {
+            let first = usize::try_from(first).unwrap_or(SIZE).min(SIZE);
+            Answer::new(
+                "206 Partial Content",
+                &[
+                    format!("Content-Range: bytes {first}-{}/{SIZE}", SIZE - 1),
+                    format!("Content-Length: {}", SIZE - first),
+                    "ETag: \"v2\"".into(),
+                ],
+                Body::Bytes(vec![0x22; SIZE - first]),
+            )
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let destination = dir.path().join("resumed.bin");
+    let engine = engine();
+    let handle = engine.handle();
+    let mut request = request("resumed", &liar.url_of("resumed.bin"), &destination, &[1]);
+    request.sha256 = None;
+    handle.enqueue(request).await.expect("enqueue");
+    let download = wait_done(&handle, "resumed").await;
+    assert!(
+        liar.seen().iter().any(|h| h.range.is_some()),
+        "a resume was asked for: {:?}",
+        liar.seen()
+    );
+    assert_eq!(download.state, DownloadState::Finished, "{download:?}");
+    let bytes = std::fs::read(&destination).expect("installed");
+    let old = bytes.iter().filter(|b| **b != 0x22).count();
+    assert_eq!((bytes.len(), old), (SIZE, 0), "bytes of the old version");
+    engine.shutdown().await;
+}
