@@ -93,6 +93,18 @@ async fn fetch(
         from,
         request.expected_size,
     )?;
+    let now = validator_of(response.headers());
+    // A 206 of another version (If-Range ignored): its bytes must not follow the old ones.
+    if let (Plan::Append { .. }, Some(now), Some(then)) =
+        (plan, now.if_range(), job.validator.if_range())
+        && now != then
+    {
+        return Err(Failure::transient(
+            ErrorKind::Network,
+            format!("{final_url}: the file changed on the server (its validator is not the same); starting over"),
+        )
+        .restarting());
+    }
     let (start, total) = match plan {
         Plan::Append { from, total } => (from, total),
         Plan::FromStart { total } => (0, total),
@@ -100,7 +112,7 @@ async fn fetch(
     };
     let report = Report::Response {
         id: request.id.clone(),
-        validator: validator_of(response.headers()),
+        validator: now,
         total,
         from: start,
     };

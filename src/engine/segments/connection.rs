@@ -103,23 +103,31 @@ async fn ask(
         response = transport::send(&shared.context, &shared.job, Some((from, Some(last)))) => response?,
     };
     let url = shown_url(response.url());
-    match answer::check(
+    let answer = answer::check(
         &url,
         response.status(),
         response.headers(),
         (from, to),
         shared.total,
-    )? {
+    )?;
+    let now = validator_of(response.headers());
+    let (now, then) = (now.if_range(), shared.job.validator.if_range());
+    // A 206 of another version (a server or proxy that ignores `If-Range`) must not have its
+    // bytes mixed with this one's; a 206 without a validator is judged by its Content-Range.
+    let changed = match answer {
+        Answer::Range => now.is_some() && then.is_some() && now != then,
+        Answer::Whole => now != then,
+    };
+    if changed {
+        return Err(Failure::transient(
+            ErrorKind::Network,
+            format!("{url}: the file changed on the server (its validator is not the same); starting over"),
+        )
+        .restarting());
+    }
+    match answer {
         Answer::Range => Ok(Some(response)),
         Answer::Whole => {
-            let now = validator_of(response.headers());
-            if now.if_range() != shared.job.validator.if_range() {
-                return Err(Failure::transient(
-                    ErrorKind::Network,
-                    format!("{url}: the file changed on the server (its validator is not the same); starting over"),
-                )
-                .restarting());
-            }
             shared.refused.store(true, Ordering::Relaxed);
             Ok(None)
         }
