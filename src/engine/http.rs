@@ -4,7 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{
+    CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RETRY_AFTER,
+};
 
 use super::retry::parse_retry_after;
 use crate::model::{ErrorKind, PackError};
@@ -78,6 +80,9 @@ pub fn plan(
     from: u64,
     expected_size: Option<u64>,
 ) -> Result<Plan, Failure> {
+    if status.is_success() {
+        check_identity(url, headers)?;
+    }
     let plan = match status {
         StatusCode::OK => Plan::FromStart {
             total: header_u64(headers, CONTENT_LENGTH.as_str()),
@@ -203,6 +208,23 @@ pub fn parse_content_range(value: &str) -> Option<ContentRange> {
     consistent.then_some(ContentRange { start, end, total })
 }
 
+/// Refuses a body the server encoded although it was asked for `identity` (`gzip`, say): its
+/// bytes are not the file's, and stored as they came they would pass every check but a pinned
+/// SHA-256 when their length happens to be the file's.
+pub fn check_identity(url: &str, headers: &HeaderMap) -> Result<(), Failure> {
+    let encoding = header(headers, CONTENT_ENCODING.as_str()).map_or("", str::trim);
+    if encoding.is_empty() || encoding.eq_ignore_ascii_case("identity") {
+        return Ok(());
+    }
+    Err(Failure::fatal(
+        ErrorKind::Network,
+        format!(
+            "{url}: asked for the file's bytes as they are, the server sent them encoded \
+             (`Content-Encoding: {encoding}`)"
+        ),
+    ))
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -242,6 +264,33 @@ mod tests {
             map.insert(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn an_encoded_body_is_refused_naming_the_url() {
+        let url = "http://h/pack.zip";
+        for encoded in [
+            headers(&[("content-encoding", "gzip"), ("content-length", "10")]),
+            headers(&[
+                ("content-encoding", "br"),
+                ("content-range", "bytes 0-9/10"),
+            ]),
+        ] {
+            for status in [StatusCode::OK, StatusCode::PARTIAL_CONTENT] {
+                let failure = plan(url, status, &encoded, 0, Some(10)).unwrap_err();
+                assert!(!failure.transient, "{failure:?}");
+                assert!(failure.error.message.contains(url), "{failure:?}");
+                assert!(
+                    failure.error.message.contains("Content-Encoding"),
+                    "{failure:?}"
+                );
+            }
+        }
+        for plain in ["identity", " Identity ", ""] {
+            let ok = headers(&[("content-encoding", plain), ("content-length", "10")]);
+            assert!(check_identity(url, &ok).is_ok(), "{plain:?}");
+        }
+        assert!(check_identity(url, &HeaderMap::new()).is_ok());
     }
 
     #[test]

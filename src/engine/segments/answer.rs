@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, HeaderMap};
 
-use crate::engine::http::{Failure, parse_content_range, status_failure};
+use crate::engine::http::{Failure, check_identity, parse_content_range, status_failure};
 use crate::model::ErrorKind;
 
 /// What a segment's answer means.
@@ -25,6 +25,9 @@ pub fn check(
     (from, to): (u64, u64),
     total: u64,
 ) -> Result<Answer, Failure> {
+    if status.is_success() {
+        check_identity(url, headers)?;
+    }
     match status {
         StatusCode::OK => return Ok(Answer::Whole),
         StatusCode::PARTIAL_CONTENT => {}
@@ -125,6 +128,25 @@ mod tests {
             check("u", StatusCode::BAD_GATEWAY, &none, (10, 20), 100)
                 .unwrap_err()
                 .transient
+        );
+    }
+
+    #[test]
+    fn an_encoded_segment_is_refused_naming_the_url() {
+        let mut headers = range("bytes 0-9/100");
+        headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+        let failure = check(
+            "http://h/p.zip",
+            StatusCode::PARTIAL_CONTENT,
+            &headers,
+            (0, 10),
+            100,
+        )
+        .unwrap_err();
+        assert!(!failure.transient, "{failure:?}");
+        assert!(
+            failure.error.message.contains("http://h/p.zip"),
+            "{failure:?}"
         );
     }
 }
