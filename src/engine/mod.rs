@@ -23,6 +23,7 @@
 //! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
 
 pub mod actor;
+mod body;
 pub mod command;
 pub mod config;
 mod dirsync;

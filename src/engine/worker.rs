@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::header::{ETAG, HeaderMap, LAST_MODIFIED};
-use tokio::time::{Instant, timeout};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::body;
 use super::download::Validator;
-use super::http::{self, Failure, Plan, request_failure};
+use super::http::{self, Failure, Plan};
 use super::job::{Finished, Job, Report, WorkerContext};
 use super::segments;
 use super::sink::{FileSink, SinkDone, io_failure};
@@ -227,24 +227,11 @@ async fn stream_body(
     let mut done = start;
     let mut last_report = Instant::now();
     loop {
-        let next = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(cancelled(&url)),
-            next = timeout(stall, stream.next()) => next,
-        };
-        let chunk = match next {
-            Err(_) => {
-                return Err(Failure::transient(
-                    ErrorKind::Timeout,
-                    format!(
-                        "{url}: stalled: no bytes for {} after {done} bytes",
-                        super::retry::seconds(stall)
-                    ),
-                ));
-            }
-            Ok(None) => return Ok(done),
-            Ok(Some(Err(error))) => return Err(request_failure(&full_url, &error)),
-            Ok(Some(Ok(chunk))) => chunk,
+        let stalled_at = || format!("after {done} bytes");
+        let Some(chunk) =
+            body::next_chunk(&mut stream, &full_url, stall, cancel, stalled_at).await?
+        else {
+            return Ok(done);
         };
         let (chunk, over) = match transport::take(done, chunk.len(), limit) {
             Ok(_) => (chunk, false),

@@ -5,13 +5,11 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 
-use futures_util::StreamExt;
-use tokio::time::timeout;
-
 use super::answer::{self, Answer};
 use super::plan::{Plan, Split};
 use super::run::Shared;
-use crate::engine::http::{Failure, request_failure};
+use crate::engine::body;
+use crate::engine::http::Failure;
 use crate::engine::transport;
 use crate::engine::worker::{cancelled, validator_of};
 use crate::model::ErrorKind;
@@ -141,37 +139,19 @@ async fn stream(shared: &Shared, response: reqwest::Response, index: usize) -> R
     let url = shown_url(&full_url);
     let context = &shared.context;
     let stall = context.policy.stall_timeout;
-    let mut body = response.bytes_stream();
+    let mut chunks = response.bytes_stream();
     loop {
         let (pos, end) = plan(shared).span(index).unwrap_or((0, 0));
         if pos >= end {
             return Ok(());
         }
-        let next = tokio::select! {
-            biased;
-            _ = shared.cancel.cancelled() => return Err(cancelled(&url)),
-            next = timeout(stall, body.next()) => next,
-        };
-        let chunk = match next {
-            Err(_) => {
-                return Err(Failure::transient(
-                    ErrorKind::Timeout,
-                    format!(
-                        "{url}: stalled: no bytes for {} at byte {pos} of a segment",
-                        crate::engine::retry::seconds(stall)
-                    ),
-                ));
-            }
-            Ok(None) => {
-                return Err(Failure::transient(
-                    ErrorKind::Network,
-                    format!(
-                        "{url}: the connection closed at byte {pos}, its segment ends at {end}"
-                    ),
-                ));
-            }
-            Ok(Some(Err(error))) => return Err(request_failure(&full_url, &error)),
-            Ok(Some(Ok(chunk))) => chunk,
+        let stalled_at = || format!("at byte {pos} of a segment");
+        let next = body::next_chunk(&mut chunks, &full_url, stall, &shared.cancel, stalled_at);
+        let Some(chunk) = next.await? else {
+            return Err(Failure::transient(
+                ErrorKind::Network,
+                format!("{url}: the connection closed at byte {pos}, its segment ends at {end}"),
+            ));
         };
         let slice = context.limiter.slice_size().unwrap_or(chunk.len()).max(1);
         let mut rest = chunk;
