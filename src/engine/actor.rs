@@ -41,6 +41,11 @@ pub(super) enum Stop {
 pub(super) struct Running {
     pub cancel: CancellationToken,
     pub stop: Option<Stop>,
+    /// The origin it fetches from, when it started, and the bytes the partial file held then:
+    /// what its origin's speed is measured from.
+    pub origin: url::Url,
+    pub started: Instant,
+    pub from_byte: u64,
 }
 
 /// The engine's state and the means to act on it.
@@ -51,6 +56,8 @@ pub(super) struct Actor {
     pub waiting_for_space: HashSet<String>,
     pub last_space_check: Instant,
     pub speed: HashMap<String, SpeedMeter>,
+    /// What is known of every origin's speed and failures (`origins`), for mirrors.
+    pub origins: super::origins::Stats,
     pub limits: Limits,
     pub next_sequence: u64,
     pub top_sequence: u64,
@@ -102,6 +109,7 @@ impl Actor {
             waiting_for_space: HashSet::new(),
             last_space_check: Instant::now(),
             speed: HashMap::new(),
+            origins: Default::default(),
             limits,
             next_sequence,
             top_sequence,

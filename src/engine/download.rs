@@ -48,6 +48,11 @@ pub struct DownloadRequest {
     pub id: String,
     /// Where the bytes come from (http or https).
     pub url: Url,
+    /// Other URLs of the same bytes (mirrors, presigned URLs), tried in order of measured
+    /// speed and moved to when one fails (see `engine::origins`). Needs a pinned SHA-256:
+    /// only the digest can tell that bytes from two servers belong together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirrors: Vec<Url>,
     /// The finished file; bytes arrive first in `DESTINATION.partial`.
     pub destination: PathBuf,
     /// The exact size, when known: checked before install and used for the free-space check.
@@ -80,6 +85,7 @@ impl DownloadRequest {
         Self {
             id: id.into(),
             url,
+            mirrors: Vec::new(),
             destination: destination.into(),
             expected_size: None,
             max_size: None,
@@ -242,6 +248,9 @@ pub struct Download {
     /// The finished file's SHA-256, computed while it streamed.
     #[serde(default)]
     pub sha256: Option<Sha256Digest>,
+    /// Which of the request's origins the download uses (0: its URL, then its mirrors).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub origin: usize,
     /// Bytes per second over the last second or so; not persisted.
     #[serde(skip)]
     pub bytes_per_second: u64,
@@ -263,6 +272,7 @@ impl Download {
             discard_partial: false,
             last_error: None,
             sha256: None,
+            origin: 0,
             bytes_per_second: 0,
         }
     }
@@ -276,8 +286,17 @@ impl Download {
         }
     }
 
+    /// The URL the download uses now: its request's URL, or the mirror it moved to.
+    pub fn url(&self) -> &Url {
+        super::origins::url(&self.request, self.origin)
+    }
+
     /// The host the download connects to, for the per-host cap.
     pub fn host(&self) -> String {
-        self.request.url.host_str().unwrap_or_default().to_string()
+        self.url().host_str().unwrap_or_default().to_string()
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -72,9 +72,22 @@ impl Actor {
     }
 
     fn finish_attempt(&mut self, id: &str, result: Result<Finished, Failure>) {
-        let stop = self.workers.remove(id).and_then(|running| running.stop);
+        let running = self.workers.remove(id);
+        let stop = running.as_ref().and_then(|running| running.stop);
         self.speed.remove(id);
         self.dirty = true;
+        let Some(download) = self.downloads.get(id) else {
+            return;
+        };
+        if let Some(running) = running {
+            let reached = match &result {
+                Ok(finished) => finished.size,
+                Err(_) => super::segments::kept_bytes(&download.request.partial_path()),
+            };
+            let moved = reached.saturating_sub(running.from_byte);
+            self.origins
+                .measured(&running.origin, moved, running.started.elapsed());
+        }
         let Some(download) = self.downloads.get_mut(id) else {
             return;
         };
@@ -125,8 +138,10 @@ impl Actor {
     /// a row that brought no new bytes ([`Budget`]): a download that makes progress is never
     /// failed for lack of attempts, and its backoff starts over. Integrity failures (size or
     /// SHA-256) get one fresh start from byte 0.
-    fn handle_failure(&mut self, id: &str, failure: Failure) {
+    fn handle_failure(&mut self, id: &str, mut failure: Failure) {
         let max_attempts = self.context.policy.max_attempts;
+        let moved = self.fail_over(id, &failure);
+        let fresh_origin = moved.as_ref().is_some_and(|m| m.fresh);
         let Some(download) = self.downloads.get_mut(id) else {
             return;
         };
@@ -144,14 +159,18 @@ impl Actor {
         let retry = if integrity {
             download.checksum_failures += 1;
             download.budget = Budget::default(); // the bytes are thrown away: a fresh start
-            download.checksum_failures <= 1
+            download.checksum_failures <= 1 || fresh_origin
         } else {
             download.budget = download.budget.count(download.bytes_done);
-            failure.transient && download.budget.allows_retry(max_attempts)
+            (failure.transient && download.budget.allows_retry(max_attempts)) || fresh_origin
         };
         if retry {
+            if let Some(moved) = moved {
+                failure.error.message = format!("{}; {}", failure.error.message, moved.note);
+                download.last_error = Some(failure.error.clone());
+            }
             let attempt = download.attempts + 1;
-            let delay = if integrity {
+            let delay = if integrity || fresh_origin {
                 Duration::ZERO
             } else {
                 let step = download.budget.next_attempt();
@@ -240,6 +259,7 @@ impl Actor {
     }
 
     fn start(&mut self, id: &str) {
+        self.choose_origin(id);
         let host = self.downloads.get(id).map(|d| d.host()).unwrap_or_default();
         let others = self
             .downloads
@@ -257,7 +277,7 @@ impl Actor {
         download.attempts += 1;
         download.state = DownloadState::Connecting;
         let job = Job {
-            request: download.request.clone(),
+            request: super::origins::request_for(&download.request, download.origin),
             validator: download.validator.clone(),
             restart: download.discard_partial,
             connections,
@@ -276,6 +296,9 @@ impl Actor {
             Running {
                 cancel: cancel.clone(),
                 stop: None,
+                origin: job.request.url.clone(),
+                started: Instant::now(),
+                from_byte,
             },
         );
         tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));

@@ -15,6 +15,7 @@
 //! - [`worker`]: one HTTP attempt with Range resume ([`job`]: what it is given and reports); [`transport`] checks every hop (HTTPS,
 //!   allow list) and bounds the body; [`http`] reads the answer; [`sink`] hashes and writes on
 //!   another thread; `verify` checks free space before and size and SHA-256 after.
+//! - [`origins`]: mirrors: which origin a download uses, and moving to the next when it fails.
 //! - [`segments`]: one big download over several connections (origins that cap each
 //!   connection's rate), resumable per segment after a crash.
 //! - [`limiter`]: the global bandwidth limit; [`retry`]: the progress-aware retry budget,
@@ -29,10 +30,12 @@ pub mod config;
 mod dirsync;
 pub mod download;
 pub mod event;
+mod failover;
 pub mod http;
 pub mod job;
 mod lifecycle;
 pub mod limiter;
+pub mod origins;
 pub mod persist;
 mod requests;
 pub mod retry;

@@ -55,10 +55,11 @@ impl Actor {
                 existing.validator = Default::default();
                 existing.bytes_done = 0;
                 existing.budget = Budget::default();
-            } else if moved {
+            } else if moved || existing.origin != 0 {
                 // The old server's validator means nothing to the new one.
                 existing.validator = Default::default();
             }
+            existing.origin = 0;
             existing.bytes_total = request.expected_size.or(existing.bytes_total);
             existing.request = request;
             existing.state = DownloadState::Queued;
@@ -115,6 +116,7 @@ impl Actor {
         );
         download.request = moved;
         download.validator = Default::default();
+        download.origin = 0;
         download.attempts = 0;
         download.budget.without_progress = 0;
         self.dirty = true;
@@ -181,7 +183,40 @@ pub(super) fn validate(request: &DownloadRequest) -> Result<(), EngineError> {
     if request.destination.file_name().is_none() {
         return Err(invalid("the destination has no file name"));
     }
-    Ok(())
+    check_mirrors(request).map_err(|problem| invalid(&problem))
+}
+
+/// Mirrors are http(s), at most [`MAX_MIRRORS`](super::origins::MAX_MIRRORS), and only with a
+/// pinned SHA-256 (nothing else can tell that bytes from two servers belong together).
+fn check_mirrors(request: &DownloadRequest) -> Result<(), String> {
+    if request.mirrors.is_empty() {
+        return Ok(());
+    }
+    if request.sha256.is_none() {
+        return Err(
+            "mirrors need a pinned SHA-256: only the digest can tell that bytes \
+                    from two servers belong together"
+                .into(),
+        );
+    }
+    if request.mirrors.len() > super::origins::MAX_MIRRORS {
+        return Err(format!(
+            "{} mirrors listed; at most {} are taken",
+            request.mirrors.len(),
+            super::origins::MAX_MIRRORS
+        ));
+    }
+    match request
+        .mirrors
+        .iter()
+        .find(|m| !matches!(m.scheme(), "http" | "https"))
+    {
+        Some(bad) => Err(format!(
+            "mirror {}: only http and https URLs can be downloaded",
+            crate::model::url_shown::shown_url(bad)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Refuses a change of priority or place for a download that is no longer scheduled: a finished

@@ -216,9 +216,12 @@ impl Actor {
             .paths
             .pack_archive(&record.app.bundle_id, &listed.id, key.version);
         let pinned = entry.intent.pinned;
+        let (mirrors, refused) =
+            super::origins::usable(record, &listed, &self.config.insecure_hosts);
         let request = DownloadRequest {
             id: key.id(),
             url: url.clone(),
+            mirrors,
             destination: destination.clone(),
             expected_size: Some(listed.download_size),
             max_size: None,
@@ -238,6 +241,9 @@ impl Actor {
                 let mut mirror = Mirror::queued(key.clone(), url, partial, listed.download_size);
                 mirror.priority = super::queue::download_priority(entry);
                 if let Some(pack) = self.pack_mut(&key.app, &key.pack) {
+                    for refusal in refused {
+                        pack.note("mirror", refusal);
+                    }
                     pack.note("queued", format!("version {}", key.version));
                     pack.live.download = Some(mirror);
                 }

@@ -53,6 +53,7 @@ mod leftovers;
 pub mod limits;
 pub mod mirror;
 mod observe;
+mod origins;
 mod patching;
 pub mod plan;
 mod queue;

@@ -40,6 +40,11 @@ pub struct ManifestPack {
     pub download_policy: DownloadPolicy,
     /// The archive's URL: absolute (`https://…`) or relative to the manifest's own URL.
     pub url: String,
+    /// Other URLs of the same archive (mirrors, presigned URLs), absolute or relative like
+    /// `url`: the engine tries them in order of measured speed and moves to the next when one
+    /// fails, resuming the bytes it has (the SHA-256 vouches for them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirrors: Vec<String>,
     /// The archive's exact size in bytes.
     pub download_size: u64,
     /// The total size of the extracted files in bytes.
@@ -149,6 +154,7 @@ impl ServerManifest {
                 .checked_add(pack.install_size)
                 .ok_or_else(|| overflow("installSize"))?;
             check_url(&pack.url).map_err(|problem| field("url", problem))?;
+            check_mirrors(pack).map_err(|(name, problem)| field(&name, problem))?;
             if let Some(files) = &pack.files {
                 check_url(&files.url).map_err(|problem| field("files.url", problem))?;
                 files
@@ -186,6 +192,22 @@ impl ManifestPack {
         }))
     }
 
+    /// The mirrors' absolute URLs, resolved like [`Self::resolve_url`].
+    pub fn resolve_mirrors(&self, manifest_url: &Url) -> Result<Vec<Url>, String> {
+        self.mirrors
+            .iter()
+            .enumerate()
+            .map(|(i, mirror)| {
+                manifest_url.join(mirror).map_err(|e| {
+                    format!(
+                        "pack `{}`: mirrors[{i}] `{mirror}` is not a valid URL: {e}",
+                        self.id
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// The archive's absolute URL, resolving a relative `url` against the manifest's URL.
     pub fn resolve_url(&self, manifest_url: &Url) -> Result<Url, String> {
         manifest_url.join(&self.url).map_err(|e| {
@@ -195,6 +217,26 @@ impl ManifestPack {
             )
         })
     }
+}
+
+/// A pack's mirrors: at most [`MAX_MIRRORS`](crate::engine::origins::MAX_MIRRORS), each a
+/// valid pack URL listed once and not the pack's `url`; the error names the field.
+fn check_mirrors(pack: &ManifestPack) -> Result<(), (String, String)> {
+    let max = crate::engine::origins::MAX_MIRRORS;
+    if pack.mirrors.len() > max {
+        return Err((
+            "mirrors".into(),
+            format!("lists {} URLs; at most {max} are taken", pack.mirrors.len()),
+        ));
+    }
+    for (i, mirror) in pack.mirrors.iter().enumerate() {
+        let name = format!("mirrors[{i}]");
+        check_url(mirror).map_err(|problem| (name.clone(), problem))?;
+        if *mirror == pack.url || pack.mirrors[..i].contains(mirror) {
+            return Err((name, format!("`{mirror}` is listed twice")));
+        }
+    }
+    Ok(())
 }
 
 /// A pack URL is absolute http(s), or relative (resolved against the manifest's URL).

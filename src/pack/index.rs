@@ -56,6 +56,7 @@ pub fn index(
             version: manifest.version,
             download_policy: manifest.policy,
             url,
+            mirrors: Vec::new(),
             download_size,
             install_size: info.install_size,
             sha256,

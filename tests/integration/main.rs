@@ -25,6 +25,7 @@ mod download_kill;
 mod engine_disk;
 mod engine_download;
 mod engine_durability;
+mod engine_failover;
 mod engine_moved;
 mod engine_nginx;
 mod engine_refusals;

@@ -51,6 +51,10 @@ fn full_pack() -> ManifestPack {
             subsequent_update: false,
         }),
         url: "https://cdn.example.net/x.onnx.zip?sig=abc".into(),
+        mirrors: vec![
+            "https://mirror.example.org/x.onnx.zip".into(),
+            "../backup/x.onnx.zip".into(),
+        ],
         download_size: u64::MAX,
         install_size: 0,
         sha256: Sha256Digest::of(b"pack"),
@@ -158,6 +162,7 @@ fn to_json_uses_apple_and_camel_case_names_and_omits_empty_options() {
         "version",
         "downloadPolicy",
         "url",
+        "mirrors",
         "downloadSize",
         "installSize",
         "sha256",
@@ -181,6 +186,7 @@ fn to_json_uses_apple_and_camel_case_names_and_omits_empty_options() {
     let bare = serde_json::to_value(parse(&manifest_json(&[pack_json("b", "")])).unwrap()).unwrap();
     let bare = bare["assetPacks"][0].as_object().unwrap();
     for key in [
+        "mirrors",
         "name",
         "platforms",
         "languages",
@@ -223,6 +229,24 @@ fn pack_urls_resolve_against_the_manifest_url() {
         pack.url = url.into();
         assert_eq!(pack.resolve_url(&base).unwrap().as_str(), expected, "{url}");
     }
+    // Mirrors resolve the same way, a presigned query kept as it is.
+    pack.mirrors = vec![
+        "//mirror.example.org/p.zip".into(),
+        "../backup/p.zip?X-Amz-Expires=60&X-Amz-Signature=ab".into(),
+    ];
+    let mirrors: Vec<String> = pack
+        .resolve_mirrors(&base)
+        .unwrap()
+        .iter()
+        .map(Url::to_string)
+        .collect();
+    assert_eq!(
+        mirrors,
+        [
+            "https://mirror.example.org/p.zip",
+            "https://assets.example.com/backup/p.zip?X-Amz-Expires=60&X-Amz-Signature=ab"
+        ]
+    );
 }
 
 #[test]
@@ -230,7 +254,33 @@ fn malformed_packs_are_refused_naming_the_pack_field_and_problem() {
     let ok = pack_json("ok", "");
     let with = |from: &str, to: &str| pack_json("a", "").replace(from, to);
     let short_sha = &EMPTY_SHA[1..];
-    let cases: [(String, &str, &[&str]); 14] = [
+    let cases: [(String, &str, &[&str]); 18] = [
+        (
+            pack_json(
+                "a",
+                r#", "mirrors": ["https://m.example.org/a.zip", "ftp://m/a.zip"]"#,
+            ),
+            "mirrors[1]",
+            &["uses `ftp:`"],
+        ),
+        (
+            pack_json("a", r#", "mirrors": ["a.zip"]"#),
+            "mirrors[0]",
+            &["`a.zip` is listed twice"],
+        ),
+        (
+            pack_json("a", r#", "mirrors": ["//m/a.zip", "//m/a.zip"]"#),
+            "mirrors[1]",
+            &["is listed twice"],
+        ),
+        (
+            pack_json(
+                "a",
+                &format!(r#", "mirrors": [{}]"#, vec![r#""//m/a.zip""#; 17].join(",")),
+            ),
+            "mirrors",
+            &["lists 17 URLs", "at most 16"],
+        ),
         (
             with(r#""a.zip""#, r#""ftp://files.example.com/a.zip""#),
             "url",

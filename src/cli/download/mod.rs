@@ -48,6 +48,11 @@ pub struct DownloadArgs {
     /// URL.
     #[arg(long, value_parser = parse_size_arg)]
     pub size: Option<u64>,
+    /// Another URL of the same file, tried when the URL fails (a server error, a stall, a
+    /// refused connection), resuming from the bytes already fetched; repeat for more, the
+    /// fastest measured first. Needs --sha256 and a single URL.
+    #[arg(long = "mirror", value_name = "URL")]
+    pub mirrors: Vec<url::Url>,
     /// The downloads' priorities (any integers, higher first): one per URL in the URLs' order,
     /// comma-separated or repeated, or one for all. It decides which URLs download first when
     /// there are more than --parallel, and is kept in the saved queue, so a resumed run keeps
@@ -129,6 +134,11 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
             "--sha256 and --size pin one file: give them with a single URL".into(),
         ));
     }
+    if !args.mirrors.is_empty() && (args.urls.len() > 1 || args.sha256.is_none()) {
+        return Err(usage(
+            "--mirror names another URL of one file: give it with a single URL and --sha256".into(),
+        ));
+    }
     let planned = plan::plan(
         &args.urls,
         args.output.as_deref(),
@@ -179,6 +189,7 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         .map(|file| DownloadRequest {
             id: file.destination.display().to_string(),
             url: file.url.clone(),
+            mirrors: args.mirrors.clone(),
             destination: file.destination.clone(),
             expected_size: args.size,
             max_size: None,
@@ -197,6 +208,7 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         .iter()
         .map(|download| Report {
             url: download.request.url.to_string(),
+            mirror: (download.origin != 0).then(|| download.url().to_string()),
             path: download.request.destination.clone(),
             priority: download.request.priority.0,
             state: download.state.apple_state(),

@@ -16,6 +16,9 @@ use crate::model::size::format_bytes;
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub url: String,
+    /// The mirror the download ended on, when it is not `url` (`--mirror`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<String>,
     pub path: PathBuf,
     pub priority: i64,
     pub state: &'static str,
@@ -40,10 +43,14 @@ pub fn conclude(
         let destination = &download.request.destination;
         match &download.state {
             DownloadState::Finished if !quiet => eprintln!(
-                "{}: {} in {:.1} s",
+                "{}: {} in {:.1} s{}",
                 destination.display(),
                 format_bytes(report.size),
-                report.seconds
+                report.seconds,
+                report.mirror.as_ref().map_or(String::new(), |m| format!(
+                    " (from the mirror {})",
+                    crate::model::url_shown::shown_url_text(m)
+                ))
             ),
             DownloadState::Finished => {}
             DownloadState::Failed { error } => {

@@ -26,6 +26,7 @@ impl Actor {
         Some(DownloadRequest {
             id: AppDownloadKey::new(app, spec.identifier.clone()).id(),
             url: spec.url.clone(),
+            mirrors: Vec::new(),
             destination: self.app_download_file(app, spec.identifier.as_str())?,
             expected_size: spec.expected_size,
             max_size: download.reserved,
