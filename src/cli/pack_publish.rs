@@ -32,6 +32,11 @@ pub struct PublishArgs {
     /// Objects uploaded at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// The public URL of a folder where the same site is published too (another bucket, CDN
+    /// or region): each pack lists its archive there as a mirror, which managers fail over to.
+    /// Repeat for more.
+    #[arg(long = "mirror-base", value_name = "URL", value_parser = publish::mirrors::mirror_base)]
+    pub mirror_bases: Vec<url::Url>,
 }
 
 /// `bgassets pack prune`'s arguments.
@@ -100,6 +105,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         rate: args.limit_rate,
         concurrency: usize::from(args.concurrency),
+        mirror_bases: args.mirror_bases,
     };
     let printer = Printer {
         bar: progress_bar(),

@@ -46,6 +46,8 @@ pub(super) struct Running {
     pub origin: url::Url,
     pub started: Instant,
     pub from_byte: u64,
+    /// Its first connection, counted against the per-host cap until the attempt ends.
+    pub _claim: super::hosts::Claim,
 }
 
 /// The engine's state and the means to act on it.
@@ -201,6 +203,7 @@ impl Actor {
             Command::SetLimits(limits, reply) => {
                 self.limits = limits;
                 self.context.limiter.set_rate(limits.bytes_per_second);
+                self.context.hosts.set_cap(limits.max_per_host);
                 let _ = reply.send(Ok(()));
             }
             Command::Snapshot(reply) => {

@@ -254,6 +254,10 @@ pub struct Download {
     /// Bytes per second over the last second or so; not persisted.
     #[serde(skip)]
     pub bytes_per_second: u64,
+    /// Connections its running attempt has open (a segmented download may have several); 0
+    /// when none runs. The per-host cap counts them. Not persisted.
+    #[serde(skip)]
+    pub connections: usize,
 }
 
 impl Download {
@@ -274,6 +278,7 @@ impl Download {
             sha256: None,
             origin: 0,
             bytes_per_second: 0,
+            connections: 0,
         }
     }
 

@@ -57,6 +57,14 @@ pub enum Report {
         /// Bytes of the file written so far.
         bytes_done: u64,
     },
+    /// A segmented download opened or closed connections: how many are open now (the per-host
+    /// cap counts them).
+    Connections {
+        /// The download's id.
+        id: String,
+        /// Connections open.
+        open: usize,
+    },
     /// Every byte is in; the file is being checked.
     Verifying {
         /// The download's id.
@@ -93,4 +101,6 @@ pub struct WorkerContext {
     pub(super) folders: super::dirsync::DirSyncer,
     /// When a download is split across several connections.
     pub segments: super::config::SegmentConfig,
+    /// The connections open per host, for the per-host cap.
+    pub hosts: Arc<super::hosts::HostConnections>,
 }

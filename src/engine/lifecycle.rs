@@ -58,6 +58,13 @@ impl Actor {
                     );
                 }
             }
+            Report::Connections { id, open } => {
+                if let Some(download) = self.downloads.get_mut(&id)
+                    && self.workers.contains_key(&id)
+                {
+                    download.connections = open.max(1);
+                }
+            }
             Report::Verifying { id } => {
                 let Some(download) = self.downloads.get_mut(&id) else {
                     return;
@@ -92,6 +99,7 @@ impl Actor {
             return;
         };
         download.bytes_per_second = 0;
+        download.connections = 0;
         match (result, stop) {
             (Ok(finished), _) => {
                 download.state = DownloadState::Finished;
@@ -261,11 +269,12 @@ impl Actor {
     fn start(&mut self, id: &str) {
         self.choose_origin(id);
         let host = self.downloads.get(id).map(|d| d.host()).unwrap_or_default();
-        let others = self
-            .downloads
-            .values()
-            .filter(|d| d.request.id != id && scheduler::transfers(&d.state) && d.host() == host)
-            .count();
+        // The host may have the cap open already (a segmented download's connections, counted
+        // as they open): the download stays queued until one ends.
+        let Some(claim) = self.context.hosts.try_claim(&host) else {
+            return;
+        };
+        let others = scheduler::host_claims(self.downloads.values(), id, &host);
         let connections = super::segments::connection_cap(
             self.context.segments.max_connections,
             self.limits.max_per_host,
@@ -276,6 +285,7 @@ impl Actor {
         };
         download.attempts += 1;
         download.state = DownloadState::Connecting;
+        download.connections = 1;
         let job = Job {
             request: super::origins::request_for(&download.request, download.origin),
             validator: download.validator.clone(),
@@ -299,6 +309,7 @@ impl Actor {
                 origin: job.request.url.clone(),
                 started: Instant::now(),
                 from_byte,
+                _claim: claim,
             },
         );
         tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));

@@ -15,6 +15,7 @@
 //! - [`worker`]: one HTTP attempt with Range resume ([`job`]: what it is given and reports); [`transport`] checks every hop (HTTPS,
 //!   allow list) and bounds the body; [`http`] reads the answer; [`sink`] hashes and writes on
 //!   another thread; `verify` checks free space before and size and SHA-256 after.
+//! - [`hosts`]: the connections open per host, claimed and given back, for the per-host cap.
 //! - [`origins`]: mirrors: which origin a download uses, and moving to the next when it fails.
 //! - [`segments`]: one big download over several connections (origins that cap each
 //!   connection's rate), resumable per segment after a crash.
@@ -31,6 +32,7 @@ mod dirsync;
 pub mod download;
 pub mod event;
 mod failover;
+pub mod hosts;
 pub mod http;
 pub mod job;
 mod lifecycle;
@@ -291,6 +293,7 @@ impl Engine {
             max_body: config.max_body.unwrap_or(transport::DEFAULT_MAX_BODY),
             folders: dirsync::DirSyncer::default(),
             segments: config.segments,
+            hosts: hosts::HostConnections::new(config.limits.max_per_host),
         });
         let downloads = config
             .state_file

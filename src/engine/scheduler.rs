@@ -47,6 +47,32 @@ pub fn verifying_allowance(max_total: usize) -> usize {
 const VERIFYING_PER_SLOT: usize = 4;
 
 /// Whether `download` may take a running download's slot.
+/// The connections a transferring download holds on its host: what its attempt reported (a
+/// segmented one may hold several), at least one.
+fn held(download: &Download) -> usize {
+    download.connections.max(1)
+}
+
+/// What the other downloads claim of `host` when download `id` starts there: the connections
+/// the running ones hold, and one for each queued one (so that a segmented download leaves
+/// them room). A segmented download may open the rest, up to the per-host cap
+/// (`segments::connection_cap`).
+pub fn host_claims<'a>(
+    downloads: impl IntoIterator<Item = &'a Download>,
+    id: &str,
+    host: &str,
+) -> usize {
+    downloads
+        .into_iter()
+        .filter(|d| d.request.id != id && d.host() == host)
+        .map(|d| match d.state {
+            ref state if transfers(state) => held(d),
+            DownloadState::Queued => 1,
+            _ => 0,
+        })
+        .fold(0usize, usize::saturating_add)
+}
+
 fn is_urgent(download: &Download) -> bool {
     download.request.essential || download.request.priority.is_foreground()
 }
@@ -80,7 +106,7 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     let max_host = limits.max_per_host.max(1);
     let mut per_host: HashMap<String, usize> = HashMap::new();
     for download in &running {
-        *per_host.entry(download.host()).or_default() += 1;
+        *per_host.entry(download.host()).or_default() += held(download);
     }
     // Verifying downloads beyond their allowance take slots again.
     let mut active = running
@@ -113,7 +139,7 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
             let victim = victims.remove(index);
             decision.preempt.push(victim.request.id.clone());
             if let Some(count) = per_host.get_mut(&victim.host()) {
-                *count = count.saturating_sub(1);
+                *count = count.saturating_sub(held(victim));
             }
             active -= 1;
         }
@@ -175,6 +201,28 @@ mod tests {
             download("c", "two", 0, false, DownloadState::Queued),
         ];
         assert_eq!(decide(&all, &limits(4, 1)).start, ["c"]);
+    }
+
+    #[test]
+    fn a_segmented_download_s_connections_fill_its_host() {
+        let mut big = download("big", "cdn", 0, false, DownloadState::Downloading);
+        big.connections = 3;
+        let all = [
+            big.clone(),
+            download("b", "cdn", 0, false, DownloadState::Queued),
+            download("c", "other", 0, false, DownloadState::Queued),
+        ];
+        assert_eq!(
+            decide(&all, &limits(8, 3)).start,
+            ["c"],
+            "3 of 3 open to cdn"
+        );
+        assert_eq!(decide(&all, &limits(8, 4)).start, ["b", "c"]);
+        // What the others claim when one starts: the running one's connections, and one for
+        // each queued one from the same host.
+        assert_eq!(host_claims(&all, "c", "cdn"), 4);
+        assert_eq!(host_claims(&all, "b", "cdn"), 3);
+        assert_eq!(host_claims(&all, "big", "other"), 1, "c is queued there");
     }
 
     #[test]

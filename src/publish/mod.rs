@@ -23,6 +23,7 @@
 //! - [`run`]: a publish and a prune, end to end, reporting as they go.
 
 pub mod credentials;
+pub mod mirrors;
 pub mod names;
 pub mod plan;
 pub mod prune;

@@ -40,6 +40,9 @@ pub struct PublishOptions {
     pub rate: Option<u64>,
     /// Objects uploaded at once.
     pub concurrency: usize,
+    /// Folders where the same site is (or will be) published too: each pack lists its archive
+    /// there as a mirror.
+    pub mirror_bases: Vec<url::Url>,
 }
 
 /// What `pack prune` was asked.
@@ -84,7 +87,7 @@ pub async fn publish(
     options: &PublishOptions,
     reporter: &dyn Reporter,
 ) -> Result<PublishPlan, PublishError> {
-    let site = read_site(&options.site)?;
+    let site = read_site(&options.site, &options.mirror_bases)?;
     for (path, reason) in &site.skipped {
         reporter.line(&format!("not published: {}: {reason}", path.display()));
     }

@@ -2,7 +2,8 @@
 //! validated), each archive it names by a URL relative to itself (resolved to a file that must
 //! lie inside the site and have the size the manifest says), and the other files beside them.
 //! The result is what the publish wants in place, and the manifest as published: each pack's
-//! URL rewritten to its content-addressed name.
+//! URL rewritten to its content-addressed name, and, given mirror bases (`--mirror-base`), the
+//! same name under each base added to the pack's `mirrors`.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -37,8 +38,10 @@ pub struct LocalSite {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// Reads the site in `dir`.
-pub fn read_site(dir: &Path) -> Result<LocalSite, PublishError> {
+/// Reads the site in `dir`; each pack lists its archive under every one of `mirror_bases`
+/// (absolute http(s) URLs of folders, checked by
+/// [`mirror_base`](super::mirrors::mirror_base)) as a mirror.
+pub fn read_site(dir: &Path, mirror_bases: &[Url]) -> Result<LocalSite, PublishError> {
     let site_error = |problem: String| PublishError::Site {
         path: dir.to_path_buf(),
         problem,
@@ -72,6 +75,7 @@ pub fn read_site(dir: &Path) -> Result<LocalSite, PublishError> {
         }
         let name = archive_name(&pack.sha256);
         pack.url = name.clone();
+        super::mirrors::add(pack, &name, mirror_bases).map_err(site_error)?;
         archive_paths.insert(path.clone());
         if seen.insert(name.clone()) {
             wanted.push(Wanted {
@@ -106,6 +110,9 @@ pub fn read_site(dir: &Path) -> Result<LocalSite, PublishError> {
             source: path,
         });
     }
+    manifest
+        .validate(&manifest_path.display().to_string())
+        .map_err(|e| site_error(e.to_string()))?;
     let manifest_json = manifest.to_json();
     Ok(LocalSite {
         manifest_sha256: Sha256Digest::of(manifest_json.as_bytes()),

@@ -230,6 +230,10 @@ async fn a_pack_whose_first_origin_is_killed_mid_download_installs_from_its_mirr
         from > 1_000_000,
         "resumed from the partial file: {answers:?}"
     );
+    println!(
+        "failover: the mirror served {} of {} bytes in one request, {:?} answered {}",
+        answers[0].3, view.download_size, answers[0].0, answers[0].2
+    );
     let file = managed::ManagerApi::file_path(&handle, managed::APP, "Levels", "Levels/data.bin")
         .await
         .unwrap();

@@ -32,6 +32,7 @@ mod engine_refusals;
 mod engine_schedule;
 mod engine_segments;
 mod engine_segments_faults;
+mod engine_segments_hosts;
 mod engine_transport;
 mod extension_flow;
 mod extensions;

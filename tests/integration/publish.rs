@@ -13,7 +13,7 @@ use crate::support::seaweed::Seaweed;
 
 mod errors;
 mod helpers;
-mod presigned;
+mod mirrors;
 mod prune;
 mod races;
 use helpers::*;

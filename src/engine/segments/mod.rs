@@ -10,8 +10,9 @@
 //!   while the total rate grows ([`ramp`]). An origin that ignores `Range` (a `200` to a range
 //!   request) keeps the one connection it has.
 //! - Connections per download: at most `max_connections` (8), and no more than the per-host cap
-//!   leaves when the download starts (`Limits.max_per_host` minus the other downloads running
-//!   from that host). The scheduler counts the download as one; the cap bounds its connections.
+//!   leaves when the download starts (the connections other downloads hold there, and one for
+//!   each queued one). Each further connection is claimed from the shared per-host count
+//!   (`engine::hosts`) before it opens, so the cap holds while others start and end.
 //! - Bytes go to the same `.partial` file (sparse, `total` bytes long) by positioned writes; the
 //!   contiguous prefix is hashed as it grows ([`writer`]), so the SHA-256 needs no extra read.
 //! - Crash safety: the record `PARTIAL.segments` is written (and synced) before the partial file

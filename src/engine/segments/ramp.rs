@@ -49,7 +49,7 @@ impl Ramp {
 }
 
 /// The connections one download may open: `max_connections`, and no more than the per-host
-/// cap leaves once the `others` downloads running from the same host have one each.
+/// cap leaves once the `others` claims on the same host (`scheduler::host_claims`) are met.
 pub fn connection_cap(max_connections: usize, max_per_host: usize, others: usize) -> usize {
     max_connections
         .min(max_per_host.saturating_sub(others))

@@ -53,6 +53,7 @@ pub(super) async fn run(
     file: File,
 ) -> Result<SinkDone, Failure> {
     let url = shown_url(&job.request.url);
+    let host = job.request.url.host_str().unwrap_or_default().to_string();
     let id = job.request.id.clone();
     let (total, base) = (record.total, record.extents.covered());
     let mut spans = Plan::new(&record.extents.holes(total), MIN_SPLIT);
@@ -81,6 +82,7 @@ pub(super) async fn run(
     let mut opened = 1;
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
     let mut counted = 0;
+    let mut reported = 1;
     let failure = loop {
         tokio::select! {
             _ = cancel.cancelled() => break Some(cancelled(&url)),
@@ -101,8 +103,21 @@ pub(super) async fn run(
                 let wanted = ramp.step(received.saturating_sub(counted));
                 counted = received;
                 while tasks.len() < wanted && plan(&shared).propose_split().is_some() {
-                    tasks.spawn(connection(Arc::clone(&shared), opened, None));
+                    // Each further connection counts against the per-host cap while it lives.
+                    let Some(claim) = context.hosts.try_claim(&host) else {
+                        break;
+                    };
+                    let task = connection(Arc::clone(&shared), opened, None);
+                    tasks.spawn(async move {
+                        let _claim = claim;
+                        task.await
+                    });
                     opened += 1;
+                }
+                if tasks.len() != reported {
+                    reported = tasks.len();
+                    let open = Report::Connections { id: id.clone(), open: reported };
+                    let _ = context.reports.send(open).await;
                 }
                 let progress = Report::Progress { id: id.clone(), bytes_done: base.saturating_add(received) };
                 let _ = context.reports.send(progress).await;

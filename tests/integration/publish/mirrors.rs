@@ -1,6 +1,8 @@
-//! Presigned, expiring S3 URLs as origins of a pack (issue 16): the store refuses one that has
-//! expired, and `bgassets download` moves to the next origin, a fresh presigned URL whose
-//! signed query string goes out exactly as it was given.
+//! Packs delivered from more than one origin (issue 16), against SeaweedFS: a site published
+//! to two prefixes with `--mirror-base` lists the second as each pack's mirror, and a manager
+//! installs a pack missing from the first from there; a presigned URL that has expired is
+//! refused by the store and `bgassets download` moves to the next origin, a fresh presigned URL
+//! whose signed query string goes out exactly as it was given.
 
 use std::time::Duration;
 
@@ -81,4 +83,56 @@ fn an_expired_presigned_url_gives_way_to_a_fresh_presigned_mirror() {
         "the expired URL, then the fresh one: {report}"
     );
     assert_eq!(report["mirror"], fresh.as_str(), "{report}");
+}
+
+#[test]
+fn a_pack_missing_from_the_first_bucket_installs_from_the_mirror_publish_named() {
+    let seaweed = Seaweed::start(&[BUCKET]);
+    let dir = tempfile::tempdir().unwrap();
+    let site = make_site(
+        dir.path(),
+        &[PackSpec {
+            id: "Maps",
+            bytes: random_bytes(2_000_000, 12),
+            version: 1,
+        }],
+    );
+    // The mirror first, then the primary naming it.
+    let mirror = publish(&seaweed, &site, "s3://games/mirror", &[]);
+    assert!(mirror.status.success(), "{}", text(&mirror));
+    let base = seaweed.url_of(BUCKET, "mirror");
+    let primary = publish(
+        &seaweed,
+        &site,
+        "s3://games/primary",
+        &["--mirror-base", &base],
+    );
+    assert!(primary.status.success(), "{}", text(&primary));
+    let manifest = published_manifest(&seaweed, BUCKET, "primary").expect("a manifest");
+    let pack = &manifest.asset_packs[0];
+    assert_eq!(pack.mirrors, [format!("{base}/{}", pack.url)]);
+
+    // The primary loses the archive (a half-finished upload, an over-eager prune).
+    delete_object(&seaweed, "s3://games/primary", &pack.url);
+    let plist = dir.path().join("Info.plist");
+    let manifest_url = seaweed.url_of(BUCKET, "primary/manifest.json");
+    std::fs::write(&plist, bgassets::demo::info_plist_for(&manifest_url)).unwrap();
+    let sync = command(
+        &[
+            "sync",
+            plist.to_str().unwrap(),
+            "--json",
+            "--timeout",
+            "120",
+        ],
+        dir.path(),
+        None,
+    )
+    .arg("--data-dir")
+    .arg(dir.path().join("data"))
+    .output()
+    .unwrap();
+    assert!(sync.status.success(), "{}", text(&sync));
+    let report: serde_json::Value = serde_json::from_slice(&sync.stdout).unwrap();
+    assert_eq!(report["packs"][0]["state"], "installed", "{report}");
 }
