@@ -80,6 +80,7 @@ pub(super) async fn run(
     tasks.spawn(connection(Arc::clone(&shared), 0, first));
     let mut ramp = Ramp::new(cap);
     let mut opened = 1;
+    open_more(&shared, &mut tasks, ramp.target(), &mut opened, &host);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
     let mut counted = 0;
     let mut reported = 1;
@@ -102,18 +103,7 @@ pub(super) async fn run(
                 }
                 let wanted = ramp.step(received.saturating_sub(counted));
                 counted = received;
-                while tasks.len() < wanted && plan(&shared).propose_split().is_some() {
-                    // Each further connection counts against the per-host cap while it lives.
-                    let Some(claim) = context.hosts.try_claim(&host) else {
-                        break;
-                    };
-                    let task = connection(Arc::clone(&shared), opened, None);
-                    tasks.spawn(async move {
-                        let _claim = claim;
-                        task.await
-                    });
-                    opened += 1;
-                }
+                open_more(&shared, &mut tasks, wanted, &mut opened, &host);
                 if tasks.len() != reported {
                     reported = tasks.len();
                     let open = Report::Connections { id: id.clone(), open: reported };
@@ -140,5 +130,28 @@ pub(super) async fn run(
             ErrorKind::Network,
             format!("{url}: the connections ended with {kept} of {total} bytes"),
         )),
+    }
+}
+
+/// Opens connections until `wanted` are open, while a span can be split and the host has a
+/// connection to spare: each further connection counts against the per-host cap while it
+/// lives (`engine::hosts`).
+fn open_more(
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<Result<(), Failure>>,
+    wanted: usize,
+    opened: &mut usize,
+    host: &str,
+) {
+    while tasks.len() < wanted && plan(shared).propose_split().is_some() {
+        let Some(claim) = shared.context.hosts.try_claim(host) else {
+            break;
+        };
+        let task = connection(Arc::clone(shared), *opened, None);
+        tasks.spawn(async move {
+            let _claim = claim;
+            task.await
+        });
+        *opened += 1;
     }
 }
