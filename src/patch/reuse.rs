@@ -20,19 +20,28 @@ const THREADS: usize = 2;
 /// For each listed file, whether `root/<path>` (`root` resolved, with no symlink in it) holds
 /// exactly its bytes. `None` when cancelled.
 pub fn reusable(root: &Path, list: &FileList, cancel: &AtomicBool) -> Option<Vec<bool>> {
+    let all: Vec<usize> = (0..list.files.len()).collect();
+    check(root, list, &all, cancel)
+}
+
+/// For the listed files at `which`, whether `root/<path>` (`root` resolved, with no symlink in
+/// it) holds exactly their bytes, in `which`'s order. `None` when cancelled.
+pub fn check(
+    root: &Path,
+    list: &FileList,
+    which: &[usize],
+    cancel: &AtomicBool,
+) -> Option<Vec<bool>> {
     let next = AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<bool>> = list
-        .files
-        .iter()
-        .map(|_| std::sync::Mutex::new(false))
-        .collect();
+    let results: Vec<std::sync::Mutex<bool>> =
+        which.iter().map(|_| std::sync::Mutex::new(false)).collect();
     std::thread::scope(|scope| {
-        for _ in 0..THREADS.min(list.files.len()) {
+        for _ in 0..THREADS.min(which.len()) {
             scope.spawn(|| {
                 let mut buffer = vec![0u8; CHUNK];
                 loop {
                     let at = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = list.files.get(at) else {
+                    let Some(file) = which.get(at).and_then(|&i| list.files.get(i)) else {
                         break;
                     };
                     if cancel.load(Ordering::Relaxed) {
@@ -70,12 +79,7 @@ fn matches(root: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBoo
 }
 
 /// Whether the file at `path` holds exactly `file.size` bytes with `file.sha256`, read now.
-pub(super) fn holds(
-    path: &Path,
-    file: &ListedFile,
-    buffer: &mut [u8],
-    cancel: &AtomicBool,
-) -> bool {
+fn holds(path: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool) -> bool {
     let Ok(opened) = File::open(path) else {
         return false;
     };
@@ -133,6 +137,8 @@ mod tests {
         ]);
         let found = reusable(root, &list, &AtomicBool::new(false)).unwrap();
         assert_eq!(found, vec![true, false, false, false, false, false, true]);
+        let some = check(root, &list, &[6, 1, 0], &AtomicBool::new(false)).unwrap();
+        assert_eq!(some, vec![true, false, true], "in the order asked");
         assert_eq!(reusable(root, &list, &AtomicBool::new(true)), None);
     }
 }

@@ -91,22 +91,8 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
             let copied = File::open(&to).map_err(InstallError::io("open", &to))?;
             copied.sync_data().map_err(InstallError::io("sync", &to))?;
         }
-        // Hashed when the delta was planned, before the fetches: the app or the user may have
-        // written into the installed file since. What was linked or copied is hashed again.
-        // A link put in place of the file since is linked as a link (and then followed): the
-        // new version holds only regular files.
-        let regular = fs::symlink_metadata(&to).is_ok_and(|m| m.file_type().is_file());
-        if !regular || !super::reuse::holds(&to, &stage.list.files[at], &mut buffer, cancel) {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(PatchError::Cancelled);
-            }
-            return Err(PatchError::Mismatch {
-                url: stage.url.to_string(),
-                entry: path.clone(),
-                problem: "changed in the installed version since it was hashed".into(),
-            });
-        }
     }
+    check_reused(stage, staging, cancel)?;
     let file = File::open(stage.archive).map_err(InstallError::io("open", stage.archive))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| PatchError::Archive {
         url: stage.url.to_string(),
@@ -195,6 +181,25 @@ fn sync_folders(staging: &Path, folders: &[&str]) -> Result<(), PatchError> {
     #[cfg(not(unix))]
     let _ = (staging, folders);
     Ok(())
+}
+
+/// Hashes every reused file again where it now is in staging (on two threads): hashed when the
+/// delta was planned, before the fetches, it may have been written into since by the app or
+/// the user. A link put in place of a file since is linked as a link and refused here: the new
+/// version holds only regular files with the listed bytes.
+fn check_reused(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<(), PatchError> {
+    let root = fs::canonicalize(staging).map_err(InstallError::io("resolve", staging))?;
+    let reuse = &stage.patch.reuse;
+    let held =
+        super::reuse::check(&root, stage.list, reuse, cancel).ok_or(PatchError::Cancelled)?;
+    match held.iter().position(|same| !same) {
+        None => Ok(()),
+        Some(at) => Err(PatchError::Mismatch {
+            url: stage.url.to_string(),
+            entry: stage.list.files[reuse[at]].path.clone(),
+            problem: "changed in the installed version since it was hashed".into(),
+        }),
+    }
 }
 
 #[cfg(test)]
