@@ -45,6 +45,8 @@ impl Remote {
         region: &str,
     ) -> Result<Self, PublishError> {
         let mut builder = AmazonS3Builder::new()
+            // `If-None-Match: *` for publish records (`put_new`): AWS S3, R2, SeaweedFS.
+            .with_conditional_put(object_store::aws::S3ConditionalPut::ETagMatch)
             .with_bucket_name(destination.bucket())
             .with_region(region)
             .with_access_key_id(&credentials.access_key_id)
@@ -183,6 +185,28 @@ impl Remote {
             .await
             .map(drop)
             .map_err(|e| classify(self.request("upload", name), &e))
+    }
+
+    /// Writes `bytes` as `name` only if no object has that name yet (`If-None-Match: *`): a
+    /// publish record, whose number another publish running at the same time may have taken.
+    /// `Ok(false)` when one was there first.
+    pub async fn put_new(
+        &self,
+        name: &str,
+        bytes: PutPayload,
+        caching: &'static str,
+        content_type: &'static str,
+    ) -> Result<bool, PublishError> {
+        let options = PutOptions {
+            mode: object_store::PutMode::Create,
+            attributes: attributes(caching, content_type),
+            ..PutOptions::default()
+        };
+        match self.store.put_opts(&self.path(name), bytes, options).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(classify(self.request("upload", name), &e)),
+        }
     }
 
     /// Deletes `name`.

@@ -135,9 +135,20 @@ pub async fn publish(
     // interruption knows those objects are its own. The manifest still goes last.
     if let Some(record) = &plan.record {
         let name = record_name(record.number);
-        remote
-            .put(&name, record.to_json().into(), NO_CACHE, "application/json")
+        let written = remote
+            .put_new(&name, record.to_json().into(), NO_CACHE, "application/json")
             .await?;
+        if !written {
+            // Another publish to the same place took this number since it was listed: its
+            // record is left as it is, and nothing of this one is written.
+            return Err(PublishError::Remote {
+                bucket: options.destination.bucket().to_string(),
+                key: options.destination.key(&name),
+                problem: "another publish to the same place wrote this record first (two \
+                          publishes at once?); nothing was uploaded: run the publish again"
+                    .into(),
+            });
+        }
         reporter.line(&format!("recorded publish {} ({name})", record.number));
     }
     let limiter = options.rate.map(Limiter::new);

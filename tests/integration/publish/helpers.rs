@@ -147,7 +147,7 @@ pub fn delete_object(seaweed: &Seaweed, dest: &str, name: &str) {
 }
 
 /// A client for `dest` on the test store.
-fn test_remote(seaweed: &Seaweed, dest: &str) -> bgassets::publish::remote::Remote {
+pub fn test_remote(seaweed: &Seaweed, dest: &str) -> bgassets::publish::remote::Remote {
     use bgassets::publish::credentials::Credentials;
     use bgassets::publish::remote::Remote;
     let destination = bgassets::publish::Destination::parse(dest).unwrap();

@@ -87,3 +87,25 @@ fn a_kept_archive_deleted_during_the_publish_is_never_named_by_the_manifest() {
     assert_eq!(manifest.asset_packs.len(), 2);
     assert_archives_complete(&seaweed, BUCKET, "r", &manifest);
 }
+
+#[test]
+fn a_publish_record_is_never_written_over_by_a_publish_running_at_the_same_time() {
+    // Two publishes to one place that listed the same records both take the next number: the
+    // second to write it must find it taken (`If-None-Match: *`), not replace the first's.
+    let seaweed = Seaweed::start(&[BUCKET]);
+    let remote = test_remote(&seaweed, "s3://games/race");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let name = ".bgassets/publishes/000001.json";
+    let put = |bytes: &[u8]| {
+        runtime.block_on(remote.put_new(
+            name,
+            bytes.to_vec().into(),
+            "no-store",
+            "application/json",
+        ))
+    };
+    assert!(put(b"first").unwrap(), "the first writes it");
+    assert!(!put(b"second").unwrap(), "the second finds it taken");
+    let (status, body) = seaweed.get(BUCKET, "race/.bgassets/publishes/000001.json");
+    assert_eq!((status, body.as_slice()), (200, &b"first"[..]));
+}
