@@ -16,6 +16,8 @@ use crate::model::url_shown::shown_url;
 /// A download moved to another origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Moved {
+    /// The origin it moves to (an index into the request's origins).
+    pub to: usize,
     /// The origin it moved to has not failed lately: it is tried at once, whatever the
     /// failure or the retry budget says.
     pub fresh: bool,
@@ -42,26 +44,34 @@ impl Actor {
         }
     }
 
-    /// Moves download `id` off its origin after `failure`, when the failure may be the
-    /// origin's and the request has another one.
+    /// Marks download `id`'s origin failed after `failure` and chooses the next one, when the
+    /// failure may be the origin's and the request has another one; [`Actor::apply_move`]
+    /// moves it there when the attempt is retried.
     pub(super) fn fail_over(&mut self, id: &str, failure: &Failure) -> Option<Moved> {
         let now = Instant::now();
         let download = self.downloads.get_mut(id)?;
         if origins::count(&download.request) < 2 || !origins::may_fail_over(failure) {
             return None;
         }
-        let from = download.url().clone();
         let (to, fresh) = move_after(&download.request, download.origin, &mut self.origins, now)?;
-        download.origin = to;
-        download.validator = Default::default();
-        let next = shown_url(download.url());
-        tracing::info!("{id}: {} failed; moving to {next}", shown_url(&from));
+        let next = shown_url(origins::url(&download.request, to));
         let note = format!(
             "moving to {next} (origin {} of {})",
             to + 1,
             origins::count(&download.request)
         );
-        Some(Moved { fresh, note })
+        Some(Moved { to, fresh, note })
+    }
+
+    /// Puts download `id` on the origin `moved` chose, for the retry that follows (a download
+    /// failed for good stays on the origin its error is about).
+    pub(super) fn apply_move(&mut self, id: &str, moved: &Moved) {
+        let Some(download) = self.downloads.get_mut(id) else {
+            return;
+        };
+        tracing::info!("{id}: {} failed; {}", shown_url(download.url()), moved.note);
+        download.origin = moved.to;
+        download.validator = Default::default();
     }
 }
 

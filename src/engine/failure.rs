@@ -59,7 +59,11 @@ impl Actor {
             if let Some(moved) = moved {
                 failure.error.message = format!("{}; {}", failure.error.message, moved.note);
                 download.last_error = Some(failure.error.clone());
+                self.apply_move(id, &moved);
             }
+            let Some(download) = self.downloads.get_mut(id) else {
+                return;
+            };
             let attempt = download.attempts + 1;
             let delay = if integrity || fresh_origin {
                 Duration::ZERO

@@ -66,3 +66,29 @@ async fn a_mirror_redirecting_outside_the_allow_list_is_left_for_the_next_withou
     );
     engine_.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_download_failed_for_good_stays_on_the_origin_its_error_names() {
+    // Both origins answer 404 (not transient): the URL, then the mirror (fresh), then it fails.
+    let site = Site::start(&[("a.bin", SIZE)], Faults::default()).await;
+    let missing = Site::start(&[("other.bin", SIZE)], Faults::default()).await;
+    let engine_ = engine::engine(&site.state_file(), engine::limits(1, None));
+    let handle = engine_.handle();
+    let mut request = site.request("a.bin");
+    request.url = url::Url::parse(&missing.server.url_of("a.bin")).unwrap();
+    let mirror = site.server.url_of("gone.bin");
+    request.mirrors = vec![url::Url::parse(&mirror).unwrap()];
+    handle.enqueue(request).await.unwrap();
+    let download = engine::done(&handle, "a.bin").await;
+    let DownloadState::Failed { error } = &download.state else {
+        panic!("two missing files end failed: {:?}", download.state);
+    };
+    assert!(error.message.contains(&mirror), "{error:?}");
+    assert_eq!(
+        download.origin, 1,
+        "the download says it is on the mirror its error is about, not on an origin it did \
+         not try again"
+    );
+    assert_eq!(download.url().as_str(), mirror);
+    engine_.shutdown().await;
+}
