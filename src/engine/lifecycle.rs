@@ -70,6 +70,11 @@ impl Actor {
                     download.state = DownloadState::Verifying;
                     self.emit(&id, EventKind::Verifying);
                 }
+                // No connection is open while it syncs, checks and renames: the host's next
+                // download may start (the scheduler does not count verifying ones either).
+                if let Some(running) = self.workers.get_mut(&id) {
+                    running.claim = None;
+                }
             }
             Report::Done { id, result } => self.finish_attempt(&id, result),
         }
@@ -230,7 +235,7 @@ impl Actor {
                 origin: job.request.url.clone(),
                 started: Instant::now(),
                 from_byte,
-                _claim: claim,
+                claim: Some(claim),
             },
         );
         tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));
@@ -238,3 +243,7 @@ impl Actor {
         self.dirty = true;
     }
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;
