@@ -46,8 +46,9 @@ pub(super) struct Running {
     pub origin: url::Url,
     pub started: Instant,
     pub from_byte: u64,
-    /// Its first connection, counted against the per-host cap until the attempt ends.
-    pub _claim: super::hosts::Claim,
+    /// Its first connection, counted against the per-host cap until every byte is in (a
+    /// verifying download has no connection open) or the attempt ends.
+    pub claim: Option<super::hosts::Claim>,
 }
 
 /// The engine's state and the means to act on it.

@@ -1,9 +1,8 @@
-//! How the engine moves downloads along: applying worker reports, retrying or failing an
-//! attempt, and starting what the scheduler picks. Part of [`Actor`]; the timers (retry delays,
-//! disk space) are in `waiting.rs`.
+//! How the engine moves downloads along: applying worker reports and starting what the
+//! scheduler picks. Part of [`Actor`]; retrying or failing an attempt is in `failure.rs`, the
+//! timers (retry delays, disk space) in `waiting.rs`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -13,10 +12,8 @@ use super::download::{DownloadState, PauseReason};
 use super::event::EventKind;
 use super::http::Failure;
 use super::job::{Finished, Job, Report};
-use super::retry::Budget;
 use super::scheduler;
 use super::worker;
-use crate::model::ErrorKind;
 
 impl Actor {
     /// Applies what a worker reported.
@@ -72,6 +69,11 @@ impl Actor {
                 if download.state.is_active() {
                     download.state = DownloadState::Verifying;
                     self.emit(&id, EventKind::Verifying);
+                }
+                // No connection is open while it syncs, checks and renames: the host's next
+                // download may start (the scheduler does not count verifying ones either).
+                if let Some(running) = self.workers.get_mut(&id) {
+                    running.claim = None;
                 }
             }
             Report::Done { id, result } => self.finish_attempt(&id, result),
@@ -140,82 +142,6 @@ impl Actor {
             }
             (Err(failure), None) => self.handle_failure(id, failure),
         }
-    }
-
-    /// Retries a failed attempt, or fails the download for good. The budget counts attempts in
-    /// a row that brought no new bytes ([`Budget`]): a download that makes progress is never
-    /// failed for lack of attempts, and its backoff starts over. Integrity failures (size or
-    /// SHA-256) get one fresh start from byte 0.
-    fn handle_failure(&mut self, id: &str, mut failure: Failure) {
-        let max_attempts = self.context.policy.max_attempts;
-        let moved = self.fail_over(id, &failure);
-        let fresh_origin = moved.as_ref().is_some_and(|m| m.fresh);
-        let Some(download) = self.downloads.get_mut(id) else {
-            return;
-        };
-        download.last_error = Some(failure.error.clone());
-        download.discard_partial |= failure.restart_from_zero;
-        download.bytes_done = super::segments::kept_bytes(&download.request.partial_path());
-        let bytes_done = download.bytes_done;
-        self.emit(id, EventKind::Kept { bytes_done });
-        let Some(download) = self.downloads.get_mut(id) else {
-            return;
-        };
-        let kind = failure.error.kind;
-        let integrity = matches!(kind, ErrorKind::ChecksumMismatch | ErrorKind::SizeMismatch)
-            && failure.restart_from_zero;
-        let retry = if integrity {
-            download.checksum_failures += 1;
-            download.budget = Budget::default(); // the bytes are thrown away: a fresh start
-            download.checksum_failures <= 1 || fresh_origin
-        } else {
-            download.budget = download.budget.count(download.bytes_done);
-            (failure.transient && download.budget.allows_retry(max_attempts)) || fresh_origin
-        };
-        if retry {
-            if let Some(moved) = moved {
-                failure.error.message = format!("{}; {}", failure.error.message, moved.note);
-                download.last_error = Some(failure.error.clone());
-            }
-            let attempt = download.attempts + 1;
-            let delay = if integrity || fresh_origin {
-                Duration::ZERO
-            } else {
-                let step = download.budget.next_attempt();
-                super::retry::delay(&self.context.policy, step, failure.retry_after)
-            };
-            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-            let without_progress = download.budget.without_progress;
-            download.state = DownloadState::Retrying {
-                attempt,
-                reason: failure.error.clone(),
-                delay_ms,
-                without_progress,
-            };
-            self.retry_at.insert(id.to_string(), Instant::now() + delay);
-            self.emit(
-                id,
-                EventKind::Retrying {
-                    attempt,
-                    reason: failure.error,
-                    delay_ms,
-                    without_progress,
-                },
-            );
-            return;
-        }
-        if kind == ErrorKind::DiskFull {
-            self.waiting_for_space.insert(id.to_string());
-        }
-        download.state = DownloadState::Failed {
-            error: failure.error.clone(),
-        };
-        self.emit(
-            id,
-            EventKind::Failed {
-                error: failure.error,
-            },
-        );
     }
 
     /// Starts what the scheduler picks; pauses what it preempts, and what exceeds a lowered limit.
@@ -309,7 +235,7 @@ impl Actor {
                 origin: job.request.url.clone(),
                 started: Instant::now(),
                 from_byte,
-                _claim: claim,
+                claim: Some(claim),
             },
         );
         tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));
@@ -317,3 +243,7 @@ impl Actor {
         self.dirty = true;
     }
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;

@@ -20,7 +20,8 @@
 //! - [`segments`]: one big download over several connections (origins that cap each
 //!   connection's rate), resumable per segment after a crash.
 //! - [`limiter`]: the global bandwidth limit; [`retry`]: the progress-aware retry budget,
-//!   backoff and `Retry-After`; `lifecycle` and `waiting`: reports, retries, timers; `speed`:
+//!   backoff and `Retry-After`; `lifecycle`, `failure` and
+//!   `waiting`: reports, retries, timers; `speed`:
 //!   the bytes-per-second meter.
 //! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
 
@@ -32,6 +33,7 @@ mod dirsync;
 pub mod download;
 pub mod event;
 mod failover;
+mod failure;
 pub mod hosts;
 pub mod http;
 pub mod job;

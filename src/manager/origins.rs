@@ -119,4 +119,29 @@ mod tests {
         );
         assert!(refused[1].contains("HTTPS is required"), "{refused:?}");
     }
+
+    #[test]
+    fn a_refused_mirror_s_credentials_and_signature_stay_out_of_the_timeline() {
+        let record = record("<string>*.example.com</string>");
+        let (usable, refused) = usable(
+            &record,
+            &listed(&[
+                "https://user:hunter2@evil.example.net/P.zip?X-Amz-Signature=5ec7e7",
+                "http://user:hunter2@cdn2.example.com/P.zip?X-Amz-Signature=5ec7e7",
+            ]),
+            &[],
+        );
+        assert!(usable.is_empty());
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        for said in &refused {
+            assert!(
+                !said.contains("hunter2") && !said.contains("5ec7e7"),
+                "{said}"
+            );
+            assert!(
+                said.contains("example."),
+                "the mirror is still named: {said}"
+            );
+        }
+    }
 }

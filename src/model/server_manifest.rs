@@ -12,6 +12,7 @@ use url::Url;
 use super::file_list_ref::FileListRef;
 use super::input_error::{InputError, from_json};
 use super::pack_manifest::check_localization;
+use super::url_shown::shown_url_text;
 use super::{DownloadPolicy, PackId, PackKind, Sha256Digest};
 
 /// The manifest format this version of bgassets writes and reads.
@@ -200,8 +201,9 @@ impl ManifestPack {
             .map(|(i, mirror)| {
                 manifest_url.join(mirror).map_err(|e| {
                     format!(
-                        "pack `{}`: mirrors[{i}] `{mirror}` is not a valid URL: {e}",
-                        self.id
+                        "pack `{}`: mirrors[{i}] `{}` is not a valid URL: {e}",
+                        self.id,
+                        shown_url_text(mirror)
                     )
                 })
             })
@@ -233,7 +235,10 @@ fn check_mirrors(pack: &ManifestPack) -> Result<(), (String, String)> {
         let name = format!("mirrors[{i}]");
         check_url(mirror).map_err(|problem| (name.clone(), problem))?;
         if *mirror == pack.url || pack.mirrors[..i].contains(mirror) {
-            return Err((name, format!("`{mirror}` is listed twice")));
+            return Err((
+                name,
+                format!("`{}` is listed twice", shown_url_text(mirror)),
+            ));
         }
     }
     Ok(())
@@ -244,10 +249,12 @@ fn check_url(url: &str) -> Result<(), String> {
     if url.trim().is_empty() {
         return Err("is empty".into());
     }
+    // Said where people see it: no user name, password or presigned query.
+    let shown = shown_url_text(url);
     match Url::parse(url) {
         Ok(absolute) if matches!(absolute.scheme(), "http" | "https") => Ok(()),
         Ok(absolute) => Err(format!(
-            "`{url}` uses `{}:`; pack URLs must be http(s) or relative to the manifest",
+            "`{shown}` uses `{}:`; pack URLs must be http(s) or relative to the manifest",
             absolute.scheme()
         )),
         Err(url::ParseError::RelativeUrlWithoutBase) => {
@@ -255,8 +262,8 @@ fn check_url(url: &str) -> Result<(), String> {
                 Url::parse("http://base.invalid/manifest.json").map_err(|e| e.to_string())?;
             base.join(url)
                 .map(|_| ())
-                .map_err(|e| format!("`{url}` is not a valid relative URL: {e}"))
+                .map_err(|e| format!("`{shown}` is not a valid relative URL: {e}"))
         }
-        Err(e) => Err(format!("`{url}` is not a valid URL: {e}")),
+        Err(e) => Err(format!("`{shown}` is not a valid URL: {e}")),
     }
 }

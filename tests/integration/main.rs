@@ -26,6 +26,8 @@ mod engine_disk;
 mod engine_download;
 mod engine_durability;
 mod engine_failover;
+mod engine_failover_hops;
+mod engine_failover_mix;
 mod engine_moved;
 mod engine_nginx;
 mod engine_refusals;

@@ -520,3 +520,19 @@ fn sizes_whose_sum_would_wrap_are_an_invalid_manifest_naming_the_field() {
     );
     assert!(parse(&manifest_json(&[alone])).is_ok());
 }
+
+#[test]
+fn a_refused_mirror_s_password_and_signature_never_show_in_the_error() {
+    for mirrors in [
+        r#", "mirrors": ["https://u:hunter2@m.example.org/a.zip?sig=5ec7e7", "https://u:hunter2@m.example.org/a.zip?sig=5ec7e7"]"#,
+        r#", "mirrors": ["ftp://u:hunter2@m.example.org/a.zip?sig=5ec7e7"]"#,
+    ] {
+        let text = manifest_json(&[pack_json("a", mirrors)]);
+        let error = parse(&text).map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains("m.example.org/a.zip?…"), "{error}");
+        assert!(
+            !error.contains("hunter2") && !error.contains("5ec7e7"),
+            "{error}"
+        );
+    }
+}

@@ -54,7 +54,11 @@ pub fn conclude(
             ),
             DownloadState::Finished => {}
             DownloadState::Failed { error } => {
-                failed.push(format!("{}: {}", download.request.url, error.explain()));
+                failed.push(format!(
+                    "{}: {}",
+                    crate::model::url_shown::shown_url(&download.request.url),
+                    error.explain()
+                ));
             }
             _ => unfinished.push(destination.display().to_string()),
         }
