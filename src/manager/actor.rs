@@ -212,7 +212,11 @@ impl Actor {
         let mut last_publish = tokio::time::Instant::now();
         let mut last_save = last_publish;
         loop {
-            let publish_at = ticks::next_publish(last_publish, self.has_unpublished());
+            let measure_at = self
+                .free_space
+                .next_measure()
+                .map(tokio::time::Instant::from_std);
+            let publish_at = ticks::next_publish(last_publish, self.has_unpublished(), measure_at);
             let save_at = ticks::next_save(last_save, self.dirty);
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -311,6 +315,9 @@ impl Actor {
     /// Publishes the status document if something changed since the last time.
     pub fn publish(&mut self) {
         let now = std::time::Instant::now();
+        if self.views.has_changes() {
+            self.free_space.document_changed();
+        }
         if let Some(free) = self.free_space.sample(self.paths.data_dir(), now) {
             self.views.free_space_changed(free);
         }
