@@ -97,6 +97,8 @@ pub(super) struct Actor {
     pub views: Views,
     /// The free space the document shows.
     free_space: super::disk::FreeSpace,
+    /// The watched folders' entries as last read.
+    pub(super) watched: super::watched::Watched,
     published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<Response, ApiError>)>,
@@ -164,6 +166,7 @@ impl Actor {
             launches: HashMap::new(),
             views: Views::default(),
             free_space: super::disk::FreeSpace::default(),
+            watched: Default::default(),
             published,
             pending: Vec::new(),
             outbox: Vec::new(),
