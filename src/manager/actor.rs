@@ -97,6 +97,8 @@ pub(super) struct Actor {
     pub views: Views,
     /// The free space the document shows.
     free_space: super::disk::FreeSpace,
+    /// The watched folders' entries as last read.
+    pub(super) watched: super::watched::Watched,
     published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<Response, ApiError>)>,
@@ -164,6 +166,7 @@ impl Actor {
             launches: HashMap::new(),
             views: Views::default(),
             free_space: super::disk::FreeSpace::default(),
+            watched: Default::default(),
             published,
             pending: Vec::new(),
             outbox: Vec::new(),
@@ -212,7 +215,11 @@ impl Actor {
         let mut last_publish = tokio::time::Instant::now();
         let mut last_save = last_publish;
         loop {
-            let publish_at = ticks::next_publish(last_publish, self.has_unpublished());
+            let measure_at = self
+                .free_space
+                .next_measure()
+                .map(tokio::time::Instant::from_std);
+            let publish_at = ticks::next_publish(last_publish, self.has_unpublished(), measure_at);
             let save_at = ticks::next_save(last_save, self.dirty);
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -311,6 +318,9 @@ impl Actor {
     /// Publishes the status document if something changed since the last time.
     pub fn publish(&mut self) {
         let now = std::time::Instant::now();
+        if self.views.has_changes() {
+            self.free_space.document_changed();
+        }
         if let Some(free) = self.free_space.sample(self.paths.data_dir(), now) {
             self.views.free_space_changed(free);
         }

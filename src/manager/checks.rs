@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::actor::{Actor, AfterFetch, Internal};
 use super::api::Response;
+use super::watched::{self, Fingerprint, Outcome};
 
 impl Actor {
     /// Fetches manifests (all apps, or one) in the background; `reply` gets the result.
@@ -75,7 +76,8 @@ impl Actor {
         }
     }
 
-    /// Registers apps found in watched folders (new ones, and ones whose version changed).
+    /// Registers apps found in watched folders (new ones, and ones whose version changed),
+    /// reading only entries whose Info.plist is new or changed ([`super::watched`]).
     pub(super) async fn scan_watched_folders(&mut self) {
         let mut folders = vec![self.paths.apps_dir()];
         folders.extend(self.settings.watched_folders.iter().cloned());
@@ -85,21 +87,56 @@ impl Actor {
             .values()
             .map(|r| (r.source.clone(), r.app.bundle_version.clone()))
             .collect();
+        let mut present = std::collections::HashSet::new();
         for folder in folders {
             for path in super::registry::scan(&folder) {
-                let Ok((app, plist, _)) = super::registry::read_app(&path) else {
-                    continue;
-                };
-                if known.get(&plist) == Some(&app.bundle_version) {
+                present.insert(path.clone());
+                let fingerprint = Fingerprint::of(&path);
+                let previous = self.watched.get(&path);
+                if !watched::must_read(previous, fingerprint, |p| known.contains_key(p)) {
                     continue;
                 }
-                match self.register(&path).await {
-                    Ok(app) => self.start_update_check(Some(app), None),
-                    Err(error) => tracing::warn!(
-                        "cannot register {} from a watched folder: {error}",
-                        path.display()
-                    ),
+                let outcome = self.register_watched(&path, &known).await;
+                if let Some(fingerprint) = fingerprint {
+                    self.watched.remember(path, fingerprint, outcome);
                 }
+            }
+        }
+        self.watched.keep_only(&present);
+    }
+
+    /// Reads the watched-folder entry `path` and registers its app if it is new or its
+    /// version changed; a refusal is said in the log (once: it is read again only when it
+    /// changes).
+    async fn register_watched(
+        &mut self,
+        path: &std::path::Path,
+        known: &std::collections::BTreeMap<PathBuf, String>,
+    ) -> Outcome {
+        let (app, plist) = match super::registry::read_app(path) {
+            Ok((app, plist, _)) => (app, plist),
+            Err(error) => {
+                tracing::warn!(
+                    "cannot read the app at {} in a watched folder: {error}",
+                    path.display()
+                );
+                return Outcome::Refused;
+            }
+        };
+        if known.get(&plist) == Some(&app.bundle_version) {
+            return Outcome::Registered(plist);
+        }
+        match self.register(path).await {
+            Ok(app) => {
+                self.start_update_check(Some(app), None);
+                Outcome::Registered(plist)
+            }
+            Err(error) => {
+                tracing::warn!(
+                    "cannot register {} from a watched folder: {error}",
+                    path.display()
+                );
+                Outcome::Refused
             }
         }
     }

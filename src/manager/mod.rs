@@ -26,7 +26,7 @@
 //!   `observe` (engine events), `installs` (installs under its control), `patching` (delta
 //!   updates run in the install slot, falling back to the whole archive), `snapshot` (the
 //!   maintained status document), `ticks` (when its publish and save timers fire), `space` (installs waiting for disk space), `disk` (the free space the document
-//!   shows), `leftovers`
+//!   shows), `watched` (what the watched-folder scan remembers), `leftovers`
 //!   (the start-up sweep).
 //!
 //! The demo's wiring (mock server, demo app, a manager on them) lives in `crate::demo`.
@@ -68,6 +68,7 @@ pub mod updates;
 mod verbs;
 mod veto;
 pub mod view;
+mod watched;
 
 use std::path::PathBuf;
 use std::sync::Arc;

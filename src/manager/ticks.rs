@@ -1,7 +1,8 @@
 //! When the actor's own timers fire. Publishing the status document and saving the state run
 //! on a deadline only while there is something to publish or save, so an idle manager sleeps
 //! until a request, an engine event, a manifest check or the free-space measure wakes it
-//! (before issue 15 it woke 13 times a second to find nothing to do). Pure, tested in place.
+//! (before issue 15 it woke 13 times a second to find nothing to do; then every 2 s for the
+//! free space, now once a minute: [`super::disk`]). Pure, tested in place.
 
 use std::time::Duration;
 
@@ -15,15 +16,14 @@ pub const SAVE_EVERY: Duration = Duration::from_millis(300);
 
 /// When the document is published next, the last time being `last`: [`PUBLISH_EVERY`] after
 /// it while something waits to be published (a changed view, an event, a reply); otherwise
-/// when the free space the document shows is due to be measured again (nothing tells the
-/// manager that other programs filled the disk).
-pub fn next_publish(last: Instant, waiting: bool) -> Instant {
-    let after = if waiting {
-        PUBLISH_EVERY
+/// when the free space the document shows is due to be measured again, `measure` (nothing
+/// tells the manager that other programs filled the disk; `None`: never measured, so now).
+pub fn next_publish(last: Instant, waiting: bool, measure: Option<Instant>) -> Instant {
+    if waiting {
+        last + PUBLISH_EVERY
     } else {
-        super::disk::MEASURE_EVERY
-    };
-    last + after
+        measure.unwrap_or(last)
+    }
 }
 
 /// When the state is saved next, the last save being at `last`: [`SAVE_EVERY`] after it when
@@ -40,21 +40,24 @@ mod tests {
     fn an_idle_manager_only_wakes_to_measure_the_free_space() {
         let last = Instant::now();
         assert_eq!(next_save(last, false), None, "nothing to save: no timer");
+        let measure = last + super::super::disk::IDLE_MEASURE_EVERY;
+        assert_eq!(next_publish(last, false, Some(measure)), measure);
         assert_eq!(
-            next_publish(last, false),
-            last + super::super::disk::MEASURE_EVERY
+            next_publish(last, false, None),
+            last,
+            "never measured: at once"
         );
-        assert!(super::super::disk::MEASURE_EVERY >= Duration::from_secs(2));
     }
 
     #[test]
     fn changes_are_published_and_saved_at_their_pace() {
         let last = Instant::now();
-        assert_eq!(next_publish(last, true), last + PUBLISH_EVERY);
+        let measure = Some(last + Duration::from_secs(60));
+        assert_eq!(next_publish(last, true, measure), last + PUBLISH_EVERY);
         assert_eq!(next_save(last, true), Some(last + SAVE_EVERY));
         // A change long after the last publication is published at once: its deadline has
         // passed.
         let long_ago = last - Duration::from_secs(5);
-        assert!(next_publish(long_ago, true) <= last);
+        assert!(next_publish(long_ago, true, measure) <= last);
     }
 }

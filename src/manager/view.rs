@@ -30,7 +30,8 @@ pub struct StatusDocument {
     /// The preferred languages in force, best first.
     pub languages: Vec<String>,
     /// Bytes free on the disk holding the data dir (its containers and partial downloads), as
-    /// last measured; `None` until measured or when it cannot be.
+    /// last measured (every 2 s at most while the document changes, every minute while
+    /// nothing does: `manager::disk`); `None` until measured or when it cannot be.
     #[serde(default)]
     pub free_bytes: Option<u64>,
     /// Every registered app, by bundle id.

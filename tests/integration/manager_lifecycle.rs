@@ -409,3 +409,33 @@ async fn an_app_dropped_into_the_watched_folder_is_registered() {
     assert!(pack(&document, "Tutorial").flags.up_to_date);
     manager.shutdown().await;
 }
+
+/// Guards the watched-folder scan's memory (issue 15): an unchanged Info.plist is not read
+/// again, but one rewritten in place (same size, a later modification time) is, and its new
+/// version registered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_updated_in_place_in_the_watched_folder_is_registered_again() {
+    let site = Site::start(&catalogue(), Faults::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let paths = bgassets::store::Paths::under(data.path());
+    let mut config = bgassets::manager::ManagerConfig::new(paths.clone());
+    config.watch_interval = std::time::Duration::from_millis(200);
+    let manager = bgassets::manager::Manager::start(config).await.unwrap();
+    let handle = manager.handle();
+    let in_folder = paths.apps_dir().join("Game.app/Contents/Info.plist");
+    let url = site.server.manifest_url();
+    app_plist(in_folder.clone(), APP, &url, "100", "");
+    until(&handle, "version 100 registered", |d| {
+        d.app(APP).is_some_and(|a| a.bundle_version == "100")
+    })
+    .await;
+    // Several scans go by with the plist unchanged, then it is rewritten at the same size.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    app_plist(in_folder, APP, &url, "101", "");
+    let document = until(&handle, "version 101 registered", |d| {
+        d.app(APP).is_some_and(|a| a.bundle_version == "101")
+    })
+    .await;
+    assert_eq!(document.apps.len(), 1, "the same app, updated");
+    manager.shutdown().await;
+}

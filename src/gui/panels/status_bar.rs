@@ -14,6 +14,10 @@ use crate::gui::update_check;
 use crate::gui::view;
 use crate::manager::view::StatusDocument;
 
+/// How current the free space is (`manager::disk` measures it at this pace).
+const FREE_SPACE_PACE: &str = "As last measured: every 2 seconds while packs download, install \
+    or are removed, every minute while nothing changes.";
+
 /// Shows the bar for `document`, whose totals are `totals`.
 pub fn show(ui: &mut Ui, document: &StatusDocument, totals: &Totals, state: &UiState) {
     let builder = UiBuilder::new()
@@ -24,7 +28,9 @@ pub fn show(ui: &mut Ui, document: &StatusDocument, totals: &Totals, state: &UiS
             transfers(ui, totals);
             ui.separator();
             match document.free_bytes {
-                Some(free) => ui.label(format!("{} free", format::bytes(free))),
+                Some(free) => ui
+                    .label(format!("{} free", format::bytes(free)))
+                    .on_hover_text(FREE_SPACE_PACE),
                 None => ui
                     .weak("free space unknown")
                     .on_hover_text("The manager could not measure its data folder's disk."),
