@@ -23,6 +23,8 @@
 //!   [`fetch`]: manifests over HTTPS with ETags.
 //! - The actor: `actor` (its loop), `answer` (requests to verbs), `verbs` (intent changes),
 //!   `apps` (register, unregister), `updates` (manifests applied), `apply` (plans applied),
+//!   `start` (a pack's version handed to the engine), `origins` (a pack's mirrors, checked
+//!   against the app's allow list),
 //!   `observe` (engine events), `installs` (installs under its control), `patching` (delta
 //!   updates run in the install slot, falling back to the whole archive), `snapshot` (the
 //!   maintained status document), `ticks` (when its publish and save timers fire), `space` (installs waiting for disk space), `disk` (the free space the document
@@ -62,6 +64,7 @@ mod running;
 pub mod settings;
 mod snapshot;
 mod space;
+mod start;
 pub mod state;
 mod ticks;
 pub mod updates;

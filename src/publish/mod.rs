@@ -10,6 +10,7 @@
 //!
 //! - [`names`]: the destination (`s3://BUCKET/PREFIX`) and every name written under it.
 //! - [`site`]: reading and checking the local site; the manifest as published.
+//! - [`mirrors`]: `--mirror-base`: each archive's name under other bases, as the pack's mirrors.
 //! - [`plan`]: the publish plan, a pure decision (upload, keep, retire).
 //! - [`prune`]: the prune plan, a pure decision.
 //! - [`record`]: the publish record format.
