@@ -31,6 +31,11 @@ pub trait Backend: Send + Sync + 'static {
     fn error(&self) -> Option<String>;
     /// Gives the backend the window's context, to wake it when something changes.
     fn attach(&self, _ctx: &egui::Context) {}
+    /// A signal bumped with each new document, for readers that wake on change; `None` when
+    /// the backend has none (they read it on a clock).
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }
 
 /// A [`Backend`] driving a manager.
@@ -97,5 +102,9 @@ impl Backend for ManagerBackend {
 
     fn attach(&self, ctx: &egui::Context) {
         self.shared.attach(ctx);
+    }
+
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.shared.changes.subscribe())
     }
 }

@@ -57,6 +57,8 @@ pub fn on_close(
 pub struct Resident {
     tray_present: AtomicBool,
     close_to_tray: AtomicBool,
+    /// Bumped when the close-to-tray setting changes (the tray's menu shows it).
+    setting: super::changes::Changes,
 }
 
 impl Default for Resident {
@@ -65,6 +67,7 @@ impl Default for Resident {
         Self {
             tray_present: AtomicBool::new(false),
             close_to_tray: AtomicBool::new(true),
+            setting: Default::default(),
         }
     }
 }
@@ -88,6 +91,12 @@ impl Resident {
     /// Changes the setting.
     pub fn set_close_to_tray(&self, on: bool) {
         self.close_to_tray.store(on, Ordering::Relaxed);
+        self.setting.bump();
+    }
+
+    /// A signal bumped when the close-to-tray setting changes.
+    pub fn setting_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.setting.subscribe()
     }
 }
 

@@ -41,6 +41,9 @@ pub(crate) struct Shared {
     events: Mutex<VecDeque<ManagerEvent>>,
     error: Mutex<Option<String>>,
     ctx: Mutex<Option<egui::Context>>,
+    /// Bumped with each new document, for readers that wake on change (the tray, the
+    /// notifier).
+    pub(crate) changes: super::changes::Changes,
 }
 
 impl Shared {
@@ -87,6 +90,8 @@ impl Shared {
             return false;
         }
         *latest = Some(document);
+        drop(latest);
+        self.changes.bump();
         true
     }
 

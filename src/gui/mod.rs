@@ -23,6 +23,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod changes;
 pub mod clock;
 pub mod closing;
 pub mod commands;

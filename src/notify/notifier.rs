@@ -1,5 +1,7 @@
-//! The notifier: a task that reads the window's [`Backend`] (its newest status document, at
-//! most [`POLL`] apart), asks the [`policy`] what to tell, and shows it through
+//! The notifier: a task that reads the window's [`Backend`] (its newest status document, when
+//! the backend says it changed, at most [`POLL`] apart, and on that clock while news is held
+//! back or the backend gives no signal: [`Wake`]), asks the [`policy`] what to tell, and
+//! shows it through
 //! the notification server; a click on a notification sends its pack on the clicks channel.
 //!
 //! It never blocks the window: it runs on the tokio runtime it is given. Without a session bus
@@ -19,6 +21,7 @@ use super::bus::{Bus, NotificationsProxy};
 use super::policy::{self, Throttle};
 use super::text::Notification;
 use crate::gui::Backend;
+use crate::gui::changes::Wake;
 use crate::manager::api::PackRef;
 use crate::manager::view::StatusDocument;
 
@@ -129,12 +132,13 @@ impl Task {
             }
         };
         let mut shown = Shown::new(proxy);
-        let mut tick = tokio::time::interval(POLL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut wake = Wake::new(self.backend.changes(), None, POLL);
         let mut last: Option<Arc<StatusDocument>> = None;
         loop {
             tokio::select! {
-                _ = tick.tick() => self.poll(&mut last, &mut shown).await,
+                _ = wake.next(self.throttle.holds_news()) => {
+                    self.poll(&mut last, &mut shown).await;
+                }
                 said = self.said.recv() => match said {
                     Some(notification) if !self.quiet.load(Ordering::Relaxed) => {
                         shown.show(notification).await;

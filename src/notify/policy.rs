@@ -209,6 +209,12 @@ impl Throttle {
         due
     }
 
+    /// Whether some news waits to be told (gathering a burst, or an app resting between its
+    /// notifications): the notifier then looks again on its clock.
+    pub fn holds_news(&self) -> bool {
+        self.apps.values().any(|pending| !pending.is_empty())
+    }
+
     /// Drops every untold news (the quiet setting is on).
     pub fn clear(&mut self) {
         for pending in self.apps.values_mut() {

@@ -1,7 +1,8 @@
 //! Running the tray item: registering it with the StatusNotifierWatcher on the session bus,
-//! then feeding it the backend's newest status document, read at most [`POLL`] apart and
-//! passed on only when the document changed (a new `Arc`) and the view it gives changed (or the
-//! close-to-tray setting its menu shows, which the window sets from what it remembered).
+//! then feeding it the backend's newest status document, read when the backend says it
+//! changed (or the close-to-tray setting its menu shows did, which the window sets from what
+//! it remembered), at most [`POLL`] apart ([`Wake`]; on that clock for a backend with no
+//! signal), and passed on only when the view it gives changed. An idle manager wakes it not.
 //!
 //! The bus is the session bus of the process's environment (`DBUS_SESSION_BUS_ADDRESS`):
 //! ksni 0.3.7 builds its own connection with `zbus::connection::Builder::session()` and takes
@@ -17,6 +18,7 @@ use ksni::TrayMethods;
 use super::item::{BgTray, Targets};
 use super::menu::TrayView;
 use crate::gui::backend::Backend;
+use crate::gui::changes::Wake;
 use crate::gui::closing::Resident;
 use crate::manager::view::StatusDocument;
 
@@ -103,10 +105,14 @@ async fn feed(
     mut last: Option<Arc<StatusDocument>>,
 ) {
     let mut shown = TrayView::of(last.as_deref());
-    let mut ticks = tokio::time::interval(POLL);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Subscribed before the first read: a change after it wakes the loop.
+    let mut wake = Wake::new(
+        backend.changes(),
+        Some(setting.resident.setting_changes()),
+        POLL,
+    );
     loop {
-        ticks.tick().await;
+        wake.next(false).await;
         let latest = backend.latest();
         let stale = setting.is_stale();
         if same(&latest, &last) && !stale {

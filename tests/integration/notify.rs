@@ -218,6 +218,7 @@ async fn a_real_manager_failing_fifty_packs_across_two_apps_gives_one_notificati
     let backend = Arc::new(Counted {
         inner: bgassets::gui::ManagerBackend::start(&runtime, manager.handle()),
         reads: AtomicUsize::new(0),
+        signal: false,
     });
     let config = NotifierConfig {
         bus: Bus::Address(bus.address().to_owned()),
@@ -269,5 +270,60 @@ async fn a_real_manager_failing_fifty_packs_across_two_apps_gives_one_notificati
         assert!(call.summary.contains("need attention"), "{call:?}");
         assert!(call.body.contains("httpStatus"), "{}", call.body);
     }
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_manager_wakes_the_notifier_not_and_a_change_does() {
+    use crate::support::manager::{PREFETCH, Site, Spec, app_plist, manager};
+    let bus = SessionBus::start();
+    let server = Server::default();
+    let _serving = server.serve(&bus).await;
+    let data = tempfile::tempdir().unwrap();
+    let manager = manager(data.path()).await;
+    let runtime = tokio::runtime::Handle::current();
+    let backend = Arc::new(Counted {
+        inner: bgassets::gui::ManagerBackend::start(&runtime, manager.handle()),
+        reads: AtomicUsize::new(0),
+        signal: true,
+    });
+    let config = NotifierConfig {
+        bus: Bus::Address(bus.address().to_owned()),
+        quiet: false,
+        throttle: Throttle::default(),
+    };
+    let _notifier = Notifier::start(&runtime, backend.clone(), config);
+    wait_until_async("the first read", TIMEOUT, || {
+        backend.reads.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    // Settled, then idle: on its old 250 ms clock it would read eight times in two seconds.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let settled = backend.reads.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = backend.reads.load(Ordering::SeqCst) - settled;
+    assert_eq!(idle, 0, "reads of an idle manager's document");
+    // A change (an app registered) wakes it.
+    let site = Site::start(
+        &[Spec::new("Pack", PREFETCH, 1024)],
+        bgassets::server::Faults::default(),
+    )
+    .await;
+    let path = app_plist(
+        data.path().join("Alpha.app/Contents/Info.plist"),
+        "org.example.alpha",
+        &site.server.manifest_url(),
+        "1",
+        "",
+    );
+    manager
+        .handle()
+        .call(Request::Register { path })
+        .await
+        .unwrap();
+    wait_until_async("a read after the change", TIMEOUT, || {
+        backend.reads.load(Ordering::SeqCst) > settled
+    })
+    .await;
     manager.shutdown().await;
 }

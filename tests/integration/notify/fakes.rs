@@ -138,10 +138,13 @@ impl Backend for Scripted {
     }
 }
 
-/// A backend that counts the reads of another (to know the notifier has read it).
+/// A backend that counts the reads of another (to know the notifier has read it); with
+/// `signal`, it passes on the manager's change signal (the notifier then reads on change),
+/// without, the notifier reads it on its clock.
 pub struct Counted {
     pub inner: ManagerBackend,
     pub reads: AtomicUsize,
+    pub signal: bool,
 }
 
 impl Backend for Counted {
@@ -160,5 +163,8 @@ impl Backend for Counted {
     }
     fn error(&self) -> Option<String> {
         self.inner.error()
+    }
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.signal.then(|| self.inner.changes()).flatten()
     }
 }
