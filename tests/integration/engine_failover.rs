@@ -7,31 +7,11 @@ use bgassets::engine::{DownloadState, EventKind};
 use bgassets::manager::api::Request;
 use bgassets::server::{Faults, ServeConfig, Server};
 
-use crate::support::engine::{self, Site};
+use crate::support::engine::{self, Site, range_start, served};
 use crate::support::faults::FaultsExt;
 use crate::support::manager as managed;
 
 const SIZE: usize = 2_000_000;
-
-/// The requests `server` answered for `name`: (Range, If-Range, status, bytes sent).
-fn served(server: &Server, name: &str) -> Vec<(Option<String>, Option<String>, u16, u64)> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.trim_start_matches('/').ends_with(name))
-        .map(|r| (r.range, r.if_range, r.status, r.bytes_sent))
-        .collect()
-}
-
-/// The first byte of a `bytes=N-` range.
-fn range_start(range: &Option<String>) -> Option<u64> {
-    range
-        .as_deref()?
-        .strip_prefix("bytes=")?
-        .strip_suffix('-')?
-        .parse()
-        .ok()
-}
 
 /// A mirror of `primary`: the same files (same seeds) on another server.
 async fn mirror_of(faults: Faults) -> Site {
@@ -45,8 +25,7 @@ async fn an_origin_killed_mid_download_is_left_for_the_mirror_which_resumes_the_
     let engine_ = engine::engine(&primary.state_file(), engine::limits(1, None));
     let handle = engine_.handle();
     let mut events = handle.subscribe();
-    let mut request = primary.request("a.bin");
-    request.mirrors = vec![url::Url::parse(&mirror.server.url_of("a.bin")).unwrap()];
+    let request = primary.mirrored("a.bin", &[&mirror]);
     handle.enqueue(request).await.unwrap();
     engine::progress_past(&mut events, "a.bin", 400_000).await;
 
@@ -119,12 +98,8 @@ async fn a_stalled_origin_and_a_refused_one_are_both_left_for_the_next() {
     let good = mirror_of(Faults::default()).await;
     let engine_ = engine::engine(&good.state_file(), engine::limits(1, None));
     let handle = engine_.handle();
-    let mut request = good.request("a.bin");
+    let mut request = good.mirrored("a.bin", &[&stalling, &good]);
     request.url = url::Url::parse(&refused).unwrap();
-    request.mirrors = vec![
-        url::Url::parse(&stalling.server.url_of("a.bin")).unwrap(),
-        url::Url::parse(&good.server.url_of("a.bin")).unwrap(),
-    ];
     handle.enqueue(request).await.unwrap();
     let download = engine::done(&handle, "a.bin").await;
     assert_eq!(
@@ -159,9 +134,7 @@ async fn the_fastest_measured_origin_is_tried_first() {
     handle.enqueue(slow.request("slow.bin")).await.unwrap();
     engine::done(&handle, "slow.bin").await;
     // Listed slow first, it is fetched from the fast one.
-    let mut request = fast.request("both.bin");
-    request.url = url::Url::parse(&slow.server.url_of("both.bin")).unwrap();
-    request.mirrors = vec![url::Url::parse(&fast.server.url_of("both.bin")).unwrap()];
+    let request = slow.mirrored("both.bin", &[&fast]);
     handle.enqueue(request).await.unwrap();
     let download = engine::done(&handle, "both.bin").await;
     assert_eq!(download.state, DownloadState::Finished);
@@ -175,9 +148,8 @@ async fn the_fastest_measured_origin_is_tried_first() {
 async fn mirrors_without_a_pinned_digest_are_refused_naming_the_rule() {
     let site = mirror_of(Faults::default()).await;
     let engine_ = engine::engine(&site.state_file(), engine::limits(1, None));
-    let mut request = site.request("a.bin");
+    let mut request = site.mirrored("a.bin", &[&site]);
     request.sha256 = None;
-    request.mirrors = vec![url::Url::parse(&site.server.url_of("a.bin")).unwrap()];
     let refused = engine_.handle().enqueue(request).await.unwrap_err();
     assert!(
         refused

@@ -30,8 +30,7 @@ async fn a_partial_mixed_from_two_origins_fails_its_digest_and_ends_failed_with_
     let engine_ = engine::engine(&primary.state_file(), engine::limits(1, None));
     let handle = engine_.handle();
     let mut events = handle.subscribe();
-    let mut request = primary.request("a.bin");
-    request.mirrors = vec![url::Url::parse(&mirror.server.url_of("a.bin")).unwrap()];
+    let request = primary.mirrored("a.bin", &[&mirror]);
     handle.enqueue(request).await.unwrap();
     engine::progress_past(&mut events, "a.bin", 400_000).await;
     let out = primary.out("a.bin");
@@ -69,9 +68,8 @@ async fn an_origin_serving_other_bytes_is_left_for_the_mirror_from_byte_zero() {
     let mirror = Site::start(&[("a.bin", SIZE)], Faults::default()).await;
     let engine_ = engine::engine(&mirror.state_file(), engine::limits(1, None));
     let handle = engine_.handle();
-    let mut request = mirror.request("a.bin");
-    request.url = url::Url::parse(&primary.server.url_of("a.bin")).unwrap();
-    request.mirrors = vec![url::Url::parse(&mirror.server.url_of("a.bin")).unwrap()];
+    let mut request = mirror.mirrored("a.bin", &[&mirror]);
+    request.url = primary.url("a.bin");
     handle.enqueue(request).await.unwrap();
     let download = engine::done(&handle, "a.bin").await;
     assert_eq!(
@@ -109,9 +107,8 @@ async fn a_segmented_download_whose_origin_dies_fetches_only_its_holes_from_the_
     })
     .unwrap();
     let handle = engine_.handle();
-    let mut request = mirror.request("a.bin");
+    let mut request = mirror.mirrored("a.bin", &[&mirror]);
     request.url = url::Url::parse(&nginx.url_of("a.bin")).unwrap();
-    request.mirrors = vec![url::Url::parse(&mirror.server.url_of("a.bin")).unwrap()];
     handle.enqueue(request).await.unwrap();
     // Killed once several connections are open and some bytes are in.
     let mut connections = 0;

@@ -17,16 +17,6 @@ fn slow() -> Faults {
     Faults::default().rate(2_000_000)
 }
 
-/// The requests `site` answered for `name`: (Range, If-Range, status, bytes sent).
-fn served(site: &engine::Site, name: &str) -> Vec<(Option<String>, Option<String>, u16, u64)> {
-    site.server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.trim_start_matches('/') == name)
-        .map(|r| (r.range, r.if_range, r.status, r.bytes_sent))
-        .collect()
-}
-
 #[tokio::test]
 async fn a_download_moved_to_another_url_continues_from_its_partial_file() {
     let old = engine::Site::start(&[("a.bin", 2_000_000)], slow()).await;
@@ -60,7 +50,7 @@ async fn a_download_moved_to_another_url_continues_from_its_partial_file() {
     );
     assert_eq!(download.request.url, moved);
     assert_eq!(std::fs::read(old.out("a.bin")).unwrap(), old.bytes("a.bin"));
-    let answers = served(&new, "a.bin");
+    let answers = engine::served(&new.server, "a.bin");
     assert_eq!(answers.len(), 1, "{answers:?}");
     let (range, if_range, status, sent) = &answers[0];
     let from: u64 = range
@@ -97,7 +87,7 @@ async fn a_paused_download_enqueued_at_another_url_with_the_same_bytes_keeps_its
     let download = engine::done(&handle, "a.bin").await;
     assert_eq!(download.state, DownloadState::Finished);
     assert_eq!(std::fs::read(old.out("a.bin")).unwrap(), old.bytes("a.bin"));
-    let answers = served(&new, "a.bin");
+    let answers = engine::served(&new.server, "a.bin");
     assert!(
         answers[0].0.as_deref().is_some_and(|r| r != "bytes=0-") && answers[0].2 == 206,
         "resumed at the new URL: {answers:?}"

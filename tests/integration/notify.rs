@@ -214,22 +214,7 @@ async fn a_real_manager_failing_fifty_packs_across_two_apps_gives_one_notificati
     std::fs::remove_dir_all(site.root().join("packs")).unwrap();
     let data = tempfile::tempdir().unwrap();
     let manager = manager(data.path()).await;
-    let runtime = tokio::runtime::Handle::current();
-    let backend = Arc::new(Counted {
-        inner: bgassets::gui::ManagerBackend::start(&runtime, manager.handle()),
-        reads: AtomicUsize::new(0),
-        signal: false,
-    });
-    let config = NotifierConfig {
-        bus: Bus::Address(bus.address().to_owned()),
-        quiet: false,
-        throttle: Throttle::default(),
-    };
-    let _notifier = Notifier::start(&runtime, backend.clone(), config);
-    wait_until_async("the baseline read", TIMEOUT, || {
-        backend.reads.load(Ordering::SeqCst) > 0
-    })
-    .await;
+    let (backend, _notifier) = counted_notifier(&manager, &bus, false).await;
     let url = site.server.manifest_url();
     for (bundle_id, name) in [("org.example.alpha", "Alpha"), ("org.example.beta", "Beta")] {
         let extra = format!("<key>CFBundleName</key><string>{name}</string>");
@@ -281,22 +266,7 @@ async fn an_idle_manager_wakes_the_notifier_not_and_a_change_does() {
     let _serving = server.serve(&bus).await;
     let data = tempfile::tempdir().unwrap();
     let manager = manager(data.path()).await;
-    let runtime = tokio::runtime::Handle::current();
-    let backend = Arc::new(Counted {
-        inner: bgassets::gui::ManagerBackend::start(&runtime, manager.handle()),
-        reads: AtomicUsize::new(0),
-        signal: true,
-    });
-    let config = NotifierConfig {
-        bus: Bus::Address(bus.address().to_owned()),
-        quiet: false,
-        throttle: Throttle::default(),
-    };
-    let _notifier = Notifier::start(&runtime, backend.clone(), config);
-    wait_until_async("the first read", TIMEOUT, || {
-        backend.reads.load(Ordering::SeqCst) > 0
-    })
-    .await;
+    let (backend, _notifier) = counted_notifier(&manager, &bus, true).await;
     // Settled, then idle: on its old 250 ms clock it would read eight times in two seconds.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let settled = backend.reads.load(Ordering::SeqCst);
@@ -326,4 +296,30 @@ async fn an_idle_manager_wakes_the_notifier_not_and_a_change_does() {
     })
     .await;
     manager.shutdown().await;
+}
+
+/// A notifier on `bus` reading `manager` through a [`Counted`] backend (passing the manager's
+/// change signal on with `signal`), once it has read the document a first time.
+async fn counted_notifier(
+    manager: &bgassets::manager::Manager,
+    bus: &SessionBus,
+    signal: bool,
+) -> (Arc<Counted>, Notifier) {
+    let runtime = tokio::runtime::Handle::current();
+    let backend = Arc::new(Counted {
+        inner: bgassets::gui::ManagerBackend::start(&runtime, manager.handle()),
+        reads: AtomicUsize::new(0),
+        signal,
+    });
+    let config = NotifierConfig {
+        bus: Bus::Address(bus.address().to_owned()),
+        quiet: false,
+        throttle: Throttle::default(),
+    };
+    let notifier = Notifier::start(&runtime, backend.clone(), config).0;
+    wait_until_async("the first read", TIMEOUT, || {
+        backend.reads.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    (backend, notifier)
 }

@@ -61,6 +61,18 @@ impl Site {
         request
     }
 
+    /// The URL of `name` on this site.
+    pub fn url(&self, name: &str) -> url::Url {
+        url::Url::parse(&self.server.url_of(name)).unwrap()
+    }
+
+    /// [`Site::request`], with the same file on each of `mirrors` as the request's mirrors.
+    pub fn mirrored(&self, name: &str, mirrors: &[&Site]) -> DownloadRequest {
+        let mut request = self.request(name);
+        request.mirrors = mirrors.iter().map(|site| site.url(name)).collect();
+        request
+    }
+
     /// The Range headers of the logged requests for `name`, with their statuses.
     pub fn ranges(&self, name: &str) -> Vec<(Option<String>, u16)> {
         self.server
@@ -144,4 +156,25 @@ pub async fn progress_past(events: &mut broadcast::Receiver<Event>, id: &str, by
             && matches!(&e.kind, EventKind::Progress { progress, .. } if progress.bytes_done >= bytes)
     })
     .await;
+}
+
+/// The requests `server` answered for the file `name` (the path's end): Range, If-Range,
+/// status and bytes sent.
+pub fn served(server: &Server, name: &str) -> Vec<(Option<String>, Option<String>, u16, u64)> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.trim_start_matches('/').ends_with(name))
+        .map(|r| (r.range, r.if_range, r.status, r.bytes_sent))
+        .collect()
+}
+
+/// The first byte of a `Range: bytes=N-` header.
+pub fn range_start(range: &Option<String>) -> Option<u64> {
+    range
+        .as_deref()?
+        .strip_prefix("bytes=")?
+        .strip_suffix('-')?
+        .parse()
+        .ok()
 }
