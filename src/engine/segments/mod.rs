@@ -22,6 +22,7 @@
 //!   deleted and the download starts over.
 
 mod answer;
+mod checkpoint;
 mod connection;
 pub mod extents;
 pub mod plan;

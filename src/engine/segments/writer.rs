@@ -2,8 +2,9 @@
 //! their offsets in the partial file and hashes the file's contiguous prefix as it grows. A
 //! chunk that lands at the end of the prefix is hashed from memory; when the prefix reaches
 //! bytes another connection wrote earlier, they are read back (from the page cache) a few MiB
-//! at a time, so no full read is needed at the end. Every [`CHECKPOINT`] bytes, and when the
-//! attempt ends, the file is `fdatasync`ed and then the [`sidecar`] records what is on disk.
+//! at a time, so no full read is needed at the end. Every [`CHECKPOINT`] bytes the
+//! [`checkpoint`] thread, and when the attempt ends the writer itself, `fdatasync`s the file
+//! and then has the [`sidecar`] record what is on disk.
 //! The channel to the thread is bounded in bytes, so memory stays flat whatever the size.
 
 use std::fs::File;
@@ -15,6 +16,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
+use super::checkpoint::{self, Offer};
 use super::sidecar::{self, Sidecar};
 use crate::engine::http::Failure;
 use crate::engine::sink::{SinkDone, io_failure};
@@ -22,8 +24,8 @@ use crate::model::{ErrorKind, Sha256Digest};
 
 /// Bytes queued for the disk, at most.
 const QUEUE_BYTES: usize = 4 << 20;
-/// Bytes written between two checkpoints (sync, then record).
-const CHECKPOINT: u64 = 32 << 20;
+/// Bytes written between two checkpoint offers (sync, then record: [`checkpoint`]).
+const CHECKPOINT: u64 = 8 << 20;
 /// Bytes of the prefix read back and hashed between two chunks.
 const CATCH_UP: u64 = 8 << 20;
 const BUFFER: usize = 256 * 1024;
@@ -115,7 +117,35 @@ fn write_all(
     file: &File,
     partial: &std::path::Path,
     record: Sidecar,
+    receiver: mpsc::Receiver<Chunk>,
+) -> io::Result<State> {
+    let (offers, records) = checkpoint::channel();
+    let (written, checkpoints) = std::thread::scope(|scope| {
+        let checkpoints = scope.spawn(|| checkpoint::run(file, partial, records));
+        let written = write_chunks(file, record, receiver, &offers);
+        drop(offers);
+        let checkpoints = checkpoints
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the checkpoint thread panicked")));
+        (written, checkpoints)
+    });
+    // A failed checkpoint is the cause when the writer stopped because of it.
+    checkpoints?;
+    let mut state = written?;
+    let mut buffer = Vec::new();
+    catch_up(file, &mut state, u64::MAX, &mut buffer)?;
+    file.sync_data()?;
+    sidecar::save(partial, &state.record)?;
+    Ok(state)
+}
+
+/// Writes and hashes chunks until every connection is done, offering a checkpoint every
+/// [`CHECKPOINT`] bytes (the checkpoint thread syncs while writing goes on).
+fn write_chunks(
+    file: &File,
+    record: Sidecar,
     mut receiver: mpsc::Receiver<Chunk>,
+    offers: &checkpoint::Offers,
 ) -> io::Result<State> {
     let mut state = State {
         record,
@@ -138,14 +168,13 @@ fn write_all(
         catch_up(file, &mut state, CATCH_UP, &mut buffer)?;
         unsynced = unsynced.saturating_add(length);
         if unsynced >= CHECKPOINT {
-            file.sync_data()?;
-            sidecar::save(partial, &state.record)?;
-            unsynced = 0;
+            match offers.offer(&state.record) {
+                Offer::Taken => unsynced = 0,
+                Offer::Busy => {}
+                Offer::Stopped => return Err(io::Error::other("the checkpoint thread stopped")),
+            }
         }
     }
-    catch_up(file, &mut state, u64::MAX, &mut buffer)?;
-    file.sync_data()?;
-    sidecar::save(partial, &state.record)?;
     Ok(state)
 }
 
