@@ -72,13 +72,14 @@ async fn sync(args: SyncArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         install(&handle, &args.path),
     )
     .await;
+    let ready = started.elapsed().as_secs_f64();
     let app = match result {
         Ok(app) => app,
         Err(_) => Err(anyhow::anyhow!("gave up after {} s", args.timeout)),
     };
     manager.shutdown().await;
     let app = app?;
-    let report = report(&app, data_dir, started.elapsed().as_secs_f64());
+    let report = report(&app, data_dir, started.elapsed().as_secs_f64(), ready);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

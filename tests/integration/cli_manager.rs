@@ -46,6 +46,11 @@ async fn sync_installs_what_the_first_installation_asks_for_and_reports() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["app"], APP);
     assert_eq!(report["launchReady"], true);
+    let (ready, seconds) = (
+        report["readySeconds"].as_f64().unwrap(),
+        report["seconds"].as_f64().unwrap(),
+    );
+    assert!(0.0 < ready && ready <= seconds, "{report}");
     let ids: Vec<&str> = report["packs"]
         .as_array()
         .unwrap()

@@ -15,7 +15,11 @@ use crate::model::{Activity, PackError};
 pub struct Report {
     pub app: String,
     pub data_dir: PathBuf,
+    /// The whole run, start to exit.
     pub seconds: f64,
+    /// Until every wanted pack was installed or failed: `seconds` less the shutdown, which
+    /// waits for replaced versions to be deleted (`install::RETIRE_AFTER` after their swap).
+    pub ready_seconds: f64,
     pub launch_ready: bool,
     pub bytes_downloaded: u64,
     pub packs: Vec<PackLine>,
@@ -44,8 +48,9 @@ pub struct PackLine {
     pub error: Option<PackError>,
 }
 
-/// The report of `app`'s sync into `data_dir`, which took `seconds`.
-pub fn report(app: &AppView, data_dir: PathBuf, seconds: f64) -> Report {
+/// The report of `app`'s sync into `data_dir`, which took `seconds`, `ready_seconds` of them
+/// until every wanted pack was installed or failed.
+pub fn report(app: &AppView, data_dir: PathBuf, seconds: f64, ready_seconds: f64) -> Report {
     let packs: Vec<PackLine> = app
         .packs
         .iter()
@@ -67,6 +72,7 @@ pub fn report(app: &AppView, data_dir: PathBuf, seconds: f64) -> Report {
         app: app.bundle_id.clone(),
         data_dir,
         seconds,
+        ready_seconds,
         launch_ready: app.launch_ready,
         bytes_downloaded: packs
             .iter()
