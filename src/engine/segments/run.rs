@@ -83,6 +83,7 @@ pub(super) async fn run(
     open_more(&shared, &mut tasks, ramp.target(), &mut opened, &host);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
     let mut counted = 0;
+    let mut waited_before = Duration::ZERO;
     let mut reported = 1;
     let failure = loop {
         tokio::select! {
@@ -101,6 +102,9 @@ pub(super) async fn run(
                 if shared.refused.load(Ordering::Relaxed) {
                     ramp.stop();
                 }
+                let waited = shared.chunks.waited();
+                ramp.writer_waited(waited.saturating_sub(waited_before), TICK);
+                waited_before = waited;
                 let wanted = ramp.step(received.saturating_sub(counted));
                 counted = received;
                 open_more(&shared, &mut tasks, wanted, &mut opened, &host);

@@ -11,10 +11,12 @@ use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc};
 
 use super::checkpoint::{self, Offer};
 use super::sidecar::{self, Sidecar};
@@ -37,6 +39,8 @@ type Chunk = (u64, Bytes, OwnedSemaphorePermit);
 pub struct Chunks {
     sender: mpsc::Sender<Chunk>,
     budget: Arc<Semaphore>,
+    /// Nanoseconds connections spent waiting for room in the queue, in all.
+    waited: Arc<AtomicU64>,
 }
 
 impl Chunks {
@@ -44,10 +48,26 @@ impl Chunks {
     /// [`Writer::finish`]).
     pub async fn write(&self, offset: u64, bytes: Bytes) -> bool {
         let permits = bytes.len().clamp(1, QUEUE_BYTES) as u32;
-        let Ok(permit) = self.budget.clone().acquire_many_owned(permits).await else {
-            return false;
+        let permit = match Arc::clone(&self.budget).try_acquire_many_owned(permits) {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return false,
+            Err(TryAcquireError::NoPermits) => {
+                let since = Instant::now();
+                let Ok(permit) = Arc::clone(&self.budget).acquire_many_owned(permits).await else {
+                    return false;
+                };
+                let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                self.waited.fetch_add(nanos, Ordering::Relaxed);
+                permit
+            }
         };
         self.sender.send((offset, bytes, permit)).await.is_ok()
+    }
+
+    /// How long connections have waited for the writer, in all: the disk or the CPU, not the
+    /// origin, sets the pace while this grows.
+    pub fn waited(&self) -> Duration {
+        Duration::from_nanos(self.waited.load(Ordering::Relaxed))
     }
 }
 
@@ -75,6 +95,7 @@ impl Writer {
             chunks: Some(Chunks {
                 sender,
                 budget: Arc::new(Semaphore::new(QUEUE_BYTES)),
+                waited: Arc::new(AtomicU64::new(0)),
             }),
             partial,
             thread,
