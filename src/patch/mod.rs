@@ -39,7 +39,7 @@ use url::Url;
 use crate::engine::limiter::RateLimiter;
 use crate::install::Installed;
 use crate::model::{FileListRef, Sha256Digest};
-use scratch::write_at;
+use crate::store::positioned::write_at;
 
 /// `root` joined with the checked relative path `relative` one component at a time (a `/` is
 /// no separator in a Windows verbatim path such as a resolved one).
@@ -150,7 +150,7 @@ async fn run(
     let url = crate::model::url_shown::shown_url(&request.archive_url);
     let size = request.download_size;
     let copy = scratch::open(&request.scratch, size)?;
-    let mut write = |at: u64, bytes: &[u8]| write_at(&copy, at, bytes);
+    let mut write = |at: u64, bytes: &[u8]| write_at(&copy, bytes, at);
     let probe = size.min(tail::PROBE);
     let mut last = Vec::with_capacity(usize::try_from(probe).unwrap_or(0));
     origin

@@ -30,23 +30,6 @@ pub fn open(path: &Path, size: u64) -> Result<File, PatchError> {
     Ok(file)
 }
 
-#[cfg(unix)]
-/// Writes all of `bytes` at offset `at` of `file`.
-pub fn write_at(file: &File, at: u64, bytes: &[u8]) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, bytes, at)
-}
-
-#[cfg(windows)]
-/// Writes all of `bytes` at offset `at` of `file`.
-pub fn write_at(file: &File, mut at: u64, mut bytes: &[u8]) -> std::io::Result<()> {
-    while !bytes.is_empty() {
-        let n = std::os::windows::fs::FileExt::seek_write(file, bytes, at)?;
-        bytes = &bytes[n..];
-        at += n as u64;
-    }
-    Ok(())
-}
-
 /// Every entry of the archive's central directory, read from the scratch copy.
 pub async fn read_entries(scratch: &Path, url: &str) -> Result<Vec<plan::Entry>, PatchError> {
     let (scratch, shown) = (scratch.to_path_buf(), url.to_string());

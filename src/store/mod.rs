@@ -5,11 +5,13 @@
 //! - [`saver`]: a background task that saves a state file atomically, coalescing bursts.
 //! - [`forgiving`]: loading a state file that may be missing or damaged.
 //! - [`paths`]: every folder and file of a manager, under `--data-dir` or the platform's folders.
+//! - [`positioned`]: reads and writes at an offset of a file.
 //! - [`remove`]: the one recursive delete, refusing anything outside the folder bgassets owns.
 
 pub mod atomic;
 pub mod forgiving;
 pub mod paths;
+pub mod positioned;
 pub mod remove;
 pub mod saver;
 

@@ -23,6 +23,7 @@ use super::sidecar::{self, Sidecar};
 use crate::engine::http::Failure;
 use crate::engine::sink::{SinkDone, io_failure};
 use crate::model::{ErrorKind, Sha256Digest};
+use crate::store::positioned::{read_at, write_at};
 
 /// Bytes queued for the disk, at most.
 const QUEUE_BYTES: usize = 4 << 20;
@@ -227,34 +228,6 @@ fn catch_up(file: &File, state: &mut State, most: u64, buffer: &mut Vec<u8>) -> 
         state.hashed += read as u64;
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
-}
-
-#[cfg(windows)]
-fn write_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
-    while !bytes.is_empty() {
-        let written = std::os::windows::fs::FileExt::seek_write(file, bytes, offset)?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        bytes = &bytes[written..];
-        offset += written as u64;
-    }
-    Ok(())
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
 }
 
 #[cfg(test)]
