@@ -1,8 +1,8 @@
 //! The segmented writer's checkpoints, taken off its thread: a second thread `fdatasync`s the
 //! partial file and then saves the [`sidecar`] record the writer offered, a snapshot of the
 //! ranges written before the offer, so every range it names is on disk. The writer offers a
-//! record only while this thread is idle and never waits for it: a checkpoint costs the
-//! writer one clone of the record instead of stalling every connection while its bytes reach
+//! record only while this thread is idle and never waits for it: an offer costs the writer a
+//! copy of the record (a few ranges) instead of stalling every connection while the bytes reach
 //! the disk, and the disk is kept busy all along, so the last sync has little left to do.
 //!
 //! Measured (2026-12-02, `bgassets download` of 1 GiB from nginx on unlimited loopback, five
@@ -37,7 +37,8 @@ pub fn channel() -> (Offers, Receiver<Sidecar>) {
 }
 
 impl Offers {
-    /// Offers `record` (cloned only when the thread is there to take it).
+    /// Offers a copy of `record` (a few ranges and the validator); the copy is dropped when
+    /// the thread is busy, and the writer offers again after its next chunk.
     pub fn offer(&self, record: &Sidecar) -> Offer {
         match self.0.try_send(record.clone()) {
             Ok(()) => Offer::Taken,
