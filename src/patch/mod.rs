@@ -5,25 +5,29 @@
 //!   parsed and validated at the edge; the manifest names it with its size and SHA-256
 //!   ([`crate::model::FileListRef`]).
 //! - [`reuse`]: which installed files hold exactly the listed bytes (hashed now, never trusted
-//!   by timestamp).
+//!   by timestamp; a stamp only proves a hashed file unwritten since).
 //! - [`tail`]: where the new archive's central directory is, from its last bytes.
 //! - [`plan`]: the pure decisions: reuse or fetch, whether a delta is worth it, which ranges.
 //! - [`http`]: the list and range requests: allow list, no redirects, bounded, `206` and an
 //!   exact `Content-Range` required, rate-limited and cancellable.
 //! - [`scratch`]: the sparse local copy of the fetched ranges.
-//! - [`stage`]: the new version built in staging (links to reused files, fetched entries
-//!   inflated and verified) and swapped in as a full install is.
+//! - [`link`]: staging begun: the reused files linked in and hashed there, once, while the
+//!   changed entries are fetched; those that do not hold their bytes are fetched after them.
+//! - [`stage`]: the new version finished in staging (fetched entries inflated and verified,
+//!   reused files checked unchanged) and swapped in as a full install is.
 //!
-//! [`update`] runs them in order. Every failure is a [`PatchError`] that says why; the manager
+//! [`update`] runs them in order, [`link`] beside the fetches. Every failure is a [`PatchError`] that says why; the manager
 //! then downloads the whole archive and records the reason. The ranges fetched are kept in a
 //! sparse local copy of the archive (`scratch`, deleted at the end) so the zip reader reads
 //! them at their own offsets.
 
 mod error;
 pub mod http;
+pub mod link;
 pub mod list;
 pub mod plan;
 pub mod reuse;
+pub mod rounds;
 pub mod scratch;
 pub mod stage;
 pub mod tail;
@@ -39,7 +43,6 @@ use url::Url;
 use crate::engine::limiter::RateLimiter;
 use crate::install::Installed;
 use crate::model::{FileListRef, Sha256Digest};
-use crate::store::positioned::write_at;
 
 /// `root` joined with the checked relative path `relative` one component at a time (a `/` is
 /// no separator in a Windows verbatim path such as a resolved one).
@@ -138,92 +141,121 @@ async fn run(
         &bytes,
         request.install_size,
     )?);
-    let reusable = {
-        let (list, cancel, root) = (list.clone(), cancel.clone(), root.clone());
-        tokio::task::spawn_blocking(move || reuse::reusable(&root, &list, &cancel))
+    let candidates = {
+        let (list, root) = (list.clone(), root.clone());
+        tokio::task::spawn_blocking(move || reuse::candidates(&root, &list))
             .await
-            .ok()
-            .flatten()
-            .ok_or(PatchError::Cancelled)?
+            .map_err(|_| PatchError::Cancelled)?
     };
-    plan::worth_trying(&list, &reusable).map_err(|reason| PatchError::NotWorth { reason })?;
+    plan::worth_trying(&list, &candidates).map_err(|reason| PatchError::NotWorth { reason })?;
+    // Staging begins beside the fetches: the reused files linked in.
+    let beginning = {
+        let (container, folder) = (request.container.clone(), request.folder.clone());
+        let (list, root) = (list.clone(), root.clone());
+        let which: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i]).collect();
+        tokio::task::spawn_blocking(move || link::begin(&container, &folder, &root, &list, &which))
+    };
     let url = crate::model::url_shown::shown_url(&request.archive_url);
-    let size = request.download_size;
-    let copy = scratch::open(&request.scratch, size)?;
-    let mut write = |at: u64, bytes: &[u8]| write_at(&copy, bytes, at);
-    let probe = size.min(tail::PROBE);
-    let mut last = Vec::with_capacity(usize::try_from(probe).unwrap_or(0));
-    origin
-        .get_range(
-            &request.archive_url,
-            size - probe..size,
-            size,
-            &mut |at, b| {
-                last.extend_from_slice(b);
-                write(at, b)
-            },
-        )
-        .await?;
-    let central = tail::locate(size, &last).map_err(|problem| PatchError::Archive {
+    let fetched = rounds::fetch(request, &origin, &list, &candidates, &url).await;
+    let mut prepared = joined_task(beginning.await, request)??;
+    let fetched = fetched?;
+    // Then the reused files are hashed in staging while the fetched entries are inflated; both
+    // end before the staging folder may be deleted (`prepared` dropped).
+    let stage = Arc::new(StageParts {
+        folder: request.folder.clone(),
+        list: list.clone(),
+        archive: request.scratch.clone(),
         url: url.clone(),
-        problem,
-    })?;
-    if central.start < size - probe {
-        origin
-            .get_range(
-                &request.archive_url,
-                central.start..size - probe,
-                size,
-                &mut write,
-            )
-            .await?;
+    });
+    let staging = prepared.staging().to_path_buf();
+    let verifying = {
+        let (list, cancel) = (list.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || {
+            let verified = link::verify(&mut prepared, &list, &cancel);
+            (prepared, verified)
+        })
+    };
+    let inflating = {
+        let (stage, cancel, which) = (stage.clone(), cancel.clone(), fetched.patch.fetch.clone());
+        tokio::task::spawn_blocking(move || stage.inflate(&staging, &which, &cancel))
+    };
+    let (verified, inflated) = (verifying.await, inflating.await);
+    let (prepared, verified) = joined_task(verified, request)?;
+    verified?;
+    joined_task(inflated, request)??;
+    let mut patch = fetched.patch.clone();
+    if !prepared.refused.is_empty() {
+        patch =
+            rounds::second_round(request, &origin, &fetched, &candidates, &prepared, &url).await?;
+        let extra: Vec<(usize, usize)> = patch
+            .fetch
+            .iter()
+            .filter(|f| !fetched.patch.fetch.contains(f))
+            .copied()
+            .collect();
+        let (stage, cancel) = (stage.clone(), cancel.clone());
+        let staging = prepared.staging().to_path_buf();
+        joined_task(
+            tokio::task::spawn_blocking(move || stage.inflate(&staging, &extra, &cancel)).await,
+            request,
+        )??;
     }
-    let tail_bytes = size - central.start.min(size - probe);
-    let entries = scratch::read_entries(&request.scratch, &url).await?;
-    let patch = plan::plan(&list, &reusable, &entries, central.start, size, tail_bytes).map_err(
-        |problem| PatchError::Archive {
-            url: url.clone(),
-            problem,
-        },
-    )?;
-    for range in &patch.ranges {
-        origin
-            .get_range(&request.archive_url, range.clone(), size, &mut write)
-            .await?;
-    }
-    drop(copy);
     let (reused, fetched) = (patch.reuse.len(), patch.fetch.len());
     let installed = {
-        let (container, folder, scratch) = (
-            request.container.clone(),
-            request.folder.clone(),
-            request.scratch.clone(),
-        );
-        tokio::task::spawn_blocking(move || {
-            stage::build(
-                &stage::Stage {
-                    container: &container,
-                    folder: &folder,
-                    installed: &root,
-                    list: &list,
-                    patch: &patch,
-                    archive: &scratch,
-                    url: &url,
-                },
-                &cancel,
-            )
-        })
-        .await
-        .map_err(|e| PatchError::Io {
-            action: "build the new version from",
-            path: request.scratch.clone(),
-            error: std::io::Error::other(e),
-        })??
+        let (stage, cancel) = (stage.clone(), cancel.clone());
+        joined_task(
+            tokio::task::spawn_blocking(move || {
+                stage::build(&stage.stage(&patch), prepared, &cancel)
+            })
+            .await,
+            request,
+        )??
     };
     Ok(Patched {
         installed,
         reused,
         fetched,
         received: received.load(std::sync::atomic::Ordering::Relaxed),
+    })
+}
+
+/// The owned parts of a [`stage::Stage`], shared by the blocking tasks.
+struct StageParts {
+    folder: String,
+    list: Arc<list::FileList>,
+    archive: PathBuf,
+    url: String,
+}
+
+impl StageParts {
+    fn stage<'a>(&'a self, patch: &'a plan::Patch) -> stage::Stage<'a> {
+        stage::Stage {
+            folder: &self.folder,
+            list: &self.list,
+            patch,
+            archive: &self.archive,
+            url: &self.url,
+        }
+    }
+
+    fn inflate(
+        &self,
+        staging: &std::path::Path,
+        which: &[(usize, usize)],
+        cancel: &AtomicBool,
+    ) -> Result<(), PatchError> {
+        stage::inflate(&self.stage(&plan::Patch::default()), staging, which, cancel)
+    }
+}
+
+/// A blocking task's result, or the error of a task that could not finish (it panicked).
+fn joined_task<T>(
+    joined: Result<T, tokio::task::JoinError>,
+    request: &PatchRequest,
+) -> Result<T, PatchError> {
+    joined.map_err(|e| PatchError::Io {
+        action: "build the new version of",
+        path: request.container.join(&request.folder),
+        error: std::io::Error::other(e),
     })
 }

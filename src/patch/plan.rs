@@ -177,6 +177,16 @@ pub fn plan(
     Ok(patch)
 }
 
+/// The ranges of `wanted` not wholly within one of `fetched` (both sorted): what a second round
+/// fetches once more entries turned out to be needed.
+pub fn not_within(wanted: &[Range<u64>], fetched: &[Range<u64>]) -> Vec<Range<u64>> {
+    wanted
+        .iter()
+        .filter(|w| !fetched.iter().any(|f| f.start <= w.start && w.end <= f.end))
+        .cloned()
+        .collect()
+}
+
 /// Sorts `spans` and merges those that overlap or lie at most `gap` bytes apart.
 pub fn coalesce(mut spans: Vec<Range<u64>>, gap: u64) -> Vec<Range<u64>> {
     spans.sort_unstable_by_key(|r| r.start);
@@ -197,6 +207,14 @@ mod tests {
     use super::*;
     use crate::model::Sha256Digest;
     use crate::patch::list::ListedFile;
+
+    #[test]
+    fn a_second_round_fetches_only_ranges_not_already_fetched() {
+        let fetched = [0..100, 500..900];
+        let wanted = [0..50, 200..300, 450..600, 600..900];
+        assert_eq!(not_within(&wanted, &fetched), vec![200..300, 450..600]);
+        assert_eq!(not_within(&wanted, &[]), wanted.to_vec());
+    }
 
     fn list(sizes: &[u64]) -> FileList {
         FileList::new(

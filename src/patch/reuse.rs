@@ -1,11 +1,14 @@
 //! Which files of the installed version can be reused: a file is reused only when it is a
 //! regular file (not a link) of the listed size whose SHA-256, computed now, is the listed one.
-//! Timestamps are never trusted, and a damaged or changed installed file is simply fetched.
+//! Timestamps never stand in for that hash; they only prove, after it, that a hashed file has
+//! not been written since ([`Stamp`]).
 //!
-//! Two threads hash (the target machines have 2 cores), each reading at most a file's listed
-//! size; the cancel flag is checked between reads.
+//! [`candidates`] is the cheap first look (kind, size, no link on the way), made before anything
+//! is fetched; [`check`] hashes, once per file, where the file is linked into staging. Two
+//! threads hash (the target machines have 2 cores), each reading at most a file's listed size;
+//! the cancel flag is checked between reads.
 
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,24 +20,73 @@ use super::list::{FileList, ListedFile};
 const CHUNK: usize = 1 << 20;
 const THREADS: usize = 2;
 
-/// For each listed file, whether `root/<path>` (`root` resolved, with no symlink in it) holds
-/// exactly its bytes. `None` when cancelled.
-pub fn reusable(root: &Path, list: &FileList, cancel: &AtomicBool) -> Option<Vec<bool>> {
-    let all: Vec<usize> = (0..list.files.len()).collect();
-    check(root, list, &all, cancel)
+/// A hashed file's identity and change times, read from the open file before its bytes: the
+/// same stamp later means no write reached it in between (on Unix, any write or link change
+/// moves the change time once the clock has moved past the last one; see
+/// [`super::link::TIMESTAMP_TICK`]). Elsewhere there is no stamp, and the file is hashed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp([i64; 7]);
+
+impl Stamp {
+    /// The stamp of a file's metadata, where the platform gives one that proves anything.
+    pub fn of(metadata: &Metadata) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            Some(Stamp([
+                wide(metadata.dev()),
+                wide(metadata.ino()),
+                wide(metadata.len()),
+                metadata.mtime(),
+                metadata.mtime_nsec(),
+                metadata.ctime(),
+                metadata.ctime_nsec(),
+            ]))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            None
+        }
+    }
 }
 
-/// For the listed files at `which`, whether `root/<path>` (`root` resolved, with no symlink in
-/// it) holds exactly their bytes, in `which`'s order. `None` when cancelled.
+/// What hashing a file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Not a regular file of the listed bytes (or not there, or not readable).
+    Differs,
+    /// Exactly the listed bytes, with the file's stamp taken before they were read.
+    Holds(Option<Stamp>),
+}
+
+impl Found {
+    /// Whether the file holds the listed bytes.
+    pub fn holds(&self) -> bool {
+        matches!(self, Found::Holds(_))
+    }
+}
+
+/// For each listed file, whether `root/<path>` (`root` resolved) may be reused if its bytes
+/// prove right: a regular file of the listed size with no link on the way. Nothing is read.
+pub fn candidates(root: &Path, list: &FileList) -> Vec<bool> {
+    list.files.iter().map(|file| plain(root, file)).collect()
+}
+
+/// For the listed files at `which`, what `root/<path>` (`root` resolved, with no symlink in it)
+/// holds, in `which`'s order. `None` when cancelled.
 pub fn check(
     root: &Path,
     list: &FileList,
     which: &[usize],
     cancel: &AtomicBool,
-) -> Option<Vec<bool>> {
+) -> Option<Vec<Found>> {
     let next = AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<bool>> =
-        which.iter().map(|_| std::sync::Mutex::new(false)).collect();
+    let results: Vec<std::sync::Mutex<Found>> = which
+        .iter()
+        .map(|_| std::sync::Mutex::new(Found::Differs))
+        .collect();
     std::thread::scope(|scope| {
         for _ in 0..THREADS.min(which.len()) {
             scope.spawn(|| {
@@ -47,9 +99,13 @@ pub fn check(
                     if cancel.load(Ordering::Relaxed) {
                         break;
                     }
-                    let same = matches(root, file, &mut buffer, cancel);
+                    let found = if plain(root, file) {
+                        holds(&super::joined(root, &file.path), file, &mut buffer, cancel)
+                    } else {
+                        Found::Differs
+                    };
                     if let Ok(mut slot) = results[at].lock() {
-                        *slot = same;
+                        *slot = found;
                     }
                 }
             });
@@ -61,35 +117,39 @@ pub fn check(
     Some(
         results
             .into_iter()
-            .map(|r| r.into_inner().unwrap_or(false))
+            .map(|r| r.into_inner().unwrap_or(Found::Differs))
             .collect(),
     )
 }
 
-/// Whether `root/<file.path>` is a regular file of `file.size` bytes with `file.sha256`.
-fn matches(root: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool) -> bool {
+/// Whether `root/<file.path>` is a regular file of `file.size` bytes with no link on the way.
+fn plain(root: &Path, file: &ListedFile) -> bool {
     let path = super::joined(root, &file.path);
     let regular = std::fs::symlink_metadata(&path)
         .is_ok_and(|m| m.file_type().is_file() && m.len() == file.size);
     // No link anywhere on the way: the file is the installed version's own (`root` is resolved).
-    if !regular || std::fs::canonicalize(&path).ok().as_deref() != Some(path.as_path()) {
-        return false;
-    }
-    holds(&path, file, buffer, cancel)
+    regular && std::fs::canonicalize(&path).ok().as_deref() == Some(path.as_path())
 }
 
-/// Whether the file at `path` holds exactly `file.size` bytes with `file.sha256`, read now.
-fn holds(path: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool) -> bool {
+/// What the file at `path` holds: exactly `file.size` bytes with `file.sha256`, read now?
+fn holds(path: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool) -> Found {
     let Ok(opened) = File::open(path) else {
-        return false;
+        return Found::Differs;
     };
+    let Ok(metadata) = opened.metadata() else {
+        return Found::Differs;
+    };
+    if !metadata.is_file() {
+        return Found::Differs;
+    }
+    let stamp = Stamp::of(&metadata);
     // One byte past the listed size tells a file that grew since it was measured.
     let mut reader = opened.take(file.size.saturating_add(1));
     let mut hasher = Sha256::new();
     let mut total = 0u64;
     loop {
         if cancel.load(Ordering::Relaxed) {
-            return false;
+            return Found::Differs;
         }
         match reader.read(buffer) {
             Ok(0) => break,
@@ -98,10 +158,14 @@ fn holds(path: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool)
                 total = total.saturating_add(read as u64);
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
+            Err(_) => return Found::Differs,
         }
     }
-    total == file.size && <[u8; 32]>::from(hasher.finalize()) == file.sha256.0
+    if total == file.size && <[u8; 32]>::from(hasher.finalize()) == file.sha256.0 {
+        Found::Holds(stamp)
+    } else {
+        Found::Differs
+    }
 }
 
 #[cfg(test)]
@@ -135,10 +199,31 @@ mod tests {
             listed("e/changed", "xyz"),
             listed("d/changed", "xyz"),
         ]);
-        let found = reusable(root, &list, &AtomicBool::new(false)).unwrap();
-        assert_eq!(found, vec![true, false, false, false, false, false, true]);
+        let all: Vec<usize> = (0..list.files.len()).collect();
+        let found = check(root, &list, &all, &AtomicBool::new(false)).unwrap();
+        let held: Vec<bool> = found.iter().map(Found::holds).collect();
+        assert_eq!(held, vec![true, false, false, false, false, false, true]);
+        // The cheap look sees kind, size and links, not bytes: `d/changed` listed as "abc" is
+        // a candidate, found different once hashed.
+        let plain = candidates(root, &list);
+        assert_eq!(plain, vec![true, true, false, false, false, false, true]);
         let some = check(root, &list, &[6, 1, 0], &AtomicBool::new(false)).unwrap();
+        let some: Vec<bool> = some.iter().map(Found::holds).collect();
         assert_eq!(some, vec![true, false, true], "in the order asked");
-        assert_eq!(reusable(root, &list, &AtomicBool::new(true)), None);
+        assert_eq!(check(root, &list, &all, &AtomicBool::new(true)), None);
+        #[cfg(unix)]
+        {
+            let Found::Holds(Some(before)) = found[0] else {
+                panic!("{found:?}")
+            };
+            std::thread::sleep(crate::patch::link::TIMESTAMP_TICK);
+            std::fs::write(root.join("same"), "abc").unwrap();
+            let after = Stamp::of(&std::fs::metadata(root.join("same")).unwrap());
+            assert_ne!(
+                after,
+                Some(before),
+                "a write of the same bytes moves the stamp"
+            );
+        }
     }
 }

@@ -30,6 +30,18 @@ pub fn open(path: &Path, size: u64) -> Result<File, PatchError> {
     Ok(file)
 }
 
+/// The scratch file again, as it is, for the ranges of a second round.
+pub fn reopen(path: &Path) -> Result<File, PatchError> {
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|error| PatchError::Io {
+            action: "open",
+            path: path.to_path_buf(),
+            error,
+        })
+}
+
 /// Every entry of the archive's central directory, read from the scratch copy.
 pub async fn read_entries(scratch: &Path, url: &str) -> Result<Vec<plan::Entry>, PatchError> {
     let (scratch, shown) = (scratch.to_path_buf(), url.to_string());

@@ -1,12 +1,14 @@
-//! The new version built in staging from reused and fetched files, then swapped in exactly as a
-//! full install is ([`crate::install::swap`]): a reader sees the old version or the new one.
+//! The rest of a delta's staging: the fetched entries inflated beside the reused files
+//! [`super::link`] put in staging ([`inflate`], while those are hashed), then the new version
+//! finished and swapped in exactly as a full install is ([`build`], through
+//! [`crate::install::swap`]): a reader sees the old version or the new one.
 //!
-//! Reused files were hashed against the list just before; they are hard-linked from the
-//! installed version (the old version's folder is retired after the swap, the link keeps the
-//! file), or copied where links are not possible. Fetched entries are inflated from the local
-//! copy of the ranges fetched, counted and hashed as they are written: a file whose size or
-//! SHA-256 differs from the list stops the update and its staging folder is deleted, so no
-//! unverified byte is ever swapped in. Files and folders are synced before the swap.
+//! Fetched entries are inflated from the local copy of the ranges fetched, counted and hashed
+//! as they are written: a file whose size or SHA-256 differs from the list stops the update. A
+//! reused file whose stamp moved since it was hashed (written to, replaced) stops it too; where
+//! there are no stamps, every reused file is hashed again. A stopped update deletes its staging
+//! folder, so no unverified byte is ever swapped in. Files and folders are synced before the
+//! swap.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -16,21 +18,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use sha2::{Digest, Sha256};
 
 use super::PatchError;
+use super::link::Prepared;
 use super::list::FileList;
 use super::plan::Patch;
-use crate::install::{InstallError, Installed, layout, lock, swap};
+use super::reuse::{self, Stamp};
+use crate::install::{InstallError, Installed, swap};
 
-/// What to build.
+/// What to finish.
 pub struct Stage<'a> {
-    /// The app's container.
-    pub container: &'a Path,
-    /// The pack's folder in it.
+    /// The pack's folder in the container.
     pub folder: &'a str,
-    /// The installed version's own folder (resolved), where reused files are.
-    pub installed: &'a Path,
     /// The new version's files.
     pub list: &'a FileList,
-    /// What to reuse and what was fetched.
+    /// What to reuse (the files [`Prepared`] holds) and what was fetched.
     pub patch: &'a Patch,
     /// The local copy of the new archive's fetched ranges.
     pub archive: &'a Path,
@@ -38,26 +38,24 @@ pub struct Stage<'a> {
     pub url: &'a str,
 }
 
-/// Builds the new version in staging and swaps it in.
-pub fn build(stage: &Stage, cancel: &AtomicBool) -> Result<Installed, PatchError> {
-    layout::check_folder(stage.folder)?;
-    layout::check_place(stage.container, stage.folder)?;
-    let _one_at_a_time = lock::FolderLock::acquire(stage.container, stage.folder);
-    let staging = swap::prepare_staging(stage.container, stage.folder)?;
-    let built = fill(stage, &staging, cancel).and_then(|installed| {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(PatchError::Cancelled);
-        }
-        let path = swap::swap_in(stage.container, stage.folder, &staging)?;
-        Ok(Installed { path, ..installed })
-    });
-    if built.is_err() {
-        swap::discard(stage.container, &staging, false);
+/// Finishes the new version in `prepared`'s staging (its fetched entries already inflated),
+/// checks the reused files and swaps it in; the staging folder is deleted when anything fails.
+pub fn build(
+    stage: &Stage,
+    mut prepared: Prepared,
+    cancel: &AtomicBool,
+) -> Result<Installed, PatchError> {
+    let installed = fill(stage, &prepared, cancel)?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(PatchError::Cancelled);
     }
-    built
+    let path = swap::swap_in(prepared.container(), stage.folder, prepared.staging())?;
+    prepared.mark_swapped();
+    Ok(Installed { path, ..installed })
 }
 
-fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed, PatchError> {
+fn fill(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Result<Installed, PatchError> {
+    let staging = prepared.staging();
     let mut folders: Vec<&str> = stage.patch.folders.iter().map(String::as_str).collect();
     for file in &stage.list.files {
         if let Some((parent, _)) = file.path.rsplit_once('/') {
@@ -76,29 +74,38 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
         let path = super::joined(staging, folder);
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
-    let mut buffer = vec![0u8; 1 << 20];
-    for &at in &stage.patch.reuse {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(PatchError::Cancelled);
-        }
-        let path = &stage.list.files[at].path;
-        let (from, to) = (
-            super::joined(stage.installed, path),
-            super::joined(staging, path),
-        );
-        if fs::hard_link(&from, &to).is_err() {
-            fs::copy(&from, &to).map_err(InstallError::io("copy the installed file", &from))?;
-            let copied = File::open(&to).map_err(InstallError::io("open", &to))?;
-            copied.sync_data().map_err(InstallError::io("sync", &to))?;
-        }
+    check_reused(stage, prepared, cancel)?;
+    sync_folders(staging, &folders)?;
+    let bytes = stage
+        .list
+        .files
+        .iter()
+        .fold(0u64, |sum, f| sum.saturating_add(f.size));
+    Ok(Installed {
+        path: staging.to_path_buf(),
+        files: stage.list.files.len(),
+        bytes,
+    })
+}
+
+/// Inflates the fetched entries `which` (index into the list, index in the archive) into
+/// `staging`, each counted, hashed against the list and synced.
+pub fn inflate(
+    stage: &Stage,
+    staging: &Path,
+    which: &[(usize, usize)],
+    cancel: &AtomicBool,
+) -> Result<(), PatchError> {
+    if which.is_empty() {
+        return Ok(());
     }
-    check_reused(stage, staging, cancel)?;
+    let mut buffer = vec![0u8; 1 << 20];
     let file = File::open(stage.archive).map_err(InstallError::io("open", stage.archive))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| PatchError::Archive {
         url: stage.url.to_string(),
         problem: format!("its fetched central directory cannot be read ({e})"),
     })?;
-    for &(at, index) in &stage.patch.fetch {
+    for &(at, index) in which {
         if cancel.load(Ordering::Relaxed) {
             return Err(PatchError::Cancelled);
         }
@@ -152,17 +159,7 @@ fn fill(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<Installed,
         }
         out.sync_data().map_err(InstallError::io("sync", &to))?;
     }
-    sync_folders(staging, &folders)?;
-    let bytes = stage
-        .list
-        .files
-        .iter()
-        .fold(0u64, |sum, f| sum.saturating_add(f.size));
-    Ok(Installed {
-        path: staging.to_path_buf(),
-        files: stage.list.files.len(),
-        bytes,
-    })
+    Ok(())
 }
 
 /// Syncs every folder that received entries (links and new files), deepest first.
@@ -183,22 +180,37 @@ fn sync_folders(staging: &Path, folders: &[&str]) -> Result<(), PatchError> {
     Ok(())
 }
 
-/// Hashes every reused file again where it now is in staging (on two threads): hashed when the
-/// delta was planned, before the fetches, it may have been written into since by the app or
-/// the user. A link put in place of a file since is linked as a link and refused here: the new
-/// version holds only regular files with the listed bytes.
-fn check_reused(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<(), PatchError> {
+/// Checks that every reused file in staging is still what was hashed: the same stamp, or
+/// where there are none, the listed bytes hashed again. A file written to, replaced or linked
+/// since (by the app, through the installed version's path, or by anyone in staging) is
+/// refused: the new version holds only regular files with the listed bytes.
+fn check_reused(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Result<(), PatchError> {
+    let staging = prepared.staging();
+    let changed = |at: usize| PatchError::Mismatch {
+        url: stage.url.to_string(),
+        entry: stage.list.files[at].path.clone(),
+        problem: "changed in the installed version since it was hashed".into(),
+    };
+    let mut unstamped = Vec::new();
+    for &(at, stamp) in &prepared.held {
+        let Some(stamp) = stamp else {
+            unstamped.push(at);
+            continue;
+        };
+        let path = super::joined(staging, &stage.list.files[at].path);
+        let now = fs::symlink_metadata(&path).ok();
+        if now.as_ref().and_then(Stamp::of) != Some(stamp) {
+            return Err(changed(at));
+        }
+    }
+    if unstamped.is_empty() {
+        return Ok(());
+    }
     let root = fs::canonicalize(staging).map_err(InstallError::io("resolve", staging))?;
-    let reuse = &stage.patch.reuse;
-    let held =
-        super::reuse::check(&root, stage.list, reuse, cancel).ok_or(PatchError::Cancelled)?;
-    match held.iter().position(|same| !same) {
+    let found = reuse::check(&root, stage.list, &unstamped, cancel).ok_or(PatchError::Cancelled)?;
+    match found.iter().position(|f| !f.holds()) {
         None => Ok(()),
-        Some(at) => Err(PatchError::Mismatch {
-            url: stage.url.to_string(),
-            entry: stage.list.files[reuse[at]].path.clone(),
-            problem: "changed in the installed version since it was hashed".into(),
-        }),
+        Some(at) => Err(changed(unstamped[at])),
     }
 }
 
@@ -206,67 +218,117 @@ fn check_reused(stage: &Stage, staging: &Path, cancel: &AtomicBool) -> Result<()
 mod tests {
     use super::*;
     use crate::model::Sha256Digest;
+    use crate::patch::link;
     use crate::patch::list::ListedFile;
+    use std::path::PathBuf;
 
     #[test]
     fn a_reused_file_changed_after_it_was_hashed_is_never_installed() {
-        // Hashed as "abc" when the delta was planned; the app writes "xyz" into it while the
-        // changed entries are fetched.
-        refused_after(|installed, _| fs::write(installed.join("a"), "xyz").unwrap());
+        // Hashed as "abc" in staging; the app writes "xyz" into it (through the installed
+        // version's path: the same file) right after, while the changed entries are fetched.
+        let built = after_prepare(|installed, _, _| fs::write(installed.join("a"), "xyz").unwrap());
+        assert!(
+            matches!(built, Err(PatchError::Mismatch { .. })),
+            "{built:?}"
+        );
     }
 
     #[cfg(unix)]
     #[test]
-    fn a_reused_file_replaced_by_a_link_after_it_was_hashed_is_never_installed() {
+    fn a_staged_reused_file_replaced_by_a_link_is_never_installed() {
         // The same bytes, but outside the pack: the new version would hold a link to them.
-        refused_after(|installed, dir| {
+        let built = after_prepare(|_, staging, dir| {
             let outside = dir.join("outside");
             fs::write(&outside, "abc").unwrap();
-            fs::remove_file(installed.join("a")).unwrap();
-            std::os::unix::fs::symlink(&outside, installed.join("a")).unwrap();
+            fs::remove_file(staging.join("a")).unwrap();
+            std::os::unix::fs::symlink(&outside, staging.join("a")).unwrap();
         });
+        assert!(
+            matches!(built, Err(PatchError::Mismatch { .. })),
+            "{built:?}"
+        );
     }
 
-    /// Installs a pack holding `a` = "abc", lets `change` alter it after the hashing, and
-    /// checks that the delta reusing `a` is refused and leaves the installed version.
-    fn refused_after(change: impl Fn(&Path, &Path)) {
+    #[test]
+    fn an_untouched_reused_file_is_installed_without_being_read_again() {
+        assert_eq!(after_prepare(|_, _, _| {}).unwrap(), "abc");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_reused_file_replaced_by_a_link_before_it_is_linked_is_fetched_instead() {
+        let (dir, container, installed) = installed_pack();
+        let outside = dir.path().join("outside");
+        fs::write(&outside, "abc").unwrap();
+        fs::remove_file(installed.join("a")).unwrap();
+        std::os::unix::fs::symlink(&outside, installed.join("a")).unwrap();
+        let list = list_of_a();
+        let prepared = prepare(&container, &installed, &list);
+        assert_eq!(
+            (prepared.held.len(), prepared.refused.clone()),
+            (0, vec![0])
+        );
+        assert!(fs::symlink_metadata(prepared.staging().join("a")).is_err());
+        drop(prepared);
+        assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+    }
+
+    /// Begins a delta of `Pack` reusing `a` and hashes it.
+    fn prepare(container: &Path, installed: &Path, list: &FileList) -> Prepared {
+        let mut prepared = link::begin(container, "Pack", installed, list, &[0]).unwrap();
+        link::verify(&mut prepared, list, &AtomicBool::new(false)).unwrap();
+        prepared
+    }
+
+    /// A temporary container with `Pack` installed, holding `a` = "abc".
+    fn installed_pack() -> (tempfile::TempDir, PathBuf, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
-        let container = &dir.path().canonicalize().unwrap().join("c");
-        fs::create_dir(container).unwrap();
-        let first = swap::prepare_staging(container, "Pack").unwrap();
+        let container = dir.path().canonicalize().unwrap().join("c");
+        fs::create_dir(&container).unwrap();
+        let first = swap::prepare_staging(&container, "Pack").unwrap();
         fs::write(first.join("a"), "abc").unwrap();
-        swap::swap_in(container, "Pack", &first).unwrap();
+        swap::swap_in(&container, "Pack", &first).unwrap();
         let installed = container.join("Pack").canonicalize().unwrap();
-        change(&installed, dir.path());
+        (dir, container, installed)
+    }
+
+    fn list_of_a() -> FileList {
+        FileList::new(vec![ListedFile {
+            path: "a".into(),
+            size: 3,
+            sha256: Sha256Digest::of(b"abc"),
+        }])
+    }
+
+    /// Installs `a` = "abc", prepares a delta reusing it, lets `change` act (on the installed
+    /// folder, the staging folder, the temporary dir), then finishes it: `a` as installed then.
+    /// A refused update must leave the installed version as it was, and no staging.
+    fn after_prepare(change: impl Fn(&Path, &Path, &Path)) -> Result<String, PatchError> {
+        let (dir, container, installed) = installed_pack();
+        let list = list_of_a();
+        let prepared = prepare(&container, &installed, &list);
+        assert_eq!((prepared.held.len(), prepared.refused.len()), (1, 0));
+        change(&installed, prepared.staging(), dir.path());
         let archive = dir.path().join("scratch.zip");
         zip::ZipWriter::new(File::create(&archive).unwrap())
             .finish()
             .unwrap();
-        let list = FileList::new(vec![ListedFile {
-            path: "a".into(),
-            size: 3,
-            sha256: Sha256Digest::of(b"abc"),
-        }]);
         let patch = Patch {
             reuse: vec![0],
             ..Patch::default()
         };
         let stage = Stage {
-            container,
             folder: "Pack",
-            installed: &installed,
             list: &list,
             patch: &patch,
             archive: &archive,
             url: "http://127.0.0.1/Pack.zip",
         };
-        let built = build(&stage, &AtomicBool::new(false));
-        assert!(
-            matches!(built, Err(PatchError::Mismatch { .. })),
-            "{built:?}"
-        );
-        // The installed version is still the one that was there, and no staging is left.
-        assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
-        assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+        let built = build(&stage, prepared, &AtomicBool::new(false));
+        if built.is_err() {
+            assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
+            assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+        }
+        built.map(|_| fs::read_to_string(container.join("Pack/a")).unwrap())
     }
 }

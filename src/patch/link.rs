@@ -1,0 +1,156 @@
+//! The first half of a delta's staging: a fresh staging folder holding a link to every installed
+//! file that may be reused ([`begin`], while the changed entries are fetched), each then hashed
+//! once, where it now is ([`verify`], while the fetched entries are inflated). Those that hold
+//! the listed bytes keep their [`Stamp`]; the others are taken out of staging and fetched in a
+//! second round.
+//!
+//! Reused files are hard-linked from the installed version (the old version's folder is retired
+//! after the swap, the link keeps the file), or copied where links are not possible. A file
+//! hashed here and written to before the swap (by the app, through the installed version's
+//! path, which is the same file) no longer matches its stamp, and [`super::stage`] refuses the
+//! new version. The staging folder belongs to [`Prepared`]: dropped before its swap, the folder
+//! is deleted.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use super::PatchError;
+use super::list::FileList;
+use super::reuse::{self, Found, Stamp};
+use crate::install::{InstallError, layout, lock, swap};
+
+/// Longer than the file system clock's step (a kernel tick, 10 ms at the slowest): a file's
+/// change time is moved by a write only once the clock has stepped past its current value, so
+/// the stamps are taken this long after the last link (which set each change time).
+pub const TIMESTAMP_TICK: Duration = Duration::from_millis(20);
+
+/// A staging folder with the reused files linked in (then hashed), the folder lock held.
+#[derive(Debug)]
+pub struct Prepared {
+    container: PathBuf,
+    staging: PathBuf,
+    /// Files linked in staging, not yet hashed.
+    linked: Vec<usize>,
+    /// When the last was linked.
+    linked_at: Instant,
+    /// Files in staging that hold the listed bytes (indexes into the list), with their stamps.
+    pub held: Vec<(usize, Option<Stamp>)>,
+    /// Candidates that could not be linked or did not hold their bytes: fetched instead.
+    pub refused: Vec<usize>,
+    swapped: bool,
+    _one_at_a_time: lock::FolderLock,
+}
+
+impl Prepared {
+    /// The staging folder.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The container.
+    pub fn container(&self) -> &Path {
+        &self.container
+    }
+
+    /// Swapped in: the folder is the installed version now, never deleted as staging.
+    pub(super) fn mark_swapped(&mut self) {
+        self.swapped = true;
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if !self.swapped {
+            swap::discard(&self.container, &self.staging, false);
+        }
+    }
+}
+
+/// Begins the staging of `folder` in `container`: its folders, and links to the `candidates`
+/// (indexes into `list`) from `installed` (the installed version's resolved folder). A candidate
+/// that cannot be linked or copied is refused.
+pub fn begin(
+    container: &Path,
+    folder: &str,
+    installed: &Path,
+    list: &FileList,
+    candidates: &[usize],
+) -> Result<Prepared, PatchError> {
+    layout::check_folder(folder)?;
+    layout::check_place(container, folder)?;
+    let one_at_a_time = lock::FolderLock::acquire(container, folder);
+    let staging = swap::prepare_staging(container, folder)?;
+    let mut prepared = Prepared {
+        container: container.to_path_buf(),
+        staging,
+        linked: Vec::with_capacity(candidates.len()),
+        linked_at: Instant::now(),
+        held: Vec::new(),
+        refused: Vec::new(),
+        swapped: false,
+        _one_at_a_time: one_at_a_time,
+    };
+    let staging = prepared.staging.clone();
+    let mut parents: Vec<&str> = list
+        .files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(parent, _)| parent))
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    for parent in parents {
+        let path = super::joined(&staging, parent);
+        fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
+    }
+    for &at in candidates {
+        let path = &list.files[at].path;
+        let (from, to) = (
+            super::joined(installed, path),
+            super::joined(&staging, path),
+        );
+        if fs::hard_link(&from, &to).is_ok() || copy_synced(&from, &to).is_ok() {
+            prepared.linked.push(at);
+        } else {
+            let _ = fs::remove_file(&to);
+            prepared.refused.push(at);
+        }
+    }
+    prepared.linked_at = Instant::now();
+    Ok(prepared)
+}
+
+/// Hashes every linked file where it is in staging: those with the listed bytes are held with
+/// their stamps, the others removed from staging and refused.
+pub fn verify(
+    prepared: &mut Prepared,
+    list: &FileList,
+    cancel: &AtomicBool,
+) -> Result<(), PatchError> {
+    // Stamps taken once the clock has stepped past the links' change times.
+    #[cfg(unix)]
+    std::thread::sleep(TIMESTAMP_TICK.saturating_sub(prepared.linked_at.elapsed()));
+    let staging = prepared.staging.clone();
+    let root = fs::canonicalize(&staging).map_err(InstallError::io("resolve", &staging))?;
+    let linked = std::mem::take(&mut prepared.linked);
+    let found = reuse::check(&root, list, &linked, cancel).ok_or(PatchError::Cancelled)?;
+    for (&at, found) in linked.iter().zip(found) {
+        match found {
+            Found::Holds(stamp) => prepared.held.push((at, stamp)),
+            Found::Differs => {
+                let staged = super::joined(&staging, &list.files[at].path);
+                fs::remove_file(&staged).map_err(InstallError::io("remove", &staged))?;
+                prepared.refused.push(at);
+            }
+        }
+    }
+    prepared.refused.sort_unstable();
+    Ok(())
+}
+
+/// Copies `from` to `to` (a new file) and syncs the copy.
+fn copy_synced(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::copy(from, to)?;
+    File::open(to)?.sync_data()
+}
