@@ -99,6 +99,9 @@ pub(super) struct Actor {
     free_space: super::disk::FreeSpace,
     /// The watched folders' entries as last read.
     pub(super) watched: super::watched::Watched,
+    /// The watches on the watched folders, and the receiver of their events (taken by `run`).
+    pub(super) folder_watch: super::folder_watch::FolderWatch,
+    folder_events: Option<tokio::sync::mpsc::UnboundedReceiver<()>>,
     published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<Response, ApiError>)>,
@@ -143,6 +146,7 @@ impl Actor {
         };
         let (internal, internal_receiver) = mpsc::channel(64);
         let (install_done, install_receiver) = mpsc::unbounded_channel();
+        let (folder_watch, folder_events) = super::folder_watch::FolderWatch::new();
         let patch_limiter = std::sync::Arc::new(crate::engine::limiter::RateLimiter::new(
             settings.limits.bytes_per_second,
         ));
@@ -167,6 +171,8 @@ impl Actor {
             views: Views::default(),
             free_space: super::disk::FreeSpace::default(),
             watched: Default::default(),
+            folder_watch,
+            folder_events: Some(folder_events),
             published,
             pending: Vec::new(),
             outbox: Vec::new(),
@@ -187,15 +193,21 @@ impl Actor {
         mut calls: mpsc::Receiver<super::Call>,
         shutdown: CancellationToken,
     ) {
-        let (Some(mut internal), Some(mut installed)) =
-            (self.internal_receiver.take(), self.install_receiver.take())
-        else {
+        let (Some(mut internal), Some(mut installed), Some(mut folder_events)) = (
+            self.internal_receiver.take(),
+            self.install_receiver.take(),
+            self.folder_events.take(),
+        ) else {
             return;
         };
         let mut engine_events = self.downloads.subscribe();
         super::leftovers::sweep(&self.paths, &self.downloads, &self.state).await;
         self.restore().await;
-        self.scan_watched_folders().await;
+        let mut folders_changed_at = self
+            .scan_watched_folders()
+            .await
+            .then(tokio::time::Instant::now);
+        let mut last_scan = tokio::time::Instant::now();
         self.start_update_check(None, None);
         let update_every = self.config.update_interval.unwrap_or(Duration::from_secs(
             self.settings.update_interval_seconds.max(60),
@@ -203,10 +215,9 @@ impl Actor {
         let start = tokio::time::Instant::now();
         let mut updates = tokio::time::interval_at(start + update_every, update_every);
         let scan_every = self.config.watch_interval.max(Duration::from_millis(100));
-        let mut scans = tokio::time::interval_at(start + scan_every, scan_every);
         let content_every = self.config.content_interval.max(Duration::from_millis(100));
         let mut contents = tokio::time::interval_at(start + content_every, content_every);
-        for timer in [&mut updates, &mut scans, &mut contents] {
+        for timer in [&mut updates, &mut contents] {
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         self.views.touch();
@@ -221,6 +232,12 @@ impl Actor {
                 .map(tokio::time::Instant::from_std);
             let publish_at = ticks::next_publish(last_publish, self.has_unpublished(), measure_at);
             let save_at = ticks::next_save(last_save, self.dirty);
+            let scan_at = super::folder_watch::next_scan(
+                last_scan,
+                scan_every,
+                self.folder_watch.complete(),
+                folders_changed_at,
+            );
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 Some((request, reply)) = calls.recv() => {
@@ -238,7 +255,15 @@ impl Actor {
                 Some(work) = internal.recv() => self.on_internal(work).await,
                 Some(done) = installed.recv() => self.on_installed(done).await,
                 _ = updates.tick() => self.start_update_check(None, None),
-                _ = scans.tick() => self.scan_watched_folders().await,
+                Some(()) = folder_events.recv() => {
+                    while folder_events.try_recv().is_ok() {}
+                    folders_changed_at.get_or_insert_with(tokio::time::Instant::now);
+                }
+                _ = until(scan_at) => {
+                    let added = self.scan_watched_folders().await;
+                    last_scan = tokio::time::Instant::now();
+                    folders_changed_at = added.then_some(last_scan);
+                }
                 _ = contents.tick() => self.request_periodic_content(),
                 _ = until(save_at) => {
                     self.save_if_dirty();

@@ -77,8 +77,10 @@ impl Actor {
     }
 
     /// Registers apps found in watched folders (new ones, and ones whose version changed),
-    /// reading only entries whose Info.plist is new or changed ([`super::watched`]).
-    pub(super) async fn scan_watched_folders(&mut self) {
+    /// reading only entries whose Info.plist is new or changed ([`super::watched`]), then
+    /// watches what is there now ([`super::folder_watch`]); true when a watch was added (one
+    /// more scan then catches what arrived before it).
+    pub(super) async fn scan_watched_folders(&mut self) -> bool {
         let mut folders = vec![self.paths.apps_dir()];
         folders.extend(self.settings.watched_folders.iter().cloned());
         let known: std::collections::BTreeMap<PathBuf, String> = self
@@ -88,8 +90,8 @@ impl Actor {
             .map(|r| (r.source.clone(), r.app.bundle_version.clone()))
             .collect();
         let mut present = std::collections::HashSet::new();
-        for folder in folders {
-            for path in super::registry::scan(&folder) {
+        for folder in folders.iter() {
+            for path in super::registry::scan(folder) {
                 present.insert(path.clone());
                 let fingerprint = Fingerprint::of(&path);
                 let previous = self.watched.get(&path);
@@ -103,6 +105,8 @@ impl Actor {
             }
         }
         self.watched.keep_only(&present);
+        self.folder_watch
+            .sync(super::folder_watch::wanted(&folders))
     }
 
     /// Reads the watched-folder entry `path` and registers its app if it is new or its

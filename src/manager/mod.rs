@@ -48,6 +48,7 @@ pub mod event;
 pub mod exclusive;
 mod extensions;
 pub mod fetch;
+mod folder_watch;
 mod installs;
 pub mod key;
 pub mod languages;

@@ -54,6 +54,7 @@ mod install;
 mod install_cancel;
 mod ipc;
 mod ipc_load;
+mod manager_folder_watch;
 mod manager_intent;
 mod manager_lifecycle;
 mod manager_model;
