@@ -45,8 +45,12 @@ pub fn verify_and_install(
     }
     std::fs::rename(&partial, &request.destination)
         .map_err(|e| io_failure(&request.destination, e))?;
-    // A segmented download's record: its file is in place, so it names nothing any more.
-    let _ = std::fs::remove_file(super::segments::sidecar::path(&partial));
+    // A segmented download's record: its file is in place, so it names nothing any more. Looked
+    // for first: an `unlink` of nothing still locks the folder every worker is renaming into.
+    let sidecar = super::segments::sidecar::path(&partial);
+    if std::fs::symlink_metadata(&sidecar).is_ok() {
+        let _ = std::fs::remove_file(&sidecar);
+    }
     let dir = match request.destination.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => std::path::Path::new("."),

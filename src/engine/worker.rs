@@ -39,7 +39,11 @@ async fn attempt(
     cancel: &CancellationToken,
 ) -> Result<Finished, Failure> {
     let partial = job.request.partial_path();
-    if let Some(dir) = partial.parent() {
+    // Looked at before it is made: a `mkdir` that finds the folder there still takes the lock
+    // of the folder above, which every worker would then queue on, once per file.
+    if let Some(dir) = partial.parent()
+        && !dir.is_dir()
+    {
         std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
     }
     if job.restart {
