@@ -101,7 +101,7 @@ pub(super) struct Actor {
     pub(super) watched: super::watched::Watched,
     /// The watches on the watched folders, and the receiver of their events (taken by `run`).
     pub(super) folder_watch: super::folder_watch::FolderWatch,
-    folder_events: Option<tokio::sync::mpsc::UnboundedReceiver<()>>,
+    folder_events: Option<tokio::sync::mpsc::UnboundedReceiver<super::folder_watch::Change>>,
     published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
     pending: Vec<(Reply, Result<Response, ApiError>)>,
@@ -255,8 +255,14 @@ impl Actor {
                 Some(work) = internal.recv() => self.on_internal(work).await,
                 Some(done) = installed.recv() => self.on_installed(done).await,
                 _ = updates.tick() => self.start_update_check(None, None),
-                Some(()) = folder_events.recv() => {
-                    while folder_events.try_recv().is_ok() {}
+                Some(change) = folder_events.recv() => {
+                    let mut changes = vec![change];
+                    while let Ok(more) = folder_events.try_recv() {
+                        changes.push(more);
+                    }
+                    if changes.contains(&super::folder_watch::Change::Structure) {
+                        self.folder_watch.renew();
+                    }
                     folders_changed_at.get_or_insert_with(tokio::time::Instant::now);
                 }
                 _ = until(scan_at) => {

@@ -105,8 +105,9 @@ impl Actor {
             }
         }
         self.watched.keep_only(&present);
+        let missing = folders.iter().any(|folder| !folder.is_dir());
         self.folder_watch
-            .sync(super::folder_watch::wanted(&folders))
+            .sync(super::folder_watch::wanted(&folders), missing)
     }
 
     /// Reads the watched-folder entry `path` and registers its app if it is new or its

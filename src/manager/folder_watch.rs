@@ -4,24 +4,37 @@
 //!
 //! Watched, none of them recursively: each watched folder (entries added, removed, renamed, a
 //! top-level plist written), each folder entry in it (its `Contents` or `Info.plist` appearing)
-//! and each entry's `Contents` (its `Info.plist` written or replaced). Any event asks for a scan
-//! [`SETTLE`] later, so a bundle being copied is read once it has landed; a scan that adds
-//! watches asks for one more, in case a file arrived before its folder was watched.
+//! and each entry's `Contents` (its `Info.plist` written or replaced). A change asks for a scan
+//! [`SETTLE`] after the first event of a burst (so at most four scans a second under a steady
+//! writer, and a bundle being copied is read once it has landed); a scan that adds watches asks
+//! for one more, in case a file arrived before its folder was watched. An event that removes or
+//! renames something may have taken a watch with it (the platform drops the watch of a folder
+//! deleted or moved away, and one made again under the same name is not watched): every watch
+//! is then made anew at the next scan.
 //!
-//! Where a folder cannot be watched (it does not exist yet, the platform refuses, the watch
-//! limit is reached), the manager scans on its timer as before: [`next_scan`] decides.
+//! Where a folder cannot be watched (it does not exist, or not yet; the platform refuses; the
+//! watch limit is reached), the manager scans on its timer as before: [`next_scan`] decides.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// How long after the last change a scan runs.
 pub const SETTLE: Duration = Duration::from_millis(250);
+
+/// What an event may have done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Written or created something: a scan may find something new.
+    Content,
+    /// Removed or renamed something (or the platform lost events): watches may be gone too.
+    Structure,
+}
 
 /// The watches of the watched folders, and the channel their events arrive on.
 pub struct FolderWatch {
@@ -34,13 +47,16 @@ pub struct FolderWatch {
 impl FolderWatch {
     /// A watcher whose events wake `changed`'s receiver; without one (the platform refused, said
     /// in the log) every folder is scanned on the timer.
-    pub fn new() -> (Self, mpsc::UnboundedReceiver<()>) {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Change>) {
         let (sender, receiver) = mpsc::unbounded_channel();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            // Errors (a queue overflow among them) ask for a scan as changes do.
-            if event.as_ref().map_or(true, |e| is_change(&e.kind)) {
-                let _ = sender.send(());
-            }
+            // Errors (a queue overflow among them) may have lost anything: all made anew.
+            let change = match &event {
+                Ok(event) if !is_change(&event.kind) => return,
+                Ok(event) if !is_structural(&event.kind) => Change::Content,
+                _ => Change::Structure,
+            };
+            let _ = sender.send(change);
         });
         let watcher = match watcher {
             Ok(watcher) => Some(watcher),
@@ -59,8 +75,18 @@ impl FolderWatch {
         (watch, receiver)
     }
 
-    /// Watches exactly `wanted` (adding and removing watches); returns whether a watch was added.
-    pub fn sync(&mut self, wanted: BTreeSet<PathBuf>) -> bool {
+    /// Forgets every watch, so the next [`FolderWatch::sync`] makes each anew.
+    pub fn renew(&mut self) {
+        if let Some(watcher) = self.watcher.as_mut() {
+            for path in std::mem::take(&mut self.watching) {
+                let _ = watcher.unwatch(&path);
+            }
+        }
+    }
+
+    /// Watches exactly `wanted` (adding and removing watches), `missing` telling whether some
+    /// watched folder does not exist (then the timer scans); returns whether a watch was added.
+    pub fn sync(&mut self, wanted: BTreeSet<PathBuf>, missing: bool) -> bool {
         let Some(watcher) = self.watcher.as_mut() else {
             self.complete = false;
             return false;
@@ -80,7 +106,7 @@ impl FolderWatch {
                 Err(error) => tracing::debug!("cannot watch {}: {error}", path.display()),
             }
         }
-        self.complete = self.watching == wanted;
+        self.complete = !missing && self.watching == wanted;
         added
     }
 
@@ -99,6 +125,17 @@ pub fn is_change(kind: &EventKind) -> bool {
         EventKind::Access(_) => false,
         _ => true,
     }
+}
+
+/// Whether an event may have removed a watched path (deleted, renamed, moved).
+pub fn is_structural(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Name(_))
+            | EventKind::Any
+            | EventKind::Other
+    )
 }
 
 /// The watches to add and to remove to go from `watching` to `wanted`.
@@ -170,7 +207,7 @@ mod tests {
 
     #[test]
     fn the_scans_own_reads_never_set_off_the_next_scan() {
-        use notify::event::{CreateKind, ModifyKind, RemoveKind};
+        use notify::event::{CreateKind, RemoveKind, RenameMode};
         assert!(!is_change(&EventKind::Access(AccessKind::Open(
             AccessMode::Any
         ))));
@@ -185,6 +222,12 @@ mod tests {
         assert!(is_change(&EventKind::Modify(ModifyKind::Any)));
         assert!(is_change(&EventKind::Remove(RemoveKind::File)));
         assert!(is_change(&EventKind::Other));
+        // A folder deleted or renamed takes its watch along: every watch is made anew.
+        assert!(is_structural(&EventKind::Remove(RemoveKind::Folder)));
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::From));
+        assert!(is_structural(&renamed));
+        assert!(!is_structural(&EventKind::Create(CreateKind::File)));
+        assert!(!is_structural(&EventKind::Modify(ModifyKind::Any)));
     }
 
     #[test]

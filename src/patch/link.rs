@@ -11,9 +11,10 @@
 //! new version. The staging folder belongs to [`Prepared`]: dropped before its swap, the folder
 //! is deleted.
 
-use std::fs::{self, File};
+use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::PatchError;
@@ -70,13 +71,14 @@ impl Drop for Prepared {
 
 /// Begins the staging of `folder` in `container`: its folders, and links to the `candidates`
 /// (indexes into `list`) from `installed` (the installed version's resolved folder). A candidate
-/// that cannot be linked or copied is refused.
+/// that cannot be linked or copied is refused. Stops between files when `cancel` is set.
 pub fn begin(
     container: &Path,
     folder: &str,
     installed: &Path,
     list: &FileList,
     candidates: &[usize],
+    cancel: &AtomicBool,
 ) -> Result<Prepared, PatchError> {
     layout::check_folder(folder)?;
     layout::check_place(container, folder)?;
@@ -105,12 +107,15 @@ pub fn begin(
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
     for &at in candidates {
-        let path = &list.files[at].path;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PatchError::Cancelled);
+        }
+        let listed = &list.files[at];
         let (from, to) = (
-            super::joined(installed, path),
-            super::joined(&staging, path),
+            super::joined(installed, &listed.path),
+            super::joined(&staging, &listed.path),
         );
-        if fs::hard_link(&from, &to).is_ok() || copy_synced(&from, &to).is_ok() {
+        if fs::hard_link(&from, &to).is_ok() || copy_synced(&from, &to, listed.size).is_ok() {
             prepared.linked.push(at);
         } else {
             let _ = fs::remove_file(&to);
@@ -129,8 +134,9 @@ pub fn verify(
     cancel: &AtomicBool,
 ) -> Result<(), PatchError> {
     // Stamps taken once the clock has stepped past the links' change times.
-    #[cfg(unix)]
-    std::thread::sleep(TIMESTAMP_TICK.saturating_sub(prepared.linked_at.elapsed()));
+    // (A little more than the tick: `Stamp::settled` compares with the wall clock.)
+    let wait = TIMESTAMP_TICK + Duration::from_millis(5);
+    std::thread::sleep(wait.saturating_sub(prepared.linked_at.elapsed()));
     let staging = prepared.staging.clone();
     let root = fs::canonicalize(&staging).map_err(InstallError::io("resolve", &staging))?;
     let linked = std::mem::take(&mut prepared.linked);
@@ -149,8 +155,26 @@ pub fn verify(
     Ok(())
 }
 
-/// Copies `from` to `to` (a new file) and syncs the copy.
-fn copy_synced(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs::copy(from, to)?;
-    File::open(to)?.sync_data()
+/// Copies the regular file `from` (never through a link, never more than `size` bytes and one)
+/// to the new file `to`, and syncs the copy: where links are not possible. The copy is hashed
+/// like a link before it may be reused.
+fn copy_synced(from: &Path, to: &Path, size: u64) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // A link swapped in is refused, and a FIFO does not block the open.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let source = options.open(from)?;
+    if !source.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut out = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)?;
+    std::io::copy(&mut source.take(size.saturating_add(1)), &mut out)?;
+    out.sync_data()
 }

@@ -153,7 +153,10 @@ async fn run(
         let (container, folder) = (request.container.clone(), request.folder.clone());
         let (list, root) = (list.clone(), root.clone());
         let which: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i]).collect();
-        tokio::task::spawn_blocking(move || link::begin(&container, &folder, &root, &list, &which))
+        let cancel = cancel.clone();
+        tokio::task::spawn_blocking(move || {
+            link::begin(&container, &folder, &root, &list, &which, &cancel)
+        })
     };
     let url = crate::model::url_shown::shown_url(&request.archive_url);
     let fetched = rounds::fetch(request, &origin, &list, &candidates, &url).await;
@@ -187,10 +190,12 @@ async fn run(
     if !prepared.refused.is_empty() {
         patch =
             rounds::second_round(request, &origin, &fetched, &candidates, &prepared, &url).await?;
+        let inflated: std::collections::HashSet<&(usize, usize)> =
+            fetched.patch.fetch.iter().collect();
         let extra: Vec<(usize, usize)> = patch
             .fetch
             .iter()
-            .filter(|f| !fetched.patch.fetch.contains(f))
+            .filter(|f| !inflated.contains(f))
             .copied()
             .collect();
         let (stage, cancel) = (stage.clone(), cancel.clone());

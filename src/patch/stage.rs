@@ -74,8 +74,9 @@ fn fill(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Result<Insta
         let path = super::joined(staging, folder);
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
-    check_reused(stage, prepared, cancel)?;
     sync_folders(staging, &folders)?;
+    // Last, right before the swap: nothing written to a reused file since it was hashed.
+    check_reused(stage, prepared, cancel)?;
     let bytes = stage
         .list
         .files
@@ -273,9 +274,21 @@ mod tests {
         assert_eq!(swap::list(&container.join(".staging")).len(), 0);
     }
 
+    #[test]
+    fn a_delta_cancelled_while_linking_stops_and_leaves_no_staging() {
+        let (_dir, container, installed) = installed_pack();
+        let list = list_of_a();
+        let cancelled = AtomicBool::new(true);
+        let begun = link::begin(&container, "Pack", &installed, &list, &[0], &cancelled);
+        assert!(matches!(begun, Err(PatchError::Cancelled)), "{begun:?}");
+        assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+        assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
+    }
+
     /// Begins a delta of `Pack` reusing `a` and hashes it.
     fn prepare(container: &Path, installed: &Path, list: &FileList) -> Prepared {
-        let mut prepared = link::begin(container, "Pack", installed, list, &[0]).unwrap();
+        let no = AtomicBool::new(false);
+        let mut prepared = link::begin(container, "Pack", installed, list, &[0], &no).unwrap();
         link::verify(&mut prepared, list, &AtomicBool::new(false)).unwrap();
         prepared
     }

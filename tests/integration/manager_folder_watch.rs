@@ -20,11 +20,24 @@ async fn manager_without_timer() -> (
     bgassets::store::Paths,
     bgassets::manager::Manager,
 ) {
+    manager_with_timer(Duration::from_secs(3600)).await
+}
+
+/// A manager over a fresh data dir whose watched-folder timer is `every`.
+async fn manager_with_timer(
+    every: Duration,
+) -> (
+    Site,
+    tempfile::TempDir,
+    bgassets::store::Paths,
+    bgassets::manager::Manager,
+) {
     let site = Site::start(&catalogue(), Faults::default()).await;
     let data = tempfile::tempdir().unwrap();
     let paths = bgassets::store::Paths::under(data.path());
     let mut config = bgassets::manager::ManagerConfig::new(paths.clone());
-    config.watch_interval = Duration::from_secs(3600);
+    config.watch_interval = every;
+    std::fs::create_dir_all(paths.apps_dir()).unwrap();
     let manager = bgassets::manager::Manager::start(config).await.unwrap();
     (site, data, paths, manager)
 }
@@ -75,6 +88,51 @@ async fn an_app_copied_in_steps_into_a_watched_folder_is_registered_once_complet
         "",
     );
     until(&handle, "registered once its plist landed", |d| {
+        d.app(APP).is_some()
+    })
+    .await;
+    manager.shutdown().await;
+}
+
+/// Guards the watch set against going stale: the platform drops the watch of a folder deleted,
+/// and one made again under the same name at once (before the next scan) must be watched anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_folder_deleted_and_made_again_at_once_is_still_watched() {
+    let (site, _data, paths, manager) = manager_without_timer().await;
+    let handle = manager.handle();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    std::fs::remove_dir_all(paths.apps_dir()).unwrap();
+    std::fs::create_dir(paths.apps_dir()).unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let staged = tempfile::tempdir().unwrap();
+    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
+    let bundle = plist.parent().unwrap().parent().unwrap();
+    std::fs::rename(bundle, paths.apps_dir().join("Game.app")).unwrap();
+    until(&handle, "registered in the folder made again", |d| {
+        d.app(APP).is_some()
+    })
+    .await;
+    manager.shutdown().await;
+}
+
+/// Guards a watched folder that is missing: it cannot be watched, so the timer scans until it
+/// exists (a missing folder once counted as watched, and was never looked at again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_folder_that_goes_missing_is_found_again_by_the_timer() {
+    let (site, _data, paths, manager) = manager_with_timer(Duration::from_millis(300)).await;
+    let handle = manager.handle();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    std::fs::remove_dir_all(paths.apps_dir()).unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Made again from a folder renamed into place (no event reaches a folder never watched).
+    let staged = tempfile::tempdir().unwrap();
+    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
+    let bundle = plist.parent().unwrap().parent().unwrap();
+    let made = staged.path().join("apps");
+    std::fs::create_dir(&made).unwrap();
+    std::fs::rename(bundle, made.join("Game.app")).unwrap();
+    std::fs::rename(&made, paths.apps_dir()).unwrap();
+    until(&handle, "registered once the folder was back", |d| {
         d.app(APP).is_some()
     })
     .await;
