@@ -161,7 +161,10 @@ async fn run(
     let url = crate::model::url_shown::shown_url(&request.archive_url);
     let fetched = rounds::fetch(request, &origin, &list, &candidates, &url).await;
     let mut prepared = joined_task(beginning.await, request)??;
-    let fetched = fetched?;
+    let fetched = match fetched {
+        Ok(fetched) => fetched,
+        Err(error) => return discarded(prepared, error).await,
+    };
     // Then the reused files are hashed in staging while the fetched entries are inflated; both
     // end before the staging folder may be deleted (`prepared` dropped).
     let stage = Arc::new(StageParts {
@@ -184,12 +187,17 @@ async fn run(
     };
     let (verified, inflated) = (verifying.await, inflating.await);
     let (prepared, verified) = joined_task(verified, request)?;
-    verified?;
-    joined_task(inflated, request)??;
+    if let Err(error) = verified.and(joined_task(inflated, request).and_then(|done| done)) {
+        return discarded(prepared, error).await;
+    }
     let mut patch = fetched.patch.clone();
     if !prepared.refused.is_empty() {
-        patch =
-            rounds::second_round(request, &origin, &fetched, &candidates, &prepared, &url).await?;
+        patch = match rounds::second_round(request, &origin, &fetched, &candidates, &prepared, &url)
+            .await
+        {
+            Ok(patch) => patch,
+            Err(error) => return discarded(prepared, error).await,
+        };
         let inflated: std::collections::HashSet<&(usize, usize)> =
             fetched.patch.fetch.iter().collect();
         let extra: Vec<(usize, usize)> = patch
@@ -200,10 +208,13 @@ async fn run(
             .collect();
         let (stage, cancel) = (stage.clone(), cancel.clone());
         let staging = prepared.staging().to_path_buf();
-        joined_task(
+        let inflated = joined_task(
             tokio::task::spawn_blocking(move || stage.inflate(&staging, &extra, &cancel)).await,
             request,
-        )??;
+        );
+        if let Err(error) = inflated.and_then(|done| done) {
+            return discarded(prepared, error).await;
+        }
     }
     let (reused, fetched) = (patch.reuse.len(), patch.fetch.len());
     let installed = {
@@ -251,6 +262,12 @@ impl StageParts {
     ) -> Result<(), PatchError> {
         stage::inflate(&self.stage(&plan::Patch::default()), staging, which, cancel)
     }
+}
+
+/// Drops `prepared` (deleting its staging folder) on a blocking thread, then fails with `error`.
+async fn discarded<T>(prepared: link::Prepared, error: PatchError) -> Result<T, PatchError> {
+    let _ = tokio::task::spawn_blocking(move || drop(prepared)).await;
+    Err(error)
 }
 
 /// A blocking task's result, or the error of a task that could not finish (it panicked).
