@@ -51,9 +51,7 @@ impl Stamp {
             None
         }
     }
-}
 
-impl Stamp {
     /// The stamp of a file about to be hashed, when it can prove anything later: its change and
     /// modification times lie at least [`TIMESTAMP_TICK`](super::link::TIMESTAMP_TICK) before
     /// `now` (a write in the same step of the file system's clock as a time it just set would not

@@ -70,7 +70,9 @@ fn fill(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Result<Insta
     folders.extend(above);
     folders.sort_unstable();
     folders.dedup();
-    for folder in &folders {
+    // The files' folders were made with the links (`link::begin`); only the archive's own
+    // folder entries (empty folders among them) may be missing.
+    for folder in &stage.patch.folders {
         let path = super::joined(staging, folder);
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }

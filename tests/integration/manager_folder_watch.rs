@@ -42,13 +42,19 @@ async fn manager_with_timer(
     (site, data, paths, manager)
 }
 
+/// A `Game-100.app` bundle made in a temporary folder (kept alive by the caller), ready to move.
+fn staged_bundle(site: &Site) -> (tempfile::TempDir, std::path::PathBuf) {
+    let staged = tempfile::tempdir().unwrap();
+    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
+    let bundle = plist.parent().unwrap().parent().unwrap().to_path_buf();
+    (staged, bundle)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_moved_into_a_watched_folder_is_registered_without_a_timed_scan() {
     let (site, _data, paths, manager) = manager_without_timer().await;
     let handle = manager.handle();
-    let staged = tempfile::tempdir().unwrap();
-    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
-    let bundle = plist.parent().unwrap().parent().unwrap();
+    let (_staged, bundle) = staged_bundle(&site);
     std::fs::create_dir_all(paths.apps_dir()).unwrap();
     std::fs::rename(bundle, paths.apps_dir().join("Game.app")).unwrap();
     until(&handle, "registered by notification", |d| {
@@ -104,9 +110,7 @@ async fn a_watched_folder_deleted_and_made_again_at_once_is_still_watched() {
     std::fs::remove_dir_all(paths.apps_dir()).unwrap();
     std::fs::create_dir(paths.apps_dir()).unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let staged = tempfile::tempdir().unwrap();
-    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
-    let bundle = plist.parent().unwrap().parent().unwrap();
+    let (_staged, bundle) = staged_bundle(&site);
     std::fs::rename(bundle, paths.apps_dir().join("Game.app")).unwrap();
     until(&handle, "registered in the folder made again", |d| {
         d.app(APP).is_some()
@@ -125,9 +129,7 @@ async fn a_watched_folder_that_goes_missing_is_found_again_by_the_timer() {
     std::fs::remove_dir_all(paths.apps_dir()).unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
     // Made again from a folder renamed into place (no event reaches a folder never watched).
-    let staged = tempfile::tempdir().unwrap();
-    let plist = plist(staged.path(), &site.server.manifest_url(), "100", "");
-    let bundle = plist.parent().unwrap().parent().unwrap();
+    let (staged, bundle) = staged_bundle(&site);
     let made = staged.path().join("apps");
     std::fs::create_dir(&made).unwrap();
     std::fs::rename(bundle, made.join("Game.app")).unwrap();
