@@ -103,4 +103,6 @@ pub struct WorkerContext {
     pub segments: super::config::SegmentConfig,
     /// The connections open per host, for the per-host cap.
     pub hosts: Arc<super::hosts::HostConnections>,
+    /// The memory small bodies held until written may take together.
+    pub(super) held: super::held::HeldBudget,
 }

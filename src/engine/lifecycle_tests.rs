@@ -28,6 +28,7 @@ fn actor(ids: &[&str]) -> (Actor, mpsc::Receiver<Report>) {
         folders: Default::default(),
         segments: Default::default(),
         hosts: HostConnections::new(limits.max_per_host),
+        held: Default::default(),
     });
     let downloads = ids
         .iter()

@@ -34,6 +34,7 @@ pub mod download;
 pub mod event;
 mod failover;
 mod failure;
+pub mod held;
 pub mod hosts;
 pub mod http;
 pub mod job;
@@ -296,6 +297,7 @@ impl Engine {
             folders: dirsync::DirSyncer::default(),
             segments: config.segments,
             hosts: hosts::HostConnections::new(config.limits.max_per_host),
+            held: Default::default(),
         });
         let downloads = config
             .state_file

@@ -1,6 +1,7 @@
 //! Where a download's bytes go: a thread that hashes each chunk and appends it to the partial
 //! file, so hashing and disk writes overlap the network on another core. The channel to it is
-//! bounded, so memory stays constant whatever the file's size.
+//! bounded, so memory stays constant whatever the file's size. A small fresh body skips the
+//! thread and is held in memory until complete ([`super::held`]).
 //!
 //! On resume the kept prefix of the partial file is hashed first, so the final SHA-256 covers
 //! every byte. Finishing flushes and `sync_data`s the file before reporting, so a crash after a
@@ -16,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::model::{ErrorKind, Sha256Digest};
 
+use super::held::HeldBody;
 use super::http::Failure;
 
 /// Chunks buffered between the network and the disk, at most.
@@ -55,11 +57,47 @@ pub struct SinkDone {
     pub length: u64,
 }
 
-/// The writing end, used by a worker.
-pub struct FileSink {
+/// The writing end, used by a worker: a writer thread fed chunk by chunk, or a small body held
+/// in memory and written in one go ([`HeldBody`]).
+pub enum FileSink {
+    /// Chunks go to a writer thread through a queue bounded in bytes.
+    Thread(WriterThread),
+    /// Chunks are held until the body is complete.
+    Held(HeldBody),
+}
+
+/// A writer thread and the bounded queue to it.
+pub struct WriterThread {
     sender: Option<mpsc::Sender<(Bytes, tokio::sync::OwnedSemaphorePermit)>>,
     budget: std::sync::Arc<tokio::sync::Semaphore>,
     thread: tokio::task::JoinHandle<Result<SinkDone, Failure>>,
+}
+
+/// What a sink has when its body ended.
+#[derive(Debug)]
+pub enum Written {
+    /// Written and synced by the writer thread.
+    Synced(SinkDone),
+    /// Still in memory: [`Written::into_synced`] writes it.
+    Held(HeldBody),
+}
+
+impl Written {
+    /// The body's length so far.
+    pub fn length(&self) -> u64 {
+        match self {
+            Written::Synced(done) => done.length,
+            Written::Held(body) => body.length(),
+        }
+    }
+
+    /// The written and synced file's digest, writing a held body first. Blocking.
+    pub fn into_synced(self) -> Result<SinkDone, Failure> {
+        match self {
+            Written::Synced(done) => Ok(done),
+            Written::Held(body) => body.write(),
+        }
+    }
 }
 
 impl FileSink {
@@ -69,31 +107,43 @@ impl FileSink {
         let thread = tokio::task::spawn_blocking(move || {
             write_all(&partial, keep, receiver).map_err(|e| io_failure(&partial, e))
         });
-        Self {
+        FileSink::Thread(WriterThread {
             sender: Some(sender),
             budget: std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUE_BYTES)),
             thread,
-        }
+        })
     }
 
     /// Hands a chunk to the writer; `false` when the writer has stopped (its error comes from
     /// [`FileSink::finish`]).
     pub async fn write(&mut self, chunk: Bytes) -> bool {
+        let (sender, budget) = match self {
+            FileSink::Held(body) => {
+                body.push(chunk);
+                return true;
+            }
+            FileSink::Thread(writer) => (&writer.sender, &writer.budget),
+        };
         let permits = chunk.len().clamp(1, QUEUE_BYTES) as u32;
-        let Ok(permit) = self.budget.clone().acquire_many_owned(permits).await else {
+        let Ok(permit) = budget.clone().acquire_many_owned(permits).await else {
             return false;
         };
-        match &self.sender {
+        match sender {
             Some(sender) => sender.send((chunk, permit)).await.is_ok(),
             None => false,
         }
     }
 
-    /// Waits for every chunk to be written and synced.
-    pub async fn finish(mut self) -> Result<SinkDone, Failure> {
-        self.sender.take();
-        match self.thread.await {
-            Ok(result) => result,
+    /// Waits for every chunk to be written and synced by the writer thread; a held body is
+    /// handed back unwritten.
+    pub async fn finish(self) -> Result<Written, Failure> {
+        let (mut sender, thread) = match self {
+            FileSink::Held(body) => return Ok(Written::Held(body)),
+            FileSink::Thread(writer) => (writer.sender, writer.thread),
+        };
+        sender.take();
+        match thread.await {
+            Ok(result) => result.map(Written::Synced),
             Err(join) => Err(Failure::fatal(
                 ErrorKind::Io,
                 format!("the writer thread stopped: {join}"),
@@ -196,7 +246,7 @@ mod tests {
         std::fs::write(&path, b"hello, wXXXXXXX").unwrap();
         let mut sink = FileSink::open(path.clone(), 8);
         assert!(sink.write(Bytes::from_static(b"orld")).await);
-        let done = sink.finish().await.unwrap();
+        let done = sink.finish().await.unwrap().into_synced().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"hello, world");
         assert_eq!(done.length, 12);
         assert_eq!(done.sha256, Sha256Digest::of(b"hello, world"));

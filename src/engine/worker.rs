@@ -11,10 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::body;
 use super::download::Validator;
+use super::held::HeldBody;
 use super::http::{self, Failure, Plan};
 use super::job::{Finished, Job, Report, WorkerContext};
 use super::segments;
-use super::sink::{FileSink, SinkDone, io_failure};
+use super::sink::{FileSink, Written, io_failure};
 use super::transport;
 use super::verify;
 use crate::model::ErrorKind;
@@ -50,7 +51,7 @@ async fn attempt(
         segments::remove_partial(&partial);
     }
     let written = match segments::restore(job) {
-        Some(record) => segments::resume(context, job, cancel, record).await?,
+        Some(record) => Written::Synced(segments::resume(context, job, cancel, record).await?),
         None => fetch(context, job, cancel).await?,
     };
     // The rename and the folder sync block: off the async threads, so that the other workers'
@@ -58,6 +59,7 @@ async fn attempt(
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
     let (shared, job) = (Arc::clone(context), job.clone());
     tokio::task::spawn_blocking(move || {
+        let written = written.into_synced()?;
         verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
     })
     .await
@@ -70,16 +72,17 @@ async fn attempt(
 }
 
 /// Fetches the bytes the partial file lacks over one connection (or hands the download to
-/// [`segments`] when its first answer makes it worth splitting): the synced file's digest.
+/// [`segments`] when its first answer makes it worth splitting): the synced file's digest, or
+/// a small body still held in memory ([`held`](super::held)).
 async fn fetch(
     context: &Arc<WorkerContext>,
     job: &Job,
     cancel: &CancellationToken,
-) -> Result<SinkDone, Failure> {
+) -> Result<Written, Failure> {
     let request = &job.request;
     let url = &crate::model::url_shown::shown_url(&request.url);
     let partial = request.partial_path();
-    let from = resume_offset(job);
+    let Resume { from, found } = resume_offset(job);
     verify::check_space(
         &partial,
         request.expected_size.map(|e| e.saturating_sub(from)),
@@ -130,10 +133,22 @@ async fn fetch(
     if let Plan::FromStart { total: Some(total) } = plan
         && segments::worth_splitting(&context.segments, job, total, response.headers())
     {
-        return segments::take_over(context, job, cancel, response, total).await;
+        return Ok(Written::Synced(
+            segments::take_over(context, job, cancel, response, total).await?,
+        ));
     }
 
-    let mut sink = FileSink::open(partial.clone(), start);
+    let mut sink = match (plan, context.held.reserve(limit)) {
+        (Plan::FromStart { .. }, Some(room)) => {
+            // Bytes of an earlier attempt must not outlive this one's start (the held body
+            // reaches the disk only at its end): a crash before then would resume on them.
+            if found > 0 {
+                segments::remove_partial(&partial);
+            }
+            FileSink::Held(HeldBody::new(partial.clone(), room))
+        }
+        _ => FileSink::open(partial.clone(), start),
+    };
     let streamed = if matches!(plan, Plan::Complete { .. }) {
         Ok(start)
     } else {
@@ -153,38 +168,57 @@ async fn fetch(
     let written = sink.finish().await;
     let written = match (streamed, written) {
         (_, Err(sink_failure)) => return Err(sink_failure),
-        (Err(failure), _) => return Err(failure),
+        (Err(failure), Ok(written)) => return Err(keep_for_resume(written, failure).await),
         (Ok(_), Ok(written)) => written,
     };
     if let Some(total) = total
-        && written.length != total
+        && written.length() != total
     {
-        return Err(Failure::transient(
+        let cut = Failure::transient(
             ErrorKind::Network,
             format!(
                 "{final_url}: the connection closed after {} of {total} bytes",
-                written.length
+                written.length()
             ),
-        ));
+        );
+        return Err(keep_for_resume(written, cut).await);
     }
     Ok(written)
+}
+
+/// A body that ended in `failure`: a held one is written out all the same (as the writer
+/// thread would have), so the next attempt resumes from what arrived. A failure to write it
+/// loses only those bytes; the attempt's own failure is what is reported.
+async fn keep_for_resume(written: Written, failure: Failure) -> Failure {
+    if let Written::Held(body) = written {
+        let _ = tokio::task::spawn_blocking(move || body.write()).await;
+    }
+    failure
 }
 
 /// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
 /// trusted when the server can say whether they still match (a validator for `If-Range`), or
 /// when the SHA-256 is pinned, so that the final check catches bytes that do not belong
 /// together (a download moved to another URL has no validator from the new server yet).
-fn resume_offset(job: &Job) -> u64 {
+fn resume_offset(job: &Job) -> Resume {
     let partial = job.request.partial_path();
     if job.restart {
         let _ = std::fs::remove_file(&partial);
-        return 0;
+        return Resume { from: 0, found: 0 };
     }
     adopt_complete_destination(job);
-    let length = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-    let too_long = job.request.expected_size.is_some_and(|e| length > e);
+    let found = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+    let too_long = job.request.expected_size.is_some_and(|e| found > e);
     let trusted = job.validator.if_range().is_some() || job.request.sha256.is_some();
-    if too_long || !trusted { 0 } else { length }
+    let from = if too_long || !trusted { 0 } else { found };
+    Resume { from, found }
+}
+
+/// Where an attempt starts, and how long the partial file it found was.
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    from: u64,
+    found: u64,
 }
 
 /// A crash after the finished partial file was renamed into place, but before the queue was

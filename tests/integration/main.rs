@@ -28,6 +28,7 @@ mod engine_durability;
 mod engine_failover;
 mod engine_failover_hops;
 mod engine_failover_mix;
+mod engine_held;
 mod engine_moved;
 mod engine_nginx;
 mod engine_refusals;
