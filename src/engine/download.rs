@@ -297,8 +297,8 @@ impl Download {
     }
 
     /// The host the download connects to, for the per-host cap.
-    pub fn host(&self) -> String {
-        self.url().host_str().unwrap_or_default().to_string()
+    pub fn host(&self) -> &str {
+        self.url().host_str().unwrap_or_default()
     }
 }
 

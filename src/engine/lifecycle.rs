@@ -194,7 +194,11 @@ impl Actor {
 
     fn start(&mut self, id: &str) {
         self.choose_origin(id);
-        let host = self.downloads.get(id).map(|d| d.host()).unwrap_or_default();
+        let host = self
+            .downloads
+            .get(id)
+            .map(|d| d.host().to_string())
+            .unwrap_or_default();
         // The host may have the cap open already (a segmented download's connections, counted
         // as they open): the download stays queued until one ends.
         let Some(claim) = self.context.hosts.try_claim(&host) else {

@@ -9,7 +9,7 @@
 //! free ([`verifying_allowance`]), more take slots again, so the syncs in flight stay bounded. Pure functions of the downloads.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 
 use super::Limits;
 use super::download::{Download, DownloadState, Priority};
@@ -77,6 +77,29 @@ fn is_urgent(download: &Download) -> bool {
     download.request.essential || download.request.priority.is_foreground()
 }
 
+/// A queued download in a max-heap that pops the best-ranked (smallest [`rank`]) first.
+struct Ranked<'a>(&'a Download);
+
+impl Ord for Ranked<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        rank(other.0).cmp(&rank(self.0))
+    }
+}
+
+impl PartialOrd for Ranked<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ranked<'_> {}
+
 /// What the scheduler decided.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Decision {
@@ -99,12 +122,14 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
             _ => {}
         }
     }
-    queued.sort_by_key(|d| rank(d));
+    // Best first, taken one at a time: usually a slot or two is free and the loop below stops
+    // after a candidate or two, so the queue (thousands, after every report) is not sorted.
+    let mut queued: BinaryHeap<Ranked<'_>> = queued.into_iter().map(Ranked).collect();
     running.sort_by_key(|d| Reverse(rank(d)));
 
     let max_total = limits.max_concurrent.max(1);
     let max_host = limits.max_per_host.max(1);
-    let mut per_host: HashMap<String, usize> = HashMap::new();
+    let mut per_host: HashMap<&str, usize> = HashMap::new();
     for download in &running {
         *per_host.entry(download.host()).or_default() += held(download);
     }
@@ -115,7 +140,7 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     // Lowest ranked first: the downloads an urgent one may take a slot from.
     let mut victims: Vec<&Download> = running.iter().copied().filter(|d| !is_urgent(d)).collect();
     let mut decision = Decision::default();
-    for candidate in queued {
+    while let Some(Ranked(candidate)) = queued.pop() {
         if active >= max_total && !is_urgent(candidate) {
             // Every urgent download ranks above every other one, so no candidate after this
             // one may take a slot either: stop here (with thousands queued, the scheduler
@@ -123,7 +148,7 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
             break;
         }
         let host = candidate.host();
-        let host_full = per_host.get(&host).copied().unwrap_or(0) >= max_host;
+        let host_full = per_host.get(host).copied().unwrap_or(0) >= max_host;
         if host_full || active >= max_total {
             // Only an urgent download may take a slot, from a lower-ranked, non-urgent one (on
             // the same host when that host is at its cap).
@@ -138,7 +163,7 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
             };
             let victim = victims.remove(index);
             decision.preempt.push(victim.request.id.clone());
-            if let Some(count) = per_host.get_mut(&victim.host()) {
+            if let Some(count) = per_host.get_mut(victim.host()) {
                 *count = count.saturating_sub(held(victim));
             }
             active -= 1;

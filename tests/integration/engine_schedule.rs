@@ -163,7 +163,7 @@ async fn the_per_host_cap_lets_other_hosts_use_free_slots() {
         let transferring =
             |d: &&bgassets::engine::Download| bgassets::engine::scheduler::transfers(&d.state);
         for d in snapshot.downloads.iter().filter(transferring) {
-            *now.entry(d.host()).or_default() += 1;
+            *now.entry(d.host().to_string()).or_default() += 1;
         }
         for (host, count) in now {
             let entry = most.entry(host).or_default();
