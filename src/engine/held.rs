@@ -16,7 +16,7 @@ use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -50,13 +50,20 @@ impl HeldBudget {
     }
 }
 
+/// The chunks a body keeps as they came, at most. A server that sends its body in tiny pieces
+/// (HTTP chunks of one byte) would otherwise cost far more in bookkeeping than the budget
+/// counts; past this many, the body is copied into one buffer and further chunks appended.
+const MAX_PIECES: usize = 64;
+
 /// A body being held: its chunks, in order, and the budget it holds until written.
 #[derive(Debug)]
 pub struct HeldBody {
     partial: PathBuf,
     chunks: Vec<Bytes>,
+    /// Set once the body came in more than [`MAX_PIECES`] chunks: all of it, in one buffer.
+    joined: Option<BytesMut>,
     length: u64,
-    _room: OwnedSemaphorePermit,
+    room: OwnedSemaphorePermit,
 }
 
 impl HeldBody {
@@ -65,8 +72,9 @@ impl HeldBody {
         Self {
             partial,
             chunks: Vec::new(),
+            joined: None,
             length: 0,
-            _room: room,
+            room,
         }
     }
 
@@ -74,7 +82,26 @@ impl HeldBody {
     /// (the worker cuts the body at it).
     pub fn push(&mut self, chunk: Bytes) {
         self.length = self.length.saturating_add(chunk.len() as u64);
-        self.chunks.push(chunk);
+        if let Some(joined) = &mut self.joined {
+            joined.extend_from_slice(&chunk);
+        } else if self.chunks.len() < MAX_PIECES {
+            self.chunks.push(chunk);
+        } else {
+            let mut joined = BytesMut::with_capacity(self.room.num_permits());
+            for piece in self.chunks.drain(..) {
+                joined.extend_from_slice(&piece);
+            }
+            joined.extend_from_slice(&chunk);
+            self.joined = Some(joined);
+        }
+    }
+
+    /// The body's bytes, in order.
+    fn pieces(&self) -> Vec<&[u8]> {
+        match &self.joined {
+            Some(joined) => vec![&joined[..]],
+            None => self.chunks.iter().map(|c| &c[..]).collect(),
+        }
     }
 
     /// The bytes held so far.
@@ -85,20 +112,26 @@ impl HeldBody {
     /// Writes the body to its partial file (replacing whatever was there), hashing it on the
     /// way, and syncs it. Blocking.
     pub fn write(self) -> Result<SinkDone, Failure> {
-        write_synced(&self.partial, &self.chunks).map_err(|e| io_failure(&self.partial, e))?;
+        let pieces = self.pieces();
+        write_synced(&self.partial, &pieces).map_err(|e| io_failure(&self.partial, e))?;
         let mut hasher = Sha256::new();
-        for chunk in &self.chunks {
-            hasher.update(chunk);
+        for piece in pieces {
+            hasher.update(piece);
         }
         Ok(SinkDone {
             sha256: Sha256Digest(hasher.finalize().into()),
             length: self.length,
         })
     }
+
+    /// Where the body goes.
+    pub fn partial(&self) -> &Path {
+        &self.partial
+    }
 }
 
 /// Writes `chunks` as the whole of `path` and `fdatasync`s it.
-fn write_synced(path: &Path, chunks: &[Bytes]) -> io::Result<()> {
+fn write_synced(path: &Path, chunks: &[&[u8]]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -134,6 +167,25 @@ mod tests {
         assert_eq!(std::fs::read(&partial).unwrap(), b"hello, world");
         assert_eq!(done.length, 12);
         assert_eq!(done.sha256, Sha256Digest::of(b"hello, world"));
+    }
+
+    /// The regression this guards: a body sent in one-byte HTTP chunks kept every chunk, its
+    /// bookkeeping (32 bytes a chunk) far beyond the bytes the budget counts.
+    #[test]
+    fn a_body_in_tiny_pieces_is_joined_into_one_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("f.partial");
+        let budget = HeldBudget::default();
+        let mut body = HeldBody::new(partial.clone(), budget.reserve(1000).unwrap());
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+        for byte in &bytes {
+            body.push(Bytes::copy_from_slice(std::slice::from_ref(byte)));
+        }
+        assert!(body.chunks.is_empty(), "{} pieces kept", body.chunks.len());
+        assert_eq!(body.joined.as_ref().map(|j| j.capacity()), Some(1000));
+        let done = body.write().unwrap();
+        assert_eq!(std::fs::read(&partial).unwrap(), bytes);
+        assert_eq!(done.sha256, Sha256Digest::of(&bytes));
     }
 
     #[test]

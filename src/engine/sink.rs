@@ -4,8 +4,9 @@
 //! thread and is held in memory until complete ([`super::held`]).
 //!
 //! On resume the kept prefix of the partial file is hashed first, so the final SHA-256 covers
-//! every byte. Finishing flushes and `sync_data`s the file before reporting, so a crash after a
-//! reported byte count never loses those bytes.
+//! every byte. The writer thread's finish flushes and `sync_data`s the file before reporting
+//! (a held body is synced the same way when it is written), so a crash after a reported byte
+//! count never loses those bytes.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};

@@ -54,8 +54,8 @@ async fn attempt(
         Some(record) => Written::Synced(segments::resume(context, job, cancel, record).await?),
         None => fetch(context, job, cancel).await?,
     };
-    // The rename and the folder sync block: off the async threads, so that the other workers'
-    // streams keep flowing while this one waits for the disk.
+    // Writing a held body, the checks, the rename and the folder sync block: off the async
+    // threads, so that the other workers' streams keep flowing while this one waits for the disk.
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
     let (shared, job) = (Arc::clone(context), job.clone());
     tokio::task::spawn_blocking(move || {
@@ -140,8 +140,10 @@ async fn fetch(
 
     let mut sink = match (plan, context.held.reserve(limit)) {
         (Plan::FromStart { .. }, Some(room)) => {
-            // Bytes of an earlier attempt must not outlive this one's start (the held body
-            // reaches the disk only at its end): a crash before then would resume on them.
+            // Bytes of an earlier attempt go now, as the writer thread's truncation would
+            // have dropped them (the held body reaches the disk only at its end): left there,
+            // a resume after a crash could take them for the new version's. Neither that
+            // truncation nor this unlink is synced: the same window as before.
             if found > 0 {
                 segments::remove_partial(&partial);
             }
@@ -156,7 +158,8 @@ async fn fetch(
         stream_body(context, job, response, &mut sink, body, cancel).await
     };
     // Every byte is in: the download leaves its transfer slot (the engine starts the next one)
-    // while the sink syncs the file and it is checked and renamed into place.
+    // while the file is synced (by the writer thread, or a held body written in `attempt`),
+    // checked and renamed into place.
     if let Ok(end) = streamed
         && total.is_none_or(|total| total == end)
     {
@@ -188,10 +191,23 @@ async fn fetch(
 
 /// A body that ended in `failure`: a held one is written out all the same (as the writer
 /// thread would have), so the next attempt resumes from what arrived. A failure to write it
-/// loses only those bytes; the attempt's own failure is what is reported.
+/// loses only those bytes (the next attempt starts from what the file holds); it is logged, and
+/// the attempt's own failure is what is reported.
 async fn keep_for_resume(written: Written, failure: Failure) -> Failure {
     if let Written::Held(body) = written {
-        let _ = tokio::task::spawn_blocking(move || body.write()).await;
+        let partial = body.partial().to_path_buf();
+        let kept = tokio::task::spawn_blocking(move || body.write()).await;
+        let trouble = match kept {
+            Ok(Ok(_)) => None,
+            Ok(Err(write)) => Some(write.error.message),
+            Err(join) => Some(format!("the thread writing it stopped: {join}")),
+        };
+        if let Some(trouble) = trouble {
+            tracing::warn!(
+                partial = %partial.display(),
+                "the bytes of a cut-short download were not kept for its resume: {trouble}"
+            );
+        }
     }
     failure
 }
