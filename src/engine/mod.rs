@@ -43,6 +43,7 @@ pub mod limiter;
 pub mod origins;
 pub mod persist;
 mod requests;
+mod resume;
 pub mod retry;
 pub mod scheduler;
 pub mod segments;

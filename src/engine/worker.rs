@@ -14,6 +14,7 @@ use super::download::Validator;
 use super::held::HeldBody;
 use super::http::{self, Failure, Plan};
 use super::job::{Finished, Job, Report, WorkerContext};
+use super::resume::{self, Resume};
 use super::segments;
 use super::sink::{FileSink, Written, io_failure};
 use super::transport;
@@ -82,7 +83,7 @@ async fn fetch(
     let request = &job.request;
     let url = &crate::model::url_shown::shown_url(&request.url);
     let partial = request.partial_path();
-    let Resume { from, found } = resume_offset(job);
+    let Resume { from, found } = resume::offset(job);
     verify::check_space(
         &partial,
         request.expected_size.map(|e| e.saturating_sub(from)),
@@ -210,48 +211,6 @@ async fn keep_for_resume(written: Written, failure: Failure) -> Failure {
         }
     }
     failure
-}
-
-/// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
-/// trusted when the server can say whether they still match (a validator for `If-Range`), or
-/// when the SHA-256 is pinned, so that the final check catches bytes that do not belong
-/// together (a download moved to another URL has no validator from the new server yet).
-fn resume_offset(job: &Job) -> Resume {
-    let partial = job.request.partial_path();
-    if job.restart {
-        let _ = std::fs::remove_file(&partial);
-        return Resume { from: 0, found: 0 };
-    }
-    adopt_complete_destination(job);
-    let found = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-    let too_long = job.request.expected_size.is_some_and(|e| found > e);
-    let trusted = job.validator.if_range().is_some() || job.request.sha256.is_some();
-    let from = if too_long || !trusted { 0 } else { found };
-    Resume { from, found }
-}
-
-/// Where an attempt starts, and how long the partial file it found was.
-#[derive(Debug, Clone, Copy)]
-struct Resume {
-    from: u64,
-    found: u64,
-}
-
-/// A crash after the finished partial file was renamed into place, but before the queue was
-/// saved with the download finished, leaves the complete file at the destination of a download
-/// the engine starts again. When it has exactly the expected size and a SHA-256 is pinned, it
-/// becomes the partial file: the resume asks for the bytes past its end (a `416` says there are
-/// none) and the final check proves it, or it starts over from zero.
-fn adopt_complete_destination(job: &Job) {
-    let request = &job.request;
-    let partial = request.partial_path();
-    let complete = request.expected_size.is_some_and(|size| {
-        std::fs::symlink_metadata(&request.destination)
-            .is_ok_and(|m| m.is_file() && m.len() == size)
-    });
-    if request.sha256.is_some() && complete && !partial.exists() {
-        let _ = std::fs::rename(&request.destination, &partial);
-    }
 }
 
 /// Where a body's bytes go in the partial file: from `start`, never past `limit`.

@@ -1,0 +1,177 @@
+//! Tests of the scheduler's decisions (`scheduler::decide`, `host_claims`).
+
+use super::*;
+use crate::engine::download::DownloadRequest;
+
+fn download(
+    id: &str,
+    host: &str,
+    priority: i64,
+    essential: bool,
+    state: DownloadState,
+) -> Download {
+    let url = url::Url::parse(&format!("http://{host}/{id}")).unwrap();
+    let mut request = DownloadRequest::new(id, url, format!("/tmp/{id}"));
+    request.priority = Priority(priority);
+    request.essential = essential;
+    let sequence = id.bytes().map(u64::from).sum();
+    let mut download = Download::new(request, sequence);
+    download.state = state;
+    download
+}
+
+fn limits(total: usize, host: usize) -> Limits {
+    Limits {
+        max_concurrent: total,
+        max_per_host: host,
+        bytes_per_second: None,
+    }
+}
+
+#[test]
+fn essential_then_priority_then_age() {
+    let all = [
+        download("a", "h", 0, false, DownloadState::Queued),
+        download("b", "h", 5, false, DownloadState::Queued),
+        download("c", "h", -3, true, DownloadState::Queued),
+        download("d", "h", 5, false, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(3, 9));
+    assert_eq!(decision.start, ["c", "b", "d"]);
+    assert!(decision.preempt.is_empty());
+}
+
+#[test]
+fn per_host_cap_lets_other_hosts_through() {
+    let all = [
+        download("a", "one", 0, false, DownloadState::Downloading),
+        download("b", "one", 0, false, DownloadState::Queued),
+        download("c", "two", 0, false, DownloadState::Queued),
+    ];
+    assert_eq!(decide(&all, &limits(4, 1)).start, ["c"]);
+}
+
+#[test]
+fn a_segmented_download_s_connections_fill_its_host() {
+    let mut big = download("big", "cdn", 0, false, DownloadState::Downloading);
+    big.connections = 3;
+    let all = [
+        big.clone(),
+        download("b", "cdn", 0, false, DownloadState::Queued),
+        download("c", "other", 0, false, DownloadState::Queued),
+    ];
+    assert_eq!(
+        decide(&all, &limits(8, 3)).start,
+        ["c"],
+        "3 of 3 open to cdn"
+    );
+    assert_eq!(decide(&all, &limits(8, 4)).start, ["b", "c"]);
+    // What the others claim when one starts: the running one's connections, and one for
+    // each queued one from the same host.
+    assert_eq!(host_claims(&all, "c", "cdn"), 4);
+    assert_eq!(host_claims(&all, "b", "cdn"), 3);
+    assert_eq!(host_claims(&all, "big", "other"), 1, "c is queued there");
+}
+
+#[test]
+fn urgent_downloads_preempt_the_lowest_ranked_running_one() {
+    let all = [
+        download("low", "h", -1, false, DownloadState::Downloading),
+        download("mid", "h", 3, false, DownloadState::Downloading),
+        download("ess", "h", 0, true, DownloadState::Queued),
+        download("top", "h", i64::MAX, false, DownloadState::Queued),
+        download("plain", "h", 9, false, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(2, 9));
+    assert_eq!(
+        decision.start,
+        ["top", "ess"],
+        "the top first, essential next"
+    );
+    assert_eq!(decision.preempt, ["low", "mid"]);
+}
+
+#[test]
+fn a_download_asked_for_now_takes_a_background_slot_but_not_an_essential_one() {
+    let asked = Priority::FOREGROUND.0 + 2;
+    let all = [
+        download("prefetch", "h", 0, false, DownloadState::Downloading),
+        download("ess", "h", 0, true, DownloadState::Downloading),
+        download("asked", "h", asked, false, DownloadState::Queued),
+        download("later", "h", 7, false, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(2, 9));
+    assert_eq!(decision.start, ["asked"]);
+    assert_eq!(
+        decision.preempt,
+        ["prefetch"],
+        "background work gives its slot"
+    );
+    let all = [
+        download("e1", "h", 0, true, DownloadState::Downloading),
+        download("asked", "h", asked, false, DownloadState::Queued),
+    ];
+    assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+}
+
+#[test]
+fn foreground_runs_after_the_top_and_essentials_and_before_background_work() {
+    let all = [
+        download("bg", "h", 50, false, DownloadState::Queued),
+        download(
+            "asked",
+            "h",
+            Priority::FOREGROUND.0,
+            false,
+            DownloadState::Queued,
+        ),
+        download("ess", "h", 0, true, DownloadState::Queued),
+        download("top", "h", i64::MAX, false, DownloadState::Queued),
+    ];
+    assert_eq!(
+        decide(&all, &limits(9, 9)).start,
+        ["top", "ess", "asked", "bg"]
+    );
+}
+
+#[test]
+fn an_urgent_download_preempts_on_its_own_host_when_that_host_is_full() {
+    let all = [
+        download("other", "two", 0, false, DownloadState::Downloading),
+        download("same", "one", 0, false, DownloadState::Downloading),
+        download("ess", "one", 0, true, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(2, 1));
+    assert_eq!(decision.start, ["ess"]);
+    assert_eq!(decision.preempt, ["same"]);
+}
+
+#[test]
+fn nothing_preempts_an_essential_download() {
+    let all = [
+        download("e1", "h", 0, true, DownloadState::Downloading),
+        download("e2", "h", 0, true, DownloadState::Queued),
+    ];
+    assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+}
+
+#[test]
+fn verifying_downloads_free_their_slots_up_to_their_allowance_then_take_them_again() {
+    let allowance = verifying_allowance(2);
+    assert_eq!(allowance, 8);
+    let mut all: Vec<Download> = (0..allowance)
+        .map(|n| download(&format!("v{n}"), "h", 0, false, DownloadState::Verifying))
+        .collect();
+    for id in ["q1", "q2", "q3"] {
+        all.push(download(id, "h", 0, false, DownloadState::Queued));
+    }
+    // As many verifying as the allowance, limit 2: both slots are free for transfers.
+    assert_eq!(decide(&all, &limits(2, 2)).start, ["q1", "q2"]);
+    // One more verifying is beyond the allowance: it takes a slot.
+    all.push(download("v-extra", "h", 0, false, DownloadState::Verifying));
+    assert_eq!(decide(&all, &limits(2, 2)).start, ["q1"]);
+    // A verifying download is never preempted: it holds no connection.
+    all.push(download("e", "h", 0, true, DownloadState::Queued));
+    let decision = decide(&all, &limits(1, 1));
+    assert!(decision.preempt.is_empty(), "{decision:?}");
+}
