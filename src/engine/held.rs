@@ -9,7 +9,9 @@
 //! on disk; a download that finds the budget spent streams through the writer thread as before.
 //! Durability is the same as the writer thread's: the bytes are `fdatasync`ed before the file
 //! is verified and renamed, and a body cut short is still written out, so a resumed attempt
-//! continues from what arrived.
+//! continues from what arrived. What a killed process held is lost (at most [`SMALL`] bytes per
+//! download, fetched again by the next attempt), where the writer thread's bytes would have
+//! been in the page cache.
 
 use std::fs::OpenOptions;
 use std::io::{self, IoSlice, Write};
