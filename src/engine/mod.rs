@@ -299,6 +299,7 @@ impl Engine {
             segments: config.segments,
             hosts: hosts::HostConnections::new(config.limits.max_per_host),
             held: Default::default(),
+            finishing: Arc::new(tokio::sync::Semaphore::new(worker::FINISHING)),
         });
         let downloads = config
             .state_file

@@ -21,6 +21,13 @@ use super::transport;
 use super::verify;
 use crate::model::ErrorKind;
 
+/// Downloads whose file is being written (a held body), checked, renamed and synced at once,
+/// at most. More take turns: on two cores, 30 blocking threads finishing small files spent a
+/// sixth more CPU than 8 doing the same work (500 files of 256 KiB, two samples of 12
+/// interleaved rounds: 473 -> 394 ms and 497 -> 424 ms), and 8 keep enough syncs in flight for
+/// the disk (4 were slower than no limit: 532 ms, wall 0.449 s against 0.355 s).
+pub(super) const FINISHING: usize = 8;
+
 /// How often a worker reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
@@ -59,7 +66,9 @@ async fn attempt(
     // threads, so that the other workers' streams keep flowing while this one waits for the disk.
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
     let (shared, job) = (Arc::clone(context), job.clone());
+    let turn = Arc::clone(&context.finishing).acquire_owned().await.ok();
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let written = written.into_synced()?;
         verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
     })
