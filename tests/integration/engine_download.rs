@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use bgassets::engine::{DownloadState, EventKind, PauseReason, Targets};
+use bgassets::engine::{DownloadState, EventKind, Targets};
 use bgassets::model::ErrorKind;
 use bgassets::server::Faults;
 
@@ -101,17 +101,7 @@ async fn pause_then_resume_with(faults: Faults) -> (Site, Vec<(Option<String>, u
     let handle = engine.handle();
     let mut events = handle.subscribe();
     handle.enqueue(site.request("a.bin")).await.unwrap();
-    progress_past(&mut events, "a.bin", 300_000).await;
-    assert_eq!(handle.pause(Targets::one("a.bin")).await.unwrap(), 1);
-    event(&mut events, "pause", |e| {
-        matches!(
-            e.kind,
-            EventKind::Paused {
-                reason: PauseReason::Requested
-            }
-        )
-    })
-    .await;
+    pause_past(&handle, &mut events, "a.bin", 300_000).await;
     site.server.set_faults(faults).unwrap();
     handle.resume(Targets::All).await.unwrap();
     let download = done(&handle, "a.bin").await;

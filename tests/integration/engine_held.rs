@@ -3,7 +3,7 @@
 //! `engine_download::dropped_connections_resume_with_range_requests` downloads 1,000,000 bytes,
 //! under the size that is held, over three connections.)
 
-use bgassets::engine::{DownloadState, EventKind, PauseReason, Targets};
+use bgassets::engine::{DownloadState, EventKind, Targets};
 use bgassets::server::Faults;
 
 use crate::support::engine::*;
@@ -20,17 +20,7 @@ async fn a_small_download_started_over_leaves_no_bytes_of_the_earlier_attempt_wh
     let handle = engine.handle();
     let mut events = handle.subscribe();
     handle.enqueue(site.request("a.bin")).await.unwrap();
-    progress_past(&mut events, "a.bin", 300_000).await;
-    assert_eq!(handle.pause(Targets::one("a.bin")).await.unwrap(), 1);
-    event(&mut events, "pause", |e| {
-        matches!(
-            e.kind,
-            EventKind::Paused {
-                reason: PauseReason::Requested
-            }
-        )
-    })
-    .await;
+    pause_past(&handle, &mut events, "a.bin", 300_000).await;
     let kept = event(&mut events, "the stopped worker's kept bytes", |e| {
         matches!(e.kind, EventKind::Kept { .. })
     })

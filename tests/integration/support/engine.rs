@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bgassets::engine::{
     Download, DownloadRequest, Engine, EngineConfig, EngineHandle, Event, EventKind, Limits,
-    RetryPolicy,
+    PauseReason, RetryPolicy, Targets,
 };
 use bgassets::model::Sha256Digest;
 use bgassets::server::{Faults, ServeConfig, Server};
@@ -154,6 +154,26 @@ pub async fn progress_past(events: &mut broadcast::Receiver<Event>, id: &str, by
     event(events, &format!("{id} past {bytes} bytes"), |e| {
         e.id == id
             && matches!(&e.kind, EventKind::Progress { progress, .. } if progress.bytes_done >= bytes)
+    })
+    .await;
+}
+
+/// Pauses download `id` once it has received `bytes`, and waits for the engine to say so.
+pub async fn pause_past(
+    handle: &EngineHandle,
+    events: &mut broadcast::Receiver<Event>,
+    id: &str,
+    bytes: u64,
+) {
+    progress_past(events, id, bytes).await;
+    assert_eq!(handle.pause(Targets::one(id)).await.unwrap(), 1);
+    event(events, "pause", |e| {
+        matches!(
+            e.kind,
+            EventKind::Paused {
+                reason: PauseReason::Requested
+            }
+        )
     })
     .await;
 }
