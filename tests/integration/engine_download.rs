@@ -67,17 +67,7 @@ async fn dropped_connections_resume_with_range_requests() {
     let engine = engine(&site.state_file(), limits(4, None));
     let handle = engine.handle();
     handle.enqueue(site.request("a.bin")).await.unwrap();
-    let download = done(&handle, "a.bin").await;
-    assert_eq!(
-        download.state,
-        DownloadState::Finished,
-        "{:?}",
-        download.last_error
-    );
-    assert_eq!(
-        std::fs::read(site.out("a.bin")).unwrap(),
-        site.bytes("a.bin")
-    );
+    finished_whole(&handle, &site, "a.bin").await;
     let ranges = site.ranges("a.bin");
     assert_eq!(ranges[0], (None, 200));
     assert!(
@@ -104,17 +94,7 @@ async fn pause_then_resume_with(faults: Faults) -> (Site, Vec<(Option<String>, u
     pause_past(&handle, &mut events, "a.bin", 300_000).await;
     site.server.set_faults(faults).unwrap();
     handle.resume(Targets::All).await.unwrap();
-    let download = done(&handle, "a.bin").await;
-    assert_eq!(
-        download.state,
-        DownloadState::Finished,
-        "{:?}",
-        download.last_error
-    );
-    assert_eq!(
-        std::fs::read(site.out("a.bin")).unwrap(),
-        site.bytes("a.bin")
-    );
+    finished_whole(&handle, &site, "a.bin").await;
     engine.shutdown().await;
     let ranges = site.ranges("a.bin");
     (site, ranges)
@@ -171,17 +151,7 @@ async fn a_stalled_download_shows_as_retrying_and_finishes_once_data_flows() {
         DownloadState::Failed { .. }
     ));
     site.server.set_faults(Faults::default()).unwrap();
-    let download = done(&handle, "a.bin").await;
-    assert_eq!(
-        download.state,
-        DownloadState::Finished,
-        "{:?}",
-        download.last_error
-    );
-    assert_eq!(
-        std::fs::read(site.out("a.bin")).unwrap(),
-        site.bytes("a.bin")
-    );
+    finished_whole(&handle, &site, "a.bin").await;
     engine.shutdown().await;
 }
 
@@ -345,17 +315,7 @@ async fn a_restarted_engine_resumes_from_the_partial_file() {
     site.server.set_faults(Faults::default()).unwrap();
     let second = engine(&site.state_file(), limits(4, None));
     let handle = second.handle();
-    let download = done(&handle, "a.bin").await;
-    assert_eq!(
-        download.state,
-        DownloadState::Finished,
-        "{:?}",
-        download.last_error
-    );
-    assert_eq!(
-        std::fs::read(site.out("a.bin")).unwrap(),
-        site.bytes("a.bin")
-    );
+    finished_whole(&handle, &site, "a.bin").await;
     let ranges = site.ranges("a.bin");
     assert_eq!(ranges.last().unwrap().1, 206, "{ranges:?}");
     second.shutdown().await;

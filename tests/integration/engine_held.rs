@@ -3,7 +3,7 @@
 //! `engine_download::dropped_connections_resume_with_range_requests` downloads 1,000,000 bytes,
 //! under the size that is held, over three connections.)
 
-use bgassets::engine::{DownloadState, EventKind, Targets};
+use bgassets::engine::{EventKind, Targets};
 use bgassets::server::Faults;
 
 use crate::support::engine::*;
@@ -48,17 +48,7 @@ async fn a_small_download_started_over_leaves_no_bytes_of_the_earlier_attempt_wh
         "the earlier attempt's partial file is gone while the new body is held"
     );
 
-    let download = done(&handle, "a.bin").await;
-    assert_eq!(
-        download.state,
-        DownloadState::Finished,
-        "{:?}",
-        download.last_error
-    );
-    assert_eq!(
-        std::fs::read(site.out("a.bin")).unwrap(),
-        site.bytes("a.bin")
-    );
+    finished_whole(&handle, &site, "a.bin").await;
     assert_eq!(site.ranges("a.bin")[1].1, 200, "{:?}", site.ranges("a.bin"));
     engine.shutdown().await;
 }

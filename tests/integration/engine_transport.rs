@@ -153,17 +153,7 @@ async fn a_download_that_drops_every_100_kb_completes_past_the_attempt_budget() 
     let handle = engine.handle();
     let mut events = handle.subscribe();
     handle.enqueue(site.request("a.bin")).await.unwrap();
-    let download = done(&handle, "a.bin").await;
-    assert_eq!(
-        download.state,
-        DownloadState::Finished,
-        "{:?}",
-        download.last_error
-    );
-    assert_eq!(
-        std::fs::read(site.out("a.bin")).unwrap(),
-        site.bytes("a.bin")
-    );
+    finished_whole(&handle, &site, "a.bin").await;
     assert_eq!(site.ranges("a.bin").len(), 20);
     let mut retries = Vec::new();
     while let Ok(event) = events.try_recv() {

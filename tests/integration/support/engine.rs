@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bgassets::engine::{
-    Download, DownloadRequest, Engine, EngineConfig, EngineHandle, Event, EventKind, Limits,
-    PauseReason, RetryPolicy, Targets,
+    Download, DownloadRequest, DownloadState, Engine, EngineConfig, EngineHandle, Event, EventKind,
+    Limits, PauseReason, RetryPolicy, Targets,
 };
 use bgassets::model::Sha256Digest;
 use bgassets::server::{Faults, ServeConfig, Server};
@@ -126,6 +126,19 @@ pub async fn done(handle: &EngineHandle, id: &str) -> Download {
         .await
         .unwrap_or_else(|_| panic!("{id} did not finish within 20 s"))
         .unwrap()
+}
+
+/// Waits for download `id` to end, and checks that it finished with the site's bytes in place.
+pub async fn finished_whole(handle: &EngineHandle, site: &Site, id: &str) -> Download {
+    let download = done(handle, id).await;
+    assert_eq!(
+        download.state,
+        DownloadState::Finished,
+        "{:?}",
+        download.last_error
+    );
+    assert_eq!(std::fs::read(site.out(id)).unwrap(), site.bytes(id));
+    download
 }
 
 /// Waits (at most 20 s) for an event matching `matches` and returns it.
