@@ -21,11 +21,9 @@ use super::transport;
 use super::verify;
 use crate::model::ErrorKind;
 
-/// Downloads whose file is being written (a held body), checked, renamed and synced at once,
-/// at most. More take turns: on two cores, 30 blocking threads finishing small files spent a
-/// sixth more CPU than 8 doing the same work (500 files of 256 KiB, two samples of 12
-/// interleaved rounds: 473 -> 394 ms and 497 -> 424 ms), and 8 keep enough syncs in flight for
-/// the disk (4 were slower than no limit: 532 ms, wall 0.449 s against 0.355 s).
+/// Downloads finishing at once (writing a held body, checking, renaming, syncing), at most;
+/// more take turns. On two cores 8 spent a sixth less CPU than a thread each for 500 small
+/// files, and 4 were too few to keep the disk busy (docs/performance.md, finishing turns).
 pub(super) const FINISHING: usize = 8;
 
 /// How often a worker reports progress.
@@ -148,8 +146,12 @@ async fn fetch(
         ));
     }
 
-    let mut sink = match (plan, context.held.reserve(limit)) {
-        (Plan::FromStart { .. }, Some(room)) => {
+    let room = match plan {
+        Plan::FromStart { .. } => context.held.reserve(limit),
+        _ => None,
+    };
+    let mut sink = match room {
+        Some(room) => {
             // Bytes of an earlier attempt go now, as the writer thread's truncation would
             // have dropped them (the held body reaches the disk only at its end): left there,
             // a resume after a crash could take them for the new version's. Neither that
@@ -159,7 +161,7 @@ async fn fetch(
             }
             FileSink::Held(HeldBody::new(partial.clone(), room))
         }
-        _ => FileSink::open(partial.clone(), start),
+        None => FileSink::open(partial.clone(), start),
     };
     let streamed = if matches!(plan, Plan::Complete { .. }) {
         Ok(start)
