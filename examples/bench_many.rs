@@ -17,6 +17,7 @@ use bgassets::model::Sha256Digest;
 use tokio::sync::broadcast::error::RecvError;
 
 fn main() -> anyhow::Result<()> {
+    bgassets::engine::allocator::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (list, out_dir) = match args.as_slice() {
         [list, out, ..] => (PathBuf::from(list), PathBuf::from(out)),

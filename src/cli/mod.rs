@@ -63,6 +63,7 @@ pub enum Command {
 
 /// Runs the command line and turns any error into a message on stderr and a failing exit code.
 pub fn main() -> ExitCode {
+    crate::engine::allocator::tune();
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {

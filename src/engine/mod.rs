@@ -24,8 +24,11 @@
 //!   `waiting`: reports, retries, timers; `speed`:
 //!   the bytes-per-second meter.
 //! - [`persist`]: the queue on disk, saved atomically, restored forgivingly.
+//! - [`allocator`]: glibc's thresholds raised at start-up, so streamed buffers are not faulted
+//!   in again page by page.
 
 pub mod actor;
+pub mod allocator;
 mod body;
 pub mod command;
 pub mod config;
