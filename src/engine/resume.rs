@@ -1,7 +1,11 @@
 //! Where an attempt starts: the partial file's length when its bytes can be trusted, and a
 //! complete file a crash left at the destination taken back as the partial file. Blocking
-//! (a few `stat`s and at most one rename), called by the worker before its request.
+//! (a few `stat`s and at most one rename), called by the worker before its request; and the
+//! validator an answer carries, which later resumes send back.
 
+use reqwest::header::{ETAG, HeaderMap, LAST_MODIFIED};
+
+use super::download::Validator;
 use super::job::Job;
 
 /// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
@@ -45,5 +49,20 @@ fn adopt_complete_destination(job: &Job) {
     });
     if request.sha256.is_some() && complete && !partial.exists() {
         let _ = std::fs::rename(&request.destination, &partial);
+    }
+}
+
+/// The validator (ETag, Last-Modified) an answer carries: what a later request sends in
+/// `If-Range` to resume the same bytes.
+pub(super) fn validator_of(headers: &HeaderMap) -> Validator {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Validator {
+        etag: text(ETAG),
+        last_modified: text(LAST_MODIFIED),
     }
 }

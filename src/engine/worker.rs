@@ -5,12 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ETAG, HeaderMap, LAST_MODIFIED};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::body;
-use super::download::Validator;
 use super::held::HeldBody;
 use super::http::{self, Failure, Plan};
 use super::job::{Finished, Job, Report, WorkerContext};
@@ -108,7 +106,7 @@ async fn fetch(
         from,
         request.expected_size,
     )?;
-    let now = validator_of(response.headers());
+    let now = resume::validator_of(response.headers());
     // A 206 of another version (If-Range ignored): its bytes must not follow the old ones.
     if let (Plan::Append { .. }, Some(now), Some(then)) =
         (plan, now.if_range(), job.validator.if_range())
@@ -289,18 +287,5 @@ async fn stream_body(
             };
             let _ = context.reports.send(report).await;
         }
-    }
-}
-
-pub(super) fn validator_of(headers: &HeaderMap) -> Validator {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    Validator {
-        etag: text(ETAG),
-        last_modified: text(LAST_MODIFIED),
     }
 }

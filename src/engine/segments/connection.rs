@@ -10,8 +10,9 @@ use super::plan::{Plan, Split};
 use super::run::Shared;
 use crate::engine::body;
 use crate::engine::http::Failure;
+use crate::engine::resume::validator_of;
 use crate::engine::transport;
-use crate::engine::worker::{cancelled, validator_of};
+use crate::engine::worker::cancelled;
 use crate::model::ErrorKind;
 use crate::model::url_shown::shown_url;
 

@@ -40,8 +40,8 @@ use tokio_util::sync::CancellationToken;
 use super::config::SegmentConfig;
 use super::http::Failure;
 use super::job::{Job, Report, WorkerContext};
+use super::resume::validator_of;
 use super::sink::{SinkDone, io_failure};
-use super::worker::validator_of;
 use extents::Extents;
 use sidecar::Sidecar;
 
