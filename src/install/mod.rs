@@ -250,7 +250,12 @@ pub fn install_cancellable(
     let zip = reader::open(request.archive)?;
     let plan = entries::check(request.archive, &zip, request.max_install_size)?;
     check_space(request.archive, request.container, plan.declared)?;
-    let _one_at_a_time = lock::FolderLock::acquire(request.container, request.folder);
+    let Some(_one_at_a_time) = lock::FolderLock::acquire(request.container, request.folder, cancel)
+    else {
+        return Err(InstallError::Cancelled {
+            archive: request.archive.to_path_buf(),
+        });
+    };
     let new_container = !request.container.exists();
     let staging = swap::prepare_staging(request.container, request.folder)?;
     let done = extract::extract(request.archive, &zip, &plan, &staging, cancel).and_then(|done| {

@@ -82,7 +82,8 @@ pub fn begin(
 ) -> Result<Prepared, PatchError> {
     layout::check_folder(folder)?;
     layout::check_place(container, folder)?;
-    let one_at_a_time = lock::FolderLock::acquire(container, folder);
+    let one_at_a_time =
+        lock::FolderLock::acquire(container, folder, cancel).ok_or(PatchError::Cancelled)?;
     let staging = swap::prepare_staging(container, folder)?;
     let mut prepared = Prepared {
         container: container.to_path_buf(),
