@@ -47,7 +47,7 @@ impl Actor {
             let mut again = Vec::new();
             for (pack, planned) in plans {
                 if !planned.actions.is_empty() {
-                    tracing::debug!(app, pack, actions = ?planned.actions, reason = planned.reason, "plan");
+                    tracing::debug!(app, pack, actions = %super::plan::logged(&planned.actions), reason = planned.reason, "plan");
                 }
                 if let Some(entry) = self.pack_mut(app, &pack)
                     && (entry.live.activity != planned.activity

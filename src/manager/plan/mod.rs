@@ -91,6 +91,23 @@ pub enum Action {
     },
 }
 
+/// `actions` as a log line may show them: a URL without its credentials (a signed URL's
+/// query, a user name), as everything the manager shows ([`crate::model::url_shown`]).
+pub fn logged(actions: &[Action]) -> String {
+    use crate::model::url_shown::shown_url;
+    let each: Vec<String> = actions
+        .iter()
+        .map(|action| match action {
+            Action::Start { key, url } => format!("Start {{ {key}, {} }}", shown_url(url)),
+            Action::Relocate { key, url } => {
+                format!("Relocate {{ {key}, {} }}", shown_url(url))
+            }
+            other => format!("{other:?}"),
+        })
+        .collect();
+    format!("[{}]", each.join(", "))
+}
+
 /// What the plan decided for one pack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackPlan {

@@ -261,3 +261,33 @@ fn a_variant_the_app_asked_for_by_name_is_had_whatever_the_languages_choose() {
         "asking for one variant by name does not pull in the chosen one"
     );
 }
+
+#[test]
+fn logged_actions_never_show_a_urls_credentials() {
+    let key = DownloadKey::new("org.example.game", "Levels", 2);
+    let signed: Url =
+        "https://user:pw@cdn.example.com/packs/Levels-2.zip?signature=s3cr3t&expires=9"
+            .parse()
+            .unwrap();
+    let line = logged(&[
+        Action::Start {
+            key: key.clone(),
+            url: signed.clone(),
+        },
+        Action::Relocate {
+            key: key.clone(),
+            url: signed,
+        },
+        Action::Pause(key),
+    ]);
+    for secret in ["s3cr3t", "signature", "expires", "user", "pw@"] {
+        assert!(!line.contains(secret), "{secret} in {line}");
+    }
+    assert_eq!(
+        line.matches("https://cdn.example.com/packs/Levels-2.zip?…")
+            .count(),
+        2,
+        "{line}"
+    );
+    assert!(line.contains("Pause("), "{line}");
+}
