@@ -258,6 +258,10 @@ pub struct Download {
     /// when none runs. The per-host cap counts them. Not persisted.
     #[serde(skip)]
     pub connections: usize,
+    /// Why it has not started, while queued (told in [`super::EventKind::Waiting`] when it
+    /// changes). Not persisted.
+    #[serde(skip)]
+    pub wait: super::scheduler::Wait,
 }
 
 impl Download {
@@ -279,6 +283,7 @@ impl Download {
             origin: 0,
             bytes_per_second: 0,
             connections: 0,
+            wait: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::model::{PackError, Progress, Sha256Digest};
 
 use super::download::PauseReason;
+use super::scheduler::Wait;
 
 /// One thing that happened to download `id`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,4 +86,11 @@ pub enum EventKind {
     Cancelled,
     /// Priority or order changed.
     Reordered,
+    /// Still queued, for another reason than before: its server is at the per-host limit
+    /// while slots are free, or (again) every slot is busy. Sent only when the reason changes;
+    /// a download just queued waits for a slot.
+    Waiting {
+        /// Why.
+        reason: Wait,
+    },
 }

@@ -151,9 +151,28 @@ impl Actor {
             self.preempt(&id);
         }
         self.enforce_concurrency();
+        let mut host_bound: std::collections::HashSet<String> =
+            decision.host_full.into_iter().collect();
         for id in decision.start {
-            if !self.workers.contains_key(&id) {
-                self.start(&id);
+            if !self.workers.contains_key(&id) && !self.start(&id) {
+                host_bound.insert(id);
+            }
+        }
+        self.tell_waits(&host_bound);
+    }
+
+    /// Records why each queued download waits, and tells the ones whose reason changed
+    /// ([`EventKind::Waiting`]): a queue that says only "waiting for a slot" while slots are
+    /// free would not be honest.
+    fn tell_waits(&mut self, host_bound: &std::collections::HashSet<String>) {
+        let limit = self.limits.max_per_host.max(1);
+        for (id, wait) in scheduler::changed_waits(self.downloads.values(), host_bound, limit) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            download.wait = wait.clone();
+            if download.state == DownloadState::Queued {
+                self.emit(&id, EventKind::Waiting { reason: wait });
             }
         }
     }
@@ -192,7 +211,9 @@ impl Actor {
         }
     }
 
-    fn start(&mut self, id: &str) {
+    /// Starts a worker for `id`; false when its host has no connection to spare (it stays
+    /// queued).
+    fn start(&mut self, id: &str) -> bool {
         self.choose_origin(id);
         let host = self
             .downloads
@@ -202,7 +223,7 @@ impl Actor {
         // The host may have the cap open already (a segmented download's connections, counted
         // as they open): the download stays queued until one ends.
         let Some(claim) = self.context.hosts.try_claim(&host) else {
-            return;
+            return false;
         };
         let others = scheduler::host_claims(self.downloads.values(), id, &host);
         let connections = super::segments::connection_cap(
@@ -211,7 +232,7 @@ impl Actor {
             others,
         );
         let Some(download) = self.downloads.get_mut(id) else {
-            return;
+            return true;
         };
         download.attempts += 1;
         download.state = DownloadState::Connecting;
@@ -245,6 +266,7 @@ impl Actor {
         tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));
         self.emit(id, EventKind::Started { attempt, from_byte });
         self.dirty = true;
+        true
     }
 }
 

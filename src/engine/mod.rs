@@ -68,6 +68,7 @@ pub use command::{Command, Relocation, Targets};
 pub use config::{EngineConfig, Limits, RetryPolicy, SegmentConfig};
 pub use download::{Download, DownloadRequest, DownloadState, PauseReason, Priority, Validator};
 pub use event::{Event, EventKind};
+pub use scheduler::Wait;
 
 use crate::model::ErrorKind;
 

@@ -11,8 +11,27 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 use super::Limits;
 use super::download::{Download, DownloadState, Priority};
+
+/// Why a queued download has not started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "for", rename_all = "camelCase")]
+pub enum Wait {
+    /// Every transfer slot is busy (or it was only just queued).
+    #[default]
+    Slot,
+    /// Slots are free, but its server already has `limit` connections open (the per-host
+    /// limit), some of them perhaps a segmented download's.
+    Host {
+        /// The server.
+        host: String,
+        /// The per-host limit.
+        limit: usize,
+    },
+}
 
 /// The sort key: smaller runs first.
 pub fn rank(download: &Download) -> (Reverse<bool>, Reverse<bool>, Reverse<Priority>, u64) {
@@ -107,6 +126,8 @@ pub struct Decision {
     pub start: Vec<String>,
     /// Running downloads to pause so urgent ones can start.
     pub preempt: Vec<String>,
+    /// Queued downloads left waiting while slots are free: their host is at its cap.
+    pub host_full: Vec<String>,
 }
 
 /// Decides what to start and what to preempt.
@@ -152,13 +173,20 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         if host_full || active >= max_total {
             // Only an urgent download may take a slot, from a lower-ranked, non-urgent one (on
             // the same host when that host is at its cap).
+            let slot_free = active < max_total;
             if !is_urgent(candidate) {
+                if slot_free {
+                    decision.host_full.push(candidate.request.id.clone());
+                }
                 continue;
             }
             let Some(index) = victims
                 .iter()
                 .position(|v| rank(v) > rank(candidate) && (!host_full || v.host() == host))
             else {
+                if host_full && slot_free {
+                    decision.host_full.push(candidate.request.id.clone());
+                }
                 continue;
             };
             let victim = victims.remove(index);
@@ -173,6 +201,36 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         decision.start.push(candidate.request.id.clone());
     }
     decision
+}
+
+/// The downloads whose [`Wait`] is not what it should be now: a queued download waits for its
+/// host when `host_bound` names it (slots free, its host at the cap of `limit`), else for a
+/// slot; a download that is not queued is back at [`Wait::Slot`] (so that, queued again, it
+/// waits for a slot until told otherwise). Compares without allocating, so the scheduler can
+/// run it after every report.
+pub fn changed_waits<'a>(
+    downloads: impl IntoIterator<Item = &'a Download>,
+    host_bound: &std::collections::HashSet<String>,
+    limit: usize,
+) -> Vec<(String, Wait)> {
+    downloads
+        .into_iter()
+        .filter_map(|d| {
+            let bound = d.state == DownloadState::Queued && host_bound.contains(&d.request.id);
+            let right = match &d.wait {
+                Wait::Slot => !bound,
+                Wait::Host { host, limit: l } => bound && host == d.host() && *l == limit,
+            };
+            let wait = match bound {
+                true => Wait::Host {
+                    host: d.host().to_string(),
+                    limit,
+                },
+                false => Wait::Slot,
+            };
+            (!right).then(|| (d.request.id.clone(), wait))
+        })
+        .collect()
 }
 
 #[cfg(test)]

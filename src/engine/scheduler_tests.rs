@@ -175,3 +175,66 @@ fn verifying_downloads_free_their_slots_up_to_their_allowance_then_take_them_aga
     let decision = decide(&all, &limits(1, 1));
     assert!(decision.preempt.is_empty(), "{decision:?}");
 }
+
+#[test]
+fn a_download_held_back_by_its_hosts_cap_while_slots_are_free_is_named() {
+    let all = [
+        download("a", "one", 0, false, DownloadState::Downloading),
+        download("b", "one", 0, false, DownloadState::Queued),
+        download("c", "two", 0, false, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(4, 1));
+    assert_eq!(decision.start, ["c"]);
+    assert_eq!(decision.host_full, ["b"]);
+}
+
+#[test]
+fn with_every_slot_busy_a_queued_download_waits_for_a_slot_not_its_host() {
+    let all = [
+        download("a", "one", 0, false, DownloadState::Downloading),
+        download("b", "one", 0, false, DownloadState::Queued),
+        download("c", "two", 0, false, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(1, 1));
+    assert!(decision.start.is_empty());
+    assert!(decision.host_full.is_empty(), "{:?}", decision.host_full);
+}
+
+#[test]
+fn waits_change_only_when_the_reason_does() {
+    let mut queued = download("q", "cdn", 0, false, DownloadState::Queued);
+    let bound: std::collections::HashSet<String> = ["q".to_string()].into();
+    let host = Wait::Host {
+        host: "cdn".into(),
+        limit: 2,
+    };
+    // Named by the scheduler: it waits for its host now.
+    assert_eq!(
+        changed_waits([&queued], &bound, 2),
+        [("q".into(), host.clone())]
+    );
+    queued.wait = host.clone();
+    assert!(changed_waits([&queued], &bound, 2).is_empty(), "told once");
+    // The limit changed: told again, with the new one.
+    assert_eq!(
+        changed_waits([&queued], &bound, 3)[0].1,
+        Wait::Host {
+            host: "cdn".into(),
+            limit: 3
+        }
+    );
+    // No longer named: back to waiting for a slot.
+    let none = std::collections::HashSet::new();
+    assert_eq!(
+        changed_waits([&queued], &none, 2),
+        [("q".into(), Wait::Slot)]
+    );
+    // Started: the reason is dropped, so that queued again it waits for a slot.
+    queued.state = DownloadState::Connecting;
+    assert_eq!(
+        changed_waits([&queued], &bound, 2),
+        [("q".into(), Wait::Slot)]
+    );
+    queued.wait = Wait::Slot;
+    assert!(changed_waits([&queued], &bound, 2).is_empty());
+}

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::key::DownloadKey;
-use crate::engine::{Download, DownloadState, EventKind, PauseReason};
+use crate::engine::{Download, DownloadState, EventKind, PauseReason, Wait};
 use crate::model::{Progress, Sha256Digest};
 
 /// What the manager knows of one engine download.
@@ -32,6 +32,8 @@ pub struct Mirror {
     pub priority: i64,
     /// Whether it was moved ahead of all others.
     pub top: bool,
+    /// Why it waits, while queued.
+    pub wait: Wait,
 }
 
 impl Mirror {
@@ -51,6 +53,7 @@ impl Mirror {
             attempts: 0,
             priority: 0,
             top: false,
+            wait: Wait::Slot,
         }
     }
 
@@ -67,16 +70,22 @@ impl Mirror {
             attempts: download.attempts,
             priority: download.request.priority.0,
             top: download.request.priority == crate::engine::Priority::MAX,
+            wait: download.wait.clone(),
         }
     }
 
     /// Follows one engine event.
     pub fn apply(&mut self, kind: &EventKind) {
         match kind {
-            EventKind::Queued => self.state = DownloadState::Queued,
+            EventKind::Queued => {
+                self.state = DownloadState::Queued;
+                self.wait = Wait::Slot;
+            }
+            EventKind::Waiting { reason } => self.wait = reason.clone(),
             EventKind::Started { attempt, .. } => {
                 self.state = DownloadState::Connecting;
                 self.attempts = *attempt;
+                self.wait = Wait::Slot;
             }
             EventKind::Progress { progress, .. } => {
                 self.state = DownloadState::Downloading;

@@ -138,6 +138,7 @@ impl Actor {
                 (None, None)
             }
             EventKind::Queued
+            | EventKind::Waiting { .. }
             | EventKind::Cancelled
             | EventKind::Reordered
             | EventKind::Kept { .. } => {

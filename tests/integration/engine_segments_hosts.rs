@@ -1,10 +1,12 @@
 //! The per-host cap counts connections, not downloads (issue 15): a segmented download's
 //! connections fill its host, and a second download from the same host waits for one to end
 //! instead of opening more. nginx's access log shows when each request started and ended.
+//! A download held back by its host's cap while slots are free says so
+//! ([`EventKind::Waiting`]), not "waiting for a slot".
 
 use std::time::Duration;
 
-use bgassets::engine::{Engine, EngineConfig, Limits, RetryPolicy, SegmentConfig};
+use bgassets::engine::{Engine, EngineConfig, EventKind, Limits, RetryPolicy, SegmentConfig, Wait};
 
 use crate::engine_segments::{MIB, Site, request, settled_log, wait_done};
 use crate::support::nginx::{AccessRecord, Nginx};
@@ -59,10 +61,26 @@ async fn two_segmented_downloads_from_one_host_never_open_more_than_its_cap() {
         .unwrap();
     // Long enough for the first to ramp up to the host's cap (its first step doubles).
     tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut events = handle.subscribe();
     handle
         .enqueue(request("b", &nginx.url_of("b.bin"), &b, &second))
         .await
         .unwrap();
+    // Slots are free, so the second says what it waits for: the first's connections.
+    let told = crate::support::engine::event(&mut events, "b waiting for its host", |e| {
+        e.id == "b" && matches!(e.kind, EventKind::Waiting { .. })
+    })
+    .await;
+    let host = url::Url::parse(&nginx.url_of("b.bin")).unwrap();
+    assert_eq!(
+        told.kind,
+        EventKind::Waiting {
+            reason: Wait::Host {
+                host: host.host_str().unwrap().to_string(),
+                limit: 2
+            }
+        }
+    );
     for id in ["a", "b"] {
         let download = wait_done(&handle, id).await;
         assert_eq!(

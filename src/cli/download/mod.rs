@@ -310,6 +310,10 @@ fn show(
             crate::engine::retry::explain(reason, *delay_ms, *without_progress)
         )),
         EventKind::Verifying => bar.set_message(format!("verifying {id}")),
+        EventKind::Waiting { reason } => bar.println(format!(
+            "{id}: {}",
+            crate::manager::plan::shown::waiting(reason)
+        )),
         _ => {}
     }
 }

@@ -71,7 +71,11 @@ impl Actor {
         match kind {
             EventKind::Queued => {
                 download.state = AppDownloadState::Waiting;
-                download.detail = Some("waiting for a download slot".into());
+                download.detail = Some(crate::manager::plan::shown::waiting_for_slot());
+            }
+            EventKind::Waiting { reason } => {
+                download.state = AppDownloadState::Waiting;
+                download.detail = Some(crate::manager::plan::shown::waiting(reason));
             }
             EventKind::Paused { reason } => {
                 download.state = AppDownloadState::Waiting;

@@ -43,6 +43,16 @@ pub fn waiting_for_slot() -> String {
     "waiting for a download slot".into()
 }
 
+/// Why a queued download waits, as the engine says ([`Wait`](crate::engine::Wait)).
+pub fn waiting(wait: &crate::engine::Wait) -> String {
+    match wait {
+        crate::engine::Wait::Slot => waiting_for_slot(),
+        crate::engine::Wait::Host { host, limit } => format!(
+            "waiting for a connection to {host}: it has {limit} open, the most allowed per server"
+        ),
+    }
+}
+
 /// Preempted by an essential or top-priority download.
 pub fn preempted() -> String {
     "gave its slot to an essential or top-priority download; continues by itself when a slot frees"

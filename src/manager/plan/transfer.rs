@@ -182,7 +182,7 @@ pub(super) fn follow(
         DownloadState::Paused {
             reason: PauseReason::Preempted,
         } => (Activity::Queued, shown::preempted()),
-        DownloadState::Queued => (Activity::Queued, shown::waiting_for_slot()),
+        DownloadState::Queued => (Activity::Queued, shown::waiting(&m.wait)),
         DownloadState::Connecting => (Activity::Connecting, shown::connecting(&m.url, m.attempts)),
         DownloadState::Downloading => (
             Activity::Downloading { progress },
