@@ -200,13 +200,18 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         active += 1;
         decision.start.push(candidate.request.id.clone());
     }
+    if active >= max_total {
+        // A later start took the last free slot: the ones named earlier wait for a slot too,
+        // as the next pass (which stops at once) would say.
+        decision.host_full.clear();
+    }
     decision
 }
 
 /// The downloads whose [`Wait`] is not what it should be now: a queued download waits for its
 /// host when `host_bound` names it (slots free, its host at the cap of `limit`), else for a
 /// slot; a download that is not queued is back at [`Wait::Slot`] (so that, queued again, it
-/// waits for a slot until told otherwise). Compares without allocating, so the scheduler can
+/// waits for a slot until told otherwise). Allocates only for a change, so the scheduler can
 /// run it after every report.
 pub fn changed_waits<'a>(
     downloads: impl IntoIterator<Item = &'a Download>,
@@ -221,14 +226,16 @@ pub fn changed_waits<'a>(
                 Wait::Slot => !bound,
                 Wait::Host { host, limit: l } => bound && host == d.host() && *l == limit,
             };
-            let wait = match bound {
-                true => Wait::Host {
-                    host: d.host().to_string(),
-                    limit,
-                },
-                false => Wait::Slot,
-            };
-            (!right).then(|| (d.request.id.clone(), wait))
+            (!right).then(|| {
+                let wait = match bound {
+                    true => Wait::Host {
+                        host: d.host().to_string(),
+                        limit,
+                    },
+                    false => Wait::Slot,
+                };
+                (d.request.id.clone(), wait)
+            })
         })
         .collect()
 }

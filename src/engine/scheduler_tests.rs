@@ -238,3 +238,19 @@ fn waits_change_only_when_the_reason_does() {
     queued.wait = Wait::Slot;
     assert!(changed_waits([&queued], &bound, 2).is_empty());
 }
+
+#[test]
+fn a_download_named_host_bound_before_a_later_start_took_the_last_slot_waits_for_a_slot() {
+    let all = [
+        download("a1", "one", 0, false, DownloadState::Downloading),
+        download("b1", "two", 0, false, DownloadState::Downloading),
+        download("b2", "two", 0, false, DownloadState::Downloading),
+        download("a2", "one", 0, false, DownloadState::Queued),
+        download("b3", "three", 0, false, DownloadState::Queued),
+    ];
+    // One slot free: "a2" (older) is held back by its host, then "b3" takes the slot. Named
+    // as waiting for its host, "a2" would flip back to waiting for a slot at the next pass.
+    let decision = decide(&all, &limits(4, 1));
+    assert_eq!(decision.start, ["b3"]);
+    assert!(decision.host_full.is_empty(), "{:?}", decision.host_full);
+}

@@ -81,7 +81,19 @@ impl Mirror {
                 self.state = DownloadState::Queued;
                 self.wait = Wait::Slot;
             }
-            EventKind::Waiting { reason } => self.wait = reason.clone(),
+            EventKind::Waiting { reason } => {
+                // Only a queued download waits (one whose retry delay ended comes back queued
+                // without a `Queued`); a preempted one keeps saying that it gave its slot.
+                self.wait = reason.clone();
+                if !matches!(
+                    self.state,
+                    DownloadState::Paused {
+                        reason: PauseReason::Preempted
+                    }
+                ) {
+                    self.state = DownloadState::Queued;
+                }
+            }
             EventKind::Started { attempt, .. } => {
                 self.state = DownloadState::Connecting;
                 self.attempts = *attempt;

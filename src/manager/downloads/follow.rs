@@ -8,10 +8,11 @@
 use std::path::PathBuf;
 
 use super::{AppDownloadRecord, AppDownloadState};
-use crate::engine::{self, DownloadRequest, DownloadState, EventKind, PauseReason, Priority};
+use crate::engine::{self, DownloadRequest, EventKind, PauseReason, Priority};
 use crate::manager::actor::Actor;
 use crate::manager::key::AppDownloadKey;
-use crate::model::{ErrorKind, PackError, Progress};
+use crate::manager::plan::shown;
+use crate::model::{ErrorKind, PackError};
 
 impl Actor {
     /// The engine's request for `download` of `app` (also after a restart, when the engine
@@ -71,11 +72,11 @@ impl Actor {
         match kind {
             EventKind::Queued => {
                 download.state = AppDownloadState::Waiting;
-                download.detail = Some(crate::manager::plan::shown::waiting_for_slot());
+                download.detail = Some(shown::waiting_for_slot());
             }
             EventKind::Waiting { reason } => {
                 download.state = AppDownloadState::Waiting;
-                download.detail = Some(crate::manager::plan::shown::waiting(reason));
+                download.detail = Some(shown::waiting(reason));
             }
             EventKind::Paused { reason } => {
                 download.state = AppDownloadState::Waiting;
@@ -165,7 +166,7 @@ impl Actor {
 
     /// The engine has a download no record wants (cancelled, or its app unregistered): it is
     /// cancelled and forgotten, and a finished file of it in the downloads folder deleted.
-    async fn let_go(&mut self, key: &AppDownloadKey, finished: bool) {
+    pub(super) async fn let_go(&mut self, key: &AppDownloadKey, finished: bool) {
         let targets = || engine::Targets::one(key.id());
         let _ = self.downloads.cancel(targets()).await;
         let _ = self.downloads.forget(targets()).await;
@@ -176,7 +177,7 @@ impl Actor {
 
     /// The verified file goes to `CONTAINER/Background Downloads/IDENTIFIER`; the engine
     /// forgets the download.
-    async fn finish_app_download(&mut self, key: &AppDownloadKey) {
+    pub(super) async fn finish_app_download(&mut self, key: &AppDownloadKey) {
         let (app, id) = (key.app.as_str(), key.identifier.as_str());
         let (Some(source), Some(record)) =
             (self.app_download_file(app, id), self.state.apps.get(app))
@@ -220,7 +221,7 @@ impl Actor {
             .await;
     }
 
-    async fn end_app_download(&mut self, key: &AppDownloadKey, state: AppDownloadState) {
+    pub(super) async fn end_app_download(&mut self, key: &AppDownloadKey, state: AppDownloadState) {
         let (app, id) = (key.app.as_str(), key.identifier.as_str());
         let Some(download) = self.app_download_mut(app, id) else {
             return;
@@ -233,69 +234,6 @@ impl Actor {
         self.tell_download_ended(app, id);
         if essential {
             self.replan(app, None).await; // launch readiness may change
-        }
-    }
-
-    /// After a restart (or a lagged event stream): every record that is not over meets the
-    /// engine's download again.
-    pub(in crate::manager) async fn restore_app_downloads(&mut self, snapshot: &engine::Snapshot) {
-        let mut wanted = std::collections::HashSet::new();
-        let live: Vec<(String, AppDownloadRecord)> = self
-            .state
-            .apps
-            .iter()
-            .flat_map(|(app, r)| r.downloads.values().map(move |d| (app.clone(), d.clone())))
-            .filter(|(_, d)| !d.state.is_over())
-            .collect();
-        for (app, download) in live {
-            let key = AppDownloadKey::new(&app, download.spec.identifier.clone());
-            wanted.insert(key.id());
-            let Some(found) = snapshot.get(&key.id()) else {
-                // The engine lost it (a crash before its queue was saved): handed over again.
-                if let Some(request) = self.app_download_request(&app, &download)
-                    && let Err(error) = self.downloads.enqueue(request).await
-                {
-                    let error = PackError::new(error.kind(), error.to_string());
-                    self.end_app_download(&key, AppDownloadState::Failed { error })
-                        .await;
-                }
-                continue;
-            };
-            match &found.state {
-                DownloadState::Finished => self.finish_app_download(&key).await,
-                DownloadState::Failed { error } if error.kind != ErrorKind::DiskFull => {
-                    self.fail_app_download(&key, error.clone()).await;
-                }
-                DownloadState::Cancelled => {
-                    let error = PackError::new(ErrorKind::Cancelled, "cancelled in the engine");
-                    self.end_app_download(&key, AppDownloadState::Failed { error })
-                        .await;
-                }
-                state => {
-                    let progress = Progress {
-                        bytes_done: found.bytes_done,
-                        bytes_total: found.bytes_total.unwrap_or(0),
-                        bytes_per_second: 0,
-                    };
-                    if let Some(d) = self.app_download_mut(&app, key.identifier.as_str()) {
-                        d.progress = Some(progress);
-                        d.state = if state.is_active() {
-                            AppDownloadState::Downloading
-                        } else {
-                            AppDownloadState::Waiting
-                        };
-                    }
-                    self.views.downloads_changed(&app);
-                }
-            }
-        }
-        for download in &snapshot.downloads {
-            if let Ok(key) = download.request.id.parse::<AppDownloadKey>()
-                && !wanted.contains(&key.id())
-            {
-                let finished = matches!(download.state, DownloadState::Finished);
-                self.let_go(&key, finished).await;
-            }
         }
     }
 }

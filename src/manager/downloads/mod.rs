@@ -16,6 +16,7 @@
 pub(in crate::manager) mod control;
 mod follow;
 pub mod place;
+mod restore;
 pub mod rules;
 pub mod told;
 mod verbs;

@@ -47,9 +47,9 @@ pub fn waiting_for_slot() -> String {
 pub fn waiting(wait: &crate::engine::Wait) -> String {
     match wait {
         crate::engine::Wait::Slot => waiting_for_slot(),
-        crate::engine::Wait::Host { host, limit } => format!(
-            "waiting for a connection to {host}: it has {limit} open, the most allowed per server"
-        ),
+        crate::engine::Wait::Host { host, limit } => {
+            format!("waiting for a connection to {host}: it is at the limit of {limit} per server")
+        }
     }
 }
 

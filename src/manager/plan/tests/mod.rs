@@ -218,28 +218,6 @@ fn a_preempted_download_shows_queued_with_why_not_paused() {
 }
 
 #[test]
-fn a_download_held_back_by_its_servers_cap_says_so_not_waiting_for_a_slot() {
-    let mut record = app("");
-    let mut held = mirror("Music", 1, DownloadState::Queued);
-    if let Some(m) = held.as_mut() {
-        m.wait = crate::engine::Wait::Host {
-            host: "cdn.example.com".into(),
-            limit: 2,
-        };
-    }
-    add(&mut record, "Music", PREFETCH, true).live.download = held;
-    add(&mut record, "Bonus", PREFETCH, true).live.download =
-        mirror("Bonus", 1, DownloadState::Queued);
-    let (_, plans) = run(&record, false);
-    assert_eq!(plans["Music"].activity, Activity::Queued);
-    assert_eq!(
-        plans["Music"].reason,
-        "waiting for a connection to cdn.example.com: it has 2 open, the most allowed per server"
-    );
-    assert_eq!(plans["Bonus"].reason, "waiting for a download slot");
-}
-
-#[test]
 fn language_fallback_takes_the_manifests_first_variant() {
     let mut record = app("");
     for (id, lang) in [("Voices-fr", "fr"), ("Voices-de", "de")] {

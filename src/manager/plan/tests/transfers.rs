@@ -203,3 +203,25 @@ fn a_download_of_a_version_newer_than_listed_is_kept_for_the_next_check() {
     let (_, plans) = run(&record, false);
     assert!(plans["Levels"].actions.is_empty(), "{:?}", plans["Levels"]);
 }
+
+#[test]
+fn a_download_held_back_by_its_servers_cap_says_so_not_waiting_for_a_slot() {
+    let mut record = app("");
+    let mut held = mirror("Music", 1, DownloadState::Queued);
+    if let Some(m) = held.as_mut() {
+        m.wait = crate::engine::Wait::Host {
+            host: "cdn.example.com".into(),
+            limit: 2,
+        };
+    }
+    add(&mut record, "Music", PREFETCH, true).live.download = held;
+    add(&mut record, "Bonus", PREFETCH, true).live.download =
+        mirror("Bonus", 1, DownloadState::Queued);
+    let (_, plans) = run(&record, false);
+    assert_eq!(plans["Music"].activity, Activity::Queued);
+    assert_eq!(
+        plans["Music"].reason,
+        "waiting for a connection to cdn.example.com: it is at the limit of 2 per server"
+    );
+    assert_eq!(plans["Bonus"].reason, "waiting for a download slot");
+}
