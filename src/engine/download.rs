@@ -5,9 +5,13 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+
 use url::Url;
 
 use crate::model::{DomainPattern, Header, PackError, Progress, Sha256Digest};
+
+/// What lets a later request resume the same bytes (it lives with the resume logic).
+pub use super::resume::Validator;
 
 /// A download's priority: higher downloads first. Apple's range is any integer, with
 /// [`Priority::DEFAULT`] in the middle; [`Priority::MAX`] is also what "move to top" sets.
@@ -190,27 +194,6 @@ impl DownloadState {
             Self::Connecting | Self::Downloading | Self::Verifying => "downloading",
             Self::Finished => "finished",
             Self::Failed { .. } | Self::Cancelled => "failed",
-        }
-    }
-}
-
-/// What the server told us that lets a later request resume the same bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Validator {
-    /// The server's `ETag` for the bytes.
-    pub etag: Option<String>,
-    /// The server's `Last-Modified` for the bytes.
-    pub last_modified: Option<String>,
-}
-
-impl Validator {
-    /// The value for `If-Range`: the ETag when it is strong, else the date.
-    pub fn if_range(&self) -> Option<&str> {
-        match (&self.etag, &self.last_modified) {
-            (Some(etag), _) if !etag.starts_with("W/") => Some(etag),
-            (_, Some(date)) => Some(date),
-            _ => None,
         }
     }
 }

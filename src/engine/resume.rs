@@ -1,11 +1,12 @@
 //! Where an attempt starts: the partial file's length when its bytes can be trusted, and a
 //! complete file a crash left at the destination taken back as the partial file. Blocking
 //! (a few `stat`s and at most one rename), called by the worker before its request; and the
-//! validator an answer carries, which later resumes send back.
+//! [`Validator`] an answer carries, which later resumes send back in `If-Range`.
 
 use reqwest::header::{ETAG, HeaderMap, LAST_MODIFIED};
 
-use super::download::Validator;
+use serde::{Deserialize, Serialize};
+
 use super::job::Job;
 
 /// Where to resume: the partial file's length, unless it cannot be trusted. Its bytes can be
@@ -49,6 +50,27 @@ fn adopt_complete_destination(job: &Job) {
     });
     if request.sha256.is_some() && complete && !partial.exists() {
         let _ = std::fs::rename(&request.destination, &partial);
+    }
+}
+
+/// What the server told us that lets a later request resume the same bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Validator {
+    /// The server's `ETag` for the bytes.
+    pub etag: Option<String>,
+    /// The server's `Last-Modified` for the bytes.
+    pub last_modified: Option<String>,
+}
+
+impl Validator {
+    /// The value for `If-Range`: the ETag when it is strong, else the date.
+    pub fn if_range(&self) -> Option<&str> {
+        match (&self.etag, &self.last_modified) {
+            (Some(etag), _) if !etag.starts_with("W/") => Some(etag),
+            (_, Some(date)) => Some(date),
+            _ => None,
+        }
     }
 }
 
