@@ -105,7 +105,7 @@ pub struct WorkerContext {
     pub hosts: Arc<super::hosts::HostConnections>,
     /// The memory small bodies held until written may take together.
     pub(super) held: super::held::HeldBudget,
-    /// Turns at finishing a download (writing a held body, checking, renaming, syncing):
-    /// [`super::worker::FINISHING`] at once.
-    pub(super) finishing: Arc<tokio::sync::Semaphore>,
+    /// The threads that finish downloads (writing a held body, checking, renaming, syncing):
+    /// [`super::worker::FINISHING`] of them.
+    pub(super) finishers: super::finishers::Finishers,
 }

@@ -29,7 +29,7 @@ fn actor(ids: &[&str]) -> (Actor, mpsc::Receiver<Report>) {
         segments: Default::default(),
         hosts: HostConnections::new(limits.max_per_host),
         held: Default::default(),
-        finishing: Arc::new(tokio::sync::Semaphore::new(super::super::worker::FINISHING)),
+        finishers: crate::engine::finishers::Finishers::new(super::super::worker::FINISHING),
     });
     let downloads = ids
         .iter()

@@ -37,6 +37,7 @@ pub mod download;
 pub mod event;
 mod failover;
 mod failure;
+mod finishers;
 pub mod held;
 pub mod hosts;
 pub mod http;
@@ -303,7 +304,7 @@ impl Engine {
             segments: config.segments,
             hosts: hosts::HostConnections::new(config.limits.max_per_host),
             held: Default::default(),
-            finishing: Arc::new(tokio::sync::Semaphore::new(worker::FINISHING)),
+            finishers: finishers::Finishers::new(worker::FINISHING),
         });
         let downloads = config
             .state_file

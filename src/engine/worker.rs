@@ -19,9 +19,10 @@ use super::transport;
 use super::verify;
 use crate::model::ErrorKind;
 
-/// Downloads finishing at once (writing a held body, checking, renaming, syncing), at most;
-/// more take turns. On two cores 8 spent a sixth less CPU than a thread each for 500 small
-/// files, and 4 were too few to keep the disk busy (docs/performance.md, finishing turns).
+/// Downloads finishing at once (writing a held body, checking, renaming, syncing), at most:
+/// the threads of [`Finishers`](super::finishers::Finishers); more wait in its queue. On two
+/// cores 8 spent a sixth less CPU than a thread each for 500 small files, and 4 were too few
+/// to keep the disk busy (docs/performance.md, finishing turns).
 pub(super) const FINISHING: usize = 8;
 
 /// How often a worker reports progress.
@@ -62,17 +63,14 @@ async fn attempt(
     // threads, so that the other workers' streams keep flowing while this one waits for the disk.
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
     let (shared, job) = (Arc::clone(context), job.clone());
-    let turn = Arc::clone(&context.finishing).acquire_owned().await.ok();
-    tokio::task::spawn_blocking(move || {
-        let _turn = turn;
+    let finished = context.finishers.run(move || {
         let written = written.into_synced()?;
         verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
-    })
-    .await
-    .unwrap_or_else(|join| {
+    });
+    finished.await.unwrap_or_else(|_| {
         Err(Failure::fatal(
             ErrorKind::Io,
-            format!("{final_url}: the thread installing the file stopped: {join}"),
+            format!("{final_url}: the thread installing the file stopped"),
         ))
     })
 }
