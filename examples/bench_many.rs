@@ -33,7 +33,13 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(download_all(requests, workers))
+    // On the runtime's workers, as the manager's actor reads the engine's events, not on the
+    // thread that waits for the runtime: that one would be woken once per event.
+    runtime.block_on(async {
+        tokio::spawn(download_all(requests, workers))
+            .await
+            .context("the benchmark's task stopped")?
+    })
 }
 
 /// One request per `URL SHA256` line.
