@@ -2,7 +2,9 @@
 //! place, sync the folder): a fixed pool of [`FINISHING`](super::worker::FINISHING) threads fed
 //! by one queue, started on first use. While work waits, a thread that ends one job takes the
 //! next without going to sleep, and a job waits in the queue instead of for a turn first.
-//! A job that panics is reported to its caller as stopped; its thread carries on.
+//! A job that panics is reported to its caller as stopped; its thread carries on. Should no
+//! thread start at all (the system refuses threads), jobs run on tokio's blocking pool instead
+//! of waiting for ever.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
@@ -14,7 +16,8 @@ type Task = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 pub struct Finishers {
     threads: usize,
-    queue: OnceLock<Mutex<mpsc::Sender<Task>>>,
+    /// The queue to the threads, once started; `None` when none could be started.
+    queue: OnceLock<Option<Mutex<mpsc::Sender<Task>>>>,
 }
 
 /// A job did not give its result: its thread stopped (a panic) or the pool is gone.
@@ -39,31 +42,39 @@ impl Finishers {
         let task: Task = Box::new(move || {
             let _ = answer.send(job());
         });
-        let sent = self
-            .queue
-            .get_or_init(|| Mutex::new(self.spawn()))
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send(task);
-        if sent.is_err() {
-            return Err(Stopped);
+        match self.queue.get_or_init(|| self.spawn().map(Mutex::new)) {
+            Some(queue) => {
+                let sent = queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .send(task);
+                if sent.is_err() {
+                    return Err(Stopped);
+                }
+            }
+            None => drop(tokio::task::spawn_blocking(task)),
         }
         answered.await.map_err(|_| Stopped)
     }
 
-    fn spawn(&self) -> mpsc::Sender<Task> {
+    /// Starts the threads; `None` when not one could be started.
+    fn spawn(&self) -> Option<mpsc::Sender<Task>> {
         let (sender, receiver) = mpsc::channel::<Task>();
         let receiver = Arc::new(Mutex::new(receiver));
+        let mut started = 0;
         for n in 0..self.threads {
             let receiver = Arc::clone(&receiver);
             let spawned = std::thread::Builder::new()
                 .name(format!("bgassets-finish-{n}"))
                 .spawn(move || work(&receiver));
-            if let Err(error) = spawned {
-                tracing::warn!("cannot start a thread to finish downloads: {error}");
+            match spawned {
+                Ok(_) => started += 1,
+                Err(error) => {
+                    tracing::warn!("cannot start a thread to finish downloads: {error}")
+                }
             }
         }
-        sender
+        (started > 0).then_some(sender)
     }
 }
 
@@ -118,5 +129,14 @@ mod tests {
         let panicked = pool.run(|| -> u32 { panic!("a bug in a job") }).await;
         assert_eq!(panicked, Err(Stopped));
         assert_eq!(pool.run(|| 7).await, Ok(7), "the one thread still works");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_no_thread_started_jobs_run_on_the_blocking_pool() {
+        let pool = Finishers::new(2);
+        pool.queue.set(None).unwrap(); // as when the system refused every thread
+        assert_eq!(pool.run(|| 5).await, Ok(5));
+        let panicked = pool.run(|| -> u32 { panic!("a bug in a job") }).await;
+        assert_eq!(panicked, Err(Stopped));
     }
 }
