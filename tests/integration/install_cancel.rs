@@ -2,12 +2,23 @@
 //! but what it found: no staging folder, no version folder, the installed version untouched;
 //! one still waiting for its folder (another install of it running) stops waiting.
 
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use crate::support::install::{assert_no_staging, build_pack, listing};
 use crate::support::random_bytes as noise;
 use bgassets::install::{InstallError, InstallRequest, install, install_cancellable};
 use bgassets::model::ErrorKind;
+
+/// Installing `archive` as `container/folder`, up to 1 MiB.
+fn to<'a>(archive: &'a Path, container: &'a Path, folder: &'a str) -> InstallRequest<'a> {
+    InstallRequest {
+        archive,
+        container,
+        folder,
+        max_install_size: 1 << 20,
+    }
+}
 
 #[test]
 fn a_cancelled_install_leaves_nothing_but_what_it_found() {
@@ -22,12 +33,7 @@ fn a_cancelled_install_leaves_nothing_but_what_it_found() {
     let v1 = build_pack(dir.path(), "Levels", 1, &refs);
     let v2 = build_pack(dir.path(), "Levels", 2, &refs);
     let container = dir.path().join("containers/app");
-    let request = |archive| InstallRequest {
-        archive,
-        container: &container,
-        folder: "Levels",
-        max_install_size: 1 << 20,
-    };
+    let request = |archive| to(archive, &container, "Levels");
 
     // Nothing installed yet: a cancelled install leaves no container behind.
     let error = install_cancellable(&request(&v1), &AtomicBool::new(true)).unwrap_err();
@@ -58,12 +64,7 @@ fn an_install_waiting_for_its_folder_stops_when_cancelled() {
     let v1 = build_pack(dir.path(), "Shared", 1, &[("a.bin", &noise(4000, 1))]);
     let v2 = build_pack(dir.path(), "Shared", 2, &[("a.bin", &noise(4000, 2))]);
     let container = dir.path().join("containers/group");
-    let request = |archive| InstallRequest {
-        archive,
-        container: &container,
-        folder: "Shared",
-        max_install_size: 1 << 20,
-    };
+    let request = |archive| to(archive, &container, "Shared");
     install(&request(&v1)).unwrap();
     let before = listing(&container);
 
@@ -79,12 +80,7 @@ fn an_install_waiting_for_its_folder_stops_when_cancelled() {
     let waiting = {
         let (cancel, container, v2) = (cancel.clone(), container.clone(), v2.clone());
         std::thread::spawn(move || {
-            let request = InstallRequest {
-                archive: &v2,
-                container: &container,
-                folder: "Shared",
-                max_install_size: 1 << 20,
-            };
+            let request = to(&v2, &container, "Shared");
             let started = Instant::now();
             (install_cancellable(&request, &cancel), started.elapsed())
         })
