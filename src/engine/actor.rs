@@ -153,6 +153,11 @@ impl Actor {
             self.persist_if_dirty();
         }
         self.stop_all(&mut reports).await;
+        // Renames and syncs under way end before the process may exit.
+        let left = self.context.finishers.close(Duration::from_secs(10)).await;
+        if left > 0 {
+            tracing::warn!("{left} downloads were still being installed at shutdown");
+        }
         self.persist_now();
         if let Some(persister) = self.persister.take() {
             persister.finish().await;

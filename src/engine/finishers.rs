@@ -1,35 +1,55 @@
 //! The threads that finish downloads (write a held body, check size and SHA-256, rename into
 //! place, sync the folder): a fixed pool of [`FINISHING`](super::worker::FINISHING) threads fed
-//! by one queue, started on first use. While work waits, a thread that ends one job takes the
-//! next without going to sleep, and a job waits in the queue instead of for a turn first.
-//! A job that panics is reported to its caller as stopped; its thread carries on. Should no
-//! thread start at all (the system refuses threads), jobs run on tokio's blocking pool instead
-//! of waiting for ever.
+//! by one queue, started on first use. A thread that ends a job goes straight back to the
+//! queue, and a job waits there instead of for a turn first (one hand-over fewer per file than
+//! `spawn_blocking` behind a semaphore).
+//!
+//! A job that panics is reported to its caller as stopped; its thread carries on. When no
+//! thread can be started (the system refuses threads), the caller is told so and may try again
+//! later. [`Finishers::close`] at the engine's shutdown lets the running jobs end (a rename and
+//! its folder sync are never cut short by the process exiting) and drops the queued ones, as
+//! the runtime's shutdown did with blocking tasks.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 type Task = Box<dyn FnOnce() + Send>;
 
-/// The pool; dropping it lets its threads end once the queue is empty.
+/// The pool; closed by [`Finishers::close`], or when dropped (its threads then end once the
+/// queue is empty).
 #[derive(Debug)]
 pub struct Finishers {
     threads: usize,
-    /// The queue to the threads, once started; `None` when none could be started.
-    queue: OnceLock<Option<Mutex<mpsc::Sender<Task>>>>,
+    pool: Mutex<Pool>,
+    closed: Arc<AtomicBool>,
 }
 
-/// A job did not give its result: its thread stopped (a panic) or the pool is gone.
+#[derive(Debug, Default)]
+struct Pool {
+    queue: Option<mpsc::Sender<Task>>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+/// Why a job gave no result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stopped;
+pub enum Unfinished {
+    /// Its thread stopped (the job panicked), or the pool was closed first.
+    Stopped,
+    /// Not one thread could be started.
+    NoThread,
+}
 
 impl Finishers {
     /// A pool of `threads` threads (at least one), none started yet.
     pub fn new(threads: usize) -> Self {
         Self {
             threads: threads.max(1),
-            queue: OnceLock::new(),
+            pool: Mutex::new(Pool::default()),
+            closed: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -37,49 +57,73 @@ impl Finishers {
     pub async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Stopped> {
+    ) -> Result<T, Unfinished> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let task: Task = Box::new(move || {
             let _ = answer.send(job());
         });
-        match self.queue.get_or_init(|| self.spawn().map(Mutex::new)) {
-            Some(queue) => {
-                let sent = queue
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .send(task);
-                if sent.is_err() {
-                    return Err(Stopped);
-                }
+        {
+            let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.closed.load(Ordering::Relaxed) {
+                return Err(Unfinished::Stopped);
             }
-            None => drop(tokio::task::spawn_blocking(task)),
+            if pool.queue.is_none() {
+                self.start(&mut pool);
+            }
+            let Some(queue) = &pool.queue else {
+                return Err(Unfinished::NoThread);
+            };
+            if queue.send(task).is_err() {
+                return Err(Unfinished::Stopped);
+            }
         }
-        answered.await.map_err(|_| Stopped)
+        answered.await.map_err(|_| Unfinished::Stopped)
     }
 
-    /// Starts the threads; `None` when not one could be started.
-    fn spawn(&self) -> Option<mpsc::Sender<Task>> {
+    /// Starts the threads; the queue stays unset when not one could be started (the next job
+    /// tries again).
+    fn start(&self, pool: &mut Pool) {
         let (sender, receiver) = mpsc::channel::<Task>();
         let receiver = Arc::new(Mutex::new(receiver));
-        let mut started = 0;
         for n in 0..self.threads {
-            let receiver = Arc::clone(&receiver);
+            let (receiver, closed) = (Arc::clone(&receiver), Arc::clone(&self.closed));
             let spawned = std::thread::Builder::new()
                 .name(format!("bgassets-finish-{n}"))
-                .spawn(move || work(&receiver));
+                .spawn(move || work(&receiver, &closed));
             match spawned {
-                Ok(_) => started += 1,
-                Err(error) => {
-                    tracing::warn!("cannot start a thread to finish downloads: {error}")
-                }
+                Ok(handle) => pool.handles.push(handle),
+                Err(error) => tracing::warn!("cannot start a thread to finish downloads: {error}"),
             }
         }
-        (started > 0).then_some(sender)
+        if !pool.handles.is_empty() {
+            pool.queue = Some(sender);
+        }
+    }
+
+    /// Closes the pool: jobs not started yet are dropped (their callers see
+    /// [`Unfinished::Stopped`]), running ones end, waited for up to `within`. Returns how many
+    /// threads were still running then.
+    pub async fn close(&self, within: Duration) -> usize {
+        self.closed.store(true, Ordering::Relaxed);
+        let handles = {
+            let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+            pool.queue = None;
+            std::mem::take(&mut pool.handles)
+        };
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let running = handles.iter().filter(|h| !h.is_finished()).count();
+            if running == 0 || tokio::time::Instant::now() >= deadline {
+                return running;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }
 
-/// One thread's loop: the next job, until the queue is closed and empty.
-fn work(receiver: &Mutex<mpsc::Receiver<Task>>) {
+/// One thread's loop: the next job, until the queue is closed and empty; once the pool is
+/// closed, what is left in the queue is dropped, not run.
+fn work(receiver: &Mutex<mpsc::Receiver<Task>>, closed: &AtomicBool) {
     loop {
         let next = receiver
             .lock()
@@ -88,55 +132,14 @@ fn work(receiver: &Mutex<mpsc::Receiver<Task>>) {
         let Ok(task) = next else {
             return;
         };
+        if closed.load(Ordering::Relaxed) {
+            continue;
+        }
         // A panicking job drops its answer (its caller sees `Stopped`); the thread goes on.
         let _ = std::panic::catch_unwind(AssertUnwindSafe(task));
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn jobs_run_at_most_threads_at_once_and_each_gives_its_result() {
-        let pool = Arc::new(Finishers::new(3));
-        let (inside, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let jobs: Vec<_> = (0..20)
-            .map(|n| {
-                let (pool, inside, most) = (pool.clone(), inside.clone(), most.clone());
-                tokio::spawn(async move {
-                    pool.run(move || {
-                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                        most.fetch_max(now, Ordering::SeqCst);
-                        std::thread::sleep(std::time::Duration::from_millis(5));
-                        inside.fetch_sub(1, Ordering::SeqCst);
-                        n * 2
-                    })
-                    .await
-                })
-            })
-            .collect();
-        for (n, job) in jobs.into_iter().enumerate() {
-            assert_eq!(job.await.unwrap(), Ok(n * 2));
-        }
-        assert_eq!(most.load(Ordering::SeqCst), 3);
-    }
-
-    #[tokio::test]
-    async fn a_job_that_panics_is_stopped_and_its_thread_carries_on() {
-        let pool = Finishers::new(1);
-        let panicked = pool.run(|| -> u32 { panic!("a bug in a job") }).await;
-        assert_eq!(panicked, Err(Stopped));
-        assert_eq!(pool.run(|| 7).await, Ok(7), "the one thread still works");
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn with_no_thread_started_jobs_run_on_the_blocking_pool() {
-        let pool = Finishers::new(2);
-        pool.queue.set(None).unwrap(); // as when the system refused every thread
-        assert_eq!(pool.run(|| 5).await, Ok(5));
-        let panicked = pool.run(|| -> u32 { panic!("a bug in a job") }).await;
-        assert_eq!(panicked, Err(Stopped));
-    }
-}
+#[path = "finishers_tests.rs"]
+mod tests;

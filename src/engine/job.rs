@@ -98,7 +98,7 @@ pub struct WorkerContext {
     pub max_body: u64,
     /// Folder syncs after a finished download's rename, shared so that workers finishing
     /// together share one sync.
-    pub(super) folders: super::dirsync::DirSyncer,
+    pub(super) folders: Arc<super::dirsync::DirSyncer>,
     /// When a download is split across several connections.
     pub segments: super::config::SegmentConfig,
     /// The connections open per host, for the per-host cap.

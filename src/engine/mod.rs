@@ -300,7 +300,7 @@ impl Engine {
             max_redirects: config.max_redirects.unwrap_or(10),
             insecure_hosts: config.insecure_hosts.clone(),
             max_body: config.max_body.unwrap_or(transport::DEFAULT_MAX_BODY),
-            folders: dirsync::DirSyncer::default(),
+            folders: Default::default(),
             segments: config.segments,
             hosts: hosts::HostConnections::new(config.limits.max_per_host),
             held: Default::default(),

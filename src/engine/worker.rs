@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::body;
+use super::finishers::Unfinished;
 use super::held::HeldBody;
 use super::http::{self, Failure, Plan};
 use super::job::{Finished, Job, Report, WorkerContext};
@@ -62,16 +63,22 @@ async fn attempt(
     // Writing a held body, the checks, the rename and the folder sync block: off the async
     // threads, so that the other workers' streams keep flowing while this one waits for the disk.
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
-    let (shared, job) = (Arc::clone(context), job.clone());
+    let (folders, job) = (Arc::clone(&context.folders), job.clone());
     let finished = context.finishers.run(move || {
         let written = written.into_synced()?;
-        verify::verify_and_install(&job, written.sha256, written.length, &shared.folders)
+        verify::verify_and_install(&job, written.sha256, written.length, &folders)
     });
-    finished.await.unwrap_or_else(|_| {
-        Err(Failure::fatal(
-            ErrorKind::Io,
-            format!("{final_url}: the thread installing the file stopped"),
-        ))
+    finished.await.unwrap_or_else(|unfinished| {
+        Err(match unfinished {
+            Unfinished::Stopped => Failure::fatal(
+                ErrorKind::Io,
+                format!("{final_url}: the thread installing the file stopped"),
+            ),
+            Unfinished::NoThread => Failure::transient(
+                ErrorKind::Io,
+                format!("{final_url}: no thread could be started to install the file"),
+            ),
+        })
     })
 }
 
