@@ -1,32 +1,29 @@
 //! `bgassets download URL…`: unmanaged downloads through the engine, with resume, checksum,
 //! priority and a bandwidth limit. Several URLs share one engine, `--parallel` at a time, the
-//! higher `--priority` first ([`plan`]). A progress bar on a terminal, quiet otherwise; exit
-//! code 0 only when every file is complete and verified; `--json` prints a final report.
+//! higher `--priority` first ([`plan`]). A progress bar on a terminal ([`follow`]), quiet
+//! otherwise; exit code 0 only when every file is complete and verified; `--json` prints a
+//! final report.
 //!
 //! The engine's queue is kept beside the file as `FILE.bgassets-download.json` (in the folder
 //! of several files, `.bgassets-download.json`) until every download succeeds, so an
 //! interrupted run (Ctrl-C, a crash, `kill -9`) resumes where it was.
 
+mod follow;
 mod outcome;
 mod plan;
 
+use follow::drive;
 use outcome::{Report, conclude};
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use tokio::sync::broadcast::error::RecvError;
 
-use crate::engine::{
-    Download, DownloadRequest, Engine, EngineConfig, EngineHandle, EventKind, Limits, RetryPolicy,
-};
+use crate::engine::{DownloadRequest, Engine, EngineConfig, Limits, RetryPolicy};
 use crate::model::Sha256Digest;
-use crate::model::size::{format_bytes, parse_duration, parse_size};
-
-use super::pack::progress_bar;
+use crate::model::size::{parse_duration, parse_size};
 
 /// `bgassets download`'s arguments.
 #[derive(Debug, Args)]
@@ -227,93 +224,4 @@ async fn download(args: DownloadArgs) -> anyhow::Result<()> {
         println!("{json}");
     }
     conclude(&downloads, &reports, &state_file, args.json)
-}
-
-/// Enqueues (or resumes) the downloads, best ranked first, and follows them to their end, or
-/// to Ctrl-C. Returns them in the order given.
-async fn drive(
-    handle: &EngineHandle,
-    requests: &[DownloadRequest],
-    quiet: bool,
-) -> anyhow::Result<Vec<Download>> {
-    let mut events = handle.subscribe();
-    // A saved download for a file comes back paused; enqueueing resumes it from its partial
-    // file (or starts afresh if the URL changed).
-    for request in requests {
-        match handle.enqueue(request.clone()).await {
-            Ok(()) | Err(crate::engine::EngineError::AlreadyScheduled(_)) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    let bar = if quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        progress_bar()
-    };
-    let mut totals = BTreeMap::new();
-    loop {
-        let snapshot = handle.snapshot().await?;
-        let downloads = requests
-            .iter()
-            .map(|r| {
-                snapshot
-                    .get(&r.id)
-                    .cloned()
-                    .with_context(|| format!("the download of {} disappeared", r.url))
-            })
-            .collect::<anyhow::Result<Vec<Download>>>()?;
-        if downloads.iter().all(|d| d.state.is_terminal()) {
-            bar.finish_and_clear();
-            return Ok(downloads);
-        }
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
-                bar.finish_and_clear();
-                return Ok(downloads);
-            }
-            event = events.recv() => match event {
-                Ok(event) if requests.iter().any(|r| r.id == event.id) => {
-                    show(&bar, &event.id, &event.kind, &mut totals);
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => bail!("the download engine stopped"),
-            },
-        }
-    }
-}
-
-/// Shows an event of download `id` on the bar: the bytes of every download together, and
-/// retries and resumptions as lines above it.
-fn show(
-    bar: &indicatif::ProgressBar,
-    id: &str,
-    event: &EventKind,
-    totals: &mut BTreeMap<String, (u64, u64)>,
-) {
-    match event {
-        EventKind::Started { from_byte, .. } if *from_byte > 0 => {
-            bar.println(format!("{id}: resuming from {}", format_bytes(*from_byte)));
-        }
-        EventKind::Progress { progress, .. } => {
-            totals.insert(id.to_string(), (progress.bytes_done, progress.bytes_total));
-            bar.set_length(totals.values().map(|t| t.1).fold(0, u64::saturating_add));
-            bar.set_position(totals.values().map(|t| t.0).fold(0, u64::saturating_add));
-            bar.set_message(id.to_string());
-        }
-        EventKind::Retrying {
-            reason,
-            delay_ms,
-            without_progress,
-            ..
-        } => bar.println(format!(
-            "{id}: {}",
-            crate::engine::retry::explain(reason, *delay_ms, *without_progress)
-        )),
-        EventKind::Verifying => bar.set_message(format!("verifying {id}")),
-        EventKind::Waiting { reason } => bar.println(format!(
-            "{id}: {}",
-            crate::manager::plan::shown::waiting(reason)
-        )),
-        _ => {}
-    }
 }
