@@ -177,24 +177,17 @@ fn verifying_downloads_free_their_slots_up_to_their_allowance_then_take_them_aga
 }
 
 #[test]
-fn a_download_held_back_by_its_hosts_cap_while_slots_are_free_is_named() {
+fn a_download_held_back_by_its_host_is_named_only_while_slots_are_free() {
     let all = [
         download("a", "one", 0, false, DownloadState::Downloading),
         download("b", "one", 0, false, DownloadState::Queued),
         download("c", "two", 0, false, DownloadState::Queued),
     ];
+    // Slots free, host "one" at its cap: "b" waits for its host.
     let decision = decide(&all, &limits(4, 1));
     assert_eq!(decision.start, ["c"]);
     assert_eq!(decision.host_full, ["b"]);
-}
-
-#[test]
-fn with_every_slot_busy_a_queued_download_waits_for_a_slot_not_its_host() {
-    let all = [
-        download("a", "one", 0, false, DownloadState::Downloading),
-        download("b", "one", 0, false, DownloadState::Queued),
-        download("c", "two", 0, false, DownloadState::Queued),
-    ];
+    // Every slot busy: it waits for a slot, not its host.
     let decision = decide(&all, &limits(1, 1));
     assert!(decision.start.is_empty());
     assert!(decision.host_full.is_empty(), "{:?}", decision.host_full);
