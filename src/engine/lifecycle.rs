@@ -151,11 +151,13 @@ impl Actor {
             self.preempt(&id);
         }
         self.enforce_concurrency();
-        let mut host_bound: std::collections::HashSet<String> =
-            decision.host_full.into_iter().collect();
+        let mut host_bound = scheduler::HostBound {
+            full_hosts: decision.full_hosts,
+            ..Default::default()
+        };
         for id in decision.start {
             if !self.workers.contains_key(&id) && !self.start(&id) {
-                host_bound.insert(id);
+                host_bound.refused.insert(id);
             }
         }
         self.tell_waits(&host_bound);
@@ -164,7 +166,7 @@ impl Actor {
     /// Records why each queued download waits, and tells the ones whose reason changed
     /// ([`EventKind::Waiting`]): a queue that says only "waiting for a slot" while slots are
     /// free would not be honest.
-    fn tell_waits(&mut self, host_bound: &std::collections::HashSet<String>) {
+    fn tell_waits(&mut self, host_bound: &scheduler::HostBound) {
         let limit = self.limits.max_per_host.max(1);
         for (id, wait) in scheduler::changed_waits(self.downloads.values(), host_bound, limit) {
             let Some(download) = self.downloads.get_mut(&id) else {

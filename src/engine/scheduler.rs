@@ -9,7 +9,7 @@
 //! free ([`verifying_allowance`]), more take slots again, so the syncs in flight stay bounded. Pure functions of the downloads.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -126,8 +126,11 @@ pub struct Decision {
     pub start: Vec<String>,
     /// Running downloads to pause so urgent ones can start.
     pub preempt: Vec<String>,
-    /// Queued downloads left waiting while slots are free: their host is at its cap.
-    pub host_full: Vec<String>,
+    /// The hosts at their cap while slots stay free: every queued download of theirs that was
+    /// not started waits for its host, not for a slot. Empty once every slot is taken. Hosts,
+    /// not downloads: with thousands queued behind one busy server (a segmented download holds
+    /// its connections), naming each of them after every report cost milliseconds a pass.
+    pub full_hosts: Vec<String>,
 }
 
 /// Decides what to start and what to preempt.
@@ -143,9 +146,6 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
             _ => {}
         }
     }
-    // Best first, taken one at a time: usually a slot or two is free and the loop below stops
-    // after a candidate or two, so the queue (thousands, after every report) is not sorted.
-    let mut queued: BinaryHeap<Ranked<'_>> = queued.into_iter().map(Ranked).collect();
     running.sort_by_key(|d| Reverse(rank(d)));
 
     let max_total = limits.max_concurrent.max(1);
@@ -158,6 +158,19 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     let mut active = running
         .len()
         .saturating_add(verifying.saturating_sub(verifying_allowance(max_total)));
+    // Left out of the heap, so that one pass does not pop thousands: with every slot taken,
+    // all but the urgent downloads (only they may take a slot); else those of a host already
+    // at its cap that are not urgent (a host fills up in a pass but never empties, except
+    // when an urgent download takes a slot of the same host).
+    if active >= max_total {
+        queued.retain(|d| is_urgent(d));
+    } else if per_host.values().any(|count| *count >= max_host) {
+        let full = |d: &Download| per_host.get(d.host()).copied().unwrap_or(0) >= max_host;
+        queued.retain(|d| is_urgent(d) || !full(d));
+    }
+    // Best first, taken one at a time: usually a slot or two is free and the loop below stops
+    // after a candidate or two, so the queue (thousands, after every report) is not sorted.
+    let mut queued: BinaryHeap<Ranked<'_>> = queued.into_iter().map(Ranked).collect();
     // Lowest ranked first: the downloads an urgent one may take a slot from.
     let mut victims: Vec<&Download> = running.iter().copied().filter(|d| !is_urgent(d)).collect();
     let mut decision = Decision::default();
@@ -173,20 +186,13 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         if host_full || active >= max_total {
             // Only an urgent download may take a slot, from a lower-ranked, non-urgent one (on
             // the same host when that host is at its cap).
-            let slot_free = active < max_total;
             if !is_urgent(candidate) {
-                if slot_free {
-                    decision.host_full.push(candidate.request.id.clone());
-                }
                 continue;
             }
             let Some(index) = victims
                 .iter()
                 .position(|v| rank(v) > rank(candidate) && (!host_full || v.host() == host))
             else {
-                if host_full && slot_free {
-                    decision.host_full.push(candidate.request.id.clone());
-                }
                 continue;
             };
             let victim = victims.remove(index);
@@ -200,28 +206,52 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         active += 1;
         decision.start.push(candidate.request.id.clone());
     }
-    if active >= max_total {
-        // A later start took the last free slot: the ones named earlier wait for a slot too,
-        // as the next pass (which stops at once) would say.
-        decision.host_full.clear();
+    // Slots free to the end means no download was preempted for a slot: a host at its cap
+    // now was at it when each of its queued downloads came up, which is why they wait.
+    if active < max_total {
+        decision.full_hosts = per_host
+            .into_iter()
+            .filter(|(_, count)| *count >= max_host)
+            .map(|(host, _)| host.to_string())
+            .collect();
+        decision.full_hosts.sort();
     }
     decision
 }
 
+/// The queued downloads that wait for their host rather than for a slot: those of the hosts
+/// the scheduler found at their cap ([`Decision::full_hosts`]), and those whose start the host
+/// refused (its connections, counted as they open, were all taken).
+#[derive(Debug, Default)]
+pub struct HostBound {
+    /// From [`Decision::full_hosts`].
+    pub full_hosts: Vec<String>,
+    /// Downloads whose start their host refused.
+    pub refused: HashSet<String>,
+}
+
+impl HostBound {
+    fn holds(&self, download: &Download) -> bool {
+        download.state == DownloadState::Queued
+            && (self.refused.contains(&download.request.id)
+                || self.full_hosts.iter().any(|h| h == download.host()))
+    }
+}
+
 /// The downloads whose [`Wait`] is not what it should be now: a queued download waits for its
-/// host when `host_bound` names it (slots free, its host at the cap of `limit`), else for a
-/// slot; a download that is not queued is back at [`Wait::Slot`] (so that, queued again, it
-/// waits for a slot until told otherwise). Allocates only for a change, so the scheduler can
-/// run it after every report.
+/// host when `bound` holds it (slots free, its host at the cap of `limit`), else for a slot; a
+/// download that is not queued is back at [`Wait::Slot`] (so that, queued again, it waits for
+/// a slot until told otherwise). Allocates only for a change, so the scheduler can run it
+/// after every report.
 pub fn changed_waits<'a>(
     downloads: impl IntoIterator<Item = &'a Download>,
-    host_bound: &std::collections::HashSet<String>,
+    bound: &HostBound,
     limit: usize,
 ) -> Vec<(String, Wait)> {
     downloads
         .into_iter()
         .filter_map(|d| {
-            let bound = d.state == DownloadState::Queued && host_bound.contains(&d.request.id);
+            let bound = bound.holds(d);
             let right = match &d.wait {
                 Wait::Slot => !bound,
                 Wait::Host { host, limit: l } => bound && host == d.host() && *l == limit,

@@ -178,58 +178,90 @@ fn verifying_downloads_free_their_slots_up_to_their_allowance_then_take_them_aga
 
 #[test]
 fn a_download_held_back_by_its_host_is_named_only_while_slots_are_free() {
-    let all = [
+    let mut all = [
         download("a", "one", 0, false, DownloadState::Downloading),
         download("b", "one", 0, false, DownloadState::Queued),
         download("c", "two", 0, false, DownloadState::Queued),
     ];
-    // Slots free, host "one" at its cap: "b" waits for its host.
+    // Slots free, host "one" at its cap: "b" waits for its host ("two" is full too, now that
+    // "c" starts there).
     let decision = decide(&all, &limits(4, 1));
     assert_eq!(decision.start, ["c"]);
-    assert_eq!(decision.host_full, ["b"]);
+    assert_eq!(decision.full_hosts, ["one", "two"]);
+    let bound = HostBound {
+        full_hosts: decision.full_hosts,
+        ..Default::default()
+    };
+    all[2].state = DownloadState::Connecting;
+    let told = changed_waits(&all, &bound, 1);
+    assert_eq!(
+        told,
+        [(
+            "b".into(),
+            Wait::Host {
+                host: "one".into(),
+                limit: 1
+            }
+        )]
+    );
     // Every slot busy: it waits for a slot, not its host.
     let decision = decide(&all, &limits(1, 1));
     assert!(decision.start.is_empty());
-    assert!(decision.host_full.is_empty(), "{:?}", decision.host_full);
+    assert!(decision.full_hosts.is_empty(), "{:?}", decision.full_hosts);
 }
 
 #[test]
 fn waits_change_only_when_the_reason_does() {
     let mut queued = download("q", "cdn", 0, false, DownloadState::Queued);
-    let bound: std::collections::HashSet<String> = ["q".to_string()].into();
+    let refused = HostBound {
+        refused: ["q".to_string()].into(),
+        ..Default::default()
+    };
     let host = Wait::Host {
         host: "cdn".into(),
         limit: 2,
     };
-    // Named by the scheduler: it waits for its host now.
+    // Its start refused by the host: it waits for its host now.
     assert_eq!(
-        changed_waits([&queued], &bound, 2),
+        changed_waits([&queued], &refused, 2),
         [("q".into(), host.clone())]
     );
     queued.wait = host.clone();
-    assert!(changed_waits([&queued], &bound, 2).is_empty(), "told once");
+    assert!(
+        changed_waits([&queued], &refused, 2).is_empty(),
+        "told once"
+    );
+    // Its host found at the cap: the same reason, not told again.
+    let full = HostBound {
+        full_hosts: vec!["cdn".into()],
+        ..Default::default()
+    };
+    assert!(changed_waits([&queued], &full, 2).is_empty());
     // The limit changed: told again, with the new one.
     assert_eq!(
-        changed_waits([&queued], &bound, 3)[0].1,
+        changed_waits([&queued], &full, 3)[0].1,
         Wait::Host {
             host: "cdn".into(),
             limit: 3
         }
     );
-    // No longer named: back to waiting for a slot.
-    let none = std::collections::HashSet::new();
+    // Another host is full, not its own: back to waiting for a slot.
+    let other = HostBound {
+        full_hosts: vec!["elsewhere".into()],
+        ..Default::default()
+    };
     assert_eq!(
-        changed_waits([&queued], &none, 2),
+        changed_waits([&queued], &other, 2),
         [("q".into(), Wait::Slot)]
     );
     // Started: the reason is dropped, so that queued again it waits for a slot.
     queued.state = DownloadState::Connecting;
     assert_eq!(
-        changed_waits([&queued], &bound, 2),
+        changed_waits([&queued], &full, 2),
         [("q".into(), Wait::Slot)]
     );
     queued.wait = Wait::Slot;
-    assert!(changed_waits([&queued], &bound, 2).is_empty());
+    assert!(changed_waits([&queued], &full, 2).is_empty());
 }
 
 #[test]
@@ -245,5 +277,33 @@ fn a_download_named_host_bound_before_a_later_start_took_the_last_slot_waits_for
     // as waiting for its host, "a2" would flip back to waiting for a slot at the next pass.
     let decision = decide(&all, &limits(4, 1));
     assert_eq!(decision.start, ["b3"]);
-    assert!(decision.host_full.is_empty(), "{:?}", decision.host_full);
+    assert!(decision.full_hosts.is_empty(), "{:?}", decision.full_hosts);
+}
+
+/// The regression this guards: with thousands queued behind a host a segmented download
+/// filled, every pass popped the whole queue and named each download (4-10 ms a pass at 10,000,
+/// after every report); now the host is named once and the queue stays out of the heap.
+#[test]
+fn thousands_queued_behind_a_full_host_are_named_by_their_host() {
+    let mut all: Vec<Download> = (0..2_000)
+        .map(|i| download(&format!("q{i:05}"), "cdn", 0, false, DownloadState::Queued))
+        .collect();
+    let mut big = download("big", "cdn", 0, false, DownloadState::Downloading);
+    big.connections = 4;
+    all.push(big);
+    all.push(download("other", "mirror", 0, false, DownloadState::Queued));
+    let decision = decide(&all, &limits(4, 4));
+    assert_eq!(decision.start, ["other"]);
+    assert_eq!(decision.full_hosts, ["cdn"]);
+    let bound = HostBound {
+        full_hosts: decision.full_hosts,
+        ..Default::default()
+    };
+    all.last_mut().unwrap().state = DownloadState::Connecting;
+    let told = changed_waits(&all, &bound, 4);
+    assert_eq!(told.len(), 2_000, "every queued one of cdn, once");
+    assert!(
+        told.iter()
+            .all(|(_, w)| matches!(w, Wait::Host { host, .. } if host == "cdn"))
+    );
 }
