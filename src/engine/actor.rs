@@ -2,7 +2,8 @@
 //! downloads, then starts what the scheduler says, then saves the queue. Nothing else mutates a
 //! download. The steps are small named functions: [`Actor::apply_command`],
 //! [`Actor::apply_report`] (in `lifecycle.rs`), [`Actor::schedule`], [`Actor::persist_if_dirty`].
-//! How a new or moved request meets an existing download is in `requests.rs`.
+//! How a new or moved request meets an existing download is in `requests.rs`; the verbs on
+//! chosen downloads (pause, resume, cancel, forget) in `verbs.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::command::{Command, Targets};
+use super::command::Command;
 use super::download::{Download, DownloadState, PauseReason, Priority};
 use super::event::{Event, EventKind};
 use super::job::{Report, WorkerContext};
@@ -216,113 +217,6 @@ impl Actor {
                 let _ = reply.send(self.snapshot());
             }
         }
-    }
-
-    fn selected(&self, targets: &Targets) -> Vec<String> {
-        self.downloads
-            .keys()
-            .filter(|id| targets.contains(id))
-            .cloned()
-            .collect()
-    }
-
-    fn pause(&mut self, targets: &Targets) -> usize {
-        let mut count = 0;
-        for id in self.selected(targets) {
-            let Some(download) = self.downloads.get_mut(&id) else {
-                continue;
-            };
-            if download.state.is_terminal()
-                || matches!(download.state, DownloadState::Paused { .. })
-            {
-                continue;
-            }
-            download.state = DownloadState::Paused {
-                reason: PauseReason::Requested,
-            };
-            self.retry_at.remove(&id);
-            if let Some(running) = self.workers.get_mut(&id) {
-                running.stop = Some(Stop::Pause(PauseReason::Requested));
-                running.cancel.cancel();
-            }
-            self.emit(
-                &id,
-                EventKind::Paused {
-                    reason: PauseReason::Requested,
-                },
-            );
-            count += 1;
-        }
-        self.dirty |= count > 0;
-        count
-    }
-
-    fn resume(&mut self, targets: &Targets) -> usize {
-        let mut count = 0;
-        for id in self.selected(targets) {
-            let Some(download) = self.downloads.get_mut(&id) else {
-                continue;
-            };
-            if !matches!(
-                download.state,
-                DownloadState::Paused { .. } | DownloadState::Failed { .. }
-            ) {
-                continue;
-            }
-            download.state = DownloadState::Queued;
-            download.attempts = 0;
-            download.budget.without_progress = 0;
-            self.waiting_for_space.remove(&id);
-            // A worker still stopping keeps its stop reason; the scheduler waits for it to end.
-            self.emit(&id, EventKind::Queued);
-            count += 1;
-        }
-        self.dirty |= count > 0;
-        count
-    }
-
-    fn cancel(&mut self, targets: &Targets) -> usize {
-        let mut count = 0;
-        for id in self.selected(targets) {
-            let Some(download) = self.downloads.get_mut(&id) else {
-                continue;
-            };
-            if matches!(
-                download.state,
-                DownloadState::Finished | DownloadState::Cancelled
-            ) {
-                continue;
-            }
-            download.state = DownloadState::Cancelled;
-            download.bytes_done = 0;
-            download.discard_partial = true;
-            self.retry_at.remove(&id);
-            self.waiting_for_space.remove(&id);
-            match self.workers.get_mut(&id) {
-                Some(running) => {
-                    running.stop = Some(Stop::Cancel);
-                    running.cancel.cancel();
-                }
-                None => {
-                    super::segments::remove_partial(&download.request.partial_path());
-                }
-            }
-            self.emit(&id, EventKind::Cancelled);
-            count += 1;
-        }
-        self.dirty |= count > 0;
-        count
-    }
-
-    fn forget(&mut self, targets: &Targets) -> usize {
-        let before = self.downloads.len();
-        let workers = &self.workers;
-        self.downloads.retain(|id, d| {
-            !(targets.contains(id) && d.state.is_terminal() && !workers.contains_key(id))
-        });
-        let count = before - self.downloads.len();
-        self.dirty |= count > 0;
-        count
     }
 
     /// Every download, best ranked first.

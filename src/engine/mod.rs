@@ -7,14 +7,18 @@
 //! [`Snapshot`]s.
 //!
 //! - [`download`]: requests, states, the record kept per download.
-//! - [`command`], [`event`]: what goes in and what comes out.
+//! - [`command`], [`event`]: what goes in and what comes out; `handle`: [`EngineHandle`].
 //! - [`config`]: limits (live), retry policy, state file.
 //! - [`scheduler`]: who runs next: essential, priority, age; per-host cap; preemption.
 //! - `requests`: a new request against the download already under its id, and downloads whose
-//!   bytes moved to another URL ([`Relocation`]).
-//! - [`worker`]: one HTTP attempt with Range resume ([`job`]: what it is given and reports); [`transport`] checks every hop (HTTPS,
+//!   bytes moved to another URL ([`Relocation`]); `verbs`: pause, resume, cancel, forget.
+//! - [`worker`]: one HTTP attempt with Range resume (`resume`: where the partial file leaves
+//!   off; [`job`]: what a worker is given and reports); [`transport`] checks every hop (HTTPS,
 //!   allow list) and bounds the body; [`http`] reads the answer; [`sink`] hashes and writes on
-//!   another thread; `verify` checks free space before and size and SHA-256 after.
+//!   another thread, or [`held`] keeps a small body in memory until it is whole; `finishers`:
+//!   the engine's threads that write held bodies, verify, rename and sync (`dirsync`: one
+//!   folder sync shared by the renames of a moment); `verify` checks free space before and
+//!   size and SHA-256 after.
 //! - [`hosts`]: the connections open per host, claimed and given back, for the per-host cap.
 //! - [`origins`]: mirrors: which origin a download uses, and moving to the next when it fails.
 //! - [`segments`]: one big download over several connections (origins that cap each
@@ -38,6 +42,7 @@ pub mod event;
 mod failover;
 mod failure;
 mod finishers;
+mod handle;
 pub mod held;
 pub mod hosts;
 pub mod http;
@@ -54,6 +59,7 @@ pub mod segments;
 pub mod sink;
 mod speed;
 pub mod transport;
+mod verbs;
 mod verify;
 mod waiting;
 pub mod worker;
@@ -62,13 +68,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 pub use command::{Command, Relocation, Targets};
 pub use config::{EngineConfig, Limits, RetryPolicy, SegmentConfig};
 pub use download::{Download, DownloadRequest, DownloadState, PauseReason, Priority, Validator};
 pub use event::{Event, EventKind};
+pub use handle::EngineHandle;
 pub use scheduler::Wait;
 
 use crate::model::ErrorKind;
@@ -156,125 +163,6 @@ impl Snapshot {
     /// The download `id`, if the engine has it.
     pub fn get(&self, id: &str) -> Option<&Download> {
         self.downloads.iter().find(|d| d.request.id == id)
-    }
-}
-
-/// A cloneable way to command the engine and watch it.
-#[derive(Debug, Clone)]
-pub struct EngineHandle {
-    commands: mpsc::Sender<Command>,
-    events: broadcast::Sender<Event>,
-}
-
-impl EngineHandle {
-    async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<Result<T, EngineError>>) -> Command,
-    ) -> Result<T, EngineError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(make(reply))
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        answer.await.map_err(|_| EngineError::Stopped)?
-    }
-
-    /// Schedules a download (`scheduleDownload`).
-    pub async fn enqueue(&self, request: DownloadRequest) -> Result<(), EngineError> {
-        self.ask(|reply| Command::Enqueue(Box::new(request), reply))
-            .await
-    }
-
-    /// Points download `id` at `url`, where the same bytes (the same `sha256`) now are: it
-    /// continues there from its partial file. `false` when nothing changed.
-    pub async fn relocate(
-        &self,
-        id: &str,
-        url: url::Url,
-        sha256: crate::model::Sha256Digest,
-    ) -> Result<bool, EngineError> {
-        let relocation = Relocation {
-            id: id.to_string(),
-            url,
-            sha256,
-        };
-        self.ask(|reply| Command::Relocate(relocation, reply)).await
-    }
-
-    /// Pauses the targeted downloads; returns how many downloads changed.
-    pub async fn pause(&self, targets: Targets) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Pause(targets, reply)).await
-    }
-
-    /// Resumes paused or failed downloads.
-    pub async fn resume(&self, targets: Targets) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Resume(targets, reply)).await
-    }
-
-    /// Cancels and deletes partial files.
-    pub async fn cancel(&self, targets: Targets) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Cancel(targets, reply)).await
-    }
-
-    /// Forgets finished, failed and cancelled downloads.
-    pub async fn forget(&self, targets: Targets) -> Result<usize, EngineError> {
-        self.ask(|reply| Command::Forget(targets, reply)).await
-    }
-
-    /// Changes a scheduled download's priority; a finished or cancelled one answers
-    /// `downloadNotScheduled`, a failed one `downloadAlreadyFailed`.
-    pub async fn set_priority(&self, id: &str, priority: Priority) -> Result<(), EngineError> {
-        self.ask(|reply| Command::SetPriority(id.to_string(), priority, reply))
-            .await
-    }
-
-    /// Puts a scheduled download ahead of every other (refused as [`Self::set_priority`] is).
-    pub async fn move_to_top(&self, id: &str) -> Result<(), EngineError> {
-        self.ask(|reply| Command::MoveToTop(id.to_string(), reply))
-            .await
-    }
-
-    /// Changes the limits live.
-    pub async fn set_limits(&self, limits: Limits) -> Result<(), EngineError> {
-        self.ask(|reply| Command::SetLimits(limits, reply)).await
-    }
-
-    /// A copy of every download's state.
-    pub async fn snapshot(&self) -> Result<Snapshot, EngineError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Snapshot(reply))
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        answer.await.map_err(|_| EngineError::Stopped)
-    }
-
-    /// Events from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.events.subscribe()
-    }
-
-    /// Waits until download `id` is finished, failed or cancelled, and returns it.
-    pub async fn wait_until_done(&self, id: &str) -> Result<Download, EngineError> {
-        let mut events = self.subscribe();
-        loop {
-            let snapshot = self.snapshot().await?;
-            let download = snapshot
-                .get(id)
-                .ok_or_else(|| EngineError::UnknownDownload(id.to_string()))?;
-            if download.state.is_terminal() {
-                return Ok(download.clone());
-            }
-            // Wait for an event about it (or a lag, after which the snapshot tells).
-            loop {
-                match events.recv().await {
-                    Ok(event) if event.id == id => break,
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(broadcast::error::RecvError::Closed) => return Err(EngineError::Stopped),
-                }
-            }
-        }
     }
 }
 

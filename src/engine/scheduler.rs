@@ -6,7 +6,8 @@
 //! make room (its partial file kept). A download whose bytes are all in (verifying: its file
 //! synced, checked and renamed into place) gives its slot to the next one, so many small files
 //! do not wait for each other's disk syncs; up to four times the concurrency limit of them are
-//! free ([`verifying_allowance`]), more take slots again, so the syncs in flight stay bounded. Pure functions of the downloads.
+//! free ([`verifying_allowance`]), more take slots again, so the syncs in flight stay bounded.
+//! Pure functions of the downloads.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};

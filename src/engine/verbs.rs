@@ -1,0 +1,124 @@
+//! The verbs a person or an app applies to chosen downloads: pause, resume, cancel, forget.
+//! Part of [`Actor`]; each returns how many downloads it changed, so that a verb that changes
+//! nothing is reported as such, never silently.
+
+use super::actor::{Actor, Stop};
+use super::command::Targets;
+use super::download::{DownloadState, PauseReason};
+use super::event::EventKind;
+
+impl Actor {
+    /// The ids of the downloads `targets` names.
+    fn selected(&self, targets: &Targets) -> Vec<String> {
+        self.downloads
+            .keys()
+            .filter(|id| targets.contains(id))
+            .cloned()
+            .collect()
+    }
+
+    /// Pauses the selected downloads that are not ended or paused already, stopping their
+    /// workers (the partial files kept).
+    pub(super) fn pause(&mut self, targets: &Targets) -> usize {
+        let mut count = 0;
+        for id in self.selected(targets) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            if download.state.is_terminal()
+                || matches!(download.state, DownloadState::Paused { .. })
+            {
+                continue;
+            }
+            download.state = DownloadState::Paused {
+                reason: PauseReason::Requested,
+            };
+            self.retry_at.remove(&id);
+            if let Some(running) = self.workers.get_mut(&id) {
+                running.stop = Some(Stop::Pause(PauseReason::Requested));
+                running.cancel.cancel();
+            }
+            self.emit(
+                &id,
+                EventKind::Paused {
+                    reason: PauseReason::Requested,
+                },
+            );
+            count += 1;
+        }
+        self.dirty |= count > 0;
+        count
+    }
+
+    /// Queues the selected paused or failed downloads again, with a fresh retry budget.
+    pub(super) fn resume(&mut self, targets: &Targets) -> usize {
+        let mut count = 0;
+        for id in self.selected(targets) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            if !matches!(
+                download.state,
+                DownloadState::Paused { .. } | DownloadState::Failed { .. }
+            ) {
+                continue;
+            }
+            download.state = DownloadState::Queued;
+            download.attempts = 0;
+            download.budget.without_progress = 0;
+            self.waiting_for_space.remove(&id);
+            // A worker still stopping keeps its stop reason; the scheduler waits for it to end.
+            self.emit(&id, EventKind::Queued);
+            count += 1;
+        }
+        self.dirty |= count > 0;
+        count
+    }
+
+    /// Cancels the selected downloads that have not finished: their workers stop and their
+    /// partial files go.
+    pub(super) fn cancel(&mut self, targets: &Targets) -> usize {
+        let mut count = 0;
+        for id in self.selected(targets) {
+            let Some(download) = self.downloads.get_mut(&id) else {
+                continue;
+            };
+            if matches!(
+                download.state,
+                DownloadState::Finished | DownloadState::Cancelled
+            ) {
+                continue;
+            }
+            download.state = DownloadState::Cancelled;
+            download.bytes_done = 0;
+            download.discard_partial = true;
+            self.retry_at.remove(&id);
+            self.waiting_for_space.remove(&id);
+            match self.workers.get_mut(&id) {
+                Some(running) => {
+                    running.stop = Some(Stop::Cancel);
+                    running.cancel.cancel();
+                }
+                None => {
+                    super::segments::remove_partial(&download.request.partial_path());
+                }
+            }
+            self.emit(&id, EventKind::Cancelled);
+            count += 1;
+        }
+        self.dirty |= count > 0;
+        count
+    }
+
+    /// Drops the selected ended downloads from the queue (their files stay).
+    pub(super) fn forget(&mut self, targets: &Targets) -> usize {
+        let before = self.downloads.len();
+        let workers = &self.workers;
+        self.downloads.retain(|id, d| {
+            !(targets.contains(id) && d.state.is_terminal() && !workers.contains_key(id))
+        });
+        let count = before - self.downloads.len();
+        self.dirty |= count > 0;
+        count
+    }
+}
