@@ -6,21 +6,27 @@
 //! - [`response`]: [`Response`], one variant per verb, and how a client reads a JSON result.
 //! - [`calls`]: [`ManagerApi`], one typed method per verb, for the handle and the socket alike;
 //!   [`download_calls`]: [`AppDownloadApi`], the same for apps' own downloads.
+//! - `target`: each request's method name and [`Target`] (what it reaches, for the socket's
+//!   authority); `error`: [`ApiError`].
 
 pub mod calls;
 pub mod download_calls;
+mod error;
 pub mod response;
+mod target;
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Limits;
-use crate::model::{DownloadSpec, ErrorKind};
+use crate::model::DownloadSpec;
 
 pub use calls::ManagerApi;
 pub use download_calls::AppDownloadApi;
-pub use response::{Mismatch, Registered, Response, Updates};
+pub use error::ApiError;
+pub use response::{LeaseView, Mismatch, Registered, Response, Updates};
+pub use target::Target;
 
 /// One pack of one app.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -304,173 +310,4 @@ pub enum Request {
         /// The lease `acquireExclusiveControl` gave.
         lease: u64,
     },
-}
-
-/// A granted exclusive-control lease.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LeaseView {
-    /// The lease's number, to release it and to pass with queue changes.
-    pub lease: u64,
-    /// When it ends by itself (Unix time in milliseconds).
-    pub expires_at_ms: u64,
-}
-
-/// What a request reads or changes, so the socket can tell who may send it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target<'a> {
-    /// The manager as a whole: limits, languages, registering an app from a path.
-    Manager,
-    /// Every app: `status`, `checkUpdates` of all, `pause` or `resume` of all.
-    Everything,
-    /// The packs of these apps (bundle ids, as the request names them).
-    Apps(Vec<&'a str>),
-    /// One app's own downloads: an app connection for that very app only (its App Group
-    /// does not stretch to other apps' downloads), a controller for any.
-    OwnApp(&'a str),
-}
-
-impl Selection {
-    /// The apps this selection reaches.
-    pub fn target(&self) -> Target<'_> {
-        match self {
-            Self::All => Target::Everything,
-            Self::App(app) => Target::Apps(vec![app]),
-            Self::Packs(packs) => {
-                let mut apps: Vec<&str> = packs.iter().map(|p| p.app.as_str()).collect();
-                apps.sort_unstable();
-                apps.dedup();
-                Target::Apps(apps)
-            }
-        }
-    }
-}
-
-impl Request {
-    /// Every verb's method name, as the socket spells it; a test checks it against serde's names
-    /// (the same as [`Request::method`] gives, one for each variant).
-    pub const METHODS: &'static [&'static str] = &[
-        "status",
-        "statusChanges",
-        "allAssetPacks",
-        "assetPack",
-        "register",
-        "unregister",
-        "ensure",
-        "pause",
-        "resume",
-        "prioritize",
-        "remove",
-        "checkUpdates",
-        "setLimits",
-        "setLanguages",
-        "filePath",
-        "registerExtension",
-        "extensionAnswer",
-        "scheduleDownload",
-        "currentDownloads",
-        "cancelDownload",
-        "startForegroundDownload",
-        "acquireExclusiveControl",
-        "releaseExclusiveControl",
-    ];
-
-    /// The method's name, as the socket spells it (`allAssetPacks`): serde's name of the
-    /// variant, which a test checks for every variant.
-    pub fn method(&self) -> &'static str {
-        match self {
-            Self::Status => "status",
-            Self::StatusChanges { .. } => "statusChanges",
-            Self::AllAssetPacks { .. } => "allAssetPacks",
-            Self::AssetPack { .. } => "assetPack",
-            Self::Register { .. } => "register",
-            Self::Unregister { .. } => "unregister",
-            Self::Ensure { .. } => "ensure",
-            Self::Pause { .. } => "pause",
-            Self::Resume { .. } => "resume",
-            Self::Prioritize { .. } => "prioritize",
-            Self::Remove { .. } => "remove",
-            Self::CheckUpdates { .. } => "checkUpdates",
-            Self::SetLimits { .. } => "setLimits",
-            Self::SetLanguages { .. } => "setLanguages",
-            Self::FilePath { .. } => "filePath",
-            Self::RegisterExtension { .. } => "registerExtension",
-            Self::ExtensionAnswer { .. } => "extensionAnswer",
-            Self::ScheduleDownload { .. } => "scheduleDownload",
-            Self::CurrentDownloads { .. } => "currentDownloads",
-            Self::CancelDownload { .. } => "cancelDownload",
-            Self::StartForegroundDownload { .. } => "startForegroundDownload",
-            Self::AcquireExclusiveControl { .. } => "acquireExclusiveControl",
-            Self::ReleaseExclusiveControl { .. } => "releaseExclusiveControl",
-        }
-    }
-
-    /// What this request reads or changes.
-    pub fn target(&self) -> Target<'_> {
-        match self {
-            Self::Status | Self::StatusChanges { .. } | Self::CheckUpdates { app: None } => {
-                Target::Everything
-            }
-            Self::Register { .. } | Self::SetLimits { .. } | Self::SetLanguages { .. } => {
-                Target::Manager
-            }
-            Self::Pause { selection } | Self::Resume { selection } => selection.target(),
-            Self::AllAssetPacks { app }
-            | Self::AssetPack { app, .. }
-            | Self::Unregister { app }
-            | Self::Ensure { app, .. }
-            | Self::Prioritize { app, .. }
-            | Self::Remove { app, .. }
-            | Self::CheckUpdates { app: Some(app) }
-            | Self::FilePath { app, .. } => Target::Apps(vec![app]),
-            // The socket server answers both for the connection's own app (its hello).
-            Self::RegisterExtension { .. } | Self::ExtensionAnswer { .. } => Target::Manager,
-            Self::ScheduleDownload { app, .. }
-            | Self::CurrentDownloads { app }
-            | Self::CancelDownload { app, .. }
-            | Self::StartForegroundDownload { app, .. }
-            | Self::AcquireExclusiveControl { app, .. }
-            | Self::ReleaseExclusiveControl { app, .. } => Target::OwnApp(app),
-        }
-    }
-}
-
-/// A refusal: a stable code and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
-#[error("{message}")]
-pub struct ApiError {
-    /// The stable code (`assetPackNotFound`).
-    pub kind: ErrorKind,
-    /// A sentence for people.
-    pub message: String,
-}
-
-impl From<Mismatch> for ApiError {
-    fn from(mismatch: Mismatch) -> Self {
-        Self::new(ErrorKind::Io, mismatch.to_string())
-    }
-}
-
-impl ApiError {
-    /// An error of `kind` saying `message`.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    /// `assetPackNotFound` for `pack` of `app`.
-    pub fn pack_not_found(app: &str, pack: &str) -> Self {
-        Self::new(
-            ErrorKind::AssetPackNotFound,
-            format!("asset pack `{pack}` not found for app `{app}`"),
-        )
-    }
-
-    /// An unknown app.
-    pub fn app_not_found(app: &str) -> Self {
-        Self::new(ErrorKind::AppNotFound, format!("no registered app `{app}`"))
-    }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{LeaseView, PackRef, Request};
+use super::{PackRef, Request};
 use crate::engine::Limits;
 use crate::manager::delta::StatusDelta;
 use crate::manager::downloads::AppDownloadView;
@@ -197,6 +197,16 @@ response_from! {
     AppView => Register,
     Updates => CheckUpdates,
     Limits => SetLimits,
+}
+
+/// A granted exclusive-control lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseView {
+    /// The lease's number, to release it and to pass with queue changes.
+    pub lease: u64,
+    /// When it ends by itself (Unix time in milliseconds).
+    pub expires_at_ms: u64,
 }
 
 #[cfg(test)]
