@@ -1,25 +1,23 @@
 //! The manager's one owner of state: a task that answers requests, follows the engine's events,
 //! takes the results of background work (manifest fetches, installs) and saves the state.
 //! Requests change intent ([`super::verbs`]); [`super::apply`] plans and applies; the status
-//! document is maintained in [`super::snapshot`] and published at most ten times a second (and
-//! before any reply, so a caller sees what it changed).
+//! document is maintained in [`super::snapshot`] and published (`outbox`) at most ten times a
+//! second (and before any reply, so a caller sees what it changed).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::api::{ApiError, Response};
-use super::event::{ManagerEvent, ManagerEventKind};
+use super::event::ManagerEvent;
 use super::fetch::Fetched;
 use super::plan::Launch;
 use super::running::{InstallDone, RunningInstall};
 use super::settings::Settings;
 use super::snapshot::Views;
-use super::state::{self, ManagerState, now_ms};
-use super::view::StatusDocument;
+use super::state::{self, ManagerState};
 use super::{ManagerConfig, ManagerError};
 use crate::engine::{Engine, EngineHandle};
 use crate::model::PackError;
@@ -96,20 +94,20 @@ pub(super) struct Actor {
     /// The status document, maintained.
     pub views: Views,
     /// The free space the document shows.
-    free_space: super::disk::FreeSpace,
+    pub(super) free_space: super::disk::FreeSpace,
     /// The watched folders' entries as last read.
     pub(super) watched: super::watched::Watched,
     /// The watches on the watched folders, and the receiver of their events (taken by `run`).
     pub(super) folder_watch: super::folder_watch::FolderWatch,
     folder_events: Option<tokio::sync::mpsc::UnboundedReceiver<super::folder_watch::Change>>,
-    published: watch::Sender<super::delta::Published>,
+    pub(super) published: watch::Sender<super::delta::Published>,
     /// Replies held until the document they follow is published.
-    pending: Vec<(Reply, Result<Response, ApiError>)>,
+    pub(super) pending: Vec<(Reply, Result<Response, ApiError>)>,
     /// Events held until the document that shows them is published.
-    outbox: Vec<ManagerEvent>,
+    pub(super) outbox: Vec<ManagerEvent>,
     /// Whether the outbox holds an event a reader may follow with a status request (anything
     /// but progress).
-    outbox_urgent: bool,
+    pub(super) outbox_urgent: bool,
     /// Bytes freed by deletes since the counter was last taken.
     pub freed: u64,
     saver: Option<Saver>,
@@ -295,86 +293,6 @@ impl Actor {
         if let Some(engine) = self.engine.take() {
             engine.shutdown().await;
         }
-    }
-
-    /// Tells every observer, once the document that shows the change is published (progress
-    /// goes out at once: the next publication shows it).
-    pub fn emit(&mut self, app: &str, pack: Option<&str>, kind: ManagerEventKind) {
-        let progress = matches!(
-            kind,
-            ManagerEventKind::Status {
-                update: crate::model::StatusUpdate::Downloading { .. }
-            } | ManagerEventKind::DownloadStatus {
-                progress: Some(_),
-                ..
-            }
-        );
-        self.outbox_urgent |= !progress;
-        self.outbox.push(ManagerEvent {
-            at_ms: now_ms(),
-            app: app.to_string(),
-            pack: pack.map(str::to_string),
-            kind,
-        });
-    }
-
-    /// Sends what waits on the document: replies at once (after publishing what changed),
-    /// events with them; events alone wait for the next publication (at most
-    /// [`ticks::PUBLISH_EVERY`]), except progress alone, which goes out at once. Order is kept.
-    fn flush(&mut self, tick: bool) {
-        if !self.pending.is_empty() || (tick && self.outbox_urgent) {
-            self.publish();
-        } else if self.outbox_urgent {
-            return;
-        }
-        self.outbox_urgent = false;
-        for (reply, result) in self.pending.drain(..) {
-            let _ = reply.send(result);
-        }
-        for event in self.outbox.drain(..) {
-            let _ = self.events.send(event);
-        }
-    }
-
-    /// Whether something waits for the next publication: a changed view, an event, a reply.
-    fn has_unpublished(&self) -> bool {
-        self.views.has_changes() || !self.outbox.is_empty() || !self.pending.is_empty()
-    }
-
-    /// Answers `reply` once the document that follows this change is published.
-    pub fn reply_later(&mut self, reply: Reply, result: Result<Response, ApiError>) {
-        self.pending.push((reply, result));
-    }
-
-    /// Publishes the status document if something changed since the last time.
-    pub fn publish(&mut self) {
-        let now = std::time::Instant::now();
-        if self.views.has_changes() {
-            self.free_space.document_changed();
-        }
-        if let Some(free) = self.free_space.sample(self.paths.data_dir(), now) {
-            self.views.free_space_changed(free);
-        }
-        let sources = super::snapshot::Sources {
-            state: &self.state,
-            paths: &self.paths,
-            launches: &self.launches,
-            limits: self.settings.limits,
-            languages: &self.languages,
-        };
-        if let Some(published) = self.views.publish(&sources) {
-            self.published.send_replace(published);
-        }
-    }
-
-    /// The document last published.
-    pub fn published_document(&self) -> Arc<StatusDocument> {
-        self.published.borrow().document.clone()
-    }
-
-    /// What changed since the generation `since` in the document last published.
-    pub fn published_delta(&self, since: u64) -> super::delta::StatusDelta {
-        super::delta::delta(&self.published.borrow(), since)
     }
 
     /// Saves the state (compact JSON) if it changed; at most every [`ticks::SAVE_EVERY`].

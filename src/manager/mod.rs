@@ -57,6 +57,7 @@ pub mod limits;
 pub mod mirror;
 mod observe;
 mod origins;
+mod outbox;
 mod patching;
 pub mod plan;
 mod queue;
