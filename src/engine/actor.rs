@@ -55,6 +55,8 @@ pub(super) struct Running {
 /// The engine's state and the means to act on it.
 pub(super) struct Actor {
     pub downloads: BTreeMap<String, Download>,
+    /// Which download each destination belongs to (`destinations.rs`).
+    pub destinations: super::destinations::Destinations,
     pub workers: HashMap<String, Running>,
     pub retry_at: HashMap<String, Instant>,
     pub waiting_for_space: HashSet<String>,
@@ -104,6 +106,7 @@ impl Actor {
             .unwrap_or(FIRST_SEQUENCE)
             .min(FIRST_SEQUENCE);
         Self {
+            destinations: super::destinations::Destinations::of(&downloads),
             downloads: downloads
                 .into_iter()
                 .map(|d| (d.request.id.clone(), d))

@@ -36,6 +36,7 @@ pub mod allocator;
 mod body;
 pub mod command;
 pub mod config;
+mod destinations;
 mod dirsync;
 pub mod download;
 pub mod event;

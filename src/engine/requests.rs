@@ -26,10 +26,27 @@ impl Actor {
     /// Schedules `request`. An existing download with this id that is not running takes the new
     /// request and is queued again: it keeps its partial file when the URL is the same or the
     /// bytes are ([`same_bytes`]), and starts over otherwise. A running one refuses any change
-    /// (`downloadAlreadyScheduled`).
+    /// (`downloadAlreadyScheduled`); a destination another download may still write, or one
+    /// named like the engine's working files, is refused (`downloadInvalid`, `destinations.rs`).
     pub(super) fn enqueue(&mut self, request: DownloadRequest) -> Result<(), EngineError> {
         validate(&request)?;
         let id = request.id.clone();
+        let downloads = &self.downloads;
+        let state = |id: &str| downloads.get(id).map(|d| &d.state);
+        if let Some(other) = self.destinations.taken_by(&request.destination, &id, state) {
+            return Err(EngineError::Invalid {
+                problem: format!(
+                    "{} is already the destination of download `{other}`",
+                    request.destination.display()
+                ),
+                id,
+            });
+        }
+        let before = self
+            .downloads
+            .get(&id)
+            .map(|d| d.request.destination.clone());
+        let destination = request.destination.clone();
         if let Some(existing) = self.downloads.get_mut(&id) {
             let busy = existing.state.is_active()
                 || matches!(
@@ -72,6 +89,8 @@ impl Actor {
             self.downloads
                 .insert(id.clone(), Download::new(request, sequence));
         }
+        self.destinations
+            .claim(&id, &destination, before.as_deref());
         self.emit(&id, EventKind::Queued);
         self.dirty = true;
         Ok(())
@@ -182,6 +201,9 @@ pub(super) fn validate(request: &DownloadRequest) -> Result<(), EngineError> {
     }
     if request.destination.file_name().is_none() {
         return Err(invalid("the destination has no file name"));
+    }
+    if let Some(problem) = super::destinations::reserved(&request.destination) {
+        return Err(invalid(&problem));
     }
     check_mirrors(request).map_err(|problem| invalid(&problem))
 }

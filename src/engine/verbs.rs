@@ -113,9 +113,14 @@ impl Actor {
     /// Drops the selected ended downloads from the queue (their files stay).
     pub(super) fn forget(&mut self, targets: &Targets) -> usize {
         let before = self.downloads.len();
-        let workers = &self.workers;
+        let (workers, destinations) = (&self.workers, &mut self.destinations);
         self.downloads.retain(|id, d| {
-            !(targets.contains(id) && d.state.is_terminal() && !workers.contains_key(id))
+            let forgotten =
+                targets.contains(id) && d.state.is_terminal() && !workers.contains_key(id);
+            if forgotten {
+                destinations.release(id, &d.request.destination);
+            }
+            !forgotten
         });
         let count = before - self.downloads.len();
         self.dirty |= count > 0;

@@ -3,6 +3,8 @@
 //! place (synced, so a crash after `Finished` never loses the file). Blocking: workers call
 //! [`verify_and_install`] on a blocking thread.
 
+use tokio_util::sync::CancellationToken;
+
 use super::dirsync::DirSyncer;
 use super::http::Failure;
 use super::job::{Finished, Job};
@@ -17,6 +19,7 @@ pub fn verify_and_install(
     sha256: Sha256Digest,
     size: u64,
     folders: &DirSyncer,
+    stop: &CancellationToken,
 ) -> Result<Finished, Failure> {
     let request = &job.request;
     let partial = request.partial_path();
@@ -42,6 +45,14 @@ pub fn verify_and_install(
             format!("{}: SHA-256 is {sha256}, {expected} expected", request.url),
         )
         .restarting());
+    }
+    // Paused, cancelled or shut down while it was being written or checked: the verified
+    // partial file stays for the stop's reason to decide (kept to be renamed when resumed, or
+    // deleted). A stop that comes after this point finds the file in place: the download ends
+    // finished, as the file is.
+    if stop.is_cancelled() {
+        let url = crate::model::url_shown::shown_url(&request.url);
+        return Err(super::worker::cancelled(&url));
     }
     std::fs::rename(&partial, &request.destination)
         .map_err(|e| io_failure(&request.destination, e))?;

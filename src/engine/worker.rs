@@ -63,10 +63,10 @@ async fn attempt(
     // Writing a held body, the checks, the rename and the folder sync block: off the async
     // threads, so that the other workers' streams keep flowing while this one waits for the disk.
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
-    let (folders, job) = (Arc::clone(&context.folders), job.clone());
+    let (folders, job, stop) = (Arc::clone(&context.folders), job.clone(), cancel.clone());
     let finished = context.finishers.run(move || {
         let written = written.into_synced()?;
-        verify::verify_and_install(&job, written.sha256, written.length, &folders)
+        verify::verify_and_install(&job, written.sha256, written.length, &folders, &stop)
     });
     finished.await.unwrap_or_else(|unfinished| {
         Err(match unfinished {

@@ -22,6 +22,7 @@ mod delta_update;
 mod demo;
 mod desktop;
 mod download_kill;
+mod engine_destinations;
 mod engine_disk;
 mod engine_download;
 mod engine_durability;
