@@ -110,9 +110,15 @@ impl Actor {
     }
 
     /// Waits for every running install (shutting down) and records what each did, so a
-    /// finished install is never installed again and a finished archive never lost.
+    /// finished install is never installed again and a finished archive never lost. A delta
+    /// update is stopped first: it fetches from the network, which may take any time (a slow
+    /// origin), and stopped it swaps nothing in; the next start tries again. An extraction
+    /// from a local archive runs to its end.
     pub async fn finish_installs(&mut self) {
         let running: Vec<RunningInstall> = self.installs.drain().map(|(_, r)| r).collect();
+        for install in running.iter().filter(|install| install.delta.is_some()) {
+            install.cancel.store(true, Ordering::Relaxed);
+        }
         for install in running {
             let (key, delta) = (install.key.clone(), install.delta.clone());
             let result = join(install).await;

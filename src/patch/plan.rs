@@ -3,7 +3,7 @@
 //! new archive to fetch. Every "no" carries the sentence that says why the whole archive is
 //! fetched instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::list::FileList;
@@ -95,6 +95,14 @@ pub fn plan(
 ) -> Result<Patch, String> {
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     let mut folders = Vec::new();
+    // The folders the list vouches for: those that hold a listed file. The list names files
+    // only, so a folder entry of the central directory (unverified bytes) that holds none
+    // could not be checked: the whole archive, whose SHA-256 the manifest pins, is.
+    let holding: HashSet<&str> = list
+        .files
+        .iter()
+        .flat_map(|f| f.path.match_indices('/').map(|(at, _)| &f.path[..at]))
+        .collect();
     for (index, entry) in entries.iter().enumerate() {
         let name = entry.name.as_str();
         if name.split('/').next() == Some(MANIFEST_FOLDER) {
@@ -103,6 +111,12 @@ pub fn plan(
         if entry.is_dir {
             let folder = check_name(name)
                 .map_err(|p| format!("its folder entry `{}` {p}", printable(name)))?;
+            if !holding.contains(folder) {
+                return Err(format!(
+                    "its folder entry `{}` holds no file of the list, which names files only:                      nothing can vouch for it but the whole archive",
+                    printable(name)
+                ));
+            }
             folders.push(folder.to_string());
         } else if by_name.insert(name, index).is_some() {
             return Err(format!("it lists `{}` twice", printable(name)));
@@ -252,6 +266,34 @@ mod tests {
             at += 30 + 2 + size;
         }
         (out, at)
+    }
+
+    /// The regression this guards: a folder entry of the new archive's central directory (bytes
+    /// no digest covers) that held no listed file was created in the new version all the same.
+    #[test]
+    fn only_folders_that_hold_a_listed_file_come_from_the_central_directory() {
+        let sizes = [1 << 10; 4];
+        let (mut entries, central) = entries(&sizes);
+        let mut list = list(&sizes);
+        list.files[1].path = "Levels/f1".into();
+        entries[2].name = "Levels/f1".into();
+        let folder = |name: &str| Entry {
+            name: name.into(),
+            is_dir: true,
+            header_start: central,
+            compressed: 0,
+            size: 0,
+        };
+        entries.push(folder("Levels/"));
+        let reusable = [true, true, true, false];
+        let patch = plan(&list, &reusable, &entries, central, central + 500, 500).unwrap();
+        assert_eq!(patch.folders, ["Levels"]);
+        entries.push(folder("Levels/zzzzzzzzzzz/"));
+        let refused = plan(&list, &reusable, &entries, central, central + 500, 500).unwrap_err();
+        assert!(
+            refused.contains("`Levels/zzzzzzzzzzz/` holds no file"),
+            "{refused}"
+        );
     }
 
     #[test]

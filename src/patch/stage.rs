@@ -125,11 +125,12 @@ pub fn inflate(
             return Err(mismatch("is encrypted".into()));
         }
         let to = super::joined(staging, &listed.path);
-        let mut out = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&to)
-            .map_err(InstallError::io("create", &to))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        // As a full install creates its files (`install::extract`).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
+        let mut out = options.open(&to).map_err(InstallError::io("create", &to))?;
         let mut reader = entry.take(listed.size.saturating_add(1));
         let mut hasher = Sha256::new();
         let mut total = 0u64;

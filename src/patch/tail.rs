@@ -68,7 +68,11 @@ pub fn locate(size: u64, tail: &[u8]) -> Result<Central, String> {
         let local = record
             .checked_sub(tail_start)
             .and_then(|r| usize::try_from(r).ok())
-            .filter(|&r| tail.get(r..r + 56).is_some_and(|b| b.starts_with(&EOCD64)))
+            .filter(|&r| {
+                r.checked_add(56)
+                    .and_then(|e| tail.get(r..e))
+                    .is_some_and(|b| b.starts_with(&EOCD64))
+            })
             .ok_or("its zip64 end record is not where its locator says")?;
         entries = u64_at(tail, local + 32).unwrap_or(u64::MAX);
         cd_size = u64_at(tail, local + 40).unwrap_or(u64::MAX);
@@ -137,5 +141,22 @@ mod tests {
             locate(1, &bytes).is_err(),
             "more bytes than the archive has"
         );
+    }
+
+    /// The regression this guards: a zip64 locator naming a record near 2^64 overflowed the
+    /// end of the slice it asked for (a panic in debug builds) instead of being refused.
+    #[test]
+    fn a_zip64_locator_pointing_near_the_end_of_u64_is_refused() {
+        let mut tail = Vec::new();
+        tail.extend_from_slice(&LOCATOR);
+        tail.extend_from_slice(&0u32.to_le_bytes());
+        tail.extend_from_slice(&(u64::MAX - 10).to_le_bytes());
+        tail.extend_from_slice(&1u32.to_le_bytes());
+        tail.extend_from_slice(b"PK\x05\x06");
+        tail.extend_from_slice(&[0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        tail.extend_from_slice(&[0xFF; 8]);
+        tail.extend_from_slice(&[0, 0]);
+        let refused = locate(tail.len() as u64, &tail).unwrap_err();
+        assert!(refused.contains("not where its locator says"), "{refused}");
     }
 }

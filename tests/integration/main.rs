@@ -18,6 +18,7 @@ mod cli_download_priority;
 mod cli_manager;
 mod cli_pack;
 mod crash_loop;
+mod delta_edges;
 mod delta_update;
 mod demo;
 mod desktop;
