@@ -41,6 +41,9 @@ pub(super) enum Stop {
 /// A worker in flight.
 pub(super) struct Running {
     pub cancel: CancellationToken,
+    /// Cancelled only when the download is cancelled: a file it verifies is then not renamed
+    /// into place. Any other stop (pause, shutdown, relocation) lets a verified file in.
+    pub discard: CancellationToken,
     pub stop: Option<Stop>,
     /// The origin it fetches from, when it started, and the bytes the partial file held then:
     /// what its origin's speed is measured from.

@@ -2,7 +2,9 @@
 //! one: both would write the same partial file, and one's bytes would be renamed into the
 //! other's place after the other's checksum passed. Nor is a destination ever one of the
 //! engine's own working names (`NAME.partial`, `NAME.partial.segments`, and the latter's
-//! `.partial`), which another download of `NAME` would write and delete under it.
+//! `.partial`), which another download of `NAME` would write and delete under it. Names are
+//! compared as the file systems of macOS and Windows do (letters' case ignored; Windows drops
+//! trailing dots and spaces), so `x.PARTIAL` is refused too.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,16 +17,35 @@ const RESERVED_ENDINGS: [&str; 2] = [".partial", ".segments"];
 /// Why `destination` can never be a download's: its name ends like the engine's working files.
 pub fn reserved(destination: &Path) -> Option<String> {
     let name = destination.file_name()?.to_string_lossy();
-    let ending = RESERVED_ENDINGS.iter().find(|e| name.ends_with(*e))?;
+    let folded = folded(&name);
+    let ending = RESERVED_ENDINGS.iter().find(|e| folded.ends_with(*e))?;
     Some(format!(
         "the destination `{name}` ends in `{ending}`, which the engine keeps for the files it \
          has not finished"
     ))
 }
 
+/// A file name as a case-insensitive file system compares it: lower case, without the trailing
+/// dots and spaces Windows drops.
+fn folded(name: &str) -> String {
+    name.trim_end_matches(['.', ' ']).to_lowercase()
+}
+
+/// The key a destination is known by: its folder as given and its file name folded where the
+/// platform's usual file systems ignore case (macOS, Windows); as given elsewhere.
+fn key(destination: &Path) -> PathBuf {
+    if cfg!(any(target_os = "macos", windows))
+        && let Some(name) = destination.file_name()
+    {
+        return destination.with_file_name(folded(&name.to_string_lossy()));
+    }
+    destination.to_path_buf()
+}
+
 /// Whether a download in `state` may still write its destination (a paused or failed one may
-/// be resumed); a finished or cancelled one gives it up to a new download.
-fn may_write(state: &DownloadState) -> bool {
+/// be resumed); a finished or cancelled one gives it up to a new download once its attempt has
+/// ended (the caller asks about running workers).
+pub fn may_write(state: &DownloadState) -> bool {
     !matches!(state, DownloadState::Finished | DownloadState::Cancelled)
 }
 
@@ -44,38 +65,39 @@ impl Destinations {
         let ended = downloads.into_iter().filter(|d| !may_write(&d.state));
         for download in live.chain(ended) {
             all.0
-                .entry(download.request.destination.clone())
+                .entry(key(&download.request.destination))
                 .or_insert_with(|| download.request.id.clone());
         }
         all
     }
 
-    /// The download, other than `id`, that may still write `destination`: `state` tells the
-    /// state of a download by id.
-    pub fn taken_by<'a>(
-        &'a self,
+    /// The download, other than `id`, that may still write `destination`: `writes` tells
+    /// whether a download (by id) may.
+    pub fn taken_by(
+        &self,
         destination: &Path,
         id: &str,
-        state: impl Fn(&str) -> Option<&'a DownloadState>,
-    ) -> Option<&'a str> {
-        let other = self.0.get(destination)?;
-        (other != id && state(other).is_some_and(may_write)).then_some(other.as_str())
+        writes: impl Fn(&str) -> bool,
+    ) -> Option<&str> {
+        let other = self.0.get(&key(destination))?;
+        (other != id && writes(other)).then_some(other.as_str())
     }
 
     /// `destination` is download `id`'s now; `before`, its previous one, is given up.
     pub fn claim(&mut self, id: &str, destination: &Path, before: Option<&Path>) {
         if let Some(before) = before
-            && before != destination
+            && key(before) != key(destination)
         {
             self.release(id, before);
         }
-        self.0.insert(destination.to_path_buf(), id.to_string());
+        self.0.insert(key(destination), id.to_string());
     }
 
     /// Download `id` is forgotten: its destination is free.
     pub fn release(&mut self, id: &str, destination: &Path) {
-        if self.0.get(destination).is_some_and(|holder| holder == id) {
-            self.0.remove(destination);
+        let key = key(destination);
+        if self.0.get(&key).is_some_and(|holder| holder == id) {
+            self.0.remove(&key);
         }
     }
 }
@@ -94,7 +116,14 @@ mod tests {
 
     #[test]
     fn working_names_are_refused_as_destinations() {
-        for name in ["/d/x.partial", "/d/x.partial.segments", "/d/x.segments"] {
+        for name in [
+            "/d/x.partial",
+            "/d/x.partial.segments",
+            "/d/x.segments",
+            "/d/x.PARTIAL",
+            "/d/x.partial.",
+            "/d/x.Segments ",
+        ] {
             assert!(reserved(Path::new(name)).is_some(), "{name}");
         }
         for name in ["/d/x", "/d/x.partial.zip", "/d/partial", "/d/x.segment"] {
@@ -120,18 +149,21 @@ mod tests {
             download("done", "/d/g", DownloadState::Finished),
         ];
         let mut destinations = Destinations::of(&all);
-        let state = |id: &str| all.iter().find(|d| d.request.id == id).map(|d| &d.state);
+        let writes = |id: &str| {
+            all.iter()
+                .any(|d| d.request.id == id && may_write(&d.state))
+        };
         assert_eq!(
-            destinations.taken_by(Path::new("/d/f"), "b", state),
+            destinations.taken_by(Path::new("/d/f"), "b", writes),
             Some("a")
         );
         assert_eq!(
-            destinations.taken_by(Path::new("/d/f"), "a", state),
+            destinations.taken_by(Path::new("/d/f"), "a", writes),
             None,
             "its own"
         );
         assert_eq!(
-            destinations.taken_by(Path::new("/d/g"), "b", state),
+            destinations.taken_by(Path::new("/d/g"), "b", writes),
             None,
             "finished"
         );

@@ -253,11 +253,12 @@ impl Actor {
         // Bytes already in the partial file are not new when an attempt ends.
         download.budget.furthest = download.budget.furthest.max(from_byte);
         let attempt = download.attempts;
-        let cancel = CancellationToken::new();
+        let (cancel, discard) = (CancellationToken::new(), CancellationToken::new());
         self.workers.insert(
             id.to_string(),
             Running {
                 cancel: cancel.clone(),
+                discard: discard.clone(),
                 stop: None,
                 origin: job.request.url.clone(),
                 started: Instant::now(),
@@ -265,7 +266,8 @@ impl Actor {
                 claim: Some(claim),
             },
         );
-        tokio::spawn(worker::run(Arc::clone(&self.context), job, cancel));
+        let stops = worker::Stops { cancel, discard };
+        tokio::spawn(worker::run(Arc::clone(&self.context), job, stops));
         self.emit(id, EventKind::Started { attempt, from_byte });
         self.dirty = true;
         true

@@ -31,9 +31,18 @@ impl Actor {
     pub(super) fn enqueue(&mut self, request: DownloadRequest) -> Result<(), EngineError> {
         validate(&request)?;
         let id = request.id.clone();
-        let downloads = &self.downloads;
-        let state = |id: &str| downloads.get(id).map(|d| &d.state);
-        if let Some(other) = self.destinations.taken_by(&request.destination, &id, state) {
+        let (downloads, workers) = (&self.downloads, &self.workers);
+        // A cancelled download's worker may still be writing its partial file until it ends.
+        let writes = |other: &str| {
+            workers.contains_key(other)
+                || downloads
+                    .get(other)
+                    .is_some_and(|d| super::destinations::may_write(&d.state))
+        };
+        if let Some(other) = self
+            .destinations
+            .taken_by(&request.destination, &id, writes)
+        {
             return Err(EngineError::Invalid {
                 problem: format!(
                     "{} is already the destination of download `{other}`",

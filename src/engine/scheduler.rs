@@ -163,11 +163,17 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     // all but the urgent downloads (only they may take a slot); else those of a host already
     // at its cap that are not urgent (a host fills up in a pass but never empties, except
     // when an urgent download takes a slot of the same host).
+    // The hosts full at the start stay named below even if an urgent download's preemption
+    // frees one of their connections in this pass: the downloads left out still wait for them.
+    let full_at_start: Vec<&str> = per_host
+        .iter()
+        .filter(|(_, count)| **count >= max_host)
+        .map(|(host, _)| *host)
+        .collect();
     if active >= max_total {
         queued.retain(|d| is_urgent(d));
-    } else if per_host.values().any(|count| *count >= max_host) {
-        let full = |d: &Download| per_host.get(d.host()).copied().unwrap_or(0) >= max_host;
-        queued.retain(|d| is_urgent(d) || !full(d));
+    } else if !full_at_start.is_empty() {
+        queued.retain(|d| is_urgent(d) || !full_at_start.contains(&d.host()));
     }
     // Best first, taken one at a time: usually a slot or two is free and the loop below stops
     // after a candidate or two, so the queue (thousands, after every report) is not sorted.
@@ -210,12 +216,12 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     // Slots free to the end means no download was preempted for a slot: a host at its cap
     // now was at it when each of its queued downloads came up, which is why they wait.
     if active < max_total {
-        decision.full_hosts = per_host
-            .into_iter()
-            .filter(|(_, count)| *count >= max_host)
-            .map(|(host, _)| host.to_string())
-            .collect();
-        decision.full_hosts.sort();
+        let full_now = per_host.iter().filter(|(_, count)| **count >= max_host);
+        let mut full: Vec<&str> = full_now.map(|(host, _)| *host).collect();
+        full.extend(&full_at_start);
+        full.sort_unstable();
+        full.dedup();
+        decision.full_hosts = full.into_iter().map(str::to_string).collect();
     }
     decision
 }

@@ -307,3 +307,24 @@ fn thousands_queued_behind_a_full_host_are_named_by_their_host() {
             .all(|(_, w)| matches!(w, Wait::Host { host, .. } if host == "cdn"))
     );
 }
+
+/// The regression this guards (a review of the pass that leaves downloads of a full host out of
+/// the heap): an urgent download preempting a segmented one on the same host freed some of the
+/// host's connections in the pass, so the host was no longer named full and the downloads left
+/// out were told they wait for a slot while slots were free (and the host, for them, in the
+/// next pass).
+#[test]
+fn downloads_left_out_for_a_full_host_wait_for_it_when_an_urgent_one_preempts_there() {
+    let mut big = download("big", "cdn", 0, false, DownloadState::Downloading);
+    big.connections = 4;
+    let all = [
+        big,
+        download("u", "cdn", 0, true, DownloadState::Queued),
+        download("q1", "cdn", 0, false, DownloadState::Queued),
+        download("q2", "cdn", 0, false, DownloadState::Queued),
+    ];
+    let decision = decide(&all, &limits(4, 4));
+    assert_eq!(decision.preempt, ["big"]);
+    assert_eq!(decision.start, ["u"]);
+    assert_eq!(decision.full_hosts, ["cdn"]);
+}

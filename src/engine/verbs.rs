@@ -17,16 +17,21 @@ impl Actor {
             .collect()
     }
 
-    /// Pauses the selected downloads that are not ended or paused already, stopping their
-    /// workers (the partial files kept).
+    /// Pauses the selected downloads that are not ended, paused already or verifying (all
+    /// their bytes in), stopping their workers (the partial files kept).
     pub(super) fn pause(&mut self, targets: &Targets) -> usize {
         let mut count = 0;
         for id in self.selected(targets) {
             let Some(download) = self.downloads.get_mut(&id) else {
                 continue;
             };
+            // A verifying download has every byte: it is being checked and put in place, which
+            // a pause would not stop (and its `Paused` would be followed by `Finished`).
             if download.state.is_terminal()
-                || matches!(download.state, DownloadState::Paused { .. })
+                || matches!(
+                    download.state,
+                    DownloadState::Paused { .. } | DownloadState::Verifying
+                )
             {
                 continue;
             }
@@ -97,6 +102,7 @@ impl Actor {
             match self.workers.get_mut(&id) {
                 Some(running) => {
                     running.stop = Some(Stop::Cancel);
+                    running.discard.cancel();
                     running.cancel.cancel();
                 }
                 None => {

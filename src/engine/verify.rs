@@ -19,7 +19,7 @@ pub fn verify_and_install(
     sha256: Sha256Digest,
     size: u64,
     folders: &DirSyncer,
-    stop: &CancellationToken,
+    discard: &CancellationToken,
 ) -> Result<Finished, Failure> {
     let request = &job.request;
     let partial = request.partial_path();
@@ -46,11 +46,11 @@ pub fn verify_and_install(
         )
         .restarting());
     }
-    // Paused, cancelled or shut down while it was being written or checked: the verified
-    // partial file stays for the stop's reason to decide (kept to be renamed when resumed, or
-    // deleted). A stop that comes after this point finds the file in place: the download ends
-    // finished, as the file is.
-    if stop.is_cancelled() {
+    // Cancelled while it was being written or checked: not put in place (the engine deletes the
+    // partial file). Any other stop lets the verified file in: its bytes are all here, and a
+    // resume would need the server again. A cancel that comes after this point finds the file
+    // in place: the download ends finished, as the file is.
+    if discard.is_cancelled() {
         let url = crate::model::url_shown::shown_url(&request.url);
         return Err(super::worker::cancelled(&url));
     }

@@ -29,10 +29,19 @@ pub(super) const FINISHING: usize = 8;
 /// How often a worker reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
+/// How an attempt is told to stop: `cancel` for any stop (it ends the transfer), `discard`
+/// only when the download is cancelled (a file it has verified is then not put in place).
+pub struct Stops {
+    /// Any stop: pause, cancel, shutdown, relocation.
+    pub cancel: CancellationToken,
+    /// The download was cancelled.
+    pub discard: CancellationToken,
+}
+
 /// Runs one attempt and reports how it ended.
-pub async fn run(context: Arc<WorkerContext>, job: Job, cancel: CancellationToken) {
+pub async fn run(context: Arc<WorkerContext>, job: Job, stops: Stops) {
     let id = job.request.id.clone();
-    let result = attempt(&context, &job, &cancel).await;
+    let result = attempt(&context, &job, &stops).await;
     let _ = context.reports.send(Report::Done { id, result }).await;
 }
 
@@ -43,8 +52,9 @@ pub(super) fn cancelled(url: &str) -> Failure {
 async fn attempt(
     context: &Arc<WorkerContext>,
     job: &Job,
-    cancel: &CancellationToken,
+    stops: &Stops,
 ) -> Result<Finished, Failure> {
+    let cancel = &stops.cancel;
     let partial = job.request.partial_path();
     // Looked at before it is made: a `mkdir` that finds the folder there still takes the lock
     // of the folder above, which every worker would then queue on, once per file.
@@ -63,10 +73,11 @@ async fn attempt(
     // Writing a held body, the checks, the rename and the folder sync block: off the async
     // threads, so that the other workers' streams keep flowing while this one waits for the disk.
     let final_url = crate::model::url_shown::shown_url(&job.request.url);
-    let (folders, job, stop) = (Arc::clone(&context.folders), job.clone(), cancel.clone());
+    let (folders, job) = (Arc::clone(&context.folders), job.clone());
+    let discard = stops.discard.clone();
     let finished = context.finishers.run(move || {
         let written = written.into_synced()?;
-        verify::verify_and_install(&job, written.sha256, written.length, &folders, &stop)
+        verify::verify_and_install(&job, written.sha256, written.length, &folders, &discard)
     });
     finished.await.unwrap_or_else(|unfinished| {
         Err(match unfinished {

@@ -113,7 +113,8 @@ pub fn plan(
                 .map_err(|p| format!("its folder entry `{}` {p}", printable(name)))?;
             if !holding.contains(folder) {
                 return Err(format!(
-                    "its folder entry `{}` holds no file of the list, which names files only:                      nothing can vouch for it but the whole archive",
+                    "its folder entry `{}` holds no file of the list, which names files only: \
+                     nothing can vouch for it but the whole archive",
                     printable(name)
                 ));
             }
