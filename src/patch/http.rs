@@ -157,6 +157,21 @@ impl Origin<'_> {
         }
     }
 
+    /// Waits for the bandwidth limiter to allow `bytes` (at a low limit, seconds for a chunk),
+    /// looking at the cancel flag as a quiet request does.
+    async fn pay(&self, bytes: u64) -> Result<(), PatchError> {
+        let paid = self.limiter.acquire(bytes);
+        tokio::pin!(paid);
+        loop {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(PatchError::Cancelled);
+            }
+            if tokio::time::timeout(TICK, &mut paid).await.is_ok() {
+                return Ok(());
+            }
+        }
+    }
+
     /// Streams exactly `length` bytes of `response` to `sink`; more or fewer is an error.
     async fn stream(
         &self,
@@ -190,7 +205,7 @@ impl Origin<'_> {
                     format!("sent more than the {length} bytes asked"),
                 ));
             }
-            self.limiter.acquire(n).await;
+            self.pay(n).await?;
             sink(done, &chunk).map_err(|e| PatchError::Io {
                 action: "write what was fetched from",
                 path: shown_url(url).into(),
