@@ -1,5 +1,6 @@
-//! The queue of an app's downloads: a duplicate identifier, cancel (the partial file goes), the foreground band (it
-//! jumps the queue), and a restart of the manager mid-download (it resumes with `Range`).
+//! The queue of an app's downloads: a duplicate identifier, one named like another's working
+//! file, cancel (the partial file goes), the foreground band (it jumps the queue), and a restart
+//! of the manager mid-download (it resumes with `Range`).
 
 use std::time::Duration;
 
@@ -30,6 +31,16 @@ async fn a_duplicate_is_refused_and_cancel_deletes_the_partial_file_once() {
     );
     assert_eq!(kind, ErrorKind::DownloadAlreadyScheduled, "{message}");
     assert!(message.contains("big.bin"), "{message}");
+    // An identifier whose file would be another download's working file (found by a review:
+    // `big.bin.partial`'s bytes replaced `big.bin`'s partial file, then were renamed into place
+    // as `big.bin`): refused, naming the ending.
+    let (kind, message) = refusal(
+        app.schedule_download(pinned("big.bin.partial", &url, &bytes))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(kind, ErrorKind::DownloadInvalid, "{message}");
+    assert!(message.contains("ends in `.partial`"), "{message}");
     let partial = room.engine_dir().join("download-big.bin.partial");
     wait_until_async("a partial file", Duration::from_secs(20), || {
         partial.exists()
