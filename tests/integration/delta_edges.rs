@@ -3,7 +3,6 @@
 //! whole archive, whose digest the manifest pins, is fetched instead and refused), and shutting
 //! down stops a delta that is still fetching instead of waiting for it.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bgassets::manager::Manager;
@@ -14,29 +13,7 @@ use bgassets::server::Faults;
 use crate::support::faults::FaultsExt as _;
 use crate::support::manager::*;
 
-const FILES: usize = 20;
-const SIZE: usize = 40_000;
-const CHANGED: [usize; 2] = [3, 11];
-
-fn version(v: u64) -> Spec {
-    let mut spec = Spec::new("Levels", PREFETCH, 1).version(v);
-    spec.files = (0..FILES)
-        .map(|i| {
-            let seed = if v == 2 && CHANGED.contains(&i) {
-                100 + i
-            } else {
-                i
-            };
-            (format!("Levels/f{i:02}.bin"), bytes(SIZE, seed as u8))
-        })
-        .collect();
-    spec
-}
-
-/// `<container>/Levels`, the installed pack.
-fn installed(document: &StatusDocument) -> PathBuf {
-    document.app(APP).unwrap().container.join("Levels")
-}
+use crate::delta_update::{installed, version};
 
 /// v1 installed; returns the site, data dir, manager and the status then.
 async fn v1() -> (Site, tempfile::TempDir, Manager, StatusDocument) {

@@ -21,7 +21,7 @@ const SIZE: usize = 40_000;
 /// The files v2 changes.
 const CHANGED: [usize; 2] = [3, 11];
 
-fn version(v: u64) -> Spec {
+pub(crate) fn version(v: u64) -> Spec {
     let mut spec = Spec::new("Levels", PREFETCH, 1).version(v);
     spec.files = (0..FILES)
         .map(|i| {
@@ -41,7 +41,7 @@ fn archive(site: &Site, v: u64) -> PathBuf {
 }
 
 /// The installed pack's folder.
-fn installed(document: &StatusDocument) -> PathBuf {
+pub(crate) fn installed(document: &StatusDocument) -> PathBuf {
     document.app(APP).unwrap().container.join("Levels")
 }
 
