@@ -170,6 +170,13 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         .filter(|(_, count)| **count >= max_host)
         .map(|(host, _)| *host)
         .collect();
+    // Lowest ranked first: the downloads an urgent one may take a slot from.
+    let mut victims: Vec<&Download> = running.iter().copied().filter(|d| !is_urgent(d)).collect();
+    if active >= max_total && victims.is_empty() {
+        // Every slot is taken by urgent work: nothing may start, and nothing is ranked (with
+        // thousands of packs an app asked for queued, after every report).
+        return Decision::default();
+    }
     if active >= max_total {
         queued.retain(|d| is_urgent(d));
     } else if !full_at_start.is_empty() {
@@ -178,8 +185,6 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     // Best first, taken one at a time: usually a slot or two is free and the loop below stops
     // after a candidate or two, so the queue (thousands, after every report) is not sorted.
     let mut queued: BinaryHeap<Ranked<'_>> = queued.into_iter().map(Ranked).collect();
-    // Lowest ranked first: the downloads an urgent one may take a slot from.
-    let mut victims: Vec<&Download> = running.iter().copied().filter(|d| !is_urgent(d)).collect();
     let mut decision = Decision::default();
     while let Some(Ranked(candidate)) = queued.pop() {
         if active >= max_total && !is_urgent(candidate) {
@@ -200,6 +205,13 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
                 .iter()
                 .position(|v| rank(v) > rank(candidate) && (!host_full || v.host() == host))
             else {
+                if !host_full {
+                    // Every slot is taken and no running download ranks below this one: none
+                    // ranks below the candidates after it either (they rank no better), so
+                    // none of them may start. Stopping here keeps a pass short when thousands
+                    // of urgent downloads (packs an app asked for) wait behind busy slots.
+                    break;
+                }
                 continue;
             };
             let victim = victims.remove(index);

@@ -328,3 +328,34 @@ fn downloads_left_out_for_a_full_host_wait_for_it_when_an_urgent_one_preempts_th
     assert_eq!(decision.start, ["u"]);
     assert_eq!(decision.full_hosts, ["cdn"]);
 }
+
+/// With every slot taken, urgent downloads (packs an app asked for) take slots only from
+/// lower-ranked, not urgent ones; once none is left, the pass stops (a review found every pass
+/// popping thousands of queued foreground downloads after every report).
+#[test]
+fn urgent_downloads_behind_busy_slots_take_only_the_slots_of_lower_ranked_ones() {
+    let foreground = Priority::FOREGROUND.0;
+    let mut all = vec![
+        download(
+            "fg-running",
+            "h",
+            foreground,
+            false,
+            DownloadState::Downloading,
+        ),
+        download("bg-running", "h", 0, false, DownloadState::Downloading),
+    ];
+    for i in 0..2_000 {
+        all.push(download(
+            &format!("fg{i:04}"),
+            "h",
+            foreground,
+            false,
+            DownloadState::Queued,
+        ));
+    }
+    let decision = decide(&all, &limits(2, 4));
+    assert_eq!(decision.preempt, ["bg-running"]);
+    assert_eq!(decision.start.len(), 1);
+    assert!(decision.full_hosts.is_empty());
+}

@@ -9,12 +9,22 @@ use super::event::EventKind;
 
 impl Actor {
     /// The ids of the downloads `targets` names.
+    /// Looked up by id (not by walking every download: a pause of one pack among thousands
+    /// would cost a walk of them all), each once, in the engine's order.
     fn selected(&self, targets: &Targets) -> Vec<String> {
-        self.downloads
-            .keys()
-            .filter(|id| targets.contains(id))
-            .cloned()
-            .collect()
+        match targets {
+            Targets::All => self.downloads.keys().cloned().collect(),
+            Targets::Ids(ids) => {
+                let mut found: Vec<String> = ids
+                    .iter()
+                    .filter(|id| self.downloads.contains_key(id.as_str()))
+                    .cloned()
+                    .collect();
+                found.sort_unstable();
+                found.dedup();
+                found
+            }
+        }
     }
 
     /// Pauses the selected downloads that are not ended, paused already or verifying (all
