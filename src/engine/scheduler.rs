@@ -159,10 +159,6 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     let mut active = running
         .len()
         .saturating_add(verifying.saturating_sub(verifying_allowance(max_total)));
-    // Left out of the heap, so that one pass does not pop thousands: with every slot taken,
-    // all but the urgent downloads (only they may take a slot); else those of a host already
-    // at its cap that are not urgent (a host fills up in a pass but never empties, except
-    // when an urgent download takes a slot of the same host).
     // The hosts full at the start stay named below even if an urgent download's preemption
     // frees one of their connections in this pass: the downloads left out still wait for them.
     let full_at_start: Vec<&str> = per_host
@@ -177,6 +173,10 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         // thousands of packs an app asked for queued, after every report).
         return Decision::default();
     }
+    // Left out of the heap, so that one pass does not pop thousands: with every slot taken,
+    // all but the urgent downloads (only they may take a slot); else those of a host already
+    // at its cap that are not urgent (a host fills up in a pass but never empties, except
+    // when an urgent download takes a slot of the same host).
     if active >= max_total {
         queued.retain(|d| is_urgent(d));
     } else if !full_at_start.is_empty() {
