@@ -88,7 +88,7 @@ fn names_under(root: &Path) -> Vec<String> {
 /// v1 installed by the manager; the site then offers `v2` (changed by `tamper` before the
 /// manager looks), and the manager is asked to check for updates. Returns the events up to
 /// the pack's install of v2 or its failure, and the status then.
-async fn update_to_v2(
+pub(crate) async fn update_to_v2(
     faults_after_v1: Faults,
     damage: impl FnOnce(&Path),
     tamper: impl FnOnce(&Site),
