@@ -37,6 +37,7 @@ mod body;
 pub mod command;
 pub mod config;
 mod destinations;
+mod direct;
 mod dirsync;
 pub mod download;
 pub mod event;

@@ -23,8 +23,10 @@ use crate::model::ErrorKind;
 /// Downloads finishing at once (writing a held body, checking, renaming, syncing), at most:
 /// the threads of [`Finishers`](super::finishers::Finishers); more wait in its queue. On two
 /// cores 8 spent a sixth less CPU than a thread each for 500 small files, and 4 were too few
-/// to keep the disk busy (docs/performance.md, finishing turns).
-pub(super) const FINISHING: usize = 8;
+/// to keep the disk busy (docs/performance.md, finishing turns). Since held bodies are written
+/// past the page cache ([`super::direct`]) a finishing thread mostly waits for the disk, and 16
+/// kept it busier than 8 (the same page, "Direct writes").
+pub(super) const FINISHING: usize = 16;
 
 /// How often a worker reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
