@@ -120,6 +120,7 @@ fn write_direct(path: &Path, bytes: &[u8], whole: usize) -> io::Result<Option<Fi
         Err(e) => return Err(e),
     };
     match file.write_all(&bytes[..whole]) {
+        Ok(()) if whole == bytes.len() => {}
         Ok(()) => {
             clear_direct(&file)?;
             file.write_all(&bytes[whole..])?;
