@@ -11,6 +11,7 @@ mod memory;
 mod phases;
 mod site;
 mod socket;
+mod verbs;
 
 use std::path::PathBuf;
 
@@ -38,6 +39,10 @@ pub struct Settings {
     /// Only the `ensure` burst and the installs, next to `curl -Z` + `unzip -q`
     /// (`BENCH_ONLY=installs`): no large pack, no status load, no RSS phase.
     pub only_installs: bool,
+    /// The pack counts of the verbs phase (`BENCH_VERBS_PACKS`, 1000,4000).
+    pub verbs_packs: Vec<usize>,
+    /// Only the verbs phase (`BENCH_ONLY=verbs`).
+    pub only_verbs: bool,
 }
 
 impl Settings {
@@ -60,13 +65,25 @@ impl Settings {
             rss_packs: number("BENCH_RSS_PACKS", 10_000)?,
             only_rss: match std::env::var("BENCH_ONLY").as_deref() {
                 Ok("rss") => true,
-                Ok("installs") => false,
+                Ok("installs" | "verbs") => false,
                 Ok(other) => {
-                    bail!("BENCH_ONLY={other}: the phases run alone are `rss` and `installs`")
+                    bail!(
+                        "BENCH_ONLY={other}: the phases run alone are `rss`, `installs` and `verbs`"
+                    )
                 }
                 Err(_) => false,
             },
             only_installs: std::env::var("BENCH_ONLY").as_deref() == Ok("installs"),
+            verbs_packs: std::env::var("BENCH_VERBS_PACKS")
+                .unwrap_or_else(|_| "1000,4000".into())
+                .split(',')
+                .map(|n| {
+                    n.trim()
+                        .parse()
+                        .with_context(|| format!("BENCH_VERBS_PACKS: {n} is not a number"))
+                })
+                .collect::<anyhow::Result<_>>()?,
+            only_verbs: std::env::var("BENCH_ONLY").as_deref() == Ok("verbs"),
         })
     }
 }

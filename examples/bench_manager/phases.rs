@@ -1,7 +1,8 @@
 //! The benchmark's phases: the `ensure` burst and the installs it leads to, the same archives
 //! through `curl -Z` and `unzip -q`, many clients asking `status` while a large pack downloads;
-//! then the daemon's memory with a manifest of many packs (`memory.rs`). The processes these
-//! phases start (`serve`, `daemon`) and what they read of them (memory, packs) are here.
+//! then the daemon's memory with a manifest of many packs (`memory.rs`) and the verbs at scale
+//! (`verbs.rs`). The processes these phases start (`serve`, `daemon`) and what they read of
+//! them (memory, packs) are here.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -126,13 +127,20 @@ pub fn run(bin: &Path, work: &Path, site: &Site, settings: &Settings) -> anyhow:
         std::fs::remove_dir_all(&run)?;
     }
     std::fs::create_dir_all(&run)?;
+    if settings.only_verbs {
+        return crate::verbs::verbs(bin, &run, site, settings);
+    }
     if !settings.only_rss {
         installs_and_load(bin, &run, site, settings)?;
     }
     if settings.only_installs {
         return Ok(());
     }
-    crate::memory::many_packs(bin, &run, site, settings)
+    crate::memory::many_packs(bin, &run, site, settings)?;
+    if settings.only_rss {
+        return Ok(());
+    }
+    crate::verbs::verbs(bin, &run, site, settings)
 }
 
 /// The `ensure` burst, the installs next to `curl -Z` and `unzip -q`, and `status` under load.

@@ -39,7 +39,7 @@ impl std::fmt::Debug for PageBuf {
 
 impl PageBuf {
     /// An empty buffer with room for `bytes` bytes (in whole pages) taken at once, so filling
-    /// it up to there never moves it. No page is touched before it is filled.
+    /// it up to there never moves it. The pages are written to only as they are filled.
     pub fn with_capacity(bytes: usize) -> Self {
         Self {
             pages: Vec::with_capacity(bytes.div_ceil(ALIGN)),
@@ -78,9 +78,25 @@ impl PageBuf {
 
 /// Writes `body` as the whole of `path` (created, or truncated) and `fdatasync`s it.
 pub fn write_synced(path: &Path, body: &PageBuf) -> io::Result<()> {
+    write_synced_with(path, body, SYSTEM)
+}
+
+/// The two steps a file system may refuse direct I/O at; tests put in steps that refuse.
+#[derive(Clone, Copy)]
+struct Steps {
+    open_direct: fn(&Path) -> io::Result<File>,
+    write_direct: fn(&mut File, &[u8]) -> io::Result<()>,
+}
+
+const SYSTEM: Steps = Steps {
+    open_direct: |path| create(path, true),
+    write_direct: |file, bytes| file.write_all(bytes),
+};
+
+fn write_synced_with(path: &Path, body: &PageBuf, steps: Steps) -> io::Result<()> {
     let bytes = body.as_bytes();
     let whole = bytes.len() - bytes.len() % ALIGN;
-    let file = match write_direct(path, bytes, whole)? {
+    let file = match write_direct(path, bytes, whole, steps)? {
         Some(file) => file,
         None => {
             let mut file = create(path, false)?;
@@ -108,24 +124,25 @@ fn create(path: &Path, direct: bool) -> io::Result<File> {
 /// `None` (nothing left behind that a buffered write would not replace) when the file system
 /// refuses direct I/O or there is no whole page to write.
 #[cfg(target_os = "linux")]
-fn write_direct(path: &Path, bytes: &[u8], whole: usize) -> io::Result<Option<File>> {
+fn write_direct(path: &Path, bytes: &[u8], whole: usize, steps: Steps) -> io::Result<Option<File>> {
     use std::io::{Seek, SeekFrom};
     if whole == 0 {
         return Ok(None);
     }
     let refused = |e: &io::Error| matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP));
-    let mut file = match create(path, true) {
+    let mut file = match (steps.open_direct)(path) {
         Ok(file) => file,
         Err(e) if refused(&e) => return Ok(None),
         Err(e) => return Err(e),
     };
-    match file.write_all(&bytes[..whole]) {
+    match (steps.write_direct)(&mut file, &bytes[..whole]) {
         Ok(()) if whole == bytes.len() => {}
         Ok(()) => {
             clear_direct(&file)?;
             file.write_all(&bytes[whole..])?;
         }
-        // Refused past the open (an alignment the device asks more of): start over, buffered.
+        // Refused past the open (an alignment the device asks more of), perhaps after some
+        // pages went in: start over, buffered.
         Err(e) if refused(&e) => {
             clear_direct(&file)?;
             file.set_len(0)?;
@@ -138,7 +155,7 @@ fn write_direct(path: &Path, bytes: &[u8], whole: usize) -> io::Result<Option<Fi
 }
 
 #[cfg(not(target_os = "linux"))]
-fn write_direct(_path: &Path, _bytes: &[u8], _whole: usize) -> io::Result<Option<File>> {
+fn write_direct(_: &Path, _: &[u8], _: usize, _: Steps) -> io::Result<Option<File>> {
     Ok(None)
 }
 

@@ -87,8 +87,8 @@ impl HeldBody {
         self.bytes.as_bytes().len() as u64
     }
 
-    /// Writes the body to its partial file (replacing whatever was there) and syncs it, then
-    /// hashes it. Blocking.
+    /// Writes the body to its partial file (replacing whatever was there) and syncs it; the
+    /// digest was taken as the chunks came. Blocking.
     pub fn write(self) -> Result<SinkDone, Failure> {
         super::direct::write_synced(&self.partial, &self.bytes)
             .map_err(|e| io_failure(&self.partial, e))?;

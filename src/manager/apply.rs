@@ -3,11 +3,12 @@
 //! Part of the actor.
 
 use super::actor::Actor;
+use super::batch::Batch;
 use super::event::ManagerEventKind;
 use super::key::DownloadKey;
 use super::mirror::Mirror;
 use super::plan::{self, Action, Input};
-use crate::engine::{self, DownloadState, PauseReason, Priority};
+use crate::engine::{self, DownloadState, Priority};
 use crate::model::{PackError, StatusUpdate};
 
 /// How many times one change may re-plan after actions that change what the plan sees.
@@ -45,6 +46,7 @@ impl Actor {
                 self.views.app_changed(app);
             }
             let mut again = Vec::new();
+            let mut batch = Batch::default();
             for (pack, planned) in plans {
                 if !planned.actions.is_empty() {
                     tracing::debug!(app, pack, actions = %super::plan::logged(&planned.actions), reason = planned.reason, "plan");
@@ -61,12 +63,25 @@ impl Actor {
                 }
                 let mut changed = false;
                 for action in planned.actions {
-                    changed |= self.act(app, &pack, action).await;
+                    match action {
+                        Action::Pause(key) => {
+                            self.batch_verb(&mut batch, (app, &pack), key, true).await;
+                        }
+                        Action::Resume(key) => {
+                            self.batch_verb(&mut batch, (app, &pack), key, false).await;
+                        }
+                        other => {
+                            // What came before goes first, in the plan's order.
+                            self.send_batch(&mut batch).await;
+                            changed |= self.act(app, &pack, other).await;
+                        }
+                    }
                 }
                 if changed {
                     again.push(pack);
                 }
             }
+            self.send_batch(&mut batch).await;
             if again.is_empty() {
                 return;
             }
@@ -123,20 +138,13 @@ impl Actor {
                 }
                 false
             }
+            // `replan` gathers these into one command each; alone, each is a batch of one.
             Action::Pause(key) => {
-                let _ = self.downloads.pause(engine::Targets::one(key.id())).await;
-                if let Some(m) = self.mirror_mut(&key) {
-                    m.state = DownloadState::Paused {
-                        reason: PauseReason::Requested,
-                    };
-                }
+                self.send_one(key, true).await;
                 false
             }
             Action::Resume(key) => {
-                let _ = self.downloads.resume(engine::Targets::one(key.id())).await;
-                if let Some(m) = self.mirror_mut(&key) {
-                    m.state = DownloadState::Queued;
-                }
+                self.send_one(key, false).await;
                 false
             }
             Action::Reprioritize { key, priority, top } => {

@@ -39,6 +39,7 @@ pub mod api;
 pub mod app_icon;
 mod apply;
 mod apps;
+mod batch;
 mod checks;
 mod content;
 pub mod delta;
