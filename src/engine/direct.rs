@@ -117,7 +117,7 @@ fn create(path: &Path, direct: bool) -> io::Result<File> {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = direct;
-    options.open(path)
+    super::namespace::serialized(path, || options.open(path))
 }
 
 /// The first `whole` bytes (whole pages) written directly, the rest through the page cache; or

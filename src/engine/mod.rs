@@ -51,6 +51,7 @@ pub mod http;
 pub mod job;
 mod lifecycle;
 pub mod limiter;
+mod namespace;
 pub mod origins;
 pub mod persist;
 mod requests;

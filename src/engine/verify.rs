@@ -54,8 +54,10 @@ pub fn verify_and_install(
         let url = crate::model::url_shown::shown_url(&request.url);
         return Err(super::worker::cancelled(&url));
     }
-    std::fs::rename(&partial, &request.destination)
-        .map_err(|e| io_failure(&request.destination, e))?;
+    super::namespace::serialized(&request.destination, || {
+        std::fs::rename(&partial, &request.destination)
+    })
+    .map_err(|e| io_failure(&request.destination, e))?;
     // A segmented download's record: its file is in place, so it names nothing any more. Looked
     // for first: an `unlink` of nothing still locks the folder every worker is renaming into.
     let sidecar = super::segments::sidecar::path(&partial);
