@@ -3,7 +3,7 @@
 //! `fdatasync`ed at once after, so copying it into the page cache only to write it back from
 //! there is work for nothing: its whole pages go from the engine's buffer to the disk, and only
 //! the last partial page goes through the page cache. Measured on 500 files of 256 KiB
-//! (docs/performance.md): about a tenth less time per run.
+//! (docs/performance.md, "Direct writes"): about a fifth less time per run.
 //!
 //! The bytes are kept in [`PageBuf`], whole pages aligned to [`ALIGN`], which satisfies the
 //! alignment every Linux block device asks for (512 or 4096 bytes). A file system that refuses
