@@ -43,11 +43,15 @@ impl Default for HeldBudget {
 
 impl HeldBudget {
     /// Room for a body of at most `limit` bytes, when it is small and the budget has it now.
+    /// Counted in whole pages, as the body's memory is taken ([`PageBuf`]): a 100-byte body
+    /// takes 4 KiB of the budget, so thousands of tiny bodies waiting to be written stay
+    /// within it.
     pub fn reserve(&self, limit: u64) -> Option<OwnedSemaphorePermit> {
         if limit == 0 || limit > SMALL {
             return None;
         }
-        let permits = u32::try_from(limit).ok()?;
+        let pages = limit.div_ceil(super::direct::ALIGN as u64);
+        let permits = u32::try_from(pages.saturating_mul(super::direct::ALIGN as u64)).ok()?;
         Arc::clone(&self.0).try_acquire_many_owned(permits).ok()
     }
 }
@@ -75,8 +79,10 @@ impl HeldBody {
         }
     }
 
-    /// Adds a chunk (copied: the chunk's own buffer goes back at once). The caller never
-    /// passes more than the limit the room was reserved for (the worker cuts the body at it).
+    /// Adds a chunk (copied: the chunk's own buffer goes back at once) and hashes it, on the
+    /// runtime thread that received it, while its bytes are in the core's cache: at most
+    /// [`SMALL`] bytes per download, about half a millisecond. The caller never passes more
+    /// than the limit the room was reserved for (the worker cuts the body at it).
     pub fn push(&mut self, chunk: Bytes) {
         self.hasher.update(&chunk);
         self.bytes.extend(&chunk);
@@ -158,6 +164,21 @@ mod tests {
         assert!(
             budget.reserve(SMALL).is_some(),
             "written bodies give it back"
+        );
+    }
+
+    /// The regression this guards: a body's memory is whole pages, and the budget counted its
+    /// bytes, so thousands of tiny bodies waiting for a finishing thread held far more memory
+    /// than the budget (100-byte files: about 40 times).
+    #[test]
+    fn tiny_bodies_take_whole_pages_of_the_budget() {
+        let budget = HeldBudget::default();
+        let pages = BUDGET / crate::engine::direct::ALIGN;
+        let held: Vec<_> = (0..pages).map(|_| budget.reserve(100).unwrap()).collect();
+        assert_eq!(held[0].num_permits(), crate::engine::direct::ALIGN);
+        assert!(
+            budget.reserve(1).is_none(),
+            "one page each: the budget is spent"
         );
     }
 

@@ -46,18 +46,21 @@ pub fn verify_and_install(
         )
         .restarting());
     }
-    // Cancelled while it was being written or checked: not put in place (the engine deletes the
-    // partial file). Any other stop lets the verified file in: its bytes are all here, and a
-    // resume would need the server again. A cancel that comes after this point finds the file
-    // in place: the download ends finished, as the file is.
-    if discard.is_cancelled() {
+    // Cancelled while it was being written, checked or waiting for its turn to rename: not put
+    // in place (the engine deletes the partial file). Any other stop lets the verified file in:
+    // its bytes are all here, and a resume would need the server again. A cancel that comes
+    // after this point finds the file in place: the download ends finished, as the file is.
+    let renamed = super::namespace::serialized(&request.destination, || {
+        if discard.is_cancelled() {
+            return Ok(false);
+        }
+        std::fs::rename(&partial, &request.destination).map(|()| true)
+    })
+    .map_err(|e| io_failure(&request.destination, e))?;
+    if !renamed {
         let url = crate::model::url_shown::shown_url(&request.url);
         return Err(super::worker::cancelled(&url));
     }
-    super::namespace::serialized(&request.destination, || {
-        std::fs::rename(&partial, &request.destination)
-    })
-    .map_err(|e| io_failure(&request.destination, e))?;
     // A segmented download's record: its file is in place, so it names nothing any more. Looked
     // for first: an `unlink` of nothing still locks the folder every worker is renaming into.
     let sidecar = super::segments::sidecar::path(&partial);

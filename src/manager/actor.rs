@@ -238,12 +238,13 @@ impl Actor {
             );
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some((request, reply)) = calls.recv() => {
-                    self.answer(request, reply).await;
-                    for _ in 1..BATCH {
-                        let Ok((request, reply)) = calls.try_recv() else { break };
-                        self.answer(request, reply).await;
+                Some(call) = calls.recv() => {
+                    let mut together = vec![call];
+                    while together.len() < BATCH {
+                        let Ok(call) = calls.try_recv() else { break };
+                        together.push(call);
                     }
+                    self.answer_all(together).await;
                 }
                 event = engine_events.recv() => match event {
                     Ok(event) => self.on_download_event(event).await,

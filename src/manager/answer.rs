@@ -15,11 +15,40 @@ use crate::engine::Limits;
 use crate::model::{ErrorKind, PackId};
 
 impl Actor {
-    /// Serves `request`, or starts what it waits for (a manifest check, an app's exclusive
-    /// control of its downloads).
-    pub(super) async fn answer(&mut self, request: Request, reply: Reply) {
-        if let Some((request, reply)) = self.exclusive_gate(request, reply) {
-            self.proceed(request, reply).await;
+    /// Serves requests that arrived together, in order; a run of plain `ensure`s among them
+    /// is served together ([`Actor::ensure_many`]: one re-plan per app).
+    pub(super) async fn answer_all(&mut self, calls: Vec<(Request, Reply)>) {
+        let mut ensures = Vec::new();
+        for (request, reply) in calls {
+            let Some((request, reply)) = self.exclusive_gate(request, reply) else {
+                continue;
+            };
+            match request {
+                Request::Ensure {
+                    app,
+                    pack,
+                    require_latest: false,
+                } => ensures.push((app, pack, reply)),
+                other => {
+                    self.ensure_together(std::mem::take(&mut ensures)).await;
+                    self.proceed(other, reply).await;
+                }
+            }
+        }
+        self.ensure_together(ensures).await;
+    }
+
+    async fn ensure_together(&mut self, ensures: Vec<(String, String, Reply)>) {
+        if ensures.is_empty() {
+            return;
+        }
+        let (asked, replies): (Vec<_>, Vec<_>) = ensures
+            .into_iter()
+            .map(|(app, pack, reply)| ((app, pack), reply))
+            .unzip();
+        let views = self.ensure_many(asked).await;
+        for (reply, view) in replies.into_iter().zip(views) {
+            self.reply_later(reply, view.map(|v| Response::Ensure(Box::new(v))));
         }
     }
 

@@ -2,7 +2,7 @@
 //! changes intent and re-plans; none acts on its own. Each returns its typed result. Part of
 //! the actor.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::actor::Actor;
 use super::api::{ApiError, Move, Selection};
@@ -14,6 +14,53 @@ impl Actor {
     /// `ensureLocalAvailability`: the pack is wanted (by the app) and, if the user had paused
     /// it, resumed; a failed pack is tried again. Answers with the pack's view.
     pub async fn ensure(&mut self, app: &str, pack: &str) -> Result<PackView, ApiError> {
+        let localized = self.want(app, pack)?;
+        let scope = [pack.to_string()];
+        self.replan(app, (!localized).then_some(&scope[..])).await;
+        self.pack_view(app, pack)
+    }
+
+    /// Many `ensure`s that arrived together: each pack's intent changes as [`Actor::ensure`]
+    /// changes it, then each app is re-planned once (the packs asked for, or the whole app when
+    /// one of them bears on the others), and each request gets its pack's view. An app asking
+    /// for thousands of packs at once re-planned its whole context once per pack before.
+    pub async fn ensure_many(
+        &mut self,
+        ensures: Vec<(String, String)>,
+    ) -> Vec<Result<PackView, ApiError>> {
+        let mut scopes: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+        let mut wanted = Vec::with_capacity(ensures.len());
+        for (app, pack) in &ensures {
+            let result = self.want(app, pack);
+            if let Ok(localized) = result {
+                let scope = scopes
+                    .entry(app.clone())
+                    .or_insert_with(|| Some(Vec::new()));
+                match scope {
+                    Some(packs) if !localized => packs.push(pack.clone()),
+                    _ => *scope = None,
+                }
+            }
+            wanted.push(result);
+        }
+        for (app, scope) in &mut scopes {
+            if let Some(packs) = scope {
+                packs.sort();
+                packs.dedup();
+            }
+            self.replan(app, scope.as_deref()).await;
+        }
+        ensures
+            .iter()
+            .zip(wanted)
+            .map(|((app, pack), wanted)| wanted.and_then(|_| self.pack_view(app, pack)))
+            .collect()
+    }
+
+    /// The intent half of `ensure`: the pack is wanted by the app, resumed, retried, its
+    /// extension asked again. Returns whether it is a language variant (its re-plan is the
+    /// whole app's).
+    fn want(&mut self, app: &str, pack: &str) -> Result<bool, ApiError> {
         self.listed_pack(app, pack)?;
         let paused_all = self.state.paused_all;
         let app_paused = self.state.apps.get(app).and_then(|r| r.paused);
@@ -44,9 +91,7 @@ impl Actor {
         let localized = is_localized(entry);
         self.dirty = true;
         self.views.pack_changed(app, pack);
-        let scope = [pack.to_string()];
-        self.replan(app, (!localized).then_some(&scope[..])).await;
-        self.pack_view(app, pack)
+        Ok(localized)
     }
 
     /// Pauses the selected packs (kept across update checks and restarts); "all" also pauses

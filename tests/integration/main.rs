@@ -57,6 +57,7 @@ mod install;
 mod install_cancel;
 mod ipc;
 mod ipc_load;
+mod manager_burst;
 mod manager_folder_watch;
 mod manager_intent;
 mod manager_lifecycle;
