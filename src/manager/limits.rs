@@ -129,3 +129,55 @@ fn check_allowance(record: &AppRecord, pack: &ManifestPack) -> Result<(), PackEr
     }
     Ok(())
 }
+
+/// Whether every pack of the app that is installed or wanted, counting the packs of `asked` as
+/// wanted, fits every cap and allowance of the app at once. Then no check of one of them can
+/// fail because of the others, whatever order they are wanted in, and `ensure`s arriving
+/// together may be planned together; otherwise they are planned one after another, so the
+/// first asked gets the room (an upper bound: installed bytes and install sizes both count).
+pub fn fit_together(record: &AppRecord, asked: &std::collections::HashSet<&str>) -> bool {
+    let app = &record.app;
+    let restrictions = &app.restrictions;
+    let limited = [
+        app.max_install_size,
+        app.essential_max_install_size,
+        restrictions.download_allowance,
+        restrictions.essential_download_allowance,
+    ];
+    if limited.iter().all(Option::is_none) {
+        return true;
+    }
+    // [non-essential install, essential install, initial download, essential initial download]
+    let mut totals = [Some(0u64); 4];
+    let mut count = |slot: usize, bytes: u64| {
+        totals[slot] = totals[slot].and_then(|t| t.checked_add(bytes));
+    };
+    for (id, pack) in &record.packs {
+        let listed = pack.observed.listed.as_ref();
+        let wanted = pack.intent.wanted.is_some() || asked.contains(id.as_str());
+        let essential = listed.is_some_and(|l| l.download_policy.is_essential());
+        if let Some(installed) = &pack.observed.installed {
+            count(usize::from(essential), installed.bytes);
+        }
+        let Some(listed) = listed.filter(|_| wanted || pack.observed.installed.is_some()) else {
+            continue;
+        };
+        if wanted {
+            count(usize::from(essential), listed.install_size);
+        }
+        if policy_wants(listed, InstallationEvent::FirstInstallation) {
+            count(2, listed.download_size);
+            if essential {
+                count(3, listed.download_size);
+            }
+        }
+    }
+    limited
+        .iter()
+        .zip([totals[0], totals[1], totals[2], totals[3]])
+        .all(|(limit, total)| match (limit, total) {
+            (None, _) => true,
+            (Some(limit), Some(total)) => total <= *limit,
+            (Some(_), None) => false,
+        })
+}

@@ -2,7 +2,7 @@
 //! changes intent and re-plans; none acts on its own. Each returns its typed result. Part of
 //! the actor.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashSet};
 
 use super::actor::Actor;
 use super::api::{ApiError, Move, Selection};
@@ -20,40 +20,67 @@ impl Actor {
         self.pack_view(app, pack)
     }
 
-    /// Many `ensure`s that arrived together: each pack's intent changes as [`Actor::ensure`]
-    /// changes it, then each app is re-planned once (the packs asked for, or the whole app when
-    /// one of them bears on the others), and each request gets its pack's view. An app asking
-    /// for thousands of packs at once re-planned its whole context once per pack before.
+    /// Many `ensure`s that arrived together, answered in their order. The packs of an app
+    /// whose limits hold them all at once ([`super::limits::fit_together`]) change their intent
+    /// as [`Actor::ensure`] changes it, then the app is re-planned once (the packs in the order
+    /// asked, or the whole app when one of them bears on the others), and each request gets its
+    /// pack's view; an app asking for thousands of packs at once re-planned its whole context
+    /// once per pack before. Where the limits might not hold them all, each is ensured in turn,
+    /// so the first asked gets the room.
     pub async fn ensure_many(
         &mut self,
         ensures: Vec<(String, String)>,
     ) -> Vec<Result<PackView, ApiError>> {
-        let mut scopes: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
-        let mut wanted = Vec::with_capacity(ensures.len());
-        for (app, pack) in &ensures {
-            let result = self.want(app, pack);
-            if let Ok(localized) = result {
-                let scope = scopes
-                    .entry(app.clone())
-                    .or_insert_with(|| Some(Vec::new()));
-                match scope {
-                    Some(packs) if !localized => packs.push(pack.clone()),
-                    _ => *scope = None,
+        let mut results: Vec<Option<Result<PackView, ApiError>>> = Vec::new();
+        results.resize_with(ensures.len(), || None);
+        let mut apps: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (index, (app, _)) in ensures.iter().enumerate() {
+            match apps.iter_mut().find(|(a, _)| a == app) {
+                Some((_, asked)) => asked.push(index),
+                None => apps.push((app, vec![index])),
+            }
+        }
+        for (app, asked) in apps {
+            let packs: HashSet<&str> = asked.iter().map(|&i| ensures[i].1.as_str()).collect();
+            let together = self
+                .state
+                .apps
+                .get(app)
+                .is_some_and(|record| super::limits::fit_together(record, &packs));
+            if !together {
+                for &i in &asked {
+                    results[i] = Some(self.ensure(app, &ensures[i].1).await);
                 }
+                continue;
             }
-            wanted.push(result);
-        }
-        for (app, scope) in &mut scopes {
-            if let Some(packs) = scope {
-                packs.sort();
-                packs.dedup();
+            let mut scope: Option<Vec<String>> = Some(Vec::new());
+            let mut seen = HashSet::new();
+            let mut wanted = Vec::with_capacity(asked.len());
+            for &i in &asked {
+                let pack = &ensures[i].1;
+                let want = self.want(app, pack);
+                if let Ok(localized) = want {
+                    match &mut scope {
+                        Some(_) if localized => scope = None,
+                        Some(packs) if seen.insert(pack.as_str()) => packs.push(pack.clone()),
+                        _ => {}
+                    }
+                }
+                wanted.push((i, want));
             }
-            self.replan(app, scope.as_deref()).await;
+            if scope.as_ref().is_none_or(|packs| !packs.is_empty()) {
+                self.replan(app, scope.as_deref()).await;
+            }
+            for (i, want) in wanted {
+                results[i] = Some(want.and_then(|_| self.pack_view(app, &ensures[i].1)));
+            }
         }
-        ensures
-            .iter()
-            .zip(wanted)
-            .map(|((app, pack), wanted)| wanted.and_then(|_| self.pack_view(app, pack)))
+        results
+            .into_iter()
+            .zip(&ensures)
+            .map(|(result, (app, pack))| {
+                result.unwrap_or_else(|| Err(ApiError::pack_not_found(app, pack)))
+            })
             .collect()
     }
 
