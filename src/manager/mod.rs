@@ -45,6 +45,7 @@ mod content;
 pub mod delta;
 mod disk;
 pub mod downloads;
+mod ensure;
 pub mod event;
 pub mod exclusive;
 mod extensions;
