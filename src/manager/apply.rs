@@ -63,19 +63,7 @@ impl Actor {
                 }
                 let mut changed = false;
                 for action in planned.actions {
-                    match action {
-                        Action::Pause(key) => {
-                            self.batch_verb(&mut batch, (app, &pack), key, true).await;
-                        }
-                        Action::Resume(key) => {
-                            self.batch_verb(&mut batch, (app, &pack), key, false).await;
-                        }
-                        other => {
-                            // What came before goes first, in the plan's order.
-                            self.send_batch(&mut batch).await;
-                            changed |= self.act(app, &pack, other).await;
-                        }
-                    }
+                    changed |= self.act(app, &pack, action, &mut batch).await;
                 }
                 if changed {
                     again.push(pack);
@@ -111,11 +99,19 @@ impl Actor {
         self.state.apps.get_mut(app)?.packs.get_mut(pack)
     }
 
-    /// Carries out one action; true when it changed what the plan sees.
-    async fn act(&mut self, app: &str, pack: &str, action: Action) -> bool {
+    /// Carries out one action; true when it changed what the plan sees. Pauses and resumes
+    /// join `batch`; any other action sends the batch first, so the engine sees the plan's order.
+    async fn act(&mut self, app: &str, pack: &str, action: Action, batch: &mut Batch) -> bool {
         self.dirty = true;
         self.views.pack_changed(app, pack);
+        let pause = matches!(action, Action::Pause(_));
+        if let Action::Pause(key) | Action::Resume(key) = action {
+            self.batch_verb(batch, key, pause).await;
+            return false;
+        }
+        self.send_batch(batch).await;
         match action {
+            Action::Pause(_) | Action::Resume(_) => false, // joined the batch above
             Action::Start { key, url } => {
                 if self.start_patch(&key, &url) {
                     return false;
@@ -139,14 +135,6 @@ impl Actor {
                 false
             }
             // `replan` gathers these into one command each; alone, each is a batch of one.
-            Action::Pause(key) => {
-                self.send_one(key, true).await;
-                false
-            }
-            Action::Resume(key) => {
-                self.send_one(key, false).await;
-                false
-            }
             Action::Reprioritize { key, priority, top } => {
                 let id = key.id();
                 let done = if top {

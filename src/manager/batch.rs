@@ -35,28 +35,13 @@ impl Batch {
 }
 
 impl Actor {
-    /// Adds a pause or resume of `key` (a download of `pack` of `app`) to `batch`, sending the
-    /// batch first when it already holds `key`.
-    pub async fn batch_verb(
-        &mut self,
-        batch: &mut Batch,
-        (app, pack): (&str, &str),
-        key: DownloadKey,
-        pause: bool,
-    ) {
-        self.dirty = true;
-        self.views.pack_changed(app, pack);
+    /// Adds a pause (`pause`) or resume of `key` to `batch`, sending the batch first when it
+    /// already holds `key`.
+    pub async fn batch_verb(&mut self, batch: &mut Batch, key: DownloadKey, pause: bool) {
         if let Err(key) = batch.add(key, pause) {
             self.send_batch(batch).await;
             let _ = batch.add(key, pause);
         }
-    }
-
-    /// Sends a pause (`pause`) or resume of `key` alone.
-    pub async fn send_one(&mut self, key: DownloadKey, pause: bool) {
-        let mut batch = Batch::default();
-        let _ = batch.add(key, pause);
-        self.send_batch(&mut batch).await;
     }
 
     /// Sends the batch's pauses, then its resumes, one engine command each, and shows the

@@ -5,6 +5,7 @@
 //! reach it together.
 
 use crate::support::manager::*;
+use bgassets::manager::ManagerHandle;
 use bgassets::manager::api::{ApiError, Request, Response};
 use bgassets::model::ErrorKind;
 use bgassets::server::Faults;
@@ -23,16 +24,7 @@ async fn ensures_sent_together_each_get_their_own_answer_and_every_pack_is_insta
     let mut asked: Vec<String> = specs.iter().map(|s| s.id.clone()).collect();
     asked.insert(7, "Pack-03".into());
     asked.insert(20, "NoSuchPack".into());
-    let answers = futures_util::future::join_all(asked.iter().map(|pack| {
-        let handle = handle.clone();
-        let request = Request::Ensure {
-            app: APP.into(),
-            pack: pack.clone(),
-            require_latest: false,
-        };
-        async move { handle.call(request).await }
-    }))
-    .await;
+    let answers = futures_util::future::join_all(asked.iter().map(|p| ensure(&handle, p))).await;
     for (pack, answer) in asked.iter().zip(&answers) {
         match answer {
             Ok(Response::Ensure(view)) => {
@@ -68,16 +60,7 @@ async fn ensures_sent_together_past_the_install_cap_give_the_first_asked_the_roo
     let extra = "<key>BAMaxInstallSize</key><integer>150000</integer>";
     let path = plist(data.path(), &site.server.manifest_url(), "1", extra);
     call(&handle, Request::Register { path }).await;
-    let ensure = |pack: &str| {
-        let handle = handle.clone();
-        let request = Request::Ensure {
-            app: APP.into(),
-            pack: pack.into(),
-            require_latest: false,
-        };
-        async move { handle.call(request).await }
-    };
-    let (first, second) = tokio::join!(ensure("First"), ensure("Second"));
+    let (first, second) = tokio::join!(ensure(&handle, "First"), ensure(&handle, "Second"));
     assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
     let document = until(&handle, "First installed and Second failed", |d| {
         pack(d, "First").flags.up_to_date && pack(d, "Second").activity.is_failed()
@@ -89,4 +72,14 @@ async fn ensures_sent_together_past_the_install_cap_give_the_first_asked_the_roo
         .expect("Second's error");
     assert_eq!(error.kind, ErrorKind::InstallSizeExceeded, "{error:?}");
     manager.shutdown().await;
+}
+
+/// An `ensure` of `pack`, queued when first polled.
+async fn ensure(handle: &ManagerHandle, pack: &str) -> Result<Response, ApiError> {
+    let request = Request::Ensure {
+        app: APP.into(),
+        pack: pack.into(),
+        require_latest: false,
+    };
+    handle.call(request).await
 }
