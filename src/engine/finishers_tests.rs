@@ -1,7 +1,7 @@
 //! Tests of the finishing threads (`engine::finishers`).
 
 use super::*;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::Instant;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,4 +97,22 @@ async fn close_gives_up_on_a_job_that_outlasts_it() {
         Ok(()),
         "the job still ends and answers"
     );
+}
+
+/// The regression this guards: the threads waited on a channel that ended when the pool was
+/// dropped; with a condition variable they must be told, or they wait for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_threads_of_a_dropped_pool_end() {
+    let pool = Finishers::new(3);
+    assert_eq!(pool.run(|| 1).await, Ok(1));
+    let shared = Arc::clone(&pool.shared);
+    assert_eq!(shared.live.threads.load(Ordering::SeqCst), 3);
+    drop(pool);
+    for _ in 0..500 {
+        if shared.live.threads.load(Ordering::SeqCst) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(shared.live.threads.load(Ordering::SeqCst), 0);
 }
