@@ -25,6 +25,10 @@ use super::{Limits, Snapshot};
 /// changes, which the manager's own state and the partial files on disk make good at restart.
 pub const PERSIST_EVERY: Duration = Duration::from_millis(250);
 
+/// The most commands applied before one scheduling pass: a burst (a manager enqueueing an
+/// app's packs) costs one pass, and reports still get their turn.
+const COMMANDS_AT_ONCE: usize = 64;
+
 /// Sequence numbers of ordinary downloads start here; "move to top" counts down from it.
 const FIRST_SEQUENCE: u64 = 1 << 40;
 
@@ -77,6 +81,9 @@ pub(super) struct Actor {
     /// When the queue was last handed to the persister: saves are at most every
     /// [`PERSIST_EVERY`], so a burst of commands costs one write, not one per command.
     pub last_persist: Instant,
+    /// The last pass left every slot taken (`passes`: a download queued now that is not
+    /// urgent cannot start, so no pass is run for it).
+    pub slots_taken: bool,
 }
 
 impl Actor {
@@ -128,6 +135,7 @@ impl Actor {
             persister,
             dirty: false,
             last_persist: Instant::now(),
+            slots_taken: false,
         }
     }
 
@@ -147,16 +155,29 @@ impl Actor {
             } else {
                 self.next_wakeup()
             };
+            // Whether a scheduling pass is due (`passes`): one for all that arrived together.
+            let mut pass = false;
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(command) = commands.recv() => self.apply_command(command),
-                Some(report) = reports.recv() => self.apply_report(report),
-                _ = tokio::time::sleep_until(wakeup) => self.wake_due(),
+                Some(command) = commands.recv() => self.take_command(command, &mut pass),
+                Some(report) = reports.recv() => self.take_report(report, &mut pass),
+                _ = tokio::time::sleep_until(wakeup) => {
+                    self.wake_due();
+                    pass = true;
+                }
+            }
+            for _ in 0..COMMANDS_AT_ONCE {
+                let Ok(command) = commands.try_recv() else {
+                    break;
+                };
+                self.take_command(command, &mut pass);
             }
             while let Ok(report) = reports.try_recv() {
-                self.apply_report(report);
+                self.take_report(report, &mut pass);
             }
-            self.schedule();
+            if pass {
+                self.schedule();
+            }
             self.persist_if_dirty();
         }
         self.stop_all(&mut reports).await;
@@ -180,6 +201,23 @@ impl Actor {
     }
 
     /// Applies one command and answers it.
+    /// Applies `command`, noting in `pass` whether a scheduling pass is due. A snapshot taken
+    /// while one is due waits for it, so that it shows what the commands before it started.
+    fn take_command(&mut self, command: Command, pass: &mut bool) {
+        if *pass && matches!(command, Command::Snapshot(_)) {
+            self.schedule();
+            *pass = false;
+        }
+        *pass |= super::passes::after_command(&command, self.slots_taken);
+        self.apply_command(command);
+    }
+
+    /// Applies `report`, noting in `pass` whether a scheduling pass is due.
+    fn take_report(&mut self, report: Report, pass: &mut bool) {
+        *pass |= super::passes::after_report(&report);
+        self.apply_report(report);
+    }
+
     pub fn apply_command(&mut self, command: Command) {
         match command {
             Command::Enqueue(request, reply) => {

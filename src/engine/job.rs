@@ -82,8 +82,8 @@ pub enum Report {
 /// What every worker shares.
 #[derive(Debug)]
 pub struct WorkerContext {
-    /// The HTTP client every request goes through.
-    pub client: reqwest::Client,
+    /// The HTTP clients every request goes through (plain HTTP, and HTTPS built on first use).
+    pub clients: super::clients::Clients,
     /// The bandwidth limit shared by all workers.
     pub limiter: Arc<RateLimiter>,
     /// Where workers send their reports to the engine.

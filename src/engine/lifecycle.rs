@@ -147,6 +147,7 @@ impl Actor {
     /// Starts what the scheduler picks; pauses what it preempts, and what exceeds a lowered limit.
     pub fn schedule(&mut self) {
         let decision = scheduler::decide(self.downloads.values(), &self.limits);
+        let full = decision.full;
         for id in decision.preempt {
             self.preempt(&id);
         }
@@ -160,6 +161,8 @@ impl Actor {
                 host_bound.refused.insert(id);
             }
         }
+        // A start its host refused leaves a slot free.
+        self.slots_taken = full && host_bound.refused.is_empty();
         self.tell_waits(&host_bound);
     }
 

@@ -18,7 +18,7 @@ fn actor(ids: &[&str]) -> (Actor, mpsc::Receiver<Report>) {
         bytes_per_second: None,
     };
     let context = Arc::new(WorkerContext {
-        client: reqwest::Client::new(),
+        clients: crate::engine::clients::Clients::new(&Default::default()).unwrap(),
         limiter: Arc::new(super::super::limiter::RateLimiter::new(None)),
         reports,
         policy: Default::default(),

@@ -34,6 +34,7 @@
 pub mod actor;
 pub mod allocator;
 mod body;
+mod clients;
 pub mod command;
 pub mod config;
 mod destinations;
@@ -53,7 +54,9 @@ mod lifecycle;
 pub mod limiter;
 mod namespace;
 pub mod origins;
+mod passes;
 pub mod persist;
+mod prepare;
 mod requests;
 mod resume;
 pub mod retry;
@@ -179,12 +182,12 @@ pub struct Engine {
 impl Engine {
     /// Starts an engine on the current tokio runtime, restoring its saved queue.
     pub fn start(config: EngineConfig) -> Result<Self, EngineError> {
-        let client = http_client(&config)?;
+        let clients = clients::Clients::new(&config)?;
         let (commands, command_receiver) = mpsc::channel(256);
         let (reports, report_receiver) = mpsc::channel(1024);
         let (events, _) = broadcast::channel(4096);
         let context = Arc::new(job::WorkerContext {
-            client,
+            clients,
             limiter: Arc::new(limiter::RateLimiter::new(config.limits.bytes_per_second)),
             reports,
             policy: config.retry.clone(),
@@ -230,24 +233,4 @@ impl Engine {
         self.shutdown.cancel();
         let _ = self.task.await;
     }
-}
-
-fn http_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("bgassets/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(config.retry.connect_timeout)
-        // Workers follow redirects themselves, checking each host against the allow list.
-        .redirect(reqwest::redirect::Policy::none());
-    for path in &config.extra_root_certificates {
-        let pem = std::fs::read(path).map_err(|source| EngineError::Certificate {
-            path: path.clone(),
-            source,
-        })?;
-        let certificate = reqwest::Certificate::from_pem(&pem)
-            .map_err(|e| EngineError::Http(format!("{}: {e}", path.display())))?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder
-        .build()
-        .map_err(|e| EngineError::Http(e.to_string()))
 }

@@ -15,7 +15,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::Limits;
-use super::download::{Download, DownloadState, Priority};
+use super::download::{Download, DownloadRequest, DownloadState, Priority};
 
 /// Why a queued download has not started.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +94,13 @@ pub fn host_claims<'a>(
 }
 
 fn is_urgent(download: &Download) -> bool {
-    download.request.essential || download.request.priority.is_foreground()
+    urgent(&download.request)
+}
+
+/// Whether a request may take a running download's slot: essential, or in the foreground
+/// band (which holds the top).
+pub fn urgent(request: &DownloadRequest) -> bool {
+    request.essential || request.priority.is_foreground()
 }
 
 /// A queued download in a max-heap that pops the best-ranked (smallest [`rank`]) first.
@@ -132,6 +138,9 @@ pub struct Decision {
     /// not downloads: with thousands queued behind one busy server (a segmented download holds
     /// its connections), naming each of them after every report cost milliseconds a pass.
     pub full_hosts: Vec<String>,
+    /// Every slot is taken once these start: a download queued next that is not urgent cannot
+    /// start until one is freed (`passes`).
+    pub full: bool,
 }
 
 /// Decides what to start and what to preempt.
@@ -171,7 +180,10 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
     if active >= max_total && victims.is_empty() {
         // Every slot is taken by urgent work: nothing may start, and nothing is ranked (with
         // thousands of packs an app asked for queued, after every report).
-        return Decision::default();
+        return Decision {
+            full: true,
+            ..Decision::default()
+        };
     }
     // Left out of the heap, so that one pass does not pop thousands: with every slot taken,
     // all but the urgent downloads (only they may take a slot); else those of a host already
@@ -235,6 +247,7 @@ pub fn decide<'a>(downloads: impl IntoIterator<Item = &'a Download>, limits: &Li
         full.dedup();
         decision.full_hosts = full.into_iter().map(str::to_string).collect();
     }
+    decision.full = active >= max_total;
     decision
 }
 

@@ -111,7 +111,11 @@ fn a_download_asked_for_now_takes_a_background_slot_but_not_an_essential_one() {
         download("e1", "h", 0, true, DownloadState::Downloading),
         download("asked", "h", asked, false, DownloadState::Queued),
     ];
-    assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+    let nothing = Decision {
+        full: true,
+        ..Decision::default()
+    };
+    assert_eq!(decide(&all, &limits(1, 9)), nothing);
 }
 
 #[test]
@@ -152,7 +156,26 @@ fn nothing_preempts_an_essential_download() {
         download("e1", "h", 0, true, DownloadState::Downloading),
         download("e2", "h", 0, true, DownloadState::Queued),
     ];
-    assert_eq!(decide(&all, &limits(1, 9)), Decision::default());
+    let nothing = Decision {
+        full: true,
+        ..Decision::default()
+    };
+    assert_eq!(decide(&all, &limits(1, 9)), nothing);
+}
+
+#[test]
+fn a_decision_says_whether_every_slot_is_taken_once_its_starts_run() {
+    let all = [
+        download("a", "h", 0, false, DownloadState::Downloading),
+        download("b", "h", 0, false, DownloadState::Queued),
+    ];
+    assert!(!decide(&all, &limits(3, 9)).full, "a slot stays free");
+    let filled = decide(&all, &limits(2, 9));
+    assert_eq!(filled.start, ["b"]);
+    assert!(filled.full, "b takes the last slot");
+    let host_bound = decide(&all, &limits(3, 1));
+    assert!(host_bound.start.is_empty());
+    assert!(!host_bound.full, "b waits for its host, not for a slot");
 }
 
 #[test]

@@ -191,10 +191,11 @@ pub async fn send(
     let mut previous: Option<Url> = None;
     for _ in 0..=context.max_redirects {
         check_hop(request, previous.as_ref(), &url, &context.insecure_hosts)?;
-        let mut builder = context
-            .client
-            .get(url.clone())
-            .header(ACCEPT_ENCODING, "identity");
+        let client = context
+            .clients
+            .for_url(&url)
+            .map_err(|e| Failure::fatal(ErrorKind::Network, format!("{}: {e}", shown_url(&url))))?;
+        let mut builder = client.get(url.clone()).header(ACCEPT_ENCODING, "identity");
         for header in headers_for(request, &url) {
             builder = builder.header(header.name.as_str(), header.value.as_str());
         }

@@ -83,17 +83,3 @@ pub fn verify_and_install(
     })?;
     Ok(Finished { sha256, size })
 }
-
-/// Refuses to start when the disk holding `partial` has less than `needed` bytes free.
-pub fn check_space(partial: &std::path::Path, needed: Option<u64>) -> Result<(), Failure> {
-    let (Some(needed), Some(dir)) = (needed, partial.parent()) else {
-        return Ok(());
-    };
-    match fs4::available_space(dir) {
-        Ok(free) if free < needed => Err(Failure::fatal(
-            ErrorKind::DiskFull,
-            format!("{}: {needed} bytes needed, {free} free", dir.display()),
-        )),
-        _ => Ok(()),
-    }
-}

@@ -13,9 +13,10 @@ use super::finishers::Unfinished;
 use super::held::HeldBody;
 use super::http::{self, Failure, Plan};
 use super::job::{Finished, Job, Report, WorkerContext};
+use super::prepare::{self, Prepared};
 use super::resume::{self, Resume};
 use super::segments;
-use super::sink::{FileSink, Written, io_failure};
+use super::sink::{FileSink, Written};
 use super::transport;
 use super::verify;
 use crate::model::ErrorKind;
@@ -57,20 +58,28 @@ async fn attempt(
     stops: &Stops,
 ) -> Result<Finished, Failure> {
     let cancel = &stops.cancel;
-    let partial = job.request.partial_path();
-    // Looked at before it is made: a `mkdir` that finds the folder there still takes the lock
-    // of the folder above, which every worker would then queue on, once per file.
-    if let Some(dir) = partial.parent()
-        && !dir.is_dir()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
-    }
-    if job.restart {
-        segments::remove_partial(&partial);
-    }
-    let written = match segments::restore(job) {
-        Some(record) => Written::Synced(segments::resume(context, job, cancel, record).await?),
-        None => fetch(context, job, cancel).await?,
+    let prepared = {
+        let (context, job) = (Arc::clone(context), job.clone());
+        tokio::task::spawn_blocking(move || {
+            context.clients.warm(&job.request.url);
+            prepare::prepare(&job)
+        })
+    };
+    let prepared = prepared.await.map_err(|join| {
+        let partial = job.request.partial_path();
+        Failure::fatal(
+            ErrorKind::Io,
+            format!(
+                "{}: the thread looking at its partial file stopped: {join}",
+                partial.display()
+            ),
+        )
+    })??;
+    let written = match prepared {
+        Prepared::Segmented(record) => {
+            Written::Synced(segments::resume(context, job, cancel, record).await?)
+        }
+        Prepared::Single { resume, free } => fetch(context, job, cancel, resume, free).await?,
     };
     // Writing a held body, the checks, the rename and the folder sync block: off the async
     // threads, so that the other workers' streams keep flowing while this one waits for the disk.
@@ -102,14 +111,16 @@ async fn fetch(
     context: &Arc<WorkerContext>,
     job: &Job,
     cancel: &CancellationToken,
+    Resume { from, found }: Resume,
+    free: Option<u64>,
 ) -> Result<Written, Failure> {
     let request = &job.request;
     let url = &crate::model::url_shown::shown_url(&request.url);
     let partial = request.partial_path();
-    let Resume { from, found } = resume::offset(job);
-    verify::check_space(
+    prepare::check_space(
         &partial,
         request.expected_size.map(|e| e.saturating_sub(from)),
+        free,
     )?;
 
     let response = tokio::select! {
@@ -151,7 +162,7 @@ async fn fetch(
     let cap = transport::Cap::of(request.max_size, context.max_body);
     if request.expected_size.is_none() {
         transport::check_unsized(&final_url, total, cap)?;
-        verify::check_space(&partial, total.map(|t| t.saturating_sub(start)))?;
+        prepare::check_space(&partial, total.map(|t| t.saturating_sub(start)), free)?;
     }
     let limit = transport::body_limit(request.expected_size, total, cap.bytes);
     if let Plan::FromStart { total: Some(total) } = plan

@@ -103,8 +103,14 @@ pub async fn take_over(
 /// and the download starts over.
 pub fn restore(job: &Job) -> Option<Sidecar> {
     let partial = job.request.partial_path();
-    let record = sidecar::load(&partial).unwrap_or_default();
-    let exists = record.is_some() || sidecar::path(&partial).exists();
+    // Not there (the usual case) is one failed open; a record that cannot be read is there.
+    let (record, exists) = match sidecar::load(&partial) {
+        Ok(record) => {
+            let exists = record.is_some();
+            (record, exists)
+        }
+        Err(_) => (None, true),
+    };
     let fits = record.filter(|record| {
         let size = std::fs::metadata(&partial).map(|m| m.len()).ok();
         let pinned = job.request.sha256.is_some();
