@@ -2,10 +2,14 @@
 //! never needs a certificate, and one for HTTPS, built on the first HTTPS request. Building an
 //! HTTPS client loads every certificate the system trusts (on Debian the bundle, then each file
 //! of `/etc/ssl/certs` again: about 5 ms, most of an engine's start), which an engine that only
-//! ever reaches a local server does for nothing. Certificates given with `--cacert` are read at
-//! start all the same, so a bad one is refused before any download.
+//! ever reaches a local server does for nothing. Certificates given with `--cacert` are parsed
+//! at start all the same (into a store of their own, without the system's), so a bad one is
+//! refused before any download. The HTTPS client is built off the async threads, and a build
+//! that fails is tried again by the next HTTPS request (certificates may be installed since).
+//! Behind an HTTPS proxy (`HTTP_PROXY=https://…`), plain HTTP goes through TLS to the proxy,
+//! so it takes the HTTPS client too.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use url::Url;
@@ -16,14 +20,21 @@ use super::config::EngineConfig;
 /// The two clients; which one a URL takes is [`Clients::for_url`].
 #[derive(Debug)]
 pub struct Clients {
-    plain: reqwest::Client,
-    secure: OnceLock<Result<reqwest::Client, String>>,
+    /// `None` behind an HTTPS proxy: plain HTTP then takes the HTTPS client.
+    plain: Option<reqwest::Client>,
+    secure: OnceLock<reqwest::Client>,
+    settings: Arc<Settings>,
+}
+
+/// What the HTTPS client is built from.
+#[derive(Debug)]
+struct Settings {
     extra_roots: Vec<reqwest::Certificate>,
     connect_timeout: Duration,
 }
 
 impl Clients {
-    /// Reads the extra certificates and builds the plain client.
+    /// Reads and checks the extra certificates and builds the plain client.
     pub fn new(config: &EngineConfig) -> Result<Self, EngineError> {
         let mut extra_roots = Vec::new();
         for path in &config.extra_root_certificates {
@@ -32,49 +43,87 @@ impl Clients {
                 source,
             })?;
             let certificate = reqwest::Certificate::from_pem(&pem)
+                .and_then(|c| {
+                    // Parsed only when a client is built: one with this certificate alone.
+                    builder(config.retry.connect_timeout)
+                        .tls_certs_only([c.clone()])
+                        .build()
+                        .map(|_| c)
+                })
                 .map_err(|e| EngineError::Http(format!("{}: {e}", path.display())))?;
             extra_roots.push(certificate);
         }
-        let plain = builder(config.retry.connect_timeout)
-            // Plain HTTP has no certificate to check: no store is loaded for it.
-            .tls_certs_only(std::iter::empty())
-            .build()
-            .map_err(|e| EngineError::Http(e.to_string()))?;
+        let connect_timeout = config.retry.connect_timeout;
+        let plain = match https_proxy(|name| std::env::var(name).ok()) {
+            true => None,
+            false => Some(
+                builder(connect_timeout)
+                    // Plain HTTP has no certificate to check: no store is loaded for it.
+                    .tls_certs_only(std::iter::empty())
+                    .build()
+                    .map_err(|e| EngineError::Http(e.to_string()))?,
+            ),
+        };
         Ok(Self {
             plain,
             secure: OnceLock::new(),
-            extra_roots,
-            connect_timeout: config.retry.connect_timeout,
+            settings: Arc::new(Settings {
+                extra_roots,
+                connect_timeout,
+            }),
         })
     }
 
-    /// The client for `url`: the plain one for `http`, the HTTPS one (built now if it is the
-    /// first) for anything else. Blocking the first time for an HTTPS URL (the system's
-    /// certificates are read); [`Clients::warm`] does that off the async threads.
-    pub fn for_url(&self, url: &Url) -> Result<&reqwest::Client, String> {
-        if url.scheme() == "http" {
-            return Ok(&self.plain);
+    /// The client for `url`: the plain one for `http`, the HTTPS one for anything else (built
+    /// now, on a blocking thread, if this is the first HTTPS request).
+    pub async fn for_url(&self, url: &Url) -> Result<reqwest::Client, String> {
+        if url.scheme() == "http"
+            && let Some(plain) = &self.plain
+        {
+            return Ok(plain.clone());
         }
-        self.secure
-            .get_or_init(|| {
-                let mut builder = builder(self.connect_timeout);
-                for root in &self.extra_roots {
-                    builder = builder.tls_certs_merge([root.clone()]);
-                }
-                builder
-                    .build()
-                    .map_err(|e| format!("cannot set up the HTTPS client: {e}"))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+        if let Some(secure) = self.secure.get() {
+            return Ok(secure.clone());
+        }
+        let settings = Arc::clone(&self.settings);
+        let built = tokio::task::spawn_blocking(move || build_secure(&settings))
+            .await
+            .map_err(|e| format!("the thread setting up HTTPS stopped: {e}"))??;
+        Ok(self.secure.get_or_init(|| built).clone())
     }
 
-    /// Builds the HTTPS client now when `url` will need it. Blocking.
+    /// Builds the HTTPS client now when `url` will need it and it is not built yet. Blocking;
+    /// a failure is left for [`Clients::for_url`] to report.
     pub fn warm(&self, url: &Url) {
-        if url.scheme() != "http" {
-            let _ = self.for_url(url);
+        let needs = url.scheme() != "http" || self.plain.is_none();
+        if needs
+            && self.secure.get().is_none()
+            && let Ok(built) = build_secure(&self.settings)
+        {
+            let _ = self.secure.set(built);
         }
     }
+}
+
+fn build_secure(settings: &Settings) -> Result<reqwest::Client, String> {
+    builder(settings.connect_timeout)
+        .tls_certs_merge(settings.extra_roots.iter().cloned())
+        .build()
+        .map_err(|e| format!("cannot set up HTTPS: {e}"))
+}
+
+/// Whether the proxy settings reqwest reads from the environment send plain HTTP through an
+/// HTTPS proxy (which needs TLS, and so the certificates).
+fn https_proxy(var: impl Fn(&str) -> Option<String>) -> bool {
+    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .filter_map(|name| var(name))
+        .any(|value| {
+            value
+                .trim()
+                .get(..8)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        })
 }
 
 fn builder(connect_timeout: Duration) -> reqwest::ClientBuilder {
@@ -86,28 +135,5 @@ fn builder(connect_timeout: Duration) -> reqwest::ClientBuilder {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_http_never_builds_the_https_client() {
-        let clients = Clients::new(&EngineConfig::default()).unwrap();
-        let url: Url = "http://127.0.0.1:1/a.zip".parse().unwrap();
-        assert!(clients.for_url(&url).is_ok());
-        clients.warm(&url);
-        assert!(clients.secure.get().is_none(), "no certificate store read");
-        let secure: Url = "https://127.0.0.1:1/a.zip".parse().unwrap();
-        clients.warm(&secure);
-        assert!(clients.secure.get().is_some_and(Result::is_ok));
-    }
-
-    #[test]
-    fn a_missing_certificate_is_refused_at_start() {
-        let config = EngineConfig {
-            extra_root_certificates: vec!["/nonexistent/ca.pem".into()],
-            ..EngineConfig::default()
-        };
-        let error = Clients::new(&config).unwrap_err();
-        assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
-    }
-}
+#[path = "clients_tests.rs"]
+mod tests;

@@ -191,10 +191,11 @@ pub async fn send(
     let mut previous: Option<Url> = None;
     for _ in 0..=context.max_redirects {
         check_hop(request, previous.as_ref(), &url, &context.insecure_hosts)?;
-        let client = context
-            .clients
-            .for_url(&url)
-            .map_err(|e| Failure::fatal(ErrorKind::Network, format!("{}: {e}", shown_url(&url))))?;
+        // A failure to set up HTTPS (no certificate the system trusts) is retried: the
+        // certificates may be installed in the meantime.
+        let client = context.clients.for_url(&url).await.map_err(|e| {
+            Failure::transient(ErrorKind::Network, format!("{}: {e}", shown_url(&url)))
+        })?;
         let mut builder = client.get(url.clone()).header(ACCEPT_ENCODING, "identity");
         for header in headers_for(request, &url) {
             builder = builder.header(header.name.as_str(), header.value.as_str());
