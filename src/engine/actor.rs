@@ -84,6 +84,8 @@ pub(super) struct Actor {
     /// The last pass left every slot taken (`passes`: a download queued now that is not
     /// urgent cannot start, so no pass is run for it).
     pub slots_taken: bool,
+    /// The last pass had a start refused by its host (`passes::after_report`).
+    pub host_refused: bool,
 }
 
 impl Actor {
@@ -136,6 +138,7 @@ impl Actor {
             dirty: false,
             last_persist: Instant::now(),
             slots_taken: false,
+            host_refused: false,
         }
     }
 
@@ -214,7 +217,7 @@ impl Actor {
 
     /// Applies `report`, noting in `pass` whether a scheduling pass is due.
     fn take_report(&mut self, report: Report, pass: &mut bool) {
-        *pass |= super::passes::after_report(&report);
+        *pass |= super::passes::after_report(&report, self.host_refused);
         self.apply_report(report);
     }
 

@@ -162,7 +162,8 @@ impl Actor {
             }
         }
         // A start its host refused leaves a slot free.
-        self.slots_taken = full && host_bound.refused.is_empty();
+        self.host_refused = !host_bound.refused.is_empty();
+        self.slots_taken = full && !self.host_refused;
         self.tell_waits(&host_bound);
     }
 

@@ -10,10 +10,13 @@ use super::command::Command;
 use super::job::Report;
 use super::scheduler;
 
-/// Whether applying `report` may change what the scheduler decides.
-pub(super) fn after_report(report: &Report) -> bool {
+/// Whether applying `report` may change what the scheduler decides. While a download waits
+/// because its host refused its start (`host_refused`: a segmented download's connections,
+/// counted as they open, took the cap), every report runs a pass, so that it starts as soon as
+/// one of them closes, which no report may name.
+pub(super) fn after_report(report: &Report, host_refused: bool) -> bool {
     match report {
-        Report::Response { .. } | Report::Progress { .. } => false,
+        Report::Response { .. } | Report::Progress { .. } => host_refused,
         Report::Connections { .. } | Report::Verifying { .. } | Report::Done { .. } => true,
     }
 }
@@ -69,13 +72,17 @@ mod tests {
             total: Some(1),
             from: 0,
         };
-        assert!(!after_report(&response));
+        assert!(!after_report(&response, false));
         let progress = Report::Progress {
             id: id.clone(),
             bytes_done: 1,
         };
-        assert!(!after_report(&progress));
-        assert!(after_report(&Report::Verifying { id: id.clone() }));
-        assert!(after_report(&Report::Connections { id, open: 2 }));
+        assert!(!after_report(&progress, false));
+        assert!(
+            after_report(&progress, true),
+            "a start its host refused is tried again"
+        );
+        assert!(after_report(&Report::Verifying { id: id.clone() }, false));
+        assert!(after_report(&Report::Connections { id, open: 2 }, false));
     }
 }
