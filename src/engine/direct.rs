@@ -24,7 +24,9 @@ pub const ALIGN: usize = 4096;
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Page([u8; ALIGN]);
 
-/// Bytes in memory in whole aligned pages, filled from the start.
+/// Bytes in memory in whole aligned pages, filled from the start. Emptied with
+/// [`PageBuf::clear`], it keeps its pages (and their old bytes, written over as it fills again):
+/// a buffer used again is neither zeroed nor faulted in page by page.
 #[derive(Default)]
 pub struct PageBuf {
     pages: Vec<Page>,
@@ -50,11 +52,11 @@ impl PageBuf {
     /// Appends `bytes`.
     pub fn extend(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            let offset = self.len % ALIGN;
-            if offset == 0 {
+            let (index, offset) = (self.len / ALIGN, self.len % ALIGN);
+            if index == self.pages.len() {
                 self.pages.push(Page::zeroed());
             }
-            let Some(page) = self.pages.last_mut() else {
+            let Some(page) = self.pages.get_mut(index) else {
                 return;
             };
             let n = (ALIGN - offset).min(bytes.len());
@@ -69,8 +71,12 @@ impl PageBuf {
         &bytemuck::cast_slice::<Page, u8>(&self.pages)[..self.len]
     }
 
+    /// Empties the buffer, keeping its memory.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// The bytes of memory the buffer holds (whole pages).
-    #[cfg(test)]
     pub fn capacity(&self) -> usize {
         self.pages.capacity().saturating_mul(ALIGN)
     }
