@@ -9,7 +9,7 @@
 //! Behind an HTTPS proxy (`HTTP_PROXY=https://…`), plain HTTP goes through TLS to the proxy,
 //! so it takes the HTTPS client too.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use url::Url;
@@ -22,7 +22,7 @@ use super::config::EngineConfig;
 pub struct Clients {
     /// `None` behind an HTTPS proxy: plain HTTP then takes the HTTPS client.
     plain: Option<reqwest::Client>,
-    secure: OnceLock<reqwest::Client>,
+    secure: Arc<OnceLock<reqwest::Client>>,
     settings: Arc<Settings>,
 }
 
@@ -31,6 +31,8 @@ pub struct Clients {
 struct Settings {
     extra_roots: Vec<reqwest::Certificate>,
     connect_timeout: Duration,
+    /// Held while the HTTPS client is built, so that attempts starting together build it once.
+    building: Mutex<()>,
 }
 
 impl Clients {
@@ -42,16 +44,19 @@ impl Clients {
                 path: path.clone(),
                 source,
             })?;
-            let certificate = reqwest::Certificate::from_pem(&pem)
-                .and_then(|c| {
-                    // Parsed only when a client is built: one with this certificate alone.
-                    builder(config.retry.connect_timeout)
-                        .tls_certs_only([c.clone()])
-                        .build()
-                        .map(|_| c)
-                })
-                .map_err(|e| EngineError::Http(format!("{}: {e}", path.display())))?;
-            extra_roots.push(certificate);
+            let refused =
+                |problem: String| EngineError::Http(format!("{}: {problem}", path.display()));
+            let certificates =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| refused(e.to_string()))?;
+            if certificates.is_empty() {
+                return Err(refused("no PEM certificate in the file".to_string()));
+            }
+            // Parsed only when a client is built: one with these certificates alone.
+            builder(config.retry.connect_timeout)
+                .tls_certs_only(certificates.iter().cloned())
+                .build()
+                .map_err(|e| refused(e.to_string()))?;
+            extra_roots.extend(certificates);
         }
         let connect_timeout = config.retry.connect_timeout;
         let plain = match https_proxy(|name| std::env::var(name).ok()) {
@@ -66,10 +71,11 @@ impl Clients {
         };
         Ok(Self {
             plain,
-            secure: OnceLock::new(),
+            secure: Arc::default(),
             settings: Arc::new(Settings {
                 extra_roots,
                 connect_timeout,
+                building: Mutex::new(()),
             }),
         })
     }
@@ -85,31 +91,42 @@ impl Clients {
         if let Some(secure) = self.secure.get() {
             return Ok(secure.clone());
         }
-        let settings = Arc::clone(&self.settings);
-        let built = tokio::task::spawn_blocking(move || build_secure(&settings))
+        let (settings, secure) = (Arc::clone(&self.settings), Arc::clone(&self.secure));
+        tokio::task::spawn_blocking(move || secure_client(&settings, &secure))
             .await
-            .map_err(|e| format!("the thread setting up HTTPS stopped: {e}"))??;
-        Ok(self.secure.get_or_init(|| built).clone())
+            .map_err(|e| format!("the thread setting up HTTPS stopped: {e}"))?
     }
 
     /// Builds the HTTPS client now when `url` will need it and it is not built yet. Blocking;
     /// a failure is left for [`Clients::for_url`] to report.
     pub fn warm(&self, url: &Url) {
-        let needs = url.scheme() != "http" || self.plain.is_none();
-        if needs
-            && self.secure.get().is_none()
-            && let Ok(built) = build_secure(&self.settings)
-        {
-            let _ = self.secure.set(built);
+        if url.scheme() != "http" || self.plain.is_none() {
+            let _ = secure_client(&self.settings, &self.secure);
         }
     }
 }
 
-fn build_secure(settings: &Settings) -> Result<reqwest::Client, String> {
-    builder(settings.connect_timeout)
+/// The HTTPS client, built now (once, however many ask together) if it is not yet; a failure
+/// is not kept, so the next request tries again. Blocking.
+fn secure_client(
+    settings: &Settings,
+    secure: &OnceLock<reqwest::Client>,
+) -> Result<reqwest::Client, String> {
+    if let Some(client) = secure.get() {
+        return Ok(client.clone());
+    }
+    let _building = settings
+        .building
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(client) = secure.get() {
+        return Ok(client.clone());
+    }
+    let built = builder(settings.connect_timeout)
         .tls_certs_merge(settings.extra_roots.iter().cloned())
         .build()
-        .map_err(|e| format!("cannot set up HTTPS: {e}"))
+        .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+    Ok(secure.get_or_init(|| built).clone())
 }
 
 /// Whether the proxy settings reqwest reads from the environment send plain HTTP through an

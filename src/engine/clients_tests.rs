@@ -5,7 +5,9 @@ use super::*;
 #[tokio::test]
 async fn plain_http_never_builds_the_https_client() {
     let mut clients = Clients::new(&EngineConfig::default()).unwrap();
-    clients.plain = Some(reqwest::Client::new()); // whatever the test's environment says
+    // Whatever proxy the test's environment names: the client plain HTTP takes without one.
+    let plain = builder(Duration::from_secs(5)).tls_certs_only(std::iter::empty());
+    clients.plain = Some(plain.build().unwrap());
     let url: Url = "http://127.0.0.1:1/a.zip".parse().unwrap();
     assert!(clients.for_url(&url).await.is_ok());
     clients.warm(&url);
@@ -43,6 +45,23 @@ fn a_broken_certificate_is_refused_at_start() {
     };
     let error = Clients::new(&config).unwrap_err();
     assert!(error.to_string().contains("ca.pem"), "{error}");
+}
+
+#[test]
+fn a_certificate_file_with_no_certificate_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.pem");
+    std::fs::write(
+        &path,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let config = EngineConfig {
+        extra_root_certificates: vec![path],
+        ..EngineConfig::default()
+    };
+    let error = Clients::new(&config).unwrap_err();
+    assert!(error.to_string().contains("no PEM certificate"), "{error}");
 }
 
 #[test]
