@@ -85,22 +85,27 @@ impl HeldBudget {
         }
         let align = super::direct::ALIGN as u64;
         let needed = usize::try_from(limit.div_ceil(align).saturating_mul(align)).ok()?;
-        let spare = self.take_spare(needed);
-        let bytes = spare.as_ref().map_or(needed, PageBuf::capacity);
-        let permit = u32::try_from(bytes)
-            .ok()
-            .and_then(|n| Arc::clone(&self.0.room).try_acquire_many_owned(n).ok());
-        let Some(permit) = permit else {
-            if let Some(spare) = spare {
-                self.give_back(spare);
-            }
-            return None;
+        let permit = |bytes: usize| {
+            let bytes = u32::try_from(bytes).ok()?;
+            Arc::clone(&self.0.room).try_acquire_many_owned(bytes).ok()
         };
-        Some(Room {
+        if let Some(spare) = self.take_spare(needed) {
+            match permit(spare.capacity()) {
+                Some(permit) => return Some(self.room(permit, spare)),
+                // The budget may still have room for the pages needed alone.
+                None => self.give_back(spare),
+            }
+        }
+        let permit = permit(needed)?;
+        Some(self.room(permit, PageBuf::with_capacity(needed)))
+    }
+
+    fn room(&self, permit: OwnedSemaphorePermit, pages: PageBuf) -> Room {
+        Room {
             permit,
-            pages: spare.unwrap_or_else(|| PageBuf::with_capacity(needed)),
+            pages,
             budget: self.clone(),
-        })
+        }
     }
 
     /// A spare buffer of `needed` bytes or more (at most twice), emptied.
@@ -113,14 +118,18 @@ impl HeldBudget {
         Some(spare)
     }
 
-    /// Keeps a written body's buffer for the next body, while the spares hold less than
-    /// [`SPARE`] bytes (else it is freed).
+    /// Keeps a written body's buffer for the next body; the oldest spares go first when they
+    /// would hold more than [`SPARE`] bytes, so that the spares follow the sizes downloaded now.
     fn give_back(&self, buffer: PageBuf) {
-        let mut spares = self.0.spares.lock().unwrap_or_else(PoisonError::into_inner);
-        let kept: usize = spares.iter().map(PageBuf::capacity).sum();
-        if kept.saturating_add(buffer.capacity()) <= SPARE {
-            spares.push(buffer);
+        if buffer.capacity() > SPARE {
+            return;
         }
+        let mut spares = self.0.spares.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kept: usize = spares.iter().map(PageBuf::capacity).sum();
+        while kept.saturating_add(buffer.capacity()) > SPARE && !spares.is_empty() {
+            kept = kept.saturating_sub(spares.remove(0).capacity());
+        }
+        spares.push(buffer);
     }
 }
 

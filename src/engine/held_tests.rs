@@ -124,3 +124,40 @@ fn the_spares_never_hold_more_than_their_bound() {
     let kept: usize = spares.iter().map(PageBuf::capacity).sum();
     assert_eq!(kept, SPARE);
 }
+
+/// Found in review: four 1 MiB spares refused every smaller buffer for good, and none of them
+/// fits a small body.
+#[test]
+fn the_oldest_spares_make_way_for_the_sizes_downloaded_now() {
+    let budget = HeldBudget::default();
+    for _ in 0..SPARE / SMALL as usize {
+        budget.give_back(PageBuf::with_capacity(SMALL as usize));
+    }
+    budget.give_back(PageBuf::with_capacity(8192));
+    assert_eq!(budget.0.spares.lock().unwrap().len(), 4, "the oldest went");
+    let room = budget.reserve(5000).unwrap();
+    assert_eq!(room.pages.capacity(), 8192);
+    assert_eq!(
+        budget.0.spares.lock().unwrap().len(),
+        3,
+        "the small spare was kept and taken"
+    );
+}
+
+/// Found in review: a spare bigger than the room left refused a body the budget had room for.
+#[test]
+fn a_spare_too_big_for_the_budget_left_gives_way_to_the_pages_needed() {
+    let budget = HeldBudget::default();
+    let held: Vec<_> = (0..BUDGET / SMALL as usize - 1)
+        .map(|_| budget.reserve(SMALL).unwrap())
+        .collect();
+    let _most = budget.reserve(SMALL - 8192).unwrap();
+    budget.give_back(PageBuf::with_capacity(16384));
+    let room = budget.reserve(5000).unwrap();
+    assert_eq!(
+        room.pages.capacity(),
+        8192,
+        "a fresh buffer of the pages needed"
+    );
+    drop(held);
+}
