@@ -1,7 +1,6 @@
 //! The first half of a delta's staging: a fresh staging folder holding a link to every installed
 //! file that may be reused ([`begin`], while the changed entries are fetched), each then hashed
-//! once, where it now is ([`verify`], while the changed entries are still fetched, then
-//! inflated). Those that hold
+//! once, where it now is ([`verify`], while the fetched entries are inflated). Those that hold
 //! the listed bytes keep their [`Stamp`]; the others are taken out of staging and fetched in a
 //! second round.
 //!

@@ -148,51 +148,45 @@ async fn run(
             .map_err(|_| PatchError::Cancelled)?
     };
     plan::worth_trying(&list, &candidates).map_err(|reason| PatchError::NotWorth { reason })?;
-    // Staging begins beside the fetches: the reused files linked in, then hashed where they now
-    // are while the changed entries still arrive (the staging folder is named first, for the
-    // fetched entries' inflating).
-    let (named, staging) = tokio::sync::oneshot::channel();
-    let verifying = {
+    // Staging begins beside the fetches: the reused files linked in.
+    let beginning = {
         let (container, folder) = (request.container.clone(), request.folder.clone());
         let (list, root) = (list.clone(), root.clone());
         let which: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i]).collect();
         let cancel = cancel.clone();
         tokio::task::spawn_blocking(move || {
-            let mut prepared = link::begin(&container, &folder, &root, &list, &which, &cancel)?;
-            let _ = named.send(prepared.staging().to_path_buf());
-            let verified = link::verify(&mut prepared, &list, &cancel);
-            Ok::<_, PatchError>((prepared, verified))
+            link::begin(&container, &folder, &root, &list, &which, &cancel)
         })
     };
     let url = crate::model::url_shown::shown_url(&request.archive_url);
     let fetched = rounds::fetch(request, &origin, &list, &candidates, &url).await;
-    let Ok(staging) = staging.await else {
-        // Not begun: the task says why.
-        let (prepared, _) = joined_task(verifying.await, request)??;
-        return discarded(prepared, PatchError::Cancelled).await;
-    };
+    let mut prepared = joined_task(beginning.await, request)??;
     let fetched = match fetched {
         Ok(fetched) => fetched,
-        Err(error) => {
-            // The staging folder is deleted once its hashing ends.
-            let (prepared, _) = joined_task(verifying.await, request)??;
-            return discarded(prepared, error).await;
-        }
+        Err(error) => return discarded(prepared, error).await,
     };
-    // The fetched entries are inflated while the reused files are still being hashed; both end
-    // before the staging folder may be deleted (`prepared` dropped).
+    // Then the reused files are hashed in staging while the fetched entries are inflated; both
+    // end before the staging folder may be deleted (`prepared` dropped).
     let stage = Arc::new(StageParts {
         folder: request.folder.clone(),
         list: list.clone(),
         archive: request.scratch.clone(),
         url: url.clone(),
     });
+    let staging = prepared.staging().to_path_buf();
+    let verifying = {
+        let (list, cancel) = (list.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || {
+            let verified = link::verify(&mut prepared, &list, &cancel);
+            (prepared, verified)
+        })
+    };
     let inflating = {
         let (stage, cancel, which) = (stage.clone(), cancel.clone(), fetched.patch.fetch.clone());
         tokio::task::spawn_blocking(move || stage.inflate(&staging, &which, &cancel))
     };
     let (verified, inflated) = (verifying.await, inflating.await);
-    let (prepared, verified) = joined_task(verified, request)??;
+    let (prepared, verified) = joined_task(verified, request)?;
     if let Err(error) = verified.and(joined_task(inflated, request).and_then(|done| done)) {
         return discarded(prepared, error).await;
     }
