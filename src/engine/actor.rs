@@ -203,7 +203,6 @@ impl Actor {
         });
     }
 
-    /// Applies one command and answers it.
     /// Applies `command`, noting in `pass` whether a scheduling pass is due. A snapshot taken
     /// while one is due waits for it, so that it shows what the commands before it started.
     fn take_command(&mut self, command: Command, pass: &mut bool) {
@@ -221,6 +220,7 @@ impl Actor {
         self.apply_report(report);
     }
 
+    /// Applies one command and answers it.
     pub fn apply_command(&mut self, command: Command) {
         match command {
             Command::Enqueue(request, reply) => {
