@@ -14,6 +14,7 @@
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -21,11 +22,6 @@ use super::PatchError;
 use super::list::FileList;
 use super::reuse::{self, Found, Stamp};
 use crate::install::{InstallError, layout, lock, swap};
-
-/// Longer than the file system clock's step (a kernel tick, 10 ms at the slowest): a file's
-/// change time is moved by a write only once the clock has stepped past its current value, so
-/// the stamps are taken this long after the last link (which set each change time).
-pub const TIMESTAMP_TICK: Duration = Duration::from_millis(20);
 
 /// A staging folder with the reused files linked in (then hashed), the folder lock held.
 #[derive(Debug)]
@@ -128,28 +124,46 @@ pub fn begin(
 }
 
 /// Hashes every linked file where it is in staging: those with the listed bytes are held with
-/// their stamps, the others removed from staging and refused.
+/// their stamps, the others taken out of staging as they are found and told to `refused` (their
+/// index into the list; they are fetched instead, while the rest are still hashed). Stops with
+/// [`PatchError::Cancelled`] once `stop` says so.
 pub fn verify(
     prepared: &mut Prepared,
     list: &FileList,
-    cancel: &AtomicBool,
+    stop: &(dyn Fn() -> bool + Sync),
+    refused: &(dyn Fn(usize) + Sync),
 ) -> Result<(), PatchError> {
     // Stamps taken once the clock has stepped past the links' change times.
-    // (A little more than the tick: `Stamp::settled` compares with the wall clock.)
-    let wait = TIMESTAMP_TICK + Duration::from_millis(5);
+    // (A little more than the step: `Stamp::settled` compares with the wall clock.)
+    let wait = super::tick::timestamp_tick() + Duration::from_millis(2);
     std::thread::sleep(wait.saturating_sub(prepared.linked_at.elapsed()));
     let staging = prepared.staging.clone();
     let root = fs::canonicalize(&staging).map_err(InstallError::io("resolve", &staging))?;
     let linked = std::mem::take(&mut prepared.linked);
-    let found = reuse::check(&root, list, &linked, cancel).ok_or(PatchError::Cancelled)?;
+    // The first file that could not be taken out of staging stops the hashing: its link would
+    // stand where the fetched entry goes.
+    let failed: Mutex<Option<PatchError>> = Mutex::new(None);
+    let differs = |at: usize| {
+        let staged = super::joined(&staging, &list.files[at].path);
+        match fs::remove_file(&staged) {
+            Ok(()) => refused(at),
+            Err(error) => {
+                if let Ok(mut failed) = failed.lock() {
+                    failed.get_or_insert(InstallError::io("remove", &staged)(error).into());
+                }
+            }
+        }
+    };
+    let stopped = || stop() || failed.lock().map_or(true, |failed| failed.is_some());
+    let found = reuse::check(&root, list, &linked, &stopped, &differs);
+    if let Some(error) = failed.into_inner().ok().flatten() {
+        return Err(error);
+    }
+    let found = found.ok_or(PatchError::Cancelled)?;
     for (&at, found) in linked.iter().zip(found) {
         match found {
             Found::Holds(stamp) => prepared.held.push((at, stamp)),
-            Found::Differs => {
-                let staged = super::joined(&staging, &list.files[at].path);
-                fs::remove_file(&staged).map_err(InstallError::io("remove", &staged))?;
-                prepared.refused.push(at);
-            }
+            Found::Differs => prepared.refused.push(at),
         }
     }
     prepared.refused.sort_unstable();

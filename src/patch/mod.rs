@@ -7,36 +7,44 @@
 //! - [`reuse`]: which installed files hold exactly the listed bytes (hashed now, never trusted
 //!   by timestamp; a stamp only proves a hashed file unwritten since).
 //! - [`tail`]: where the new archive's central directory is, from its last bytes.
+//! - [`tick`]: how long after a file's times were set a stamp of it proves anything.
 //! - [`plan`]: the pure decisions: reuse or fetch, whether a delta is worth it, which ranges.
 //! - [`http`]: the list and range requests: allow list, no redirects, bounded, `206` and an
 //!   exact `Content-Range` required, rate-limited and cancellable.
 //! - [`scratch`]: the sparse local copy of the fetched ranges.
-//! - [`link`]: staging begun: the reused files linked in and hashed there, once, while the
-//!   changed entries are fetched; those that do not hold their bytes are fetched after them.
+//! - [`link`]: staging begun: the reused files linked in while the changed entries are fetched,
+//!   then hashed there, once.
+//! - [`follow`]: each file found not to hold its bytes fetched and inflated as soon as it is
+//!   found, while the others are still hashed.
 //! - [`stage`]: the new version finished in staging (fetched entries inflated and verified,
 //!   reused files checked unchanged) and swapped in as a full install is.
 //!
-//! [`update`] runs them in order, [`link`] beside the fetches. Every failure is a [`PatchError`] that says why; the manager
-//! then downloads the whole archive and records the reason. The ranges fetched are kept in a
+//! [`update`] runs them in order, [`link`] beside the first fetches and [`follow`] beside the
+//! hashing. Every failure is a [`PatchError`] that says why; the manager then downloads the
+//! whole archive and records the reason. The ranges fetched are kept in a
 //! sparse local copy of the archive (`scratch`, deleted at the end) so the zip reader reads
 //! them at their own offsets.
 
 mod error;
+mod follow;
 pub mod http;
 pub mod link;
 pub mod list;
+mod parts;
 pub mod plan;
 pub mod reuse;
 pub mod rounds;
 pub mod scratch;
 pub mod stage;
 pub mod tail;
+pub mod tick;
 
 pub use error::PatchError;
+use parts::{StageParts, discarded, first_reason, joined_task};
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use url::Url;
 
@@ -165,8 +173,9 @@ async fn run(
         Ok(fetched) => fetched,
         Err(error) => return discarded(prepared, error).await,
     };
-    // Then the reused files are hashed in staging while the fetched entries are inflated; both
-    // end before the staging folder may be deleted (`prepared` dropped).
+    // Then the reused files are hashed in staging while the fetched entries are inflated, and
+    // each file refused (not linked, or not holding its bytes) is fetched and inflated as soon
+    // as it is known; all end before the staging folder may be deleted (`prepared` dropped).
     let stage = Arc::new(StageParts {
         folder: request.folder.clone(),
         list: list.clone(),
@@ -174,48 +183,54 @@ async fn run(
         url: url.clone(),
     });
     let staging = prepared.staging().to_path_buf();
+    let (refusals, mut refused) = tokio::sync::mpsc::unbounded_channel();
+    for &at in &prepared.refused {
+        let _ = refusals.send(at);
+    }
+    let halt = Arc::new(AtomicBool::new(false));
     let verifying = {
-        let (list, cancel) = (list.clone(), cancel.clone());
+        let (list, cancel, halt) = (list.clone(), cancel.clone(), halt.clone());
         tokio::task::spawn_blocking(move || {
-            let verified = link::verify(&mut prepared, &list, &cancel);
+            let stop = || cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+            let tell = |at: usize| {
+                let _ = refusals.send(at);
+            };
+            let verified = link::verify(&mut prepared, &list, &stop, &tell);
             (prepared, verified)
         })
     };
     let inflating = {
-        let (stage, cancel, which) = (stage.clone(), cancel.clone(), fetched.patch.fetch.clone());
-        tokio::task::spawn_blocking(move || stage.inflate(&staging, &which, &cancel))
+        let (stage, cancel, halt) = (stage.clone(), cancel.clone(), halt.clone());
+        let (staging, which) = (staging.clone(), fetched.patch.fetch.clone());
+        tokio::task::spawn_blocking(move || {
+            let inflated = stage.inflate(&staging, &which, &cancel);
+            if inflated.is_err() {
+                halt.store(true, Ordering::Relaxed);
+            }
+            inflated
+        })
     };
-    let (verified, inflated) = (verifying.await, inflating.await);
+    let mut follow = follow::FollowUp::new(
+        request,
+        &origin,
+        &fetched,
+        &candidates,
+        stage.clone(),
+        staging,
+        cancel.clone(),
+    );
+    let (followed, verified, inflated) =
+        tokio::join!(follow.follow(&mut refused, &halt), verifying, inflating);
     let (prepared, verified) = joined_task(verified, request)?;
-    if let Err(error) = verified.and(joined_task(inflated, request).and_then(|done| done)) {
+    let inflated = joined_task(inflated, request).and_then(|done| done);
+    if let Err(error) = first_reason([followed, inflated, verified]) {
         return discarded(prepared, error).await;
     }
-    let mut patch = fetched.patch.clone();
-    if !prepared.refused.is_empty() {
-        patch = match rounds::second_round(request, &origin, &fetched, &candidates, &prepared, &url)
-            .await
-        {
-            Ok(patch) => patch,
-            Err(error) => return discarded(prepared, error).await,
-        };
-        let inflated: std::collections::HashSet<&(usize, usize)> =
-            fetched.patch.fetch.iter().collect();
-        let extra: Vec<(usize, usize)> = patch
-            .fetch
-            .iter()
-            .filter(|f| !inflated.contains(f))
-            .copied()
-            .collect();
-        let (stage, cancel) = (stage.clone(), cancel.clone());
-        let staging = prepared.staging().to_path_buf();
-        let inflated = joined_task(
-            tokio::task::spawn_blocking(move || stage.inflate(&staging, &extra, &cancel)).await,
-            request,
-        );
-        if let Err(error) = inflated.and_then(|done| done) {
-            return discarded(prepared, error).await;
-        }
+    // Every refusal was told as it was found; any not followed yet is followed now.
+    if let Err(error) = follow.refuse(&prepared.refused).await {
+        return discarded(prepared, error).await;
     }
+    let patch = follow.into_patch();
     let (reused, fetched) = (patch.reuse.len(), patch.fetch.len());
     let installed = {
         let (stage, cancel) = (stage.clone(), cancel.clone());
@@ -231,53 +246,6 @@ async fn run(
         installed,
         reused,
         fetched,
-        received: received.load(std::sync::atomic::Ordering::Relaxed),
-    })
-}
-
-/// The owned parts of a [`stage::Stage`], shared by the blocking tasks.
-struct StageParts {
-    folder: String,
-    list: Arc<list::FileList>,
-    archive: PathBuf,
-    url: String,
-}
-
-impl StageParts {
-    fn stage<'a>(&'a self, patch: &'a plan::Patch) -> stage::Stage<'a> {
-        stage::Stage {
-            folder: &self.folder,
-            list: &self.list,
-            patch,
-            archive: &self.archive,
-            url: &self.url,
-        }
-    }
-
-    fn inflate(
-        &self,
-        staging: &std::path::Path,
-        which: &[(usize, usize)],
-        cancel: &AtomicBool,
-    ) -> Result<(), PatchError> {
-        stage::inflate(&self.stage(&plan::Patch::default()), staging, which, cancel)
-    }
-}
-
-/// Drops `prepared` (deleting its staging folder) on a blocking thread, then fails with `error`.
-async fn discarded<T>(prepared: link::Prepared, error: PatchError) -> Result<T, PatchError> {
-    let _ = tokio::task::spawn_blocking(move || drop(prepared)).await;
-    Err(error)
-}
-
-/// A blocking task's result, or the error of a task that could not finish (it panicked).
-fn joined_task<T>(
-    joined: Result<T, tokio::task::JoinError>,
-    request: &PatchRequest,
-) -> Result<T, PatchError> {
-    joined.map_err(|e| PatchError::Io {
-        action: "build the new version of",
-        path: request.container.join(&request.folder),
-        error: std::io::Error::other(e),
+        received: received.load(Ordering::Relaxed),
     })
 }

@@ -6,12 +6,12 @@
 //! [`candidates`] is the cheap first look (kind, size, no link on the way), made before anything
 //! is fetched; [`check`] hashes, once per file, where the file is linked into staging. Two
 //! threads hash (the target machines have 2 cores), each reading at most a file's listed size;
-//! the cancel flag is checked between reads.
+//! the stop condition (a cancel, or a failure of what the hashes feed) is checked between reads.
 
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -24,7 +24,7 @@ const THREADS: usize = 2;
 /// A hashed file's identity and change times, read from the open file before its bytes: the
 /// same stamp later means no write reached it in between (on Unix, any write or link change
 /// moves the change time once the clock has moved past the last one; see
-/// [`super::link::TIMESTAMP_TICK`]). Elsewhere there is no stamp, and the file is hashed again.
+/// [`super::tick`]). Elsewhere there is no stamp, and the file is hashed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp([i64; 7]);
 
@@ -53,7 +53,7 @@ impl Stamp {
     }
 
     /// The stamp of a file about to be hashed, when it can prove anything later: its change and
-    /// modification times lie at least [`TIMESTAMP_TICK`](super::link::TIMESTAMP_TICK) before
+    /// modification times lie at least the file system clock's step ([`super::tick`]) before
     /// `now` (a write in the same step of the file system's clock as a time it just set would not
     /// move it), and are not both whole seconds (on a file system that keeps seconds only, a
     /// write in the same second would not show). Otherwise none: the file is hashed again
@@ -64,6 +64,7 @@ impl Stamp {
         if modified_ns == 0 && changed_ns == 0 {
             return None;
         }
+        let tick = super::tick::timestamp_tick();
         let recent = |seconds: i64, nanos: i64| {
             let at = u64::try_from(seconds)
                 .ok()
@@ -72,7 +73,7 @@ impl Stamp {
             // Before 1970 is long ago; a time that cannot be read proves nothing.
             match (seconds < 0, at) {
                 (true, _) => false,
-                (false, Some(at)) => at + super::link::TIMESTAMP_TICK > now,
+                (false, Some(at)) => at.checked_add(tick).is_none_or(|settled| settled > now),
                 (false, None) => true,
             }
         };
@@ -103,12 +104,15 @@ pub fn candidates(root: &Path, list: &FileList) -> Vec<bool> {
 }
 
 /// For the listed files at `which`, what `root/<path>` (`root` resolved, with no symlink in it)
-/// holds, in `which`'s order. `None` when cancelled.
+/// holds, in `which`'s order. Each file found not to hold its bytes is told to `differs` (its
+/// index into the list) as soon as it is found, from the hashing thread. `None` once `stop`
+/// says so (checked between reads); nothing is told to `differs` after that.
 pub fn check(
     root: &Path,
     list: &FileList,
     which: &[usize],
-    cancel: &AtomicBool,
+    stop: &(dyn Fn() -> bool + Sync),
+    differs: &(dyn Fn(usize) + Sync),
 ) -> Option<Vec<Found>> {
     let next = AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Found>> = which
@@ -121,17 +125,26 @@ pub fn check(
                 let mut buffer = vec![0u8; CHUNK];
                 loop {
                     let at = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = which.get(at).and_then(|&i| list.files.get(i)) else {
+                    let Some((&index, file)) =
+                        which.get(at).and_then(|i| Some((i, list.files.get(*i)?)))
+                    else {
                         break;
                     };
-                    if cancel.load(Ordering::Relaxed) {
+                    if stop() {
                         break;
                     }
                     let found = if plain(root, file) {
-                        holds(&super::joined(root, &file.path), file, &mut buffer, cancel)
+                        holds(&super::joined(root, &file.path), file, &mut buffer, stop)
                     } else {
                         Found::Differs
                     };
+                    // Cut short by `stop`: found nothing.
+                    if stop() {
+                        break;
+                    }
+                    if !found.holds() {
+                        differs(index);
+                    }
                     if let Ok(mut slot) = results[at].lock() {
                         *slot = found;
                     }
@@ -139,7 +152,7 @@ pub fn check(
             });
         }
     });
-    if cancel.load(Ordering::Relaxed) {
+    if stop() {
         return None;
     }
     Some(
@@ -160,7 +173,12 @@ fn plain(root: &Path, file: &ListedFile) -> bool {
 }
 
 /// What the file at `path` holds: exactly `file.size` bytes with `file.sha256`, read now?
-fn holds(path: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool) -> Found {
+fn holds(
+    path: &Path,
+    file: &ListedFile,
+    buffer: &mut [u8],
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Found {
     let Ok(opened) = File::open(path) else {
         return Found::Differs;
     };
@@ -176,7 +194,7 @@ fn holds(path: &Path, file: &ListedFile, buffer: &mut [u8], cancel: &AtomicBool)
     let mut hasher = Sha256::new();
     let mut total = 0u64;
     loop {
-        if cancel.load(Ordering::Relaxed) {
+        if stop() {
             return Found::Differs;
         }
         match reader.read(buffer) {
@@ -228,26 +246,37 @@ mod tests {
             listed("d/changed", "xyz"),
         ]);
         let all: Vec<usize> = (0..list.files.len()).collect();
-        let found = check(root, &list, &all, &AtomicBool::new(false)).unwrap();
+        let told = std::sync::Mutex::new(Vec::new());
+        let tell = |at: usize| told.lock().unwrap().push(at);
+        let found = check(root, &list, &all, &|| false, &tell).unwrap();
         let held: Vec<bool> = found.iter().map(Found::holds).collect();
         assert_eq!(held, vec![true, false, false, false, false, false, true]);
+        let mut told_now = std::mem::take(&mut *told.lock().unwrap());
+        told_now.sort_unstable();
+        assert_eq!(
+            told_now,
+            vec![1, 2, 3, 4, 5],
+            "each file that differs, as found"
+        );
         // The cheap look sees kind, size and links, not bytes: `d/changed` listed as "abc" is
         // a candidate, found different once hashed.
         let plain = candidates(root, &list);
         assert_eq!(plain, vec![true, true, false, false, false, false, true]);
-        let some = check(root, &list, &[6, 1, 0], &AtomicBool::new(false)).unwrap();
+        let some = check(root, &list, &[6, 1, 0], &|| false, &tell).unwrap();
         let some: Vec<bool> = some.iter().map(Found::holds).collect();
         assert_eq!(some, vec![true, false, true], "in the order asked");
-        assert_eq!(check(root, &list, &all, &AtomicBool::new(true)), None);
+        told.lock().unwrap().clear();
+        assert_eq!(check(root, &list, &all, &|| true, &tell), None);
+        assert!(told.lock().unwrap().is_empty(), "nothing told once stopped");
         #[cfg(unix)]
         {
             // Just written: a stamp taken now could miss a write in the same clock step, so the
             // file holds its bytes but has none (it is hashed again before a swap).
             assert_eq!(found[0], Found::Holds(None), "{found:?}");
             let metadata = std::fs::metadata(root.join("same")).unwrap();
-            let later = SystemTime::now() + 2 * crate::patch::link::TIMESTAMP_TICK;
+            let later = SystemTime::now() + 2 * crate::patch::tick::timestamp_tick();
             let before = Stamp::settled(&metadata, later).expect("settled by then");
-            std::thread::sleep(crate::patch::link::TIMESTAMP_TICK);
+            std::thread::sleep(crate::patch::tick::timestamp_tick());
             std::fs::write(root.join("same"), "abc").unwrap();
             let after = Stamp::of(&std::fs::metadata(root.join("same")).unwrap());
             assert_ne!(

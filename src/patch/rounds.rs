@@ -1,11 +1,10 @@
-//! The range requests of a delta update, in two rounds: the first fetches the new archive's
-//! tail and central directory and the entries the plan fetches; the second, only when some
-//! installed files turned out not to hold their bytes once hashed, fetches those entries too.
-//! Every range lands in the sparse scratch copy at its own offset.
+//! The first round of a delta's range requests: the new archive's tail and central directory,
+//! then the entries the plan fetches. Files that turn out not to be reusable once hashed are
+//! fetched by [`super::follow`]. Every range lands in the sparse scratch copy at its own offset.
 
 use std::sync::Arc;
 
-use super::{PatchError, PatchRequest, http, link, list, plan, scratch, tail};
+use super::{PatchError, PatchRequest, http, list, plan, scratch, tail};
 use crate::store::positioned::write_at;
 
 /// What the first round of fetches found and planned.
@@ -78,47 +77,4 @@ pub async fn fetch(
         tail,
         patch,
     })
-}
-
-/// The second round, for candidates that did not hold their bytes once hashed: the plan again
-/// with those fetched too, and the ranges of it not fetched yet. The delta must still be worth it.
-pub async fn second_round(
-    request: &PatchRequest,
-    origin: &http::Origin<'_>,
-    fetched: &Fetched,
-    candidates: &[bool],
-    prepared: &link::Prepared,
-    url: &str,
-) -> Result<plan::Patch, PatchError> {
-    let mut reusable = candidates.to_vec();
-    for &at in &prepared.refused {
-        reusable[at] = false;
-    }
-    let list = &fetched.list;
-    plan::worth_trying(list, &reusable).map_err(|reason| PatchError::NotWorth { reason })?;
-    let more = plan::plan(
-        list,
-        &reusable,
-        &fetched.entries,
-        fetched.central,
-        request.download_size,
-        fetched.tail,
-    )
-    .map_err(|problem| PatchError::Archive {
-        url: url.to_string(),
-        problem,
-    })?;
-    let copy = scratch::reopen(&request.scratch)?;
-    let mut write = |at: u64, bytes: &[u8]| write_at(&copy, bytes, at);
-    for range in plan::not_within(&more.ranges, &fetched.patch.ranges) {
-        origin
-            .get_range(
-                &request.archive_url,
-                range,
-                request.download_size,
-                &mut write,
-            )
-            .await?;
-    }
-    Ok(more)
 }

@@ -211,7 +211,9 @@ fn check_reused(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Resu
         return Ok(());
     }
     let root = fs::canonicalize(staging).map_err(InstallError::io("resolve", staging))?;
-    let found = reuse::check(&root, stage.list, &unstamped, cancel).ok_or(PatchError::Cancelled)?;
+    let stop = || cancel.load(Ordering::Relaxed);
+    let found =
+        reuse::check(&root, stage.list, &unstamped, &stop, &|_| {}).ok_or(PatchError::Cancelled)?;
     match found.iter().position(|f| !f.holds()) {
         None => Ok(()),
         Some(at) => Err(changed(unstamped[at])),
@@ -288,11 +290,47 @@ mod tests {
         assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
     }
 
+    #[test]
+    fn a_reused_file_that_differs_is_out_of_staging_when_it_is_told() {
+        let (_dir, container, installed) = installed_pack();
+        let list = FileList::new(vec![ListedFile {
+            path: "a".into(),
+            size: 3,
+            sha256: Sha256Digest::of(b"xyz"),
+        }]);
+        let no = AtomicBool::new(false);
+        let mut prepared = link::begin(&container, "Pack", &installed, &list, &[0], &no).unwrap();
+        let staged = prepared.staging().join("a");
+        assert!(staged.exists());
+        let told = std::sync::Mutex::new(Vec::new());
+        let tell = |at: usize| told.lock().unwrap().push((at, staged.exists()));
+        link::verify(&mut prepared, &list, &|| false, &tell).unwrap();
+        assert_eq!(
+            *told.lock().unwrap(),
+            [(0, false)],
+            "told once, its link gone"
+        );
+        assert_eq!(
+            (prepared.held.len(), prepared.refused.clone()),
+            (0, vec![0])
+        );
+        assert_eq!(fs::read_to_string(installed.join("a")).unwrap(), "abc");
+        // Stopped before hashing: nothing told, and the update ends cancelled.
+        let mut prepared = {
+            drop(prepared);
+            link::begin(&container, "Pack", &installed, &list, &[0], &no).unwrap()
+        };
+        told.lock().unwrap().clear();
+        let stopped = link::verify(&mut prepared, &list, &|| true, &tell);
+        assert!(matches!(stopped, Err(PatchError::Cancelled)), "{stopped:?}");
+        assert!(told.lock().unwrap().is_empty());
+    }
+
     /// Begins a delta of `Pack` reusing `a` and hashes it.
     fn prepare(container: &Path, installed: &Path, list: &FileList) -> Prepared {
         let no = AtomicBool::new(false);
         let mut prepared = link::begin(container, "Pack", installed, list, &[0], &no).unwrap();
-        link::verify(&mut prepared, list, &AtomicBool::new(false)).unwrap();
+        link::verify(&mut prepared, list, &|| false, &|_| {}).unwrap();
         prepared
     }
 

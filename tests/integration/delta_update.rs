@@ -262,6 +262,39 @@ async fn a_damaged_installed_file_is_fetched_not_reused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installed_files_found_damaged_past_half_stop_the_delta_for_the_whole_archive() {
+    // The damaged files keep their sizes: only hashing them finds them out, one by one, and
+    // past half of the bytes the delta is no longer worth it.
+    let damage = |folder: &Path| {
+        for i in 0..12 {
+            let file = folder.join(format!("Levels/f{i:02}.bin"));
+            let mut bytes = std::fs::read(&file).unwrap();
+            bytes[7] ^= 1;
+            std::fs::write(&file, bytes).unwrap();
+        }
+    };
+    let (site, manager, events, document, data) =
+        update_to_v2(Faults::default(), damage, |_| {}).await;
+    let deltas = deltas(&events);
+    assert!(
+        deltas
+            .iter()
+            .any(|(d, back)| *back && d.contains("more than 50%")),
+        "{deltas:?}"
+    );
+    let (_, statuses) = served(&site, "Levels-2.zip");
+    assert!(statuses.contains(&200), "the whole archive: {statuses:?}");
+    assert_eq!(pack(&document, "Levels").installed_version, Some(2));
+    assert_eq!(tree(&installed(&document)), full_install(&site));
+    let left: Vec<String> = names_under(data.path())
+        .into_iter()
+        .filter(|name| name.ends_with(".delta") || name.contains(".staging/"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_file_list_is_refused_naming_its_url() {
     let hostile = |site: &Site| {
         let list = site.root().join("packs/Levels-2.files.json");
