@@ -29,6 +29,9 @@ pub struct FollowUp<'a> {
     stage: Arc<StageParts>,
     staging: PathBuf,
     cancel: Arc<AtomicBool>,
+    /// Raised at the first failure of any part of the delta: stops the hashing, the inflating
+    /// and this.
+    halt: Arc<AtomicBool>,
     /// Which listed files may still be reused.
     reusable: Vec<bool>,
     /// The ranges fetched so far.
@@ -41,7 +44,8 @@ pub struct FollowUp<'a> {
 
 impl<'a> FollowUp<'a> {
     /// Starts from the first round: `candidates` reusable, its ranges fetched, its entries
-    /// being inflated into `staging`.
+    /// being inflated into `staging`. It stops once `cancel` (the user's) or `halt` (the
+    /// delta's) is set.
     pub fn new(
         request: &'a PatchRequest,
         origin: &'a http::Origin<'a>,
@@ -49,7 +53,7 @@ impl<'a> FollowUp<'a> {
         candidates: &[bool],
         stage: Arc<StageParts>,
         staging: PathBuf,
-        cancel: Arc<AtomicBool>,
+        (cancel, halt): (Arc<AtomicBool>, Arc<AtomicBool>),
     ) -> Self {
         FollowUp {
             request,
@@ -58,6 +62,7 @@ impl<'a> FollowUp<'a> {
             stage,
             staging,
             cancel,
+            halt,
             reusable: candidates.to_vec(),
             ranges: fetched.patch.ranges.clone(),
             inflated: fetched.patch.fetch.iter().copied().collect(),
@@ -66,19 +71,22 @@ impl<'a> FollowUp<'a> {
     }
 
     /// Takes the refused files as they come until `refusals` ends (the hashing is over), and
-    /// fetches and inflates each batch; at the first failure raises `halt` and stops.
+    /// fetches and inflates each batch; at its first failure raises the halt and stops. Ends
+    /// at once when another part raised it (that part says why).
     pub async fn follow(
         &mut self,
         refusals: &mut UnboundedReceiver<usize>,
-        halt: &AtomicBool,
     ) -> Result<(), PatchError> {
         while let Some(first) = refusals.recv().await {
+            if self.halt.load(Ordering::Relaxed) {
+                return Ok(());
+            }
             let mut batch = vec![first];
             while let Ok(more) = refusals.try_recv() {
                 batch.push(more);
             }
             if let Err(error) = self.refuse(&batch).await {
-                halt.store(true, Ordering::Relaxed);
+                self.halt.store(true, Ordering::Relaxed);
                 return Err(error);
             }
         }
@@ -113,7 +121,7 @@ impl<'a> FollowUp<'a> {
             url: self.stage.url.clone(),
             problem,
         })?;
-        let wanted = plan::not_within(&patch.ranges, &self.ranges);
+        let wanted = plan::missing(&patch.ranges, &self.ranges);
         if !wanted.is_empty() {
             let copy = scratch::reopen(&self.request.scratch)?;
             let mut write = |at: u64, bytes: &[u8]| write_at(&copy, bytes, at);
@@ -131,14 +139,13 @@ impl<'a> FollowUp<'a> {
             .copied()
             .collect();
         if !extra.is_empty() {
-            let (stage, staging, cancel) = (
-                self.stage.clone(),
-                self.staging.clone(),
-                self.cancel.clone(),
-            );
-            let which = extra.clone();
-            let inflated =
-                tokio::task::spawn_blocking(move || stage.inflate(&staging, &which, &cancel)).await;
+            let (stage, staging) = (self.stage.clone(), self.staging.clone());
+            let (cancel, halt, which) = (self.cancel.clone(), self.halt.clone(), extra.clone());
+            let inflated = tokio::task::spawn_blocking(move || {
+                let stop = || cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+                stage.inflate(&staging, &which, &stop)
+            })
+            .await;
             joined_task(inflated, self.request)??;
             self.inflated.extend(extra);
         }

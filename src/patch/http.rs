@@ -29,8 +29,10 @@ pub struct Origin<'a> {
     pub client: &'a reqwest::Client,
     /// The bandwidth limit.
     pub limiter: &'a RateLimiter,
-    /// Set to stop.
+    /// Set to stop (the user's cancel).
     pub cancel: &'a AtomicBool,
+    /// Set when another part of the delta failed: stops as a cancel does.
+    pub halt: &'a AtomicBool,
     /// Checks a URL against the app's allow list and HTTPS rule; the error says why not.
     pub allow: &'a super::AllowUrl,
     /// Bytes received so far, for progress and the report.
@@ -133,6 +135,10 @@ impl Origin<'_> {
         Ok(response)
     }
 
+    fn stopped(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed) || self.halt.load(Ordering::Relaxed)
+    }
+
     /// Waits for `future`, giving up after [`IDLE`] or when cancelled.
     async fn wait<T>(
         &self,
@@ -141,7 +147,7 @@ impl Origin<'_> {
     ) -> Result<T, PatchError> {
         let mut idle = Duration::ZERO;
         loop {
-            if self.cancel.load(Ordering::Relaxed) {
+            if self.stopped() {
                 return Err(PatchError::Cancelled);
             }
             match tokio::time::timeout(TICK, &mut *future).await {
@@ -163,7 +169,7 @@ impl Origin<'_> {
         let paid = self.limiter.acquire(bytes);
         tokio::pin!(paid);
         loop {
-            if self.cancel.load(Ordering::Relaxed) {
+            if self.stopped() {
                 return Err(PatchError::Cancelled);
             }
             if tokio::time::timeout(TICK, &mut paid).await.is_ok() {

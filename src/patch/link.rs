@@ -1,8 +1,8 @@
 //! The first half of a delta's staging: a fresh staging folder holding a link to every installed
 //! file that may be reused ([`begin`], while the changed entries are fetched), each then hashed
 //! once, where it now is ([`verify`], while the fetched entries are inflated). Those that hold
-//! the listed bytes keep their [`Stamp`]; the others are taken out of staging and fetched in a
-//! second round.
+//! the listed bytes keep their [`Stamp`]; the others are taken out of staging as they are found
+//! and fetched instead ([`super::follow`]) while the rest are hashed.
 //!
 //! Reused files are hard-linked from the installed version (the old version's folder is retired
 //! after the swap, the link keeps the file), or copied where links are not possible. A file
@@ -16,11 +16,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
-use super::PatchError;
 use super::list::FileList;
 use super::reuse::{self, Found, Stamp};
+use super::{PatchError, clock};
 use crate::install::{InstallError, layout, lock, swap};
 
 /// A staging folder with the reused files linked in (then hashed), the folder lock held.
@@ -30,8 +29,6 @@ pub struct Prepared {
     staging: PathBuf,
     /// Files linked in staging, not yet hashed.
     linked: Vec<usize>,
-    /// When the last was linked.
-    linked_at: Instant,
     /// Files in staging that hold the listed bytes (indexes into the list), with their stamps.
     pub held: Vec<(usize, Option<Stamp>)>,
     /// Candidates that could not be linked or did not hold their bytes: fetched instead.
@@ -85,7 +82,6 @@ pub fn begin(
         container: container.to_path_buf(),
         staging,
         linked: Vec::with_capacity(candidates.len()),
-        linked_at: Instant::now(),
         held: Vec::new(),
         refused: Vec::new(),
         swapped: false,
@@ -119,7 +115,6 @@ pub fn begin(
             prepared.refused.push(at);
         }
     }
-    prepared.linked_at = Instant::now();
     Ok(prepared)
 }
 
@@ -133,19 +128,28 @@ pub fn verify(
     stop: &(dyn Fn() -> bool + Sync),
     refused: &(dyn Fn(usize) + Sync),
 ) -> Result<(), PatchError> {
-    // Stamps taken once the clock has stepped past the links' change times.
-    // (A little more than the step: `Stamp::settled` compares with the wall clock.)
-    let wait = super::tick::timestamp_tick() + Duration::from_millis(2);
-    std::thread::sleep(wait.saturating_sub(prepared.linked_at.elapsed()));
     let staging = prepared.staging.clone();
     let root = fs::canonicalize(&staging).map_err(InstallError::io("resolve", &staging))?;
+    // Stamps only for files whose times lie before a time the file system's clock gave out
+    // after the links (which set each change time).
+    let before = clock::moved_past(&root);
     let linked = std::mem::take(&mut prepared.linked);
     // The first file that could not be taken out of staging stops the hashing: its link would
     // stand where the fetched entry goes.
     let failed: Mutex<Option<PatchError>> = Mutex::new(None);
     let differs = |at: usize| {
-        let staged = super::joined(&staging, &list.files[at].path);
-        match fs::remove_file(&staged) {
+        let staged = super::joined(&root, &list.files[at].path);
+        // Only within staging: a folder on the way replaced by a link is refused, not followed.
+        let parent = staged.parent().map(Path::to_path_buf);
+        let inside = parent.as_ref().and_then(|p| fs::canonicalize(p).ok()) == parent;
+        let removed = if inside {
+            fs::remove_file(&staged)
+        } else {
+            Err(std::io::Error::other(
+                "a folder on its way is no longer one",
+            ))
+        };
+        match removed {
             Ok(()) => refused(at),
             Err(error) => {
                 if let Ok(mut failed) = failed.lock() {
@@ -155,7 +159,7 @@ pub fn verify(
         }
     };
     let stopped = || stop() || failed.lock().map_or(true, |failed| failed.is_some());
-    let found = reuse::check(&root, list, &linked, &stopped, &differs);
+    let found = reuse::check(&root, list, &linked, before, &stopped, &differs);
     if let Some(error) = failed.into_inner().ok().flatten() {
         return Err(error);
     }

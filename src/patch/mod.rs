@@ -5,9 +5,8 @@
 //!   parsed and validated at the edge; the manifest names it with its size and SHA-256
 //!   ([`crate::model::FileListRef`]).
 //! - [`reuse`]: which installed files hold exactly the listed bytes (hashed now, never trusted
-//!   by timestamp; a stamp only proves a hashed file unwritten since).
+//!   by timestamp; a stamp only proves a hashed file unwritten since, by [`clock`]).
 //! - [`tail`]: where the new archive's central directory is, from its last bytes.
-//! - [`tick`]: how long after a file's times were set a stamp of it proves anything.
 //! - [`plan`]: the pure decisions: reuse or fetch, whether a delta is worth it, which ranges.
 //! - [`http`]: the list and range requests: allow list, no redirects, bounded, `206` and an
 //!   exact `Content-Range` required, rate-limited and cancellable.
@@ -25,6 +24,7 @@
 //! sparse local copy of the archive (`scratch`, deleted at the end) so the zip reader reads
 //! them at their own offsets.
 
+pub mod clock;
 mod error;
 mod follow;
 pub mod http;
@@ -37,7 +37,6 @@ pub mod rounds;
 pub mod scratch;
 pub mod stage;
 pub mod tail;
-pub mod tick;
 
 pub use error::PatchError;
 use parts::{StageParts, discarded, first_reason, joined_task};
@@ -125,10 +124,13 @@ async fn run(
         .ok_or_else(|| PatchError::NotInstalled {
             folder: request.folder.clone(),
         })?;
+    // Raised by the first part of the delta that fails: every other part stops.
+    let halt = Arc::new(AtomicBool::new(false));
     let origin = http::Origin {
         client: &request.client,
         limiter: &request.limiter,
         cancel: &cancel,
+        halt: &halt,
         allow: request.allow.as_ref(),
         received: &received,
     };
@@ -187,7 +189,6 @@ async fn run(
     for &at in &prepared.refused {
         let _ = refusals.send(at);
     }
-    let halt = Arc::new(AtomicBool::new(false));
     let verifying = {
         let (list, cancel, halt) = (list.clone(), cancel.clone(), halt.clone());
         tokio::task::spawn_blocking(move || {
@@ -196,6 +197,9 @@ async fn run(
                 let _ = refusals.send(at);
             };
             let verified = link::verify(&mut prepared, &list, &stop, &tell);
+            if verified.is_err() {
+                halt.store(true, Ordering::Relaxed);
+            }
             (prepared, verified)
         })
     };
@@ -203,7 +207,8 @@ async fn run(
         let (stage, cancel, halt) = (stage.clone(), cancel.clone(), halt.clone());
         let (staging, which) = (staging.clone(), fetched.patch.fetch.clone());
         tokio::task::spawn_blocking(move || {
-            let inflated = stage.inflate(&staging, &which, &cancel);
+            let stop = || cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+            let inflated = stage.inflate(&staging, &which, &stop);
             if inflated.is_err() {
                 halt.store(true, Ordering::Relaxed);
             }
@@ -217,10 +222,10 @@ async fn run(
         &candidates,
         stage.clone(),
         staging,
-        cancel.clone(),
+        (cancel.clone(), halt.clone()),
     );
     let (followed, verified, inflated) =
-        tokio::join!(follow.follow(&mut refused, &halt), verifying, inflating);
+        tokio::join!(follow.follow(&mut refused), verifying, inflating);
     let (prepared, verified) = joined_task(verified, request)?;
     let inflated = joined_task(inflated, request).and_then(|done| done);
     if let Err(error) = first_reason([followed, inflated, verified]) {

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use super::stage::{self, Stage};
 use super::{PatchError, PatchRequest, link, list, plan};
@@ -33,9 +32,9 @@ impl StageParts {
         &self,
         staging: &std::path::Path,
         which: &[(usize, usize)],
-        cancel: &AtomicBool,
+        stop: &dyn Fn() -> bool,
     ) -> Result<(), PatchError> {
-        stage::inflate(&self.stage(&plan::Patch::default()), staging, which, cancel)
+        stage::inflate(&self.stage(&plan::Patch::default()), staging, which, stop)
     }
 }
 

@@ -192,14 +192,32 @@ pub fn plan(
     Ok(patch)
 }
 
-/// The ranges of `wanted` not wholly within one of `fetched` (both sorted): what a second round
-/// fetches once more entries turned out to be needed.
-pub fn not_within(wanted: &[Range<u64>], fetched: &[Range<u64>]) -> Vec<Range<u64>> {
-    wanted
-        .iter()
-        .filter(|w| !fetched.iter().any(|f| f.start <= w.start && w.end <= f.end))
-        .cloned()
-        .collect()
+/// The parts of `wanted` that no range of `fetched` covers, in order: what is still to fetch
+/// once more entries turned out to be needed. A byte fetched once is never fetched again, even
+/// where a new range (merged across neighbours) takes in ranges already fetched.
+pub fn missing(wanted: &[Range<u64>], fetched: &[Range<u64>]) -> Vec<Range<u64>> {
+    let mut have: Vec<&Range<u64>> = fetched.iter().filter(|r| r.start < r.end).collect();
+    have.sort_unstable_by_key(|r| r.start);
+    let mut out = Vec::new();
+    for want in wanted {
+        let mut at = want.start;
+        for got in &have {
+            if at >= want.end || got.start >= want.end {
+                break;
+            }
+            if got.end <= at {
+                continue;
+            }
+            if got.start > at {
+                out.push(at..got.start);
+            }
+            at = at.max(got.end);
+        }
+        if at < want.end {
+            out.push(at..want.end);
+        }
+    }
+    out
 }
 
 /// Sorts `spans` and merges those that overlap or lie at most `gap` bytes apart.
@@ -224,11 +242,18 @@ mod tests {
     use crate::patch::list::ListedFile;
 
     #[test]
-    fn a_second_round_fetches_only_ranges_not_already_fetched() {
-        let fetched = [0..100, 500..900];
-        let wanted = [0..50, 200..300, 450..600, 600..900];
-        assert_eq!(not_within(&wanted, &fetched), vec![200..300, 450..600]);
-        assert_eq!(not_within(&wanted, &[]), wanted.to_vec());
+    fn ranges_fetched_once_are_never_fetched_again() {
+        let fetched = [0..100, 500..900, 520..950];
+        let wanted = [0..50, 200..300, 450..600, 600..900, 80..1000];
+        assert_eq!(
+            missing(&wanted, &fetched),
+            vec![200..300, 450..500, 100..500, 950..1000]
+        );
+        assert_eq!(missing(&wanted, &[]), wanted.to_vec());
+        let one = |r: Range<u64>| vec![r];
+        assert_eq!(missing(&one(10..20), &[15..15, 0..12]), one(12..20));
+        // A range grown over its fetched neighbours (batch after batch) fetches only the new.
+        assert_eq!(missing(&one(0..300), &[0..100, 100..200]), one(200..300));
     }
 
     fn list(sizes: &[u64]) -> FileList {

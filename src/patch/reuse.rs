@@ -12,10 +12,10 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+use super::clock::FsTime;
 use super::list::{FileList, ListedFile};
 
 const CHUNK: usize = 1 << 20;
@@ -23,8 +23,8 @@ const THREADS: usize = 2;
 
 /// A hashed file's identity and change times, read from the open file before its bytes: the
 /// same stamp later means no write reached it in between (on Unix, any write or link change
-/// moves the change time once the clock has moved past the last one; see
-/// [`super::tick`]). Elsewhere there is no stamp, and the file is hashed again.
+/// moves the change time once the file system's clock has moved past the last one; see
+/// [`super::clock`]). Elsewhere there is no stamp, and the file is hashed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp([i64; 7]);
 
@@ -53,31 +53,18 @@ impl Stamp {
     }
 
     /// The stamp of a file about to be hashed, when it can prove anything later: its change and
-    /// modification times lie at least the file system clock's step ([`super::tick`]) before
-    /// `now` (a write in the same step of the file system's clock as a time it just set would not
-    /// move it), and are not both whole seconds (on a file system that keeps seconds only, a
-    /// write in the same second would not show). Otherwise none: the file is hashed again
-    /// before the swap.
-    pub fn settled(metadata: &Metadata, now: SystemTime) -> Option<Stamp> {
+    /// modification times lie before `before`, a time the file system's clock gave out before
+    /// this look ([`super::clock::moved_past`]), so any write from now on moves its change time;
+    /// and they are not both whole seconds (a file system that keeps seconds only). Otherwise
+    /// none: the file is hashed again before the swap.
+    pub fn settled(metadata: &Metadata, before: FsTime) -> Option<Stamp> {
         let stamp = Self::of(metadata)?;
         let [_, _, _, modified, modified_ns, changed, changed_ns] = stamp.0;
         if modified_ns == 0 && changed_ns == 0 {
             return None;
         }
-        let tick = super::tick::timestamp_tick();
-        let recent = |seconds: i64, nanos: i64| {
-            let at = u64::try_from(seconds)
-                .ok()
-                .zip(u32::try_from(nanos).ok())
-                .and_then(|(s, n)| UNIX_EPOCH.checked_add(Duration::new(s, n)));
-            // Before 1970 is long ago; a time that cannot be read proves nothing.
-            match (seconds < 0, at) {
-                (true, _) => false,
-                (false, Some(at)) => at.checked_add(tick).is_none_or(|settled| settled > now),
-                (false, None) => true,
-            }
-        };
-        (!recent(modified, modified_ns) && !recent(changed, changed_ns)).then_some(stamp)
+        (FsTime(modified, modified_ns) < before && FsTime(changed, changed_ns) < before)
+            .then_some(stamp)
     }
 }
 
@@ -104,13 +91,15 @@ pub fn candidates(root: &Path, list: &FileList) -> Vec<bool> {
 }
 
 /// For the listed files at `which`, what `root/<path>` (`root` resolved, with no symlink in it)
-/// holds, in `which`'s order. Each file found not to hold its bytes is told to `differs` (its
-/// index into the list) as soon as it is found, from the hashing thread. `None` once `stop`
-/// says so (checked between reads); nothing is told to `differs` after that.
+/// holds, in `which`'s order, stamped where the file's times lie before `before` (see
+/// [`Stamp::settled`]). Each file found not to hold its bytes is told to `differs` (its index
+/// into the list) as soon as it is found, from the hashing thread. `None` once `stop` says so
+/// (checked between reads); nothing is told to `differs` after that.
 pub fn check(
     root: &Path,
     list: &FileList,
     which: &[usize],
+    before: Option<FsTime>,
     stop: &(dyn Fn() -> bool + Sync),
     differs: &(dyn Fn(usize) + Sync),
 ) -> Option<Vec<Found>> {
@@ -134,7 +123,13 @@ pub fn check(
                         break;
                     }
                     let found = if plain(root, file) {
-                        holds(&super::joined(root, &file.path), file, &mut buffer, stop)
+                        holds(
+                            &super::joined(root, &file.path),
+                            file,
+                            before,
+                            &mut buffer,
+                            stop,
+                        )
                     } else {
                         Found::Differs
                     };
@@ -176,6 +171,7 @@ fn plain(root: &Path, file: &ListedFile) -> bool {
 fn holds(
     path: &Path,
     file: &ListedFile,
+    before: Option<FsTime>,
     buffer: &mut [u8],
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Found {
@@ -188,7 +184,7 @@ fn holds(
     if !metadata.is_file() {
         return Found::Differs;
     }
-    let stamp = Stamp::settled(&metadata, SystemTime::now());
+    let stamp = before.and_then(|before| Stamp::settled(&metadata, before));
     // One byte past the listed size tells a file that grew since it was measured.
     let mut reader = opened.take(file.size.saturating_add(1));
     let mut hasher = Sha256::new();
@@ -248,7 +244,7 @@ mod tests {
         let all: Vec<usize> = (0..list.files.len()).collect();
         let told = std::sync::Mutex::new(Vec::new());
         let tell = |at: usize| told.lock().unwrap().push(at);
-        let found = check(root, &list, &all, &|| false, &tell).unwrap();
+        let found = check(root, &list, &all, None, &|| false, &tell).unwrap();
         let held: Vec<bool> = found.iter().map(Found::holds).collect();
         assert_eq!(held, vec![true, false, false, false, false, false, true]);
         let mut told_now = std::mem::take(&mut *told.lock().unwrap());
@@ -262,21 +258,27 @@ mod tests {
         // a candidate, found different once hashed.
         let plain = candidates(root, &list);
         assert_eq!(plain, vec![true, true, false, false, false, false, true]);
-        let some = check(root, &list, &[6, 1, 0], &|| false, &tell).unwrap();
+        let some = check(root, &list, &[6, 1, 0], None, &|| false, &tell).unwrap();
         let some: Vec<bool> = some.iter().map(Found::holds).collect();
         assert_eq!(some, vec![true, false, true], "in the order asked");
         told.lock().unwrap().clear();
-        assert_eq!(check(root, &list, &all, &|| true, &tell), None);
+        assert_eq!(check(root, &list, &all, None, &|| true, &tell), None);
         assert!(told.lock().unwrap().is_empty(), "nothing told once stopped");
         #[cfg(unix)]
         {
-            // Just written: a stamp taken now could miss a write in the same clock step, so the
-            // file holds its bytes but has none (it is hashed again before a swap).
+            // No time of the file system's clock: no stamps (hashed again before a swap).
             assert_eq!(found[0], Found::Holds(None), "{found:?}");
-            let metadata = std::fs::metadata(root.join("same")).unwrap();
-            let later = SystemTime::now() + 2 * crate::patch::tick::timestamp_tick();
-            let before = Stamp::settled(&metadata, later).expect("settled by then");
-            std::thread::sleep(crate::patch::tick::timestamp_tick());
+            // A time read before the file was written: no stamp either.
+            let early = crate::patch::clock::moved_past(root).unwrap();
+            std::fs::write(root.join("same"), "abc").unwrap();
+            let found = check(root, &list, &[0], Some(early), &|| false, &tell).unwrap();
+            assert_eq!(found[0], Found::Holds(None), "{found:?}");
+            // Read after it: stamped, and a write of the same bytes then moves the stamp.
+            let settled = crate::patch::clock::moved_past(root).unwrap();
+            let found = check(root, &list, &[0], Some(settled), &|| false, &tell).unwrap();
+            let Found::Holds(Some(before)) = found[0] else {
+                panic!("stamped once the clock moved past: {found:?}");
+            };
             std::fs::write(root.join("same"), "abc").unwrap();
             let after = Stamp::of(&std::fs::metadata(root.join("same")).unwrap());
             assert_ne!(

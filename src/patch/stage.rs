@@ -92,12 +92,13 @@ fn fill(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Result<Insta
 }
 
 /// Inflates the fetched entries `which` (index into the list, index in the archive) into
-/// `staging`, each counted, hashed against the list and synced.
+/// `staging`, each counted, hashed against the list and synced. Ends cancelled once `stop`
+/// says so (checked between reads).
 pub fn inflate(
     stage: &Stage,
     staging: &Path,
     which: &[(usize, usize)],
-    cancel: &AtomicBool,
+    stop: &dyn Fn() -> bool,
 ) -> Result<(), PatchError> {
     if which.is_empty() {
         return Ok(());
@@ -109,7 +110,7 @@ pub fn inflate(
         problem: format!("its fetched central directory cannot be read ({e})"),
     })?;
     for &(at, index) in which {
-        if cancel.load(Ordering::Relaxed) {
+        if stop() {
             return Err(PatchError::Cancelled);
         }
         let listed = &stage.list.files[at];
@@ -135,6 +136,9 @@ pub fn inflate(
         let mut hasher = Sha256::new();
         let mut total = 0u64;
         loop {
+            if stop() {
+                return Err(PatchError::Cancelled);
+            }
             let read = match reader.read(&mut buffer) {
                 Ok(0) => break,
                 Ok(read) => read,
@@ -212,8 +216,8 @@ fn check_reused(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Resu
     }
     let root = fs::canonicalize(staging).map_err(InstallError::io("resolve", staging))?;
     let stop = || cancel.load(Ordering::Relaxed);
-    let found =
-        reuse::check(&root, stage.list, &unstamped, &stop, &|_| {}).ok_or(PatchError::Cancelled)?;
+    let found = reuse::check(&root, stage.list, &unstamped, None, &stop, &|_| {})
+        .ok_or(PatchError::Cancelled)?;
     match found.iter().position(|f| !f.holds()) {
         None => Ok(()),
         Some(at) => Err(changed(unstamped[at])),
