@@ -4,12 +4,19 @@
 //! a change time at least as late, so it moves the stamp.
 //!
 //! The clock is read through a folder's change time, set by the file system itself when the
-//! folder's times are touched (its own clock: a remote server's on NFS or SMB, the kernel tick
-//! or a fine-grained time for multigrain timestamps on Linux 6.13+). It is touched until the
-//! change time moves past its first reading, which lies after every change made before the
-//! call (the links). Where it does not move within [`PATIENCE`], or there are no such times
-//! (not Unix), there is no time to compare with: no stamps, and every reused file is hashed
-//! again before the swap.
+//! folder's times are touched (the kernel tick, or a fine-grained time for multigrain
+//! timestamps on Linux 6.13+). It is touched until the change time moves past its first
+//! reading, which lies after every change made before the call (the links).
+//!
+//! A time alone misses a write that began before it and ends after the hash (the times are set
+//! when a write starts), and a shared mapping's writes to a page already dirty: [`no_writer`]
+//! makes sure, for each file about to be hashed, that nothing has it open for writing.
+//!
+//! Stamps are made only on Linux, on local file systems that keep their own times (ext2/3/4,
+//! XFS, Btrfs, tmpfs, F2FS): a network file system caches attributes and keeps a server's
+//! clock, and a FUSE daemon may make times up. Elsewhere, or where the clock does not move
+//! within [`PATIENCE`], there is no time to compare with: no stamps, and every reused file is
+//! hashed again right before the swap.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -41,23 +48,66 @@ pub fn moved_past(folder: &Path) -> Option<FsTime> {
 }
 
 /// Touches `folder`'s modification time (which has the file system set its change time) and
-/// reads its change time.
-#[cfg(unix)]
+/// reads its change time; `None` on a file system whose times prove nothing here.
+#[cfg(target_os = "linux")]
 fn touched(folder: &Path) -> Option<FsTime> {
     use std::os::unix::fs::MetadataExt;
     let dir = std::fs::File::open(folder).ok()?;
+    if !keeps_own_times(&dir) {
+        return None;
+    }
     dir.set_modified(std::time::SystemTime::now()).ok()?;
     let metadata = dir.metadata().ok()?;
     Some(FsTime(metadata.ctime(), metadata.ctime_nsec()))
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn touched(_folder: &Path) -> Option<FsTime> {
     None
 }
 
+/// Whether `dir` lies on a local file system that keeps its own files' times.
+#[cfg(target_os = "linux")]
+fn keeps_own_times(dir: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // ext2/3/4, XFS, Btrfs, tmpfs, F2FS (`statfs(2)`).
+    const LOCAL: [i64; 5] = [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994, 0xF2F5_2010];
+    // SAFETY: `fstatfs` fills one `statfs` we own, from a descriptor we hold open.
+    let kind = unsafe {
+        let mut stats: libc::statfs = std::mem::zeroed();
+        (libc::fstatfs(dir.as_raw_fd(), &mut stats) == 0).then_some(stats.f_type)
+    };
+    // `f_type`'s type differs between architectures (`i64` here, `u32` or `i32` elsewhere).
+    #[allow(clippy::useless_conversion)]
+    kind.and_then(|kind| i64::try_from(kind).ok())
+        .is_some_and(|kind| LOCAL.contains(&kind))
+}
+
+/// Whether nothing has `file` open for writing now (no descriptor, no shared writable
+/// mapping): the kernel grants a read lease only then. The lease is given back at once; a
+/// writer opening the file later writes after the time read, so its writes move the stamp.
+#[cfg(target_os = "linux")]
+pub fn no_writer(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: `fcntl` with `F_SETLEASE` and an integer argument on a descriptor we hold open;
+    // no owner is set on it, so a lease break in between signals no one.
+    let taken = unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK) } == 0;
+    if taken {
+        // SAFETY: as above, giving the lease back.
+        unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK) };
+    }
+    taken
+}
+
+/// Elsewhere there are no stamps (see the module).
+#[cfg(not(target_os = "linux"))]
+pub fn no_writer(_file: &std::fs::File) -> bool {
+    false
+}
+
 #[cfg(test)]
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
@@ -81,5 +131,23 @@ mod tests {
         std::fs::write(&after, "c").unwrap();
         assert!(changed(&after) >= at);
         assert_eq!(moved_past(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn a_file_open_for_writing_anywhere_has_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "abc").unwrap();
+        let reading = std::fs::File::open(&path).unwrap();
+        assert!(no_writer(&reading));
+        let writing = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        assert!(!no_writer(&reading), "a descriptor open for writing");
+        drop(writing);
+        assert!(no_writer(&reading), "given back: nobody writes any more");
+        let read_only_too = std::fs::File::open(&path).unwrap();
+        assert!(no_writer(&read_only_too), "readers are no writers");
     }
 }

@@ -64,7 +64,16 @@ impl<'a> FollowUp<'a> {
             cancel,
             halt,
             reusable: candidates.to_vec(),
-            ranges: fetched.patch.ranges.clone(),
+            // The tail (central directory and probe) is fetched too: never again.
+            ranges: fetched
+                .patch
+                .ranges
+                .iter()
+                .cloned()
+                .chain(std::iter::once(
+                    request.download_size.saturating_sub(fetched.tail)..request.download_size,
+                ))
+                .collect(),
             inflated: fetched.patch.fetch.iter().copied().collect(),
             patch: fetched.patch.clone(),
         }

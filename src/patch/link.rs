@@ -64,7 +64,8 @@ impl Drop for Prepared {
 
 /// Begins the staging of `folder` in `container`: its folders, and links to the `candidates`
 /// (indexes into `list`) from `installed` (the installed version's resolved folder). A candidate
-/// that cannot be linked or copied is refused. Stops between files when `cancel` is set.
+/// that cannot be linked or copied is refused. Stops between files when `cancel` (the user's)
+/// or `halt` (another part of the delta failed) is set.
 pub fn begin(
     container: &Path,
     folder: &str,
@@ -72,6 +73,7 @@ pub fn begin(
     list: &FileList,
     candidates: &[usize],
     cancel: &AtomicBool,
+    halt: &AtomicBool,
 ) -> Result<Prepared, PatchError> {
     layout::check_folder(folder)?;
     layout::check_place(container, folder)?;
@@ -100,7 +102,7 @@ pub fn begin(
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
     for &at in candidates {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed) {
             return Err(PatchError::Cancelled);
         }
         let listed = &list.files[at];
@@ -138,17 +140,10 @@ pub fn verify(
     // stand where the fetched entry goes.
     let failed: Mutex<Option<PatchError>> = Mutex::new(None);
     let differs = |at: usize| {
-        let staged = super::joined(&root, &list.files[at].path);
-        // Only within staging: a folder on the way replaced by a link is refused, not followed.
-        let parent = staged.parent().map(Path::to_path_buf);
-        let inside = parent.as_ref().and_then(|p| fs::canonicalize(p).ok()) == parent;
-        let removed = if inside {
-            fs::remove_file(&staged)
-        } else {
-            Err(std::io::Error::other(
-                "a folder on its way is no longer one",
-            ))
-        };
+        let path = &list.files[at].path;
+        // Only within staging: never through a folder swapped for a link.
+        let removed = crate::store::beneath::remove_file(&root, path);
+        let staged = super::joined(&root, path);
         match removed {
             Ok(()) => refused(at),
             Err(error) => {

@@ -163,14 +163,32 @@ async fn run(
         let (container, folder) = (request.container.clone(), request.folder.clone());
         let (list, root) = (list.clone(), root.clone());
         let which: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i]).collect();
-        let cancel = cancel.clone();
+        let (cancel, halt) = (cancel.clone(), halt.clone());
         tokio::task::spawn_blocking(move || {
-            link::begin(&container, &folder, &root, &list, &which, &cancel)
+            let begun = link::begin(&container, &folder, &root, &list, &which, &cancel, &halt);
+            if begun.is_err() {
+                halt.store(true, Ordering::Relaxed);
+            }
+            begun
         })
     };
     let url = crate::model::url_shown::shown_url(&request.archive_url);
-    let fetched = rounds::fetch(request, &origin, &list, &candidates, &url).await;
-    let mut prepared = joined_task(beginning.await, request)??;
+    let fetching = async {
+        let fetched = rounds::fetch(request, &origin, &list, &candidates, &url).await;
+        if fetched.is_err() {
+            halt.store(true, Ordering::Relaxed);
+        }
+        fetched
+    };
+    let (fetched, begun) = tokio::join!(fetching, beginning);
+    let mut prepared = match joined_task(begun, request).and_then(|begun| begun) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            return Err(first_reason([Err(error), fetched.map(drop)])
+                .err()
+                .unwrap_or(PatchError::Cancelled));
+        }
+    };
     let fetched = match fetched {
         Ok(fetched) => fetched,
         Err(error) => return discarded(prepared, error).await,

@@ -194,6 +194,7 @@ fn sync_folders(staging: &Path, folders: &[&str]) -> Result<(), PatchError> {
 /// refused: the new version holds only regular files with the listed bytes.
 fn check_reused(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Result<(), PatchError> {
     let staging = prepared.staging();
+    let root = fs::canonicalize(staging).map_err(InstallError::io("resolve", staging))?;
     let changed = |at: usize| PatchError::Mismatch {
         url: stage.url.to_string(),
         entry: stage.list.files[at].path.clone(),
@@ -205,8 +206,12 @@ fn check_reused(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Resu
             unstamped.push(at);
             continue;
         };
-        let path = super::joined(staging, &stage.list.files[at].path);
-        let now = fs::symlink_metadata(&path).ok();
+        let file = &stage.list.files[at];
+        // Still a regular file of its size with no link on the way, and the same stamp.
+        let path = super::joined(&root, &file.path);
+        let now = reuse::plain(&root, file)
+            .then(|| fs::symlink_metadata(&path).ok())
+            .flatten();
         if now.as_ref().and_then(Stamp::of) != Some(stamp) {
             return Err(changed(at));
         }
@@ -214,7 +219,6 @@ fn check_reused(stage: &Stage, prepared: &Prepared, cancel: &AtomicBool) -> Resu
     if unstamped.is_empty() {
         return Ok(());
     }
-    let root = fs::canonicalize(staging).map_err(InstallError::io("resolve", staging))?;
     let stop = || cancel.load(Ordering::Relaxed);
     let found = reuse::check(&root, stage.list, &unstamped, None, &stop, &|_| {})
         .ok_or(PatchError::Cancelled)?;
@@ -287,10 +291,12 @@ mod tests {
     fn a_delta_cancelled_while_linking_stops_and_leaves_no_staging() {
         let (_dir, container, installed) = installed_pack();
         let list = list_of_a();
-        let cancelled = AtomicBool::new(true);
-        let begun = link::begin(&container, "Pack", &installed, &list, &[0], &cancelled);
-        assert!(matches!(begun, Err(PatchError::Cancelled)), "{begun:?}");
-        assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+        let (yes, no) = (AtomicBool::new(true), AtomicBool::new(false));
+        for (cancel, halt) in [(&yes, &no), (&no, &yes)] {
+            let begun = link::begin(&container, "Pack", &installed, &list, &[0], cancel, halt);
+            assert!(matches!(begun, Err(PatchError::Cancelled)), "{begun:?}");
+            assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+        }
         assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
     }
 
@@ -303,7 +309,8 @@ mod tests {
             sha256: Sha256Digest::of(b"xyz"),
         }]);
         let no = AtomicBool::new(false);
-        let mut prepared = link::begin(&container, "Pack", &installed, &list, &[0], &no).unwrap();
+        let mut prepared =
+            link::begin(&container, "Pack", &installed, &list, &[0], &no, &no).unwrap();
         let staged = prepared.staging().join("a");
         assert!(staged.exists());
         let told = std::sync::Mutex::new(Vec::new());
@@ -322,7 +329,7 @@ mod tests {
         // Stopped before hashing: nothing told, and the update ends cancelled.
         let mut prepared = {
             drop(prepared);
-            link::begin(&container, "Pack", &installed, &list, &[0], &no).unwrap()
+            link::begin(&container, "Pack", &installed, &list, &[0], &no, &no).unwrap()
         };
         told.lock().unwrap().clear();
         let stopped = link::verify(&mut prepared, &list, &|| true, &tell);
@@ -330,10 +337,47 @@ mod tests {
         assert!(told.lock().unwrap().is_empty());
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_reused_file_open_for_writing_while_hashed_gets_no_stamp_and_is_hashed_again() {
+        use std::os::unix::fs::FileExt;
+        let (_dir, container, installed) = installed_pack();
+        let list = list_of_a();
+        // A writer that may finish a write begun before the hash: the times prove nothing.
+        let writer = OpenOptions::new()
+            .write(true)
+            .open(installed.join("a"))
+            .unwrap();
+        let prepared = prepare(&container, &installed, &list);
+        assert_eq!(prepared.held, [(0, None)]);
+        writer.write_all_at(b"xyz", 0).unwrap();
+        let archive = _dir.path().join("scratch.zip");
+        zip::ZipWriter::new(File::create(&archive).unwrap())
+            .finish()
+            .unwrap();
+        let patch = Patch {
+            reuse: vec![0],
+            ..Patch::default()
+        };
+        let stage = Stage {
+            folder: "Pack",
+            list: &list,
+            patch: &patch,
+            archive: &archive,
+            url: "http://127.0.0.1/Pack.zip",
+        };
+        let built = build(&stage, prepared, &AtomicBool::new(false));
+        assert!(
+            matches!(built, Err(PatchError::Mismatch { .. })),
+            "{built:?}"
+        );
+        assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
+    }
+
     /// Begins a delta of `Pack` reusing `a` and hashes it.
     fn prepare(container: &Path, installed: &Path, list: &FileList) -> Prepared {
         let no = AtomicBool::new(false);
-        let mut prepared = link::begin(container, "Pack", installed, list, &[0], &no).unwrap();
+        let mut prepared = link::begin(container, "Pack", installed, list, &[0], &no, &no).unwrap();
         link::verify(&mut prepared, list, &|| false, &|_| {}).unwrap();
         prepared
     }
