@@ -9,6 +9,11 @@
 //! medians): `curl -o` 1.11 s; the ramp opening a second connection after 250 ms 1.17 s;
 //! one connection 1.00 s.
 //!
+//! The interval was 250 ms until 2026-12-04; 125 ms (`run::TICK`) reaches eight connections on
+//! a rate-capped origin by 375 ms instead of 750 ms (1 GiB at `limit_rate 25m`, five
+//! alternating rounds: 6.24 s against 6.45 s, `aria2c -x8 -s8` 6.12 s), and on unlimited
+//! loopback it was no slower (1.07 s against 1.16 s, `curl -o` 1.27 s; six rounds).
+//!
 //! Starting at two was tried (2026-12-02): it saves 250 ms on a rate-capped origin, but the
 //! first measured step is then two to four, taken unmeasured, and on an unlimited loopback
 //! four connections on two cores took 2.4x `curl -o` (5.6 s against 2.1 s at one or two).

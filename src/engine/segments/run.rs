@@ -22,8 +22,10 @@ use crate::engine::worker::cancelled;
 use crate::model::ErrorKind;
 use crate::model::url_shown::shown_url;
 
-/// How often the ramp looks at the rate and progress is reported.
-pub const TICK: Duration = Duration::from_millis(250);
+/// How often the ramp looks at the rate.
+pub const TICK: Duration = Duration::from_millis(125);
+/// Progress is reported every this many ticks (every 250 ms).
+pub const TICKS_PER_REPORT: u32 = 2;
 /// The smallest span split off (a split is worth a new request).
 pub const MIN_SPLIT: u64 = 1 << 20;
 
@@ -85,6 +87,7 @@ pub(super) async fn run(
     let mut counted = 0;
     let mut waited_before = Duration::ZERO;
     let mut reported = 1;
+    let mut ticks: u32 = 0;
     let failure = loop {
         tokio::select! {
             _ = cancel.cancelled() => break Some(cancelled(&url)),
@@ -113,8 +116,11 @@ pub(super) async fn run(
                     let open = Report::Connections { id: id.clone(), open: reported };
                     let _ = context.reports.send(open).await;
                 }
-                let progress = Report::Progress { id: id.clone(), bytes_done: base.saturating_add(received) };
-                let _ = context.reports.send(progress).await;
+                ticks = ticks.wrapping_add(1);
+                if ticks.is_multiple_of(TICKS_PER_REPORT) {
+                    let bytes_done = base.saturating_add(received);
+                    let _ = context.reports.send(Report::Progress { id: id.clone(), bytes_done }).await;
+                }
             }
         }
     };
