@@ -273,7 +273,9 @@ mod tests {
             // No time of the file system's clock: no stamps (hashed again before a swap).
             assert_eq!(found[0], Found::Holds(None), "{found:?}");
             // A time read before the file was written: no stamp either.
-            let early = crate::patch::clock::moved_past(root).unwrap();
+            let Some(early) = crate::patch::clock::moved_past(root) else {
+                return; // a file system whose times prove nothing: no stamps at all
+            };
             std::fs::write(root.join("same"), "abc").unwrap();
             let found = check(root, &list, &[0], Some(early), &|| false, &tell).unwrap();
             assert_eq!(found[0], Found::Holds(None), "{found:?}");
