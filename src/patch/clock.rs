@@ -150,7 +150,10 @@ mod tests {
         std::fs::hard_link(&before, dir.path().join("link")).unwrap();
         let Some(at) = moved_past(dir.path()) else {
             let folder = std::fs::File::open(dir.path()).unwrap();
-            assert!(!keeps_own_times(&folder), "a local file system's clock moves");
+            assert!(
+                !keeps_own_times(&folder),
+                "a local file system's clock moves"
+            );
             return; // overlayfs, ZFS…: no stamps there, nothing to check
         };
         assert!(changed(&before) < at, "{:?} < {at:?}", changed(&before));

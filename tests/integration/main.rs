@@ -38,6 +38,7 @@ mod engine_schedule;
 mod engine_segments;
 mod engine_segments_faults;
 mod engine_segments_hosts;
+mod engine_segments_ramp;
 mod engine_transport;
 mod extension_flow;
 mod extensions;

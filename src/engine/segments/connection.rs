@@ -28,13 +28,40 @@ pub(super) fn plan(shared: &Shared) -> MutexGuard<'_, Plan> {
     shared.plan.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Counts its connection once in [`Shared::answered`]: at its first answer, or when it ends
+/// without one (the ramp measures only while every connection opened has been answered).
+struct Answered<'a> {
+    shared: &'a Shared,
+    counted: bool,
+}
+
+impl Answered<'_> {
+    fn now(&mut self) {
+        if !self.counted {
+            self.counted = true;
+            self.shared.answered.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Answered<'_> {
+    fn drop(&mut self) {
+        self.now();
+    }
+}
+
 /// Runs connection `me`; `first` is a response already streaming span `index`.
 pub(super) async fn connection(
     shared: Arc<Shared>,
     me: usize,
     first: Option<(reqwest::Response, usize)>,
 ) -> Result<(), Failure> {
+    let mut answered = Answered {
+        shared: &shared,
+        counted: false,
+    };
     if let Some((response, index)) = first {
+        answered.now();
         stream(&shared, response, index).await?;
     }
     loop {
@@ -53,8 +80,9 @@ pub(super) async fn connection(
             Work::Take(_, span) => span,
             Work::Split(split) => (split.at, split.end),
         };
-        let answered = ask(&shared, range).await;
-        let index = match (work, answered) {
+        let asked = ask(&shared, range).await;
+        answered.now();
+        let index = match (work, asked) {
             (Work::Take(index, _), Ok(Some(response))) => Some((index, response)),
             (Work::Take(index, _), Ok(None)) => {
                 plan(&shared).release(index);

@@ -29,6 +29,7 @@ pub mod plan;
 pub mod ramp;
 mod run;
 pub mod sidecar;
+pub mod window;
 mod writer;
 
 use std::path::Path;

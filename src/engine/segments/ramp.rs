@@ -1,6 +1,6 @@
-//! How many connections a segmented download uses: it starts with one, and at each interval
-//! doubles them (up to its cap) while the bytes per interval grew by at least [`GAIN_PERCENT`]
-//! over the last step; the first step that brings less ends the ramp for the attempt, and so
+//! How many connections a segmented download uses: it starts with one, and after each measuring
+//! window ([`super::window`]) doubles them (up to its cap) while the bytes per window grew by at
+//! least [`GAIN_PERCENT`] over the last step; the first step that brings less ends the ramp for the attempt, and so
 //! does an interval in which the connections waited for the writer ([`LOCAL_PERCENT`]): then
 //! the disk or the CPU sets the pace, not the origin, and another connection only adds work
 //! (what it brings ahead of the hashed prefix is read back to be hashed). Pure.
@@ -9,10 +9,12 @@
 //! medians): `curl -o` 1.11 s; the ramp opening a second connection after 250 ms 1.17 s;
 //! one connection 1.00 s.
 //!
-//! The interval was 250 ms until 2026-12-04; 125 ms (`run::TICK`) reaches eight connections on
-//! a rate-capped origin by 375 ms instead of 750 ms (1 GiB at `limit_rate 25m`, five
-//! alternating rounds: 6.24 s against 6.45 s, `aria2c -x8 -s8` 6.12 s), and on unlimited
-//! loopback it was no slower (1.07 s against 1.16 s, `curl -o` 1.27 s; six rounds).
+//! Until 2026-12-04 the interval was a fixed tick of 250 ms. A tick of 125 ms reached eight
+//! connections on a rate-capped origin by 375 ms instead of 750 ms (1 GiB at `limit_rate 25m`,
+//! five alternating rounds: 6.24 s against 6.45 s, `aria2c -x8 -s8` 6.12 s; unlimited loopback
+//! no slower, 1.07 s against 1.16 s, `curl -o` 1.27 s), but review found that a fixed tick ends
+//! the ramp at two connections on a distant origin (the new connection still connecting all
+//! through the tick after it opened); the window opens only once every connection answered.
 //!
 //! Starting at two was tried (2026-12-02): it saves 250 ms on a rate-capped origin, but the
 //! first measured step is then two to four, taken unmeasured, and on an unlimited loopback
@@ -52,7 +54,7 @@ impl Ramp {
 
     /// The connections wanted after an interval that brought `bytes`.
     pub fn step(&mut self, bytes: u64) -> usize {
-        if self.stopped || self.target >= self.cap {
+        if self.is_over() {
             return self.target;
         }
         let grew = self.last.is_none_or(|last| {
@@ -65,6 +67,11 @@ impl Ramp {
             self.stopped = true;
         }
         self.target
+    }
+
+    /// Whether the ramp is over: stopped, or at its cap.
+    pub fn is_over(&self) -> bool {
+        self.stopped || self.target >= self.cap
     }
 
     /// Stops the ramp where it is (the origin answered a range request with the whole file).

@@ -1,9 +1,9 @@
-//! One attempt of a segmented download: the connections, the [`Ramp`] that adds them every
-//! [`TICK`] while the total rate grows, the progress reports, and the ending: every connection
-//! stopped, the writer synced and its record saved, then the digest or why not.
+//! One attempt of a segmented download: the connections, the [`Ramp`] that adds them after each
+//! measuring [`Window`] while the total rate grows, the progress reports, and the ending: every
+//! connection stopped, the writer synced and its record saved, then the digest or why not.
 
 use std::fs::File;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use super::connection::{connection, plan};
 use super::plan::Plan;
 use super::ramp::Ramp;
 use super::sidecar::Sidecar;
+use super::window::{self, Window};
 use super::writer::{Chunks, Writer};
 use crate::engine::http::Failure;
 use crate::engine::job::{Job, Report, WorkerContext};
@@ -22,10 +23,8 @@ use crate::engine::worker::cancelled;
 use crate::model::ErrorKind;
 use crate::model::url_shown::shown_url;
 
-/// How often the ramp looks at the rate.
-pub const TICK: Duration = Duration::from_millis(125);
-/// Progress is reported every this many ticks (every 250 ms).
-pub const TICKS_PER_REPORT: u32 = 2;
+/// How often progress is reported.
+pub const REPORT_EVERY: Duration = Duration::from_millis(250);
 /// The smallest span split off (a split is worth a new request).
 pub const MIN_SPLIT: u64 = 1 << 20;
 
@@ -40,6 +39,8 @@ pub(super) struct Shared {
     pub received: AtomicU64,
     /// The origin answered a range request with the whole file: no more connections.
     pub refused: AtomicBool,
+    /// Connections that have had their first answer, or ended without one.
+    pub answered: AtomicUsize,
     pub chunks: Chunks,
     pub cancel: CancellationToken,
 }
@@ -75,6 +76,7 @@ pub(super) async fn run(
         total,
         received: AtomicU64::new(0),
         refused: AtomicBool::new(false),
+        answered: AtomicUsize::new(0),
         chunks,
         cancel: cancel.child_token(),
     });
@@ -83,11 +85,11 @@ pub(super) async fn run(
     let mut ramp = Ramp::new(cap);
     let mut opened = 1;
     open_more(&shared, &mut tasks, ramp.target(), &mut opened, &host);
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
-    let mut counted = 0;
-    let mut waited_before = Duration::ZERO;
+    let started = tokio::time::Instant::now();
+    let mut window = Window::default();
+    let mut next_report = started + REPORT_EVERY;
+    let mut wake = started + window::POLL;
     let mut reported = 1;
-    let mut ticks: u32 = 0;
     let failure = loop {
         tokio::select! {
             _ = cancel.cancelled() => break Some(cancelled(&url)),
@@ -100,27 +102,34 @@ pub(super) async fn run(
                     format!("{url}: a connection's task stopped: {join}"),
                 )),
             },
-            _ = ticker.tick() => {
+            _ = tokio::time::sleep_until(wake) => {
+                let now = tokio::time::Instant::now();
                 let received = shared.received.load(Ordering::Relaxed);
                 if shared.refused.load(Ordering::Relaxed) {
                     ramp.stop();
                 }
-                let waited = shared.chunks.waited();
-                ramp.writer_waited(waited.saturating_sub(waited_before), TICK);
-                waited_before = waited;
-                let wanted = ramp.step(received.saturating_sub(counted));
-                counted = received;
-                open_more(&shared, &mut tasks, wanted, &mut opened, &host);
+                if !ramp.is_over() {
+                    let answered = shared.answered.load(Ordering::Relaxed) >= opened;
+                    let waited = shared.chunks.waited();
+                    if let Some(seen) = window.look(now - started, received, waited, answered) {
+                        ramp.writer_waited(seen.waited, seen.elapsed);
+                        let wanted = ramp.step(seen.bytes);
+                        open_more(&shared, &mut tasks, wanted, &mut opened, &host);
+                    }
+                }
                 if tasks.len() != reported {
                     reported = tasks.len();
                     let open = Report::Connections { id: id.clone(), open: reported };
                     let _ = context.reports.send(open).await;
                 }
-                ticks = ticks.wrapping_add(1);
-                if ticks.is_multiple_of(TICKS_PER_REPORT) {
+                if now >= next_report {
+                    next_report = now + REPORT_EVERY;
                     let bytes_done = base.saturating_add(received);
                     let _ = context.reports.send(Report::Progress { id: id.clone(), bytes_done }).await;
                 }
+                // While the ramp goes on, looked at often (a window opens as soon as it may);
+                // then only to report.
+                wake = if ramp.is_over() { next_report } else { (now + window::POLL).min(next_report) };
             }
         }
     };

@@ -254,6 +254,9 @@ http {{
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 30s;
+    # Unused unless a test's directives say `limit_req zone=answers ...`: then requests past
+    # the first are answered 500 ms apart, like new connections to a distant origin.
+    limit_req_zone $server_name zone=answers:1m rate=2r/s;
     server {{
         listen 127.0.0.1:{port};
         server_name localhost;
