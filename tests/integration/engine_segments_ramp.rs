@@ -1,13 +1,18 @@
 //! The ramp of a segmented download on an origin whose new connections are answered late (a
 //! distant origin: TCP, TLS and the request take several round trips), simulated with nginx's
 //! `limit_req`: requests after the first are answered 500 ms apart, each connection capped at
-//! 1 MB/s. A ramp measured over fixed ticks saw no growth in the tick after it opened the
+//! 1 MB/s and sent in 16 KiB pieces (smooth within a window, not in bursts of sendfile's size). A ramp measured over fixed ticks saw no growth in the tick after it opened the
 //! second connection (still waiting for its answer) and stopped at two; measured over windows
 //! that open once every connection has been answered, it goes on.
+//!
+//! And a connection the host's cap refused opens once another download's connection there
+//! ends, even after the ramp is over (it did not between two commits of 2026-12-04).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use bgassets::engine::EngineHandle;
 
 use crate::engine_segments::{MIB, Site, engine, request, wait_done};
 use crate::support::nginx::Nginx;
@@ -19,7 +24,7 @@ async fn connections_answered_late_still_ramp_past_two() {
     let site = Site::new("far.bin", &bytes);
     let nginx = Nginx::start_with(
         &site.root(),
-        "limit_rate 1m; limit_req zone=answers burst=16;",
+        "limit_rate 1m; sendfile_max_chunk 16k; limit_req zone=answers burst=16;",
     );
     let engine = engine();
     let handle = engine.handle();
@@ -28,23 +33,8 @@ async fn connections_answered_late_still_ramp_past_two() {
     request.expected_size = Some(bytes.len() as u64);
     handle.enqueue(request).await.expect("enqueue");
 
-    // The most connections the engine says the download had open at once.
-    let most = Arc::new(AtomicUsize::new(0));
-    let watching = {
-        let (handle, most) = (handle.clone(), most.clone());
-        tokio::spawn(async move {
-            loop {
-                if let Ok(snapshot) = handle.snapshot().await
-                    && let Some(download) = snapshot.get("far")
-                {
-                    most.fetch_max(download.connections, Ordering::Relaxed);
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        })
-    };
+    let most = watch_connections(&handle, "far");
     let download = wait_done(&handle, "far").await;
-    watching.abort();
     assert_eq!(
         std::fs::read(&destination).expect("downloaded"),
         bytes,
@@ -54,6 +44,58 @@ async fn connections_answered_late_still_ramp_past_two() {
     assert!(
         most >= 4,
         "the ramp went past two connections: at most {most}"
+    );
+    engine.shutdown().await;
+}
+
+/// The most connections the engine says download `id` has had open at once, watched every
+/// 50 ms until the engine is gone.
+fn watch_connections(handle: &EngineHandle, id: &str) -> Arc<AtomicUsize> {
+    let most = Arc::new(AtomicUsize::new(0));
+    let (handle, seen, id) = (handle.clone(), most.clone(), id.to_string());
+    tokio::spawn(async move {
+        while let Ok(snapshot) = handle.snapshot().await {
+            if let Some(download) = snapshot.get(&id) {
+                seen.fetch_max(download.connections, Ordering::Relaxed);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    most
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_the_host_refused_opens_once_another_download_frees_one() {
+    // Two downloads from one host (4 connections at most), started together: each wants a
+    // third connection while the other holds the rest; the short one ends, and the long one
+    // takes the freed connections although its ramp is over by then.
+    let (short, long) = (random_bytes(6 * MIB, 42), random_bytes(24 * MIB, 43));
+    let site = Site::new("short.bin", &short);
+    std::fs::write(site.root().join("long.bin"), &long).expect("long.bin");
+    let nginx = Nginx::start_with(&site.root(), "limit_rate 2m; sendfile_max_chunk 16k;");
+    let engine = engine();
+    let handle = engine.handle();
+    for (id, bytes) in [("short", &short), ("long", &long)] {
+        let destination = site.download_path(&format!("{id}.bin"));
+        let url = nginx.url_of(&format!("{id}.bin"));
+        let mut request = request(id, &url, &destination, bytes);
+        request.expected_size = Some(bytes.len() as u64);
+        handle.enqueue(request).await.expect("enqueue");
+    }
+    let most = watch_connections(&handle, "long");
+    wait_done(&handle, "short").await;
+    let while_shared = most.load(Ordering::Relaxed);
+    let download = wait_done(&handle, "long").await;
+    let destination = site.download_path("long.bin");
+    assert_eq!(
+        std::fs::read(&destination).expect("downloaded"),
+        long,
+        "{download:?}"
+    );
+    let most = most.load(Ordering::Relaxed);
+    assert!(
+        most > while_shared && most >= 3,
+        "the long download took the freed connections: {while_shared} while shared, then {most}"
     );
     engine.shutdown().await;
 }

@@ -1,9 +1,10 @@
 //! How many connections a segmented download uses: it starts with one, and after each measuring
 //! window ([`super::window`]) doubles them (up to its cap) while the bytes per window grew by at
-//! least [`GAIN_PERCENT`] over the last step; the first step that brings less ends the ramp for the attempt, and so
-//! does an interval in which the connections waited for the writer ([`LOCAL_PERCENT`]): then
-//! the disk or the CPU sets the pace, not the origin, and another connection only adds work
-//! (what it brings ahead of the hashed prefix is read back to be hashed). Pure.
+//! least [`GAIN_PERCENT`] over the last step; the first step that brings less ends the ramp for
+//! the attempt, and so does a window in which the connections waited for the writer
+//! ([`LOCAL_PERCENT`]): then the disk or the CPU sets the pace, not the origin, and another
+//! connection only adds work (what it brings ahead of the hashed prefix is read back to be
+//! hashed). Pure.
 //!
 //! Measured (2026-12-02, 1 GiB from nginx on unlimited loopback, ten alternating rounds,
 //! medians): `curl -o` 1.11 s; the ramp opening a second connection after 250 ms 1.17 s;

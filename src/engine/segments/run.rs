@@ -113,9 +113,13 @@ pub(super) async fn run(
                     let waited = shared.chunks.waited();
                     if let Some(seen) = window.look(now - started, received, waited, answered) {
                         ramp.writer_waited(seen.waited, seen.elapsed);
-                        let wanted = ramp.step(seen.bytes);
-                        open_more(&shared, &mut tasks, wanted, &mut opened, &host);
+                        ramp.step(seen.bytes);
                     }
+                }
+                // Every look, the ramp over or not: a connection the host's cap refused before
+                // opens once another download's connection there ends.
+                if !shared.refused.load(Ordering::Relaxed) {
+                    open_more(&shared, &mut tasks, ramp.target(), &mut opened, &host);
                 }
                 if tasks.len() != reported {
                     reported = tasks.len();
@@ -123,13 +127,15 @@ pub(super) async fn run(
                     let _ = context.reports.send(open).await;
                 }
                 if now >= next_report {
-                    next_report = now + REPORT_EVERY;
                     let bytes_done = base.saturating_add(received);
                     let _ = context.reports.send(Report::Progress { id: id.clone(), bytes_done }).await;
+                    // Counted from after the send: a slow actor is not sent two at once.
+                    next_report = tokio::time::Instant::now() + REPORT_EVERY;
                 }
                 // While the ramp goes on, looked at often (a window opens as soon as it may);
-                // then only to report.
-                wake = if ramp.is_over() { next_report } else { (now + window::POLL).min(next_report) };
+                // then only to report and to open what the host refused before.
+                let after = tokio::time::Instant::now();
+                wake = if ramp.is_over() { next_report } else { (after + window::POLL).min(next_report) };
             }
         }
     };
