@@ -7,6 +7,7 @@
 //! - [`reuse`]: which installed files hold exactly the listed bytes (hashed now, never trusted
 //!   by timestamp; a stamp only proves a hashed file unwritten since, by [`clock`]).
 //! - [`tail`]: where the new archive's central directory is, from its last bytes.
+//! - [`rounds`]: the first round of range requests: the tail, then the plan's ranges.
 //! - [`plan`]: the pure decisions: reuse or fetch, whether a delta is worth it, which ranges.
 //! - [`http`]: the list and range requests: allow list, no redirects, bounded, `206` and an
 //!   exact `Content-Range` required, rate-limited and cancellable.
@@ -15,6 +16,9 @@
 //!   then hashed there, once.
 //! - [`follow`]: each file found not to hold its bytes fetched and inflated as soon as it is
 //!   found, while the others are still hashed.
+//! - [`clock`]: the file system's own clock, and whether anyone writes a file: when a stamp
+//!   proves a hashed file unwritten since.
+//! - `parts`: what the tasks share, and how their ends are joined.
 //! - [`stage`]: the new version finished in staging (fetched entries inflated and verified,
 //!   reused files checked unchanged) and swapped in as a full install is.
 //!

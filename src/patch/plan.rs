@@ -11,7 +11,7 @@ use crate::install::entries::MANIFEST_FOLDER;
 use crate::install::names::{check_name, printable};
 
 /// The most of the archive a delta may fetch (in per cent): past it, the whole archive is
-/// fetched (one request, and no installed file read).
+/// fetched instead (one request; found before the fetches, no installed file is read).
 pub const MAX_SHARE_PERCENT: u64 = 50;
 
 /// Ranges closer than this are fetched as one (a request costs more than a few bytes).
@@ -57,8 +57,9 @@ impl Patch {
     }
 }
 
-/// Before anything is fetched but the list: refuses a delta when no file can be reused, or
-/// when the files to fetch take more than [`MAX_SHARE_PERCENT`] of the files' bytes.
+/// Before the fetches, and again each time the hashing refuses files: refuses a delta when no
+/// file can be reused, or when the files to fetch take more than [`MAX_SHARE_PERCENT`] of the
+/// files' bytes.
 pub fn worth_trying(list: &FileList, reusable: &[bool]) -> Result<(), String> {
     let (mut changed, mut total) = (0u64, 0u64);
     for (file, reused) in list.files.iter().zip(reusable) {

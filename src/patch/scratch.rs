@@ -30,7 +30,7 @@ pub fn open(path: &Path, size: u64) -> Result<File, PatchError> {
     Ok(file)
 }
 
-/// The scratch file again, as it is, for the ranges of a second round.
+/// The scratch file again, as it is, for the ranges [`super::follow`] fetches.
 pub fn reopen(path: &Path) -> Result<File, PatchError> {
     OpenOptions::new()
         .write(true)

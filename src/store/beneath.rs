@@ -8,7 +8,8 @@ use std::io;
 use std::path::Path;
 
 /// Removes the file `root/<relative>` (`relative`: `/`-separated plain names, checked before),
-/// refusing to pass through a link. The error says which name was refused or missing.
+/// refusing to pass through a link. The error is the system's (or "not a plain name"); the
+/// caller names the path.
 #[cfg(unix)]
 pub fn remove_file(root: &Path, relative: &str) -> io::Result<()> {
     use std::ffi::CString;

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 /// The growth a step must bring for the ramp to go on.
 pub const GAIN_PERCENT: u64 = 15;
-/// The share of an interval the connections may wait for the writer before the ramp stops.
+/// The share of a window the connections may wait for the writer before the ramp stops.
 pub const LOCAL_PERCENT: u128 = 10;
 
 /// The ramp's state for one attempt.
@@ -53,7 +53,7 @@ impl Ramp {
         self.target
     }
 
-    /// The connections wanted after an interval that brought `bytes`.
+    /// The connections wanted after a window that brought `bytes`.
     pub fn step(&mut self, bytes: u64) -> usize {
         if self.is_over() {
             return self.target;
@@ -80,10 +80,10 @@ impl Ramp {
         self.stopped = true;
     }
 
-    /// Stops the ramp when the connections waited `waited` for the writer during an interval
-    /// of `interval`, [`LOCAL_PERCENT`] of it or more.
-    pub fn writer_waited(&mut self, waited: Duration, interval: Duration) {
-        if !interval.is_zero() && waited.as_nanos() * 100 >= interval.as_nanos() * LOCAL_PERCENT {
+    /// Stops the ramp when the connections waited `waited` for the writer (summed over them)
+    /// during a window of `window`, [`LOCAL_PERCENT`] of it or more.
+    pub fn writer_waited(&mut self, waited: Duration, window: Duration) {
+        if !window.is_zero() && waited.as_nanos() * 100 >= window.as_nanos() * LOCAL_PERCENT {
             self.stopped = true;
         }
     }

@@ -23,7 +23,8 @@ use crate::engine::worker::cancelled;
 use crate::model::ErrorKind;
 use crate::model::url_shown::shown_url;
 
-/// How often progress is reported.
+/// How often progress is reported, and, once the ramp is over, how often connections the
+/// host's cap refused are asked for again.
 pub const REPORT_EVERY: Duration = Duration::from_millis(250);
 /// The smallest span split off (a split is worth a new request).
 pub const MIN_SPLIT: u64 = 1 << 20;
