@@ -351,22 +351,7 @@ mod tests {
         let prepared = prepare(&container, &installed, &list);
         assert_eq!(prepared.held, [(0, None)]);
         writer.write_all_at(b"xyz", 0).unwrap();
-        let archive = _dir.path().join("scratch.zip");
-        zip::ZipWriter::new(File::create(&archive).unwrap())
-            .finish()
-            .unwrap();
-        let patch = Patch {
-            reuse: vec![0],
-            ..Patch::default()
-        };
-        let stage = Stage {
-            folder: "Pack",
-            list: &list,
-            patch: &patch,
-            archive: &archive,
-            url: "http://127.0.0.1/Pack.zip",
-        };
-        let built = build(&stage, prepared, &AtomicBool::new(false));
+        let built = build_reusing_a(_dir.path(), &list, prepared);
         assert!(
             matches!(built, Err(PatchError::Mismatch { .. })),
             "{built:?}"
@@ -411,7 +396,21 @@ mod tests {
         let prepared = prepare(&container, &installed, &list);
         assert_eq!((prepared.held.len(), prepared.refused.len()), (1, 0));
         change(&installed, prepared.staging(), dir.path());
-        let archive = dir.path().join("scratch.zip");
+        let built = build_reusing_a(dir.path(), &list, prepared);
+        if built.is_err() {
+            assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
+            assert_eq!(swap::list(&container.join(".staging")).len(), 0);
+        }
+        built.map(|_| fs::read_to_string(container.join("Pack/a")).unwrap())
+    }
+
+    /// Finishes `prepared` reusing `a` and fetching nothing (an empty archive in `dir`).
+    fn build_reusing_a(
+        dir: &Path,
+        list: &FileList,
+        prepared: Prepared,
+    ) -> Result<Installed, PatchError> {
+        let archive = dir.join("scratch.zip");
         zip::ZipWriter::new(File::create(&archive).unwrap())
             .finish()
             .unwrap();
@@ -421,16 +420,11 @@ mod tests {
         };
         let stage = Stage {
             folder: "Pack",
-            list: &list,
+            list,
             patch: &patch,
             archive: &archive,
             url: "http://127.0.0.1/Pack.zip",
         };
-        let built = build(&stage, prepared, &AtomicBool::new(false));
-        if built.is_err() {
-            assert_eq!(container.join("Pack").canonicalize().unwrap(), installed);
-            assert_eq!(swap::list(&container.join(".staging")).len(), 0);
-        }
-        built.map(|_| fs::read_to_string(container.join("Pack/a")).unwrap())
+        build(&stage, prepared, &AtomicBool::new(false))
     }
 }
