@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::parts::{StageParts, joined_task};
+use super::parts::{StageParts, joined_task, stopped};
 use super::rounds::Fetched;
 use super::{PatchError, PatchRequest, http, plan, scratch};
 use crate::store::positioned::write_at;
@@ -40,6 +40,8 @@ pub struct FollowUp<'a> {
     inflated: HashSet<(usize, usize)>,
     /// The plan as it stands.
     patch: plan::Patch,
+    /// The scratch copy, opened at the first range fetched here.
+    copy: Option<std::fs::File>,
 }
 
 impl<'a> FollowUp<'a> {
@@ -76,6 +78,7 @@ impl<'a> FollowUp<'a> {
                 .collect(),
             inflated: fetched.patch.fetch.iter().copied().collect(),
             patch: fetched.patch.clone(),
+            copy: None,
         }
     }
 
@@ -132,8 +135,12 @@ impl<'a> FollowUp<'a> {
         })?;
         let wanted = plan::missing(&patch.ranges, &self.ranges);
         if !wanted.is_empty() {
-            let copy = scratch::reopen(&self.request.scratch)?;
-            let mut write = |at: u64, bytes: &[u8]| write_at(&copy, bytes, at);
+            let copy = match self.copy.take() {
+                Some(copy) => copy,
+                None => scratch::reopen(&self.request.scratch)?,
+            };
+            let copy = &*self.copy.insert(copy);
+            let mut write = |at: u64, bytes: &[u8]| write_at(copy, bytes, at);
             for range in wanted {
                 self.origin
                     .get_range(&self.request.archive_url, range.clone(), size, &mut write)
@@ -151,7 +158,7 @@ impl<'a> FollowUp<'a> {
             let (stage, staging) = (self.stage.clone(), self.staging.clone());
             let (cancel, halt, which) = (self.cancel.clone(), self.halt.clone(), extra.clone());
             let inflated = tokio::task::spawn_blocking(move || {
-                let stop = || cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+                let stop = || stopped(&cancel, &halt);
                 stage.inflate(&staging, &which, &stop)
             })
             .await;

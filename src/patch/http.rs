@@ -136,7 +136,7 @@ impl Origin<'_> {
     }
 
     fn stopped(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed) || self.halt.load(Ordering::Relaxed)
+        super::parts::stopped(self.cancel, self.halt)
     }
 
     /// Waits for `future`, giving up after [`IDLE`] or when cancelled.

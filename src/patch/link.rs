@@ -15,7 +15,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use super::list::FileList;
 use super::reuse::{self, Found, Stamp};
@@ -102,7 +102,7 @@ pub fn begin(
         fs::create_dir_all(&path).map_err(InstallError::io("create the folder", &path))?;
     }
     for &at in candidates {
-        if cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed) {
+        if super::parts::stopped(cancel, halt) {
             return Err(PatchError::Cancelled);
         }
         let listed = &list.files[at];

@@ -214,7 +214,7 @@ async fn run(
     let verifying = {
         let (list, cancel, halt) = (list.clone(), cancel.clone(), halt.clone());
         tokio::task::spawn_blocking(move || {
-            let stop = || cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+            let stop = || parts::stopped(&cancel, &halt);
             let tell = |at: usize| {
                 let _ = refusals.send(at);
             };
@@ -229,7 +229,7 @@ async fn run(
         let (stage, cancel, halt) = (stage.clone(), cancel.clone(), halt.clone());
         let (staging, which) = (staging.clone(), fetched.patch.fetch.clone());
         tokio::task::spawn_blocking(move || {
-            let stop = || cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+            let stop = || parts::stopped(&cancel, &halt);
             let inflated = stage.inflate(&staging, &which, &stop);
             if inflated.is_err() {
                 halt.store(true, Ordering::Relaxed);

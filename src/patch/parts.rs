@@ -4,9 +4,15 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::stage::{self, Stage};
 use super::{PatchError, PatchRequest, link, list, plan};
+
+/// Whether a part of the delta stops: the user cancelled, or another part failed (the halt).
+pub(super) fn stopped(cancel: &AtomicBool, halt: &AtomicBool) -> bool {
+    cancel.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed)
+}
 
 /// The owned parts of a [`stage::Stage`], shared by the blocking tasks.
 pub(super) struct StageParts {
