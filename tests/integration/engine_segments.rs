@@ -212,7 +212,7 @@ async fn a_paused_segmented_download_resumes_only_the_ranges_it_lacks() {
         .filter(|r| r.started() >= resumed_at - 0.002)
         .collect();
     assert!(!after.is_empty(), "{log:#?}");
-    let mut asked = 0;
+    let mut spans = Vec::new();
     for record in &after {
         assert_eq!(record.status, 206, "{log:#?}");
         let (first, last) = record.range_bounds().expect("bytes=FIRST-LAST");
@@ -220,7 +220,18 @@ async fn a_paused_segmented_download_resumes_only_the_ranges_it_lacks() {
             holes.iter().any(|&(s, e)| s <= first && last < e),
             "{first}-{last} is inside a hole of {holes:?}: {log:#?}"
         );
-        asked += last + 1 - first;
+        spans.push((first, last + 1));
+    }
+    // The bytes asked for, each counted once: a split asks again for the end of a range its
+    // connection already asked for (and stops reading there), by design.
+    spans.sort_unstable();
+    let (mut asked, mut reach) = (0, 0);
+    for (first, end) in spans {
+        let from = first.max(reach);
+        if end > from {
+            asked += end - from;
+        }
+        reach = reach.max(end);
     }
     let missing: u64 = holes.iter().map(|(s, e)| e - s).sum();
     assert!(
